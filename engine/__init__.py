@@ -1,0 +1,1 @@
+"""party-engine: an actor-model realtime party and session engine on Trio."""
