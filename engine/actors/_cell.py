@@ -1,0 +1,278 @@
+"""The cell: what stays of an actor across its incarnations.
+
+A cell owns the mailbox, the ref, the counters, the watchers and the stash; each incarnation is
+one run of ``Cell.run`` with a fresh ``Actor`` instance. A supervisor decides whether a finished
+run is followed by another; when it is not, it calls ``finalize``, which fails every pending ask
+with ``ActorStopped``, tells the watchers and frees the registry name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import attrs
+import trio
+
+from ._actor import Actor
+from ._errors import ActorCrashed, ActorStopped, Rejection, StashFull
+from ._mailbox import Mailbox
+from ._messages import ReceiveTimeout, Terminated
+from ._ref import ActorRef
+from ._reply import Ask
+from ._timers import Timers
+
+log = logging.getLogger("engine.actors")
+_uids = itertools.count(1)
+
+
+@attrs.frozen
+class CellStatistics:
+    kind: str
+    name: Hashable | None
+    mailbox_depth: int
+    messages_handled: int
+    restarts: int
+    dropped: int
+    stash_size: int
+    timers: int
+    alive: bool
+
+
+@attrs.define(eq=False)
+class Cell:
+    kind: str
+    mailbox: Mailbox
+    name: Hashable | None = None
+    system: Any = None
+    stash_capacity: int = 1000
+    uid: int = attrs.field(factory=lambda: next(_uids))
+    ref: ActorRef = attrs.field(init=False)
+    actor: Actor | None = attrs.field(default=None, init=False)
+    timers: Timers = attrs.field(factory=Timers, init=False)
+    handled: int = attrs.field(default=0, init=False)
+    restarts: int = attrs.field(default=0, init=False)
+    _stash: list[Any] = attrs.field(factory=list, init=False)
+    _watchers: set[ActorRef] = attrs.field(factory=set, init=False)
+    _watching: set[ActorRef] = attrs.field(factory=set, init=False)
+    _on_finalize: list[Callable[[], None]] = attrs.field(factory=list, init=False)
+    _current: Any = attrs.field(default=None, init=False)
+    _stashed_current: bool = attrs.field(default=False, init=False)
+    _stop_reason: str | None = attrs.field(default=None, init=False)
+    _receive_timeout: float | None = attrs.field(default=None, init=False)
+    _last_activity: float = attrs.field(default=0.0, init=False)
+    _final_reason: Any = attrs.field(default=None, init=False)
+    _stopped: trio.Event | None = attrs.field(default=None, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.ref = ActorRef._create(self)
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the current incarnation was asked to stop, if it was."""
+        return self._stop_reason
+
+    # -- one incarnation ------------------------------------------------------------------
+
+    async def run(
+        self,
+        factory: Callable[[], Actor],
+        *,
+        task_status: trio.TaskStatus[ActorRef] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        """Run one incarnation: build the actor, start it, handle messages until stopped.
+
+        Returns after a graceful stop; raises what crashed the actor. On any exit the
+        incarnation's timers, receive timeout and watches are dropped; the mailbox and the stash
+        are kept for the next incarnation (the message that crashed this one is not).
+        """
+        actor = factory()
+        actor._cell = self
+        self.actor = actor
+        self._stop_reason = None
+        try:
+            await actor.on_start()
+            task_status.started(self.ref)
+            await self._loop(actor)
+            await actor.on_stop(self._stop_reason or "normal")
+        finally:
+            self.timers.cancel_all()
+            self._receive_timeout = None
+            for target in self._watching:
+                target._cell._watchers.discard(self.ref)
+            self._watching.clear()
+            self.actor = None
+
+    async def _loop(self, actor: Actor) -> None:
+        mailbox = self.mailbox
+        timers = self.timers
+        while self._stop_reason is None:
+            deadline = timers.next_deadline()
+            if self._receive_timeout is not None:
+                deadline = min(deadline, self._last_activity + self._receive_timeout)
+            if deadline == math.inf:
+                batch = await mailbox.take_batch()
+            else:
+                batch = None
+                with trio.move_on_at(deadline):
+                    batch = await mailbox.take_batch()
+                now = trio.current_time()
+                for message in timers.pop_due(now):
+                    await self._handle(actor, message)
+                if (
+                    not batch
+                    and self._receive_timeout is not None
+                    and now >= self._last_activity + self._receive_timeout
+                ):
+                    self._last_activity = now
+                    await self._handle(actor, ReceiveTimeout())
+                if batch is None:
+                    continue
+            if self._receive_timeout is not None:
+                self._last_activity = trio.current_time()
+            while batch:
+                if self._stop_reason is not None:
+                    mailbox.prepend(batch)
+                    return
+                item = batch.popleft()
+                try:
+                    await self._handle(actor, item)
+                except BaseException:
+                    mailbox.prepend(batch)
+                    raise
+
+    async def _handle(self, actor: Actor, item: Any) -> None:
+        if type(item) is Ask:
+            message, reply = item.message, item.reply
+        else:
+            message, reply = item, None
+        self._current = item
+        self._stashed_current = False
+        found = actor._handler_for(type(message))
+        try:
+            if found is None:
+                result = actor.on_unhandled(message)
+            else:
+                handler, is_async = found
+                result = handler(actor, message)
+                if is_async:
+                    result = await result
+            if actor._settles:
+                await actor._settle()
+        except Rejection as exc:
+            self.handled += 1
+            actor._discard()
+            if reply is not None:
+                reply.fail(exc)
+            else:
+                log.debug("%r rejected %r: %s", self.ref, message, exc)
+            return
+        except trio.Cancelled:
+            if reply is not None:
+                reply.fail(ActorStopped(f"{self.ref!r} stopped while handling the message"))
+            raise
+        except BaseException as exc:
+            if reply is not None:
+                crashed = ActorCrashed(f"{self.ref!r} crashed on {type(message).__name__}: {exc!r}")
+                crashed.__cause__ = exc
+                reply.fail(crashed)
+            raise
+        finally:
+            self._current = None
+        self.handled += 1
+        if reply is not None and not self._stashed_current:
+            reply.send(result)
+
+    # -- requests from the actor or its supervisor ----------------------------------------
+
+    def request_stop(self, reason: str = "normal") -> None:
+        """Ask the running incarnation to end after its current message (``"normal"`` when the
+        actor stops itself, ``"shutdown"`` when its supervisor stops it)."""
+        self._stop_reason = reason
+        self.mailbox.wake()
+
+    def set_receive_timeout(self, seconds: float | None) -> None:
+        if seconds is not None and seconds <= 0:
+            raise ValueError("a receive timeout must be positive")
+        self._receive_timeout = seconds
+        self._last_activity = trio.current_time()
+
+    def watch(self, target: ActorRef) -> None:
+        if not target.alive:
+            self.ref.tell(Terminated(target, target._cell._final_reason))
+            return
+        target._cell._watchers.add(self.ref)
+        self._watching.add(target)
+
+    def unwatch(self, target: ActorRef) -> None:
+        target._cell._watchers.discard(self.ref)
+        self._watching.discard(target)
+
+    def stash_current(self) -> None:
+        if self._current is None:
+            raise RuntimeError("stash() is only valid while handling a message")
+        if len(self._stash) >= self.stash_capacity:
+            raise StashFull(f"stash full ({self.stash_capacity} messages)")
+        self._stash.append(self._current)
+        self._stashed_current = True
+
+    def unstash_all(self) -> None:
+        stashed, self._stash = self._stash, []
+        self.mailbox.prepend(stashed)
+
+    def on_finalize(self, callback: Callable[[], None]) -> None:
+        self._on_finalize.append(callback)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def finalize(self, reason: Any) -> None:
+        """The actor will not run again: fail pending asks, tell watchers, run callbacks.
+
+        Idempotent. ``reason`` is ``"normal"``, ``"shutdown"`` or the exception that ended it.
+        """
+        if self.mailbox.closed:
+            return
+        self._final_reason = reason
+        leftovers = self.mailbox.close() + self._stash
+        self._stash = []
+        for item in leftovers:
+            if type(item) is Ask:
+                item.reply.fail(ActorStopped(f"{self.ref!r} stopped ({_describe(reason)})"))
+        for watcher in list(self._watchers):
+            try:
+                watcher.tell(Terminated(self.ref, reason))
+            except Exception:  # a watcher that is gone or full has nobody left to tell
+                pass
+        self._watchers.clear()
+        for callback in self._on_finalize:
+            callback()
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def wait_stopped(self) -> Any:
+        if not self.mailbox.closed:
+            if self._stopped is None:
+                self._stopped = trio.Event()
+            await self._stopped.wait()
+        return self._final_reason
+
+    def statistics(self) -> CellStatistics:
+        mailbox = self.mailbox.statistics()
+        return CellStatistics(
+            kind=self.kind,
+            name=self.name,
+            mailbox_depth=mailbox.depth,
+            messages_handled=self.handled,
+            restarts=self.restarts,
+            dropped=mailbox.dropped,
+            stash_size=len(self._stash),
+            timers=len(self.timers),
+            alive=not self.mailbox.closed,
+        )
+
+
+def _describe(reason: Any) -> str:
+    return reason if isinstance(reason, str) else f"{type(reason).__name__}: {reason}"

@@ -1,0 +1,1 @@
+"""Liap Tui: a 4-player piece game played over WebSocket."""

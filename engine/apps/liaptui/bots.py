@@ -1,0 +1,96 @@
+"""A pure bot strategy: the move a bot makes for a seat, from the game alone.
+
+Guarantees: `choose_action` returns a legal move for any seat in `who_must_act(game)` (and raises
+NotYourTurn for any other), and it is deterministic: same game, same seat, same move. It reads
+the bot's own hand and what is public (declarations, piles, plays on the table), nothing else.
+
+Strategy, in short: declare about as many piles as the hand's strong pieces and big
+combinations promise; accept a redeal only while no redeal has happened this round (a second one
+raises the stakes for everyone); while piles are still needed, lead the strongest play that does
+not overshoot and follow with the cheapest winning play; once the declaration is met, shed the
+weakest pieces and try not to win.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .errors import NotYourTurn
+from .game import Game, Phase, legal_declarations, who_must_act
+from .outcomes import Action, Declare, Play, RedealDecision
+from .pieces import Hand, Piece
+from .plays import beats, play_value, valid_plays, winner_index
+
+__all__ = ["choose_action", "choose_declaration", "choose_play", "choose_redeal", "estimate_piles"]
+
+# Singles this strong (both generals, both advisors) usually win a turn led with a single.
+_STRONG_POINT = 11
+# Combinations this big rarely meet a same-type answer, so each of their pieces counts as a pile
+# the bot can take once it holds the lead.
+_BIG_COMBO = 3
+
+
+def choose_action(game: Game, seat: int) -> Action:
+    """The bot's move for `seat`, which must be one the game is waiting for."""
+    if seat not in who_must_act(game):
+        raise NotYourTurn(details={"phase": str(game.phase), "your_position": seat})
+    if game.phase is Phase.PREPARATION:
+        return RedealDecision(seat, choose_redeal(game, seat))
+    if game.phase is Phase.DECLARATION:
+        return Declare(seat, choose_declaration(game, seat))
+    return Play(seat, choose_play(game, seat))
+
+
+def choose_redeal(game: Game, seat: int) -> bool:
+    return game.redeal_multiplier == 1
+
+
+def estimate_piles(hand: Hand) -> int:
+    """How many piles the hand looks good for: strong singles plus big combinations' pieces."""
+    strong = [piece for piece in hand if piece.point >= _STRONG_POINT]
+    rest = [piece for piece in hand if piece.point < _STRONG_POINT]
+    combo_pieces = 0
+    # Greedy, largest combination first, so each piece counts at most once.
+    while combos := [c for c in valid_plays(rest) if len(c) >= _BIG_COMBO]:
+        best = max(combos, key=lambda combo: (len(combo), play_value(combo)))
+        combo_pieces += len(best)
+        rest = [piece for piece in rest if piece not in best]
+    # Without a strong single the bot seldom wins the lead that a combination needs.
+    return len(strong) + (combo_pieces if strong else combo_pieces // 2)
+
+
+def choose_declaration(game: Game, seat: int) -> int:
+    """The legal value closest to `estimate_piles` (the lower one on a tie)."""
+    wanted = estimate_piles(game.hands[seat])
+    return min(legal_declarations(game, seat), key=lambda value: (abs(value - wanted), value))
+
+
+def choose_play(game: Game, seat: int) -> tuple[str, ...]:
+    hand = game.hands[seat]
+    needed = (game.declarations[seat] or 0) - game.piles[seat]
+    if not game.turn_plays:
+        return _ids(_lead(hand, needed))
+    plays = [played.pieces for played in game.turn_plays]
+    return _ids(_follow(hand, plays[winner_index(plays)], len(plays[0]), needed))
+
+
+def _lead(hand: Hand, needed: int) -> tuple[Piece, ...]:
+    if needed <= 0:
+        return (hand[-1],)
+    candidates = valid_plays(hand)
+    fitting = [play for play in candidates if len(play) <= needed] or candidates
+    return max(fitting, key=lambda play: (len(play), play_value(play)))
+
+
+def _follow(hand: Hand, best: tuple[Piece, ...], count: int, needed: int) -> tuple[Piece, ...]:
+    if needed > 0:
+        winning = [play for play in valid_plays(hand, count) if beats(play, best)]
+        if winning:
+            return min(winning, key=play_value)
+    by_weakness = sorted(itertools.combinations(hand, count), key=lambda c: sum(p.point for p in c))
+    # Past its declaration the bot wants to lose: the weakest pieces that do not win, if any.
+    return next((c for c in by_weakness if not beats(c, best)), by_weakness[0])
+
+
+def _ids(pieces: tuple[Piece, ...]) -> tuple[str, ...]:
+    return tuple(piece.id for piece in pieces)

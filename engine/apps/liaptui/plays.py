@@ -1,0 +1,143 @@
+"""Play types and how plays compare.
+
+Guarantees:
+
+- `classify` depends only on the multiset of (name, colour) of the pieces, never on their order
+  or ids; it returns ``None`` for pieces that form no play type.
+- `compare_plays` is antisymmetric (``compare_plays(a, b) == -compare_plays(b, a)``) and is only
+  defined between plays of the same type: a play of another type can never win a turn.
+- `winner_index` resolves ties in favour of the earlier play, i.e. the earlier player.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from .pieces import Piece, Rank
+
+__all__ = [
+    "INVALID_PLAY_TYPE",
+    "MAX_PLAY_SIZE",
+    "PlayType",
+    "beats",
+    "classify",
+    "compare_plays",
+    "play_value",
+    "valid_plays",
+    "winner_index",
+]
+
+# The largest play type (DOUBLE_STRAIGHT) has 6 pieces; a leader can never play more.
+MAX_PLAY_SIZE = 6
+# What the wire calls a follower's play that forms no type; it can never win.
+INVALID_PLAY_TYPE = "INVALID"
+
+
+class PlayType(enum.StrEnum):
+    SINGLE = "SINGLE"
+    PAIR = "PAIR"
+    THREE_OF_A_KIND = "THREE_OF_A_KIND"
+    STRAIGHT = "STRAIGHT"
+    FOUR_OF_A_KIND = "FOUR_OF_A_KIND"
+    EXTENDED_STRAIGHT = "EXTENDED_STRAIGHT"
+    EXTENDED_STRAIGHT_5 = "EXTENDED_STRAIGHT_5"
+    FIVE_OF_A_KIND = "FIVE_OF_A_KIND"
+    DOUBLE_STRAIGHT = "DOUBLE_STRAIGHT"
+
+
+_GROUPS = (
+    frozenset({Rank.GENERAL, Rank.ADVISOR, Rank.ELEPHANT}),
+    frozenset({Rank.CHARIOT, Rank.HORSE, Rank.CANNON}),
+)
+_SOLDIERS_BY_COUNT = {
+    3: PlayType.THREE_OF_A_KIND,
+    4: PlayType.FOUR_OF_A_KIND,
+    5: PlayType.FIVE_OF_A_KIND,
+}
+# Count of each of a group's three names, sorted, -> the straight it makes.
+_STRAIGHTS_BY_SHAPE = {
+    (1, 1, 1): PlayType.STRAIGHT,
+    (1, 1, 2): PlayType.EXTENDED_STRAIGHT,
+    (1, 2, 2): PlayType.EXTENDED_STRAIGHT_5,
+}
+
+
+def classify(pieces: Iterable[Piece]) -> PlayType | None:
+    """The type the pieces form, or ``None`` (wrong size, mixed colours, no pattern)."""
+    pieces = tuple(pieces)
+    if len(pieces) == 1:
+        return PlayType.SINGLE
+    if not pieces or len({piece.color for piece in pieces}) != 1:
+        return None
+    names = Counter(piece.name for piece in pieces)
+    if len(names) == 1:
+        (name, count), = names.items()
+        if count == 2:
+            return PlayType.PAIR
+        return _SOLDIERS_BY_COUNT.get(count) if name is Rank.SOLDIER else None
+    group = next((group for group in _GROUPS if names.keys() == group), None)
+    if group is None:
+        return None
+    shape = tuple(sorted(names.values()))
+    if shape == (2, 2, 2) and Rank.CHARIOT in group:
+        return PlayType.DOUBLE_STRAIGHT
+    return _STRAIGHTS_BY_SHAPE.get(shape)
+
+
+def play_value(pieces: Iterable[Piece]) -> int:
+    """The strength of a play within its type: the point sum.
+
+    Extended straights count one piece of each of their 3 names only, so the duplicates that make
+    them "extended" add nothing.
+    """
+    pieces = tuple(pieces)
+    if classify(pieces) in (PlayType.EXTENDED_STRAIGHT, PlayType.EXTENDED_STRAIGHT_5):
+        return sum({piece.name: piece.point for piece in pieces}.values())
+    return sum(piece.point for piece in pieces)
+
+
+def compare_plays(a: Sequence[Piece], b: Sequence[Piece]) -> int:
+    """1 if `a` is stronger, -1 if `b` is, 0 if equal.
+
+    Raises ValueError unless both form the same play type.
+    """
+    kind = classify(a)
+    if kind is None or kind != classify(b):
+        raise ValueError("only two plays of the same type can be compared")
+    difference = play_value(a) - play_value(b)
+    return (difference > 0) - (difference < 0)
+
+
+def beats(challenger: Sequence[Piece], holder: Sequence[Piece]) -> bool:
+    """Whether `challenger`, played after `holder`, takes the turn from it (a tie does not)."""
+    kind = classify(challenger)
+    return kind is not None and kind == classify(holder) and compare_plays(challenger, holder) > 0
+
+
+def winner_index(plays: Sequence[Sequence[Piece]]) -> int:
+    """Index of the winning play among plays in turn order; the first (the lead) must be valid."""
+    if not plays or classify(plays[0]) is None:
+        raise ValueError("the leading play must form a play type")
+    best = 0
+    for index in range(1, len(plays)):
+        if beats(plays[index], plays[best]):
+            best = index
+    return best
+
+
+def valid_plays(hand: Sequence[Piece], size: int | None = None) -> list[tuple[Piece, ...]]:
+    """Every subset of `hand` that forms a play type, of `size` pieces or of any size.
+
+    Subsets come out in `itertools.combinations` order over the hand, so callers that pick among
+    them deterministically stay deterministic.
+    """
+    sizes = [size] if size is not None else range(1, min(MAX_PLAY_SIZE, len(hand)) + 1)
+    return [
+        combo
+        for count in sizes
+        for combo in itertools.combinations(hand, count)
+        if classify(combo) is not None
+    ]

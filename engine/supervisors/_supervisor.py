@@ -1,0 +1,344 @@
+"""The supervisor: starts children in order, restarts them by strategy, stops them in reverse.
+
+A supervisor is one Trio task owning a nursery with one task per running child. A child's task
+reports its exit on the supervisor's event channel; the supervisor's loop applies the child's
+restart type, the restart intensity and the strategy, one exit at a time. ``start_child`` and
+``terminate_child`` may be called from any task; they only touch the supervisor's bookkeeping
+between awaits, which Trio makes atomic.
+
+Cancellation: cancelling a supervisor's task cancels every child at once (no graceful stop);
+``request_stop`` is the graceful path (children stop in reverse order, each within its spec's
+``shutdown`` seconds, then cancelled). Either way every child actor is finalized: pending asks
+fail with ``ActorStopped`` and watchers get ``Terminated``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+import attrs
+import trio
+
+from engine.actors import ActorRef, Cell, Mailbox
+
+from ._errors import ChildStartFailed, SupervisorFailed
+from ._snapshot import ActorNode, SupervisorNode
+from ._spec import ActorSpec, ChildSpec, RestartType, Strategy, SupervisorSpec
+
+log = logging.getLogger("engine.supervisors")
+
+_STOP = object()
+
+
+@attrs.define(eq=False)
+class _Started:
+    """Wraps a task_status to know whether the child got as far as being ready."""
+
+    inner: Any
+    done: bool = False
+
+    def started(self, value: Any = None) -> None:
+        self.done = True
+        self.inner.started(value)
+
+
+@attrs.define(eq=False)
+class _Child:
+    spec: ChildSpec
+    cell: Cell | None = None
+    supervisor: Supervisor | None = None
+    incarnation: int = 0
+    running: bool = False
+    exited: trio.Event = attrs.field(factory=trio.Event)
+    scope: trio.CancelScope | None = None
+    consecutive_restarts: int = 0
+    started_at: float = 0.0
+
+    @property
+    def handle(self) -> ActorRef | Supervisor:
+        return self.cell.ref if self.cell is not None else self.supervisor
+
+    def ask_to_stop(self) -> None:
+        if self.cell is not None:
+            self.cell.request_stop("shutdown")
+        else:
+            self.supervisor.request_stop()
+
+
+@attrs.define(eq=False)
+class Supervisor:
+    """A running supervisor; made by the actor system or by a parent supervisor."""
+
+    spec: SupervisorSpec
+    system: Any
+    restarts: int = attrs.field(default=0, init=False)
+    _children: list[_Child] = attrs.field(factory=list, init=False)
+    _restart_times: deque[float] = attrs.field(factory=deque, init=False)
+    _nursery: trio.Nursery | None = attrs.field(default=None, init=False)
+    _events: Any = attrs.field(default=None, init=False)
+    _stopping: bool = attrs.field(default=False, init=False)
+    _done: trio.Event = attrs.field(factory=trio.Event, init=False)
+
+    @property
+    def id(self) -> Hashable:
+        return self.spec.id
+
+    # -- running ---------------------------------------------------------------------------
+
+    async def run(self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED) -> None:
+        """Start the children in order, then supervise until stopped or failed.
+
+        Raises ``ChildStartFailed`` if a static child cannot start (the ones already started are
+        stopped first) and ``SupervisorFailed`` when restart intensity is exceeded (after
+        stopping every child in reverse order).
+        """
+        send, receive = trio.open_memory_channel[Any](math.inf)
+        self._events = send
+        failure: Exception | None = None
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                try:
+                    for spec in self.spec.children:
+                        await self.start_child(spec)
+                    task_status.started(self)
+                    async for event in receive:
+                        if event is _STOP:
+                            break
+                        await self._on_exit(*event)
+                except (ChildStartFailed, SupervisorFailed) as exc:
+                    # Raised after the nursery closes, so the parent sees it unwrapped.
+                    failure = exc
+                self._stopping = True
+                await self._stop_children(reversed(self._children))
+                nursery.cancel_scope.cancel()
+        finally:
+            self._stopping = True
+            for child in self._children:
+                if child.cell is not None:
+                    child.cell.finalize("shutdown")
+            self._children.clear()
+            self._done.set()
+        if failure is not None:
+            raise failure
+
+    def request_stop(self) -> None:
+        """Stop gracefully: children in reverse start order, then the supervisor itself."""
+        if self._events is not None and not self._stopping:
+            self._stopping = True
+            self._events.send_nowait(_STOP)
+
+    async def wait_stopped(self) -> None:
+        """Wait until the supervisor and all its children have stopped."""
+        await self._done.wait()
+
+    # -- children --------------------------------------------------------------------------
+
+    async def start_child(self, spec: ChildSpec) -> ActorRef | Supervisor:
+        """Start ``spec`` as a new child; return once it is ready to receive.
+
+        An actor child with a ``name`` is registered before anything is awaited, so a concurrent
+        start of the same name raises ``NameTaken`` rather than making a second actor. Raises
+        ``ChildStartFailed`` (with the cause) if the child fails to start; nothing is left behind.
+        """
+        if self._nursery is None or self._stopping:
+            raise SupervisorFailed(f"supervisor {self.id!r} is not running")
+        child = _Child(spec)
+        if isinstance(spec, ActorSpec):
+            child.cell = Cell(
+                kind=_kind_of(spec),
+                mailbox=Mailbox(spec.mailbox_capacity, spec.overflow),
+                name=spec.name,
+                system=self.system,
+                stash_capacity=spec.stash_capacity,
+            )
+            if spec.name is not None:
+                self.system.registry.register(spec.name, child.cell.ref)
+        self._children.append(child)
+        try:
+            await self._start(child)
+        except BaseException as exc:
+            self._forget(child, exc)
+            if isinstance(exc, Exception):
+                raise ChildStartFailed(f"child {spec.child_id!r} failed to start: {exc!r}") from exc
+            raise
+        return child.handle
+
+    async def get_or_start_child(self, spec: ActorSpec) -> ActorRef:
+        """The actor registered under ``spec.name``, started from ``spec`` if there is none.
+
+        Race-free: concurrent callers with the same name all get the same actor.
+        """
+        ref = self.system.registry.lookup(spec.name)
+        if ref is not None:
+            return ref
+        return await self.start_child(spec)
+
+    async def terminate_child(self, handle: ActorRef | Supervisor | Hashable) -> None:
+        """Stop a child gracefully (its ``shutdown`` seconds, then cancelled) and remove it."""
+        child = self._find(handle)
+        await self._stop_children([child])
+        self._forget(child, "shutdown")
+
+    def which_children(self) -> list[tuple[Hashable, ActorRef | Supervisor, bool]]:
+        """``(id, handle, running)`` for every child, in start order."""
+        return [(c.spec.child_id, c.handle, c.running) for c in self._children]
+
+    def snapshot(self) -> SupervisorNode:
+        """The live subtree: every child with its mailbox depth, restarts and message count."""
+        nodes: list[ActorNode | SupervisorNode] = []
+        for child in self._children:
+            if child.cell is not None:
+                stats = child.cell.statistics()
+                nodes.append(
+                    ActorNode(
+                        id=child.spec.child_id,
+                        kind=stats.kind,
+                        name=stats.name,
+                        running=child.running,
+                        mailbox_depth=stats.mailbox_depth,
+                        messages_handled=stats.messages_handled,
+                        restarts=stats.restarts,
+                        dropped=stats.dropped,
+                    )
+                )
+            elif child.supervisor is not None:
+                nodes.append(child.supervisor.snapshot())
+        return SupervisorNode(
+            id=self.id,
+            strategy=self.spec.strategy.value,
+            restarts=self.restarts,
+            children=tuple(nodes),
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _start(self, child: _Child) -> None:
+        if isinstance(child.spec, SupervisorSpec):
+            child.supervisor = Supervisor(child.spec, self.system)
+        child.incarnation += 1
+        child.exited = trio.Event()
+        await self._nursery.start(self._run_child, child, child.incarnation)
+        child.running = True
+        child.started_at = trio.current_time()
+
+    async def _run_child(
+        self, child: _Child, incarnation: int, *, task_status: trio.TaskStatus[Any]
+    ) -> None:
+        status = _Started(task_status)
+        reason: Any = "normal"
+        try:
+            with trio.CancelScope() as scope:
+                child.scope = scope
+                if child.cell is not None:
+                    await child.cell.run(child.spec.factory, task_status=status)
+                else:
+                    await child.supervisor.run(task_status=status)
+            if scope.cancelled_caught:
+                reason = "killed"
+            elif child.cell is not None and child.cell.stop_reason == "shutdown":
+                reason = "shutdown"
+        except Exception as exc:
+            if not status.done:
+                raise
+            reason = exc
+        finally:
+            child.running = False
+            child.exited.set()
+        self._events.send_nowait((child, incarnation, reason))
+
+    async def _on_exit(self, child: _Child, incarnation: int, reason: Any) -> None:
+        if child.incarnation != incarnation or child not in self._children:
+            return  # an exit we caused ourselves (stop for restart, terminate_child)
+        crashed = not isinstance(reason, str)
+        if crashed:
+            log.warning("child %r of %r crashed: %r", child.spec.child_id, self.id, reason)
+        if not _should_restart(child.spec.restart, crashed):
+            self._forget(child, reason)
+            return
+        self._count_restart(child, reason)
+        strategy = self.spec.strategy
+        if strategy is Strategy.ONE_FOR_ONE:
+            group = [child]
+        elif strategy is Strategy.ONE_FOR_ALL:
+            group = list(self._children)
+        else:
+            group = self._children[self._children.index(child) :]
+        await self._stop_children(reversed(group))
+        for member in group:
+            if member is not child and member.spec.restart is RestartType.TEMPORARY:
+                self._forget(member, "shutdown")
+        await self._restart([m for m in group if m in self._children])
+
+    def _count_restart(self, child: _Child, reason: Any) -> None:
+        now = trio.current_time()
+        times = self._restart_times
+        times.append(now)
+        while times and times[0] < now - self.spec.max_seconds:
+            times.popleft()
+        if len(times) > self.spec.max_restarts:
+            failure = SupervisorFailed(
+                f"supervisor {self.id!r}: more than {self.spec.max_restarts} restarts in "
+                f"{self.spec.max_seconds} s (last: child {child.spec.child_id!r}, {reason!r})"
+            )
+            if isinstance(reason, BaseException):
+                raise failure from reason
+            raise failure
+        self.restarts += 1
+        backoff = self.spec.backoff
+        if backoff is not None and now - child.started_at > backoff.reset_after:
+            child.consecutive_restarts = 0
+        child.consecutive_restarts += 1
+
+    async def _restart(self, group: list[_Child]) -> None:
+        for child in group:
+            if child.cell is not None:
+                child.cell.restarts += 1
+            backoff = self.spec.backoff
+            if backoff is not None:
+                await trio.sleep(backoff.delay(child.consecutive_restarts))
+            try:
+                await self._start(child)
+            except Exception as exc:
+                # A failed restart is one more exit: it counts against the intensity.
+                self._events.send_nowait((child, child.incarnation, exc))
+
+    async def _stop_children(self, children: Iterable[_Child]) -> None:
+        for child in children:
+            if not child.running:
+                continue
+            child.incarnation += 1  # its exit event is now stale
+            child.ask_to_stop()
+            with trio.move_on_after(child.spec.shutdown):
+                await child.exited.wait()
+            if not child.exited.is_set():
+                child.scope.cancel()
+                await child.exited.wait()
+
+    def _forget(self, child: _Child, reason: Any) -> None:
+        if child in self._children:
+            self._children.remove(child)
+        if child.cell is not None:
+            child.cell.finalize(reason)
+
+    def _find(self, handle: Any) -> _Child:
+        for child in self._children:
+            if child.handle is handle or child.handle == handle or child.spec.child_id == handle:
+                return child
+        raise LookupError(f"{handle!r} is not a child of supervisor {self.id!r}")
+
+    def __repr__(self) -> str:
+        return f"<Supervisor {self.id!r} {self.spec.strategy.value} children={len(self._children)}>"
+
+
+def _should_restart(restart: RestartType, crashed: bool) -> bool:
+    return restart is RestartType.PERMANENT or (restart is RestartType.TRANSIENT and crashed)
+
+
+def _kind_of(spec: ActorSpec) -> str:
+    factory = spec.factory
+    return getattr(factory, "__name__", None) or type(factory).__name__

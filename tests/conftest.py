@@ -1,0 +1,1 @@
+"""Shared fixtures: every test runs under pytest-trio (trio_mode in pyproject.toml)."""

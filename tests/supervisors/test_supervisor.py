@@ -1,0 +1,265 @@
+import attrs
+import pytest
+import trio
+import trio.testing
+
+from engine.actors import Actor, ActorCrashed, ActorStopped, on
+from engine.supervisors import (
+    ActorSpec,
+    Backoff,
+    ChildStartFailed,
+    RestartType,
+    Strategy,
+    SupervisorFailed,
+    SupervisorSpec,
+    open_actor_system,
+)
+
+
+@attrs.frozen
+class Crash:
+    pass
+
+
+@attrs.frozen
+class Quit:
+    pass
+
+
+@attrs.frozen
+class Who:
+    pass
+
+
+class Worker(Actor):
+    """Logs starts and stops into a shared journal."""
+
+    def __init__(self, name, journal):
+        self.name = name
+        self.journal = journal
+
+    async def on_start(self):
+        self.journal.append(("start", self.name))
+
+    async def on_stop(self, reason):
+        self.journal.append(("stop", self.name))
+
+    @on(Crash)
+    def crash(self, msg):
+        raise RuntimeError(f"{self.name} crashed")
+
+    @on(Quit)
+    def quit(self, msg):
+        self.stop()
+
+    @on(Who)
+    def who(self, msg):
+        return self.name
+
+
+def worker(name, journal, restart=RestartType.PERMANENT):
+    return ActorSpec(lambda: Worker(name, journal), id=name, name=name, restart=restart)
+
+
+def trio_names(journal, kind):
+    return [name for what, name in journal if what == kind]
+
+
+async def crash(system, name):
+    with pytest.raises(ActorCrashed):
+        await system.lookup(name).ask(Crash())
+    await trio.testing.wait_all_tasks_blocked()  # let the supervisor apply its strategy
+
+
+async def start_tree(system, strategy, journal, **kwargs):
+    spec = SupervisorSpec(
+        id="sup",
+        strategy=strategy,
+        children=[worker(n, journal) for n in "abc"],
+        **kwargs,
+    )
+    return await system.start_supervisor(spec)
+
+
+async def test_children_start_in_order_and_stop_in_reverse():
+    journal = []
+    async with open_actor_system() as system:
+        await start_tree(system, Strategy.ONE_FOR_ONE, journal)
+        assert journal == [("start", "a"), ("start", "b"), ("start", "c")]
+    assert trio_names(journal, "stop") == ["c", "b", "a"]
+
+
+async def test_one_for_one_restarts_only_the_crashed_child():
+    journal = []
+    async with open_actor_system() as system:
+        sup = await start_tree(system, Strategy.ONE_FOR_ONE, journal)
+        journal.clear()
+        await crash(system, "b")
+        assert await system.lookup("b").ask(Who()) == "b"
+        assert journal == [("start", "b")]
+        assert sup.restarts == 1
+
+
+async def test_one_for_all_restarts_everyone_in_order():
+    journal = []
+    async with open_actor_system() as system:
+        await start_tree(system, Strategy.ONE_FOR_ALL, journal)
+        journal.clear()
+        await crash(system, "b")
+        await system.lookup("a").ask(Who())
+        # Survivors stop in reverse order, then everyone starts again in order.
+        assert journal == [
+            ("stop", "c"),
+            ("stop", "a"),
+            ("start", "a"),
+            ("start", "b"),
+            ("start", "c"),
+        ]
+
+
+async def test_rest_for_one_restarts_the_crashed_child_and_later_ones():
+    journal = []
+    async with open_actor_system() as system:
+        await start_tree(system, Strategy.REST_FOR_ONE, journal)
+        journal.clear()
+        await crash(system, "b")
+        await system.lookup("c").ask(Who())
+        assert journal == [("stop", "c"), ("start", "b"), ("start", "c")]
+
+
+@pytest.mark.parametrize(
+    ("restart", "after_crash", "after_quit"),
+    [
+        (RestartType.PERMANENT, True, True),
+        (RestartType.TRANSIENT, True, False),
+        (RestartType.TEMPORARY, False, False),
+    ],
+)
+async def test_restart_types(restart, after_crash, after_quit):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(
+            SupervisorSpec(id="s", children=[worker("x", journal, restart), worker("y", journal, restart)])
+        )
+        await crash(system, "x")
+        await system.lookup("y").ask(Quit())
+        await trio.testing.wait_all_tasks_blocked()
+        alive = {child_id for child_id, _, running in sup.which_children() if running}
+        assert ("x" in alive) is after_crash
+        assert ("y" in alive) is after_quit
+
+
+async def test_intensity_escalates_through_two_levels(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        inner = SupervisorSpec(
+            id="inner", children=[worker("w", journal)], max_restarts=2, max_seconds=10
+        )
+        middle = SupervisorSpec(id="middle", children=[inner], max_restarts=1, max_seconds=10)
+        top = SupervisorSpec(id="top", children=[middle], max_restarts=0, max_seconds=10)
+        await system.start_supervisor(top)
+        for _ in range(6):
+            await crash(system, "w")
+        # inner fails on its 3rd crash and middle restarts it; it fails again 3 crashes later,
+        # which is middle's 2nd restart (> 1): middle fails, top (0 allowed) fails, and the root
+        # restarts top, which starts the whole subtree afresh.
+        assert trio_names(journal, "start").count("w") == 7
+        assert system.snapshot().restarts == 1
+        assert await system.lookup("w").ask(Who()) == "w"
+
+
+async def test_root_failure_propagates_out_of_the_system(autojump_clock):
+    journal = []
+    with pytest.raises(SupervisorFailed):
+        async with open_actor_system(
+            children=[SupervisorSpec(id="top", children=[worker("w", journal)], max_restarts=0)]
+        ) as system:
+            # The root itself allows 3 restarts of top in 5 s.
+            for _ in range(8):
+                await crash(system, "w")
+            await trio.sleep_forever()
+
+
+async def test_restarts_outside_the_window_do_not_count(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(
+            SupervisorSpec(id="s", children=[worker("w", journal)], max_restarts=1, max_seconds=5)
+        )
+        for _ in range(4):
+            await crash(system, "w")
+            await trio.sleep(6)
+        assert sup.restarts == 4
+
+
+async def test_backoff_delays_restarts(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        await system.start_supervisor(
+            SupervisorSpec(
+                id="s",
+                children=[worker("w", journal)],
+                max_restarts=10,
+                max_seconds=100,
+                backoff=Backoff(initial=1.0, factor=2.0, maximum=3.0),
+            )
+        )
+        starts = []
+        for _ in range(3):
+            before = trio.current_time()
+            await crash(system, "w")
+            await system.lookup("w").ask(Who(), timeout=10)
+            starts.append(round(trio.current_time() - before))
+        assert starts == [1, 2, 3]
+
+
+class Stubborn(Actor):
+    """Ignores graceful stop by never finishing its message."""
+
+    @on(Who)
+    async def who(self, msg):
+        await trio.sleep_forever()
+
+
+async def test_shutdown_timeout_then_cancel(autojump_clock):
+    async with open_actor_system() as system:
+        await system.start_supervisor(
+            SupervisorSpec(id="s", children=[ActorSpec(Stubborn, name="st", shutdown=2.0)])
+        )
+        ref = system.lookup("st")
+        ref.tell(Who())
+        await trio.testing.wait_all_tasks_blocked()
+        start = trio.current_time()
+    assert round(trio.current_time() - start) == 2
+    assert not ref.alive
+
+
+async def test_static_child_failing_to_start_fails_the_supervisor_start():
+    journal = []
+
+    class Broken(Actor):
+        async def on_start(self):
+            raise RuntimeError("no")
+
+    async with open_actor_system() as system:
+        with pytest.raises(ChildStartFailed):
+            await system.start_supervisor(
+                SupervisorSpec(id="s", children=[worker("ok", journal), ActorSpec(Broken, id="bad")])
+            )
+        assert journal == [("start", "ok"), ("stop", "ok")]
+        assert system.lookup("ok") is None
+
+
+async def test_dynamic_children_and_snapshot():
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        refs = [await sup.start_child(worker(f"r{i}", journal, RestartType.TRANSIENT)) for i in range(5)]
+        assert [await ref.ask(Who()) for ref in refs] == [f"r{i}" for i in range(5)]
+        await crash(system, "r1")
+        await sup.terminate_child(refs[4])
+        snap = system.snapshot()
+        rooms = next(c for c in snap.children if c.id == "rooms")
+        assert [a.name for a in rooms.actors()] == ["r0", "r1", "r2", "r3"]
+        assert next(a for a in rooms.actors() if a.name == "r1").restarts == 1
+        assert rooms.restarts == 1
