@@ -1,0 +1,148 @@
+"""Store benchmark: group commit against one commit per save, and recovery of 10,000 parties.
+
+    python bench/store.py [--json] [--backend sqlite|postgresql://...] [--seconds S]
+
+1,000 concurrent tasks each save their own key over and over (every save waits until durable)
+for a fixed time, on the same backend in the same run, with one commit per save
+(``group_commit=False``) and with group commit, in alternating rounds. ``group_commit_ratio`` is the second rate over
+the first (target >= 10). ``recover_10k_s`` is the time to open a fresh store on a database
+holding 10,000 saved parties and ``load_all`` them (target <= 3 s).
+
+The default backend is SQLite in a temporary directory (removed afterwards). ``--backend
+postgresql://...`` runs against that server: it must be a scratch database, as the benchmark
+creates its tables and writes to them. With ``--json`` the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from engine.store import Store, open_store
+
+SAVERS = 1000
+ROUNDS = 3
+PARTIES = 10_000
+KIND = "party"
+
+
+def _party(key: str, n: int) -> dict[str, Any]:
+    """A party's state of a realistic size (~300 bytes of JSON)."""
+    players = [{"id": f"{key}-{i}", "name": f"player {i}", "ready": i % 2 == 0} for i in range(4)]
+    return {"code": key, "phase": "lobby", "round": n, "players": players}
+
+
+async def _save_loop(store: Store, kind: str, key: str, deadline: float, counter: list[int]) -> None:
+    version = 0
+    while trio.current_time() < deadline:
+        version = await store.save(
+            kind, key, _party(key, version), expected_version=version, events=[(version + 1, {"n": version})]
+        )
+        counter[0] += 1
+
+
+async def _timed_run(url: str, *, group_commit: bool, seconds: float, kind: str) -> tuple[int, float]:
+    """``SAVERS`` concurrent savers for ``seconds``: (acknowledged saves, elapsed seconds)."""
+    counter = [0]
+    async with open_store(url, group_commit=group_commit) as store:
+        started = time.perf_counter()
+        deadline = trio.current_time() + seconds
+        async with trio.open_nursery() as nursery:
+            for n in range(SAVERS):
+                nursery.start_soon(_save_loop, store, kind, str(n), deadline, counter)
+        elapsed = time.perf_counter() - started
+        stats = store.statistics()
+    mode = "group commit" if group_commit else "one commit per save"
+    print(
+        f"{mode:>20}: {counter[0] / elapsed:9.0f} saves/s  ({counter[0]} saves, {stats.commits} commits,"
+        f" mean batch {stats.mean_batch_size:.1f}, mean commit {stats.mean_commit_latency * 1000:.2f} ms)"
+    )
+    return counter[0], elapsed
+
+
+async def saves_per_second(url: str, seconds: float) -> tuple[float, float]:
+    """(one commit per save, group commit) in saves/s, measured in alternating rounds.
+
+    The machine is shared: alternating short rounds lets both modes see the same background
+    load, and each rate is total saves over total time across its rounds.
+    """
+    totals = {False: [0, 0.0], True: [0, 0.0]}
+    for round_ in range(ROUNDS):
+        for group_commit in (False, True):
+            kind = f"bench-{round_}-{'group' if group_commit else 'single'}"
+            saves, elapsed = await _timed_run(
+                url, group_commit=group_commit, seconds=seconds / ROUNDS, kind=kind
+            )
+            totals[group_commit][0] += saves
+            totals[group_commit][1] += elapsed
+    return totals[False][0] / totals[False][1], totals[True][0] / totals[True][1]
+
+
+async def recover_seconds(url: str) -> float:
+    """Fill ``PARTIES`` parties, then time opening a fresh store and loading them all."""
+    async with open_store(url) as store:
+        async with trio.open_nursery() as nursery:
+            for first in range(SAVERS):
+                nursery.start_soon(_fill, store, range(first, PARTIES, SAVERS))
+    started = time.perf_counter()
+    async with open_store(url) as store:
+        parties = await store.load_all(KIND)
+        elapsed = time.perf_counter() - started
+    assert len(parties) == PARTIES, len(parties)
+    print(f"{'recovery':>20}: open + load_all of {PARTIES} parties in {elapsed:.3f} s")
+    return elapsed
+
+
+async def _fill(store: Store, numbers: range) -> None:
+    for n in numbers:
+        await store.save(KIND, f"party-{n}", _party(str(n), 0), expected_version=0)
+
+
+async def main(backend: str | None, seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="party-engine-bench-") as tmp:
+        if backend is None:
+            saves_url = f"sqlite:///{Path(tmp) / 'saves.db'}"
+            recover_url = f"sqlite:///{Path(tmp) / 'recover.db'}"
+        else:
+            saves_url = recover_url = backend
+        print(
+            f"backend: {saves_url.partition('://')[0]}, {SAVERS} concurrent savers,"
+            f" {seconds:g} s per mode in {ROUNDS} alternating rounds"
+        )
+        baseline, grouped = await saves_per_second(saves_url, seconds)
+        recover = await recover_seconds(recover_url)
+    ratio = grouped / baseline
+    print(f"{'one commit per save':>20}: {baseline:9.0f} saves/s over all rounds")
+    print(f"{'group commit':>20}: {grouped:9.0f} saves/s over all rounds")
+    print(f"{'group_commit_ratio':>20}: {ratio:.1f} (target >= 10)")
+    return {
+        "backend": saves_url.partition("://")[0],
+        "group_commit_ratio": round(ratio, 2),
+        "saves_per_s": round(grouped),
+        "one_commit_per_save_saves_per_s": round(baseline),
+        "recover_10k_s": round(recover, 3),
+    }
+
+
+def cli(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
+    parser.add_argument("--backend", help="a postgresql:// URL (default: SQLite in a temp dir)")
+    parser.add_argument("--seconds", type=float, default=6.0, help="saving time per mode")
+    args = parser.parse_args(argv)
+    if args.backend is not None and not args.backend.startswith(("postgresql://", "postgres://")):
+        parser.error("--backend takes a postgresql:// URL")
+    figures = trio.run(main, args.backend, args.seconds)
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    cli(sys.argv[1:])

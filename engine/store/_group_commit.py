@@ -1,0 +1,213 @@
+"""The single writer: queued writes are committed in batches, one batch at a time.
+
+Every backend (memory, SQLite, PostgreSQL) puts its writes through a ``GroupCommitter``: callers
+queue an operation and wait; one writer task takes *everything* queued, hands it to the backend's
+commit function as one batch (one transaction), and wakes each caller with its own outcome.
+While a batch commits, new writes pile up and become the next batch, so under load one commit
+(one fsync) serves many writes, and a lone writer waits for nothing but its own commit. With
+``group=False`` each batch is a single write: the one-commit-per-write baseline.
+
+``GroupCommitStore`` is the base of every backend's store: its writes go through the writer.
+
+Lifetime: ``run_writer`` runs the writer task for the duration of an ``async with`` block. ``aclose`` stops taking new writes (``StoreClosed``),
+commits everything already queued, and returns when the writer has finished. If the writer is
+cancelled instead, a commit under way still completes (backends run it in a thread that is not
+abandoned) and its callers get their outcomes; writes still queued get ``StoreClosed`` and were
+not committed.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import attrs
+import outcome
+import trio
+
+from ._errors import StoreClosed
+from ._ops import Delete, Op, Save, make_save, make_trim
+from ._record import StoreStatistics
+from ._store import Store
+
+#: Commits a batch; returns one outcome per operation, in order, and how many transactions
+#: committed. One operation's failure is its ``outcome.Error``, not an exception.
+CommitFunction = Callable[[list[Op]], Awaitable[tuple[list[outcome.Outcome], int]]]
+
+
+@attrs.define(eq=False)
+class _Pending:
+    """A queued operation and the task waiting for it (None once it stopped waiting)."""
+
+    op: Op
+    task: trio.lowlevel.Task | None
+
+    def resolve(self, result: outcome.Outcome) -> None:
+        if self.task is not None:
+            trio.lowlevel.reschedule(self.task, result)
+            self.task = None
+
+    def abandon(self, raise_cancel: object) -> trio.lowlevel.Abort:
+        # The caller was cancelled; the operation stays queued and may still be committed.
+        self.task = None
+        return trio.lowlevel.Abort.SUCCEEDED
+
+
+@attrs.define(eq=False)
+class GroupCommitter:
+    _commit: CommitFunction
+    group: bool = True
+    _queue: deque[_Pending] = attrs.field(factory=deque, init=False)
+    _wakeup: trio.Event = attrs.field(factory=trio.Event, init=False)
+    _closing: bool = attrs.field(default=False, init=False)
+    _finished: trio.Event = attrs.field(factory=trio.Event, init=False)
+    _commits: int = attrs.field(default=0, init=False)
+    _saves: int = attrs.field(default=0, init=False)
+    _ops: int = attrs.field(default=0, init=False)
+    _batches: int = attrs.field(default=0, init=False)
+    _last_latency: float = attrs.field(default=0.0, init=False)
+    _total_latency: float = attrs.field(default=0.0, init=False)
+
+    async def submit(self, op: Op) -> Any:
+        """Queue ``op``, wait for its commit and return its result (or raise its error).
+
+        If cancelled while waiting, the operation stays queued and may still be committed.
+        """
+        if self._closing:
+            raise StoreClosed("the store is closed")
+        # A bare park and reschedule rather than an Event per write: this is the hot path.
+        pending = _Pending(op, trio.lowlevel.current_task())
+        self._queue.append(pending)
+        self._wakeup.set()
+        return await trio.lowlevel.wait_task_rescheduled(pending.abandon)
+
+    async def run(self) -> None:
+        """The writer task: commit batches until ``aclose`` and an empty queue."""
+        batch: list[_Pending] = []
+        try:
+            while self._queue or not self._closing:
+                if not self._queue:
+                    await self._wakeup.wait()
+                    self._wakeup = trio.Event()
+                    continue
+                batch = self._take_batch()
+                started = time.perf_counter()
+                results, commits = await self._commit([pending.op for pending in batch])
+                self._account(batch, results, commits, time.perf_counter() - started)
+                for pending, result in zip(batch, results, strict=True):
+                    pending.resolve(result)
+        finally:
+            self._closing = True
+            # Callers are still waiting here only if the writer was cancelled or crashed.
+            for pending in [*batch, *self._queue]:
+                pending.resolve(outcome.Error(StoreClosed("closed before this was committed")))
+            self._queue.clear()
+            self._finished.set()
+
+    async def aclose(self) -> None:
+        """Refuse new writes, commit the queued ones, and wait for the writer to finish."""
+        self._closing = True
+        self._wakeup.set()
+        await self._finished.wait()
+
+    def statistics(self) -> StoreStatistics:
+        return StoreStatistics(
+            commits=self._commits,
+            saves=self._saves,
+            mean_batch_size=self._ops / self._batches if self._batches else 0.0,
+            last_commit_latency=self._last_latency,
+            mean_commit_latency=self._total_latency / self._batches if self._batches else 0.0,
+            queue_depth=len(self._queue),
+        )
+
+    def _take_batch(self) -> list[_Pending]:
+        if not self.group:
+            return [self._queue.popleft()]
+        batch = list(self._queue)
+        self._queue.clear()
+        return batch
+
+    def _account(
+        self, batch: list[_Pending], results: list[outcome.Outcome], commits: int, latency: float
+    ) -> None:
+        self._commits += commits
+        self._batches += 1
+        self._ops += len(batch)
+        self._saves += sum(
+            isinstance(pending.op, Save) and isinstance(result, outcome.Value)
+            for pending, result in zip(batch, results, strict=True)
+        )
+        self._last_latency = latency
+        self._total_latency += latency
+
+
+@contextlib.asynccontextmanager
+async def run_writer(writer: GroupCommitter) -> AsyncIterator[None]:
+    """Run ``writer`` for the duration of the block, then ``aclose`` it (commit what is queued).
+
+    If the block is cancelled, the writer is cancelled too (see the module docstring). An
+    exception from the block propagates as itself, after the queued writes are committed, not
+    wrapped in the nursery's ``ExceptionGroup``.
+    """
+    body_error: BaseException | None = None
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer.run)
+        try:
+            yield
+        except BaseException as exc:
+            body_error = exc
+        await writer.aclose()
+    if body_error is not None:
+        raise body_error
+
+
+class GroupCommitStore(Store):
+    """A ``Store`` whose writes go through one ``GroupCommitter``.
+
+    Subclasses implement the reads and ``_commit``, and run the writer with ``_running()``.
+    """
+
+    def __init__(self, *, group_commit: bool) -> None:
+        self._writer = GroupCommitter(self._commit, group=group_commit)
+        self._closed = False
+
+    @abc.abstractmethod
+    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome], int]:
+        """The ``CommitFunction`` of this backend."""
+
+    @contextlib.asynccontextmanager
+    async def _running(self) -> AsyncIterator[None]:
+        """Run the writer for the block; afterwards reads raise ``StoreClosed`` too."""
+        try:
+            async with run_writer(self._writer):
+                yield
+        finally:
+            self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("the store is closed")
+
+    async def save(
+        self,
+        kind: str,
+        key: str,
+        data: dict[str, Any],
+        *,
+        expected_version: int,
+        events: Sequence[tuple[int, dict[str, Any]]] = (),
+    ) -> int:
+        return await self._writer.submit(make_save(kind, key, data, expected_version, events))
+
+    async def delete(self, kind: str, key: str) -> None:
+        await self._writer.submit(Delete(kind, key))
+
+    async def trim_events(self, kind: str, key: str, upto: int) -> None:
+        await self._writer.submit(make_trim(kind, key, upto))
+
+    def statistics(self) -> StoreStatistics:
+        return self._writer.statistics()

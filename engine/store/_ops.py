@@ -1,0 +1,89 @@
+"""The write operations the writer commits, built and checked in the caller's task.
+
+Data is encoded to JSON text here, before anything is queued, so a caller's bug (a set, a NaN, a
+non-dict) raises in the caller and never reaches a batch; and every backend, memory included,
+stores the same text, so a load returns the same value whichever backend saved it (int dict keys
+come back as strings everywhere, not only on disk).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+#: Event seqs are stored as 64-bit integers (BIGINT).
+MIN_SEQ = -(2**63)
+MAX_SEQ = 2**63 - 1
+
+
+@attrs.frozen
+class Save:
+    kind: str
+    key: str
+    data: str
+    expected_version: int
+    events: tuple[tuple[int, str], ...]
+
+
+@attrs.frozen
+class Delete:
+    kind: str
+    key: str
+
+
+@attrs.frozen
+class Trim:
+    kind: str
+    key: str
+    upto: int
+
+
+Op = Save | Delete | Trim
+
+
+# Built once: json.dumps with arguments builds an encoder per call. ensure_ascii (the default)
+# escapes NUL and lone surrogates, which PostgreSQL text and UTF-8 cannot hold.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def encode(data: dict[str, Any]) -> str:
+    if not isinstance(data, dict):
+        raise TypeError(f"data must be a dict, not {type(data).__name__}")
+    return _ENCODER.encode(data)
+
+
+def decode(text: str) -> dict[str, Any]:
+    return json.loads(text)
+
+
+def make_save(
+    kind: str,
+    key: str,
+    data: dict[str, Any],
+    expected_version: int,
+    events: Sequence[tuple[int, dict[str, Any]]],
+) -> Save:
+    if expected_version < 0:
+        raise ValueError(f"expected_version must be >= 0, not {expected_version}")
+    encoded = tuple([(_check_seq(seq), encode(event)) for seq, event in events])
+    if len(encoded) > 1 and len({seq for seq, _ in encoded}) != len(encoded):
+        raise ValueError("events repeat a seq")
+    return Save(kind, key, encode(data), expected_version, encoded)
+
+
+def make_trim(kind: str, key: str, upto: int) -> Trim:
+    return Trim(kind, key, clamp_seq(upto))
+
+
+def clamp_seq(bound: int) -> int:
+    """A seq bound moved into the stored range, where it selects the same events."""
+    return max(MIN_SEQ, min(bound, MAX_SEQ))
+
+
+def _check_seq(seq: int) -> int:
+    if not isinstance(seq, int) or not MIN_SEQ <= seq <= MAX_SEQ:
+        raise ValueError(f"event seq must be a 64-bit integer, not {seq!r}")
+    return seq

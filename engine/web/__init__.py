@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket edge: Quart-Trio app factory, auth, error mapping, CORS, OpenAPI."""

@@ -1,0 +1,252 @@
+"""serve_tcp (engine/net/_listener.py): our WebSocket routes and a Quart-Trio app on one port."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from functools import partial
+
+import httpx
+import pytest
+import trio
+import trio_websocket
+from hypercorn.config import Config
+from quart import request, websocket
+from quart_trio import QuartTrio
+
+from engine.net._frames import text_frame
+from engine.net._listener import serve_tcp
+from engine.net._websocket import WebSocket
+from engine.net._ws_errors import ConnectionClosed
+from engine.net._ws_handshake import WebSocketRequest
+from engine.net._ws_routes import Accept, Reject, WebSocketResolver
+
+
+class Site:
+    """A tiny Quart-Trio app, with events to hold a request in flight."""
+
+    def __init__(self) -> None:
+        self.app = QuartTrio(__name__)
+        self.lifespan: list[str] = []
+        self.slow_entered = trio.Event()
+        self.slow_release = trio.Event()
+        app = self.app
+
+        @app.before_serving
+        async def startup() -> None:
+            self.lifespan.append("startup")
+
+        @app.after_serving
+        async def shutdown() -> None:
+            self.lifespan.append("shutdown")
+
+        @app.get("/hello")
+        async def hello() -> dict[str, str]:
+            return {"hello": "world"}
+
+        @app.post("/echo")
+        async def echo() -> bytes:
+            return await request.get_data()
+
+        @app.get("/slow")
+        async def slow() -> dict[str, bool]:
+            self.slow_entered.set()
+            await self.slow_release.wait()
+            return {"finished": True}
+
+        @app.websocket("/quart-ws")
+        async def quart_ws() -> None:
+            while True:
+                await websocket.send("quart: " + await websocket.receive())
+
+
+async def echo(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+    while True:
+        ws.send(text_frame(f"{path_params.get('room_id', '-')}: {await ws.receive()}"))
+
+
+async def rooms(request: WebSocketRequest) -> Accept | Reject | None:
+    """A resolver with a path parameter and an auth check, as an app's router would do."""
+    prefix = "/ws/"
+    if not request.path.startswith(prefix):
+        return None
+    if request.header("authorization") != "Bearer good":
+        return Reject(
+            401, b'{"detail": "Not authenticated"}', headers=(("WWW-Authenticate", "Bearer"),)
+        )
+    return Accept(echo, {"room_id": request.path[len(prefix) :]})
+
+
+@asynccontextmanager
+async def serving(
+    site: Site, routes: WebSocketResolver | Mapping[str, object] = rooms, **kwargs: object
+) -> AsyncIterator[int]:
+    stop = trio.Event()
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(
+            partial(
+                serve_tcp, site.app, routes, "127.0.0.1", 0, shutdown_trigger=stop.wait, **kwargs
+            )
+        )
+        yield port
+        stop.set()
+
+
+AUTH = [(b"Authorization", b"Bearer good")]
+
+
+async def test_http_and_websocket_routes_share_one_port() -> None:
+    site = Site()
+    async with serving(site) as port:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            assert (await http.get("/hello")).json() == {"hello": "world"}
+            assert (await http.post("/echo", content=b"x" * 100_000)).content == b"x" * 100_000
+            assert (await http.get("/missing")).status_code == 404
+            async with trio_websocket.open_websocket_url(
+                f"ws://127.0.0.1:{port}/ws/r1", extra_headers=AUTH
+            ) as ws:
+                await ws.send_message("hi")
+                assert await ws.get_message() == "r1: hi"
+            # The keep-alive connection still works after the WebSocket came and went.
+            assert (await http.get("/hello")).status_code == 200
+    assert site.lifespan == ["startup", "shutdown"]
+
+
+async def test_upgrade_refused_with_the_apps_status_and_body() -> None:
+    async with serving(Site()) as port:
+        with pytest.raises(trio_websocket.ConnectionRejected) as info:
+            async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/ws/r1"):
+                pass
+    assert info.value.status_code == 401
+    assert info.value.body == b'{"detail": "Not authenticated"}'
+    headers = dict(info.value.headers)
+    assert (headers[b"content-type"], headers[b"www-authenticate"]) == (
+        b"application/json",
+        b"Bearer",
+    )
+
+
+async def test_upgrades_the_routes_decline_reach_quart() -> None:
+    async with serving(Site()) as port:
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/quart-ws") as ws:
+            await ws.send_message("hi")
+            assert await ws.get_message() == "quart: hi"
+
+
+async def test_a_mapping_of_exact_paths_is_a_resolver() -> None:
+    async with serving(Site(), {"/ws": echo}) as port:
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.send_message("hi")
+            assert await ws.get_message() == "-: hi"
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/quart-ws") as ws:
+            await ws.send_message("hi")
+            assert await ws.get_message() == "quart: hi"
+
+
+async def test_invalid_handshake_is_answered_not_served() -> None:
+    async with serving(Site()) as port:
+        async with await trio.open_tcp_stream("127.0.0.1", port) as stream:
+            await stream.send_all(
+                b"GET /ws/r1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Authorization: Bearer good\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 8\r\n\r\n"
+            )
+            response = b""
+            while chunk := await stream.receive_some():
+                response += chunk
+    assert response.startswith(b"HTTP/1.1 426 Upgrade Required\r\n")
+    assert b"\r\nSec-WebSocket-Version: 13\r\n" in response
+
+
+async def test_crashing_resolver_answers_500_and_the_server_carries_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(request: WebSocketRequest) -> None:
+        raise RuntimeError("bug")
+
+    async with serving(Site(), broken) as port:
+        with pytest.raises(trio_websocket.ConnectionRejected) as info:
+            async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/any"):
+                pass
+        assert info.value.status_code == 500
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/hello")).status_code == 200
+    assert "resolving the WebSocket route for '/any' failed" in caplog.text
+
+
+async def test_crashing_handler_closes_with_1011_and_the_server_carries_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+        await ws.receive()
+        raise RuntimeError("bug")
+
+    caplog.set_level(logging.ERROR)
+    async with serving(Site(), {"/broken": broken, "/ws": echo}) as port:
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/broken") as ws:
+            await ws.send_message("boom")
+            with pytest.raises(trio_websocket.ConnectionClosed) as info:
+                await ws.get_message()
+        assert info.value.reason.code == 1011
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.send_message("still here")
+            assert await ws.get_message() == "-: still here"
+    assert "WebSocket handler for '/broken' failed" in caplog.text
+
+
+async def test_slow_request_head_is_dropped(autojump_clock: trio.testing.MockClock) -> None:
+    async with serving(Site(), head_timeout=5) as port:
+        async with await trio.open_tcp_stream("127.0.0.1", port) as stream:
+            await stream.send_all(b"GET /ws/r1 HTTP/1.1\r\nHost: x\r\n")
+            start = trio.current_time()
+            assert await stream.receive_some() == b""
+    assert trio.current_time() - start == pytest.approx(5)
+
+
+async def test_graceful_shutdown() -> None:
+    site = Site()
+    stop = trio.Event()
+    closed: list[ConnectionClosed] = []
+
+    async def member(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+        try:
+            await ws.receive()
+        except ConnectionClosed as exc:
+            closed.append(exc)
+            raise
+
+    async with trio.open_nursery() as nursery:
+        port = await nursery.start(
+            partial(
+                serve_tcp,
+                site.app,
+                {"/ws": member},
+                "127.0.0.1",
+                0,
+                hypercorn_config=Config.from_mapping(graceful_timeout=30),
+                shutdown_trigger=stop.wait,
+                shutdown_reason="maintenance",
+            )
+        )
+        responses: list[httpx.Response] = []
+
+        async def slow_request() -> None:
+            async with httpx.AsyncClient() as http:
+                responses.append(await http.get(f"http://127.0.0.1:{port}/slow"))
+
+        nursery.start_soon(slow_request)
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/ws") as ws:
+            await site.slow_entered.wait()
+            stop.set()
+            with pytest.raises(trio_websocket.ConnectionClosed) as info:
+                await ws.get_message()
+        assert (info.value.reason.code, info.value.reason.reason) == (1001, "maintenance")
+        assert [(exc.code, exc.by_peer) for exc in closed] == [(1001, False)]
+        # No longer accepting, while the request in flight is still being served.
+        with pytest.raises(OSError):
+            await trio.open_tcp_stream("127.0.0.1", port)
+        assert responses == []
+        site.slow_release.set()
+    assert responses[0].json() == {"finished": True}
+    assert site.lifespan == ["startup", "shutdown"]
