@@ -1,0 +1,89 @@
+"""``party-engine serve``: every app under its prefix, or one app at the root.
+
+Every option has an environment variable (``PARTY_ENGINE_HOST``, ``PARTY_ENGINE_PORT``,
+``PARTY_ENGINE_STORE``, ``PARTY_ENGINE_APPS`` as a comma-separated list); the flag wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+
+import trio
+
+from engine.web import AppSpec, open_engine
+
+#: The systems this distribution ships, by name -> module exposing ``app: AppSpec``.
+APPS: Mapping[str, str] = {
+    "liaptui": "engine.apps.liaptui.app",
+    "watchparty": "engine.apps.watchparty.app",
+}
+
+log = logging.getLogger("engine.cli")
+
+
+def available_apps() -> dict[str, AppSpec]:
+    """Every shipped app whose module is installed (each exposes ``app``)."""
+    found = {}
+    for name, module in APPS.items():
+        try:
+            found[name] = importlib.import_module(module).app
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+    return found
+
+
+def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="party-engine", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the apps over HTTP and WebSocket")
+    default_apps = [a for a in environ.get("PARTY_ENGINE_APPS", "").split(",") if a]
+    serve.add_argument("--app", action="append", dest="apps", default=None,
+                       help="serve only this app, at the root (repeat for several, under prefixes)")
+    serve.add_argument("--host", default=environ.get("PARTY_ENGINE_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(environ.get("PARTY_ENGINE_PORT", "8000")))
+    serve.add_argument("--store", default=environ.get("PARTY_ENGINE_STORE", "sqlite:///party-engine.db"),
+                       help="memory://, sqlite:///path or postgresql://...")
+    args = parser.parse_args(argv)
+    if args.apps is None:
+        args.apps = default_apps
+    return args
+
+
+async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    shipped = available_apps()
+    unknown = [name for name in args.apps if name not in shipped]
+    if unknown:
+        raise SystemExit(f"unknown app(s): {', '.join(unknown)}; available: {', '.join(shipped)}")
+    apps = [shipped[name] for name in args.apps] if args.apps else list(shipped.values())
+    prefixed = not (args.apps and len(args.apps) == 1)
+
+    async def until_signal() -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                log.info("received %s, shutting down", signal.Signals(signum).name)
+                return
+
+    async with open_engine(apps, store=args.store, environ=environ) as engine:
+        async with trio.open_nursery() as nursery:
+            port = await nursery.start(
+                lambda task_status: engine.serve(
+                    args.host, args.port, prefixed=prefixed, shutdown_trigger=until_signal, task_status=task_status
+                )
+            )
+            where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
+            print(f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=os.environ.get("PARTY_ENGINE_LOG", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    environ = os.environ
+    args = parse_args(sys.argv[1:] if argv is None else argv, environ)
+    if args.command == "serve":
+        trio.run(serve, args, environ)

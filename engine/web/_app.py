@@ -1,0 +1,31 @@
+"""How an app plugs into the engine: a name, its routes and its setup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._routes import Cors, Routes
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+
+
+@attrs.frozen
+class AppSpec:
+    """One system served by the engine.
+
+    ``setup(engine)`` is entered when the engine opens, in app order, and exited in reverse when
+    it closes: it starts the app's supervisors and yields the context its handlers receive as
+    ``request.context``. ``cors`` applies to every HTTP route of the app.
+    """
+
+    name: str
+    routes: Routes
+    setup: Callable[[Engine], AbstractAsyncContextManager[Any]]
+    cors: Cors | None = None
+    title: str = ""
+    version: str = "1.0.0"

@@ -1,0 +1,210 @@
+"""The Quart-Trio side: every app's HTTP routes as one ASGI app.
+
+Each route's view parses and validates the body, applies the route's rate limit, calls the
+handler, and maps what comes back (a value, a ``Response``, an ``HttpError``, a ``Rejection``, a
+crash) to the app's own format. Nothing here holds state beyond the rate limiters, which belong
+to this app instance.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import cattrs
+from quart import Blueprint, request
+from quart import Response as QuartResponse
+from quart_trio import QuartTrio
+from werkzeug.exceptions import HTTPException
+
+from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
+from engine.net._ratelimit import RateLimiter
+
+from ._app import AppSpec
+from ._errors import DetailErrors, ErrorFormat, HttpError, Problem, ValidationFailed, as_http_error
+from ._routes import Cors, Request, Response, Route, rate_limit_headers
+from ._validation import make_request_converter, structure_body
+
+log = logging.getLogger("engine.web")
+
+MAX_BODY_BYTES = 1 << 20
+
+
+@attrs.define(eq=False)
+class HttpCounters:
+    requests: int = 0
+    errors: int = 0
+    rate_limited: int = 0
+
+
+def build_http_app(
+    apps: Sequence[AppSpec],
+    contexts: dict[str, Any],
+    *,
+    prefixed: bool,
+    counters: HttpCounters,
+    extra: Blueprint | None = None,
+) -> QuartTrio:
+    """A Quart-Trio app with each app's routes under ``/<name>`` (or at the root if not
+    ``prefixed``, for one app served alone)."""
+    app = QuartTrio("party-engine")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    converter = make_request_converter()
+    formats: list[tuple[str, ErrorFormat, Cors | None]] = []
+    for spec in apps:
+        prefix = f"/{spec.name}" if prefixed else ""
+        blueprint = Blueprint(spec.name, __name__, url_prefix=prefix or None)
+        for route in spec.routes.http:
+            view = _make_view(route, spec, contexts, converter, counters)
+            blueprint.add_url_rule(
+                _quart_path(route.path),
+                endpoint=f"{route.method}_{route.handler.__name__}",
+                view_func=view,
+                methods=[route.method],
+            )
+        app.register_blueprint(blueprint)
+        formats.append((prefix, spec.routes.errors, spec.cors))
+    if extra is not None:
+        app.register_blueprint(extra)
+    formats.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def format_for(path: str) -> tuple[ErrorFormat, Cors | None]:
+        for prefix, errors, cors in formats:
+            if path == prefix or path.startswith(prefix + "/") or not prefix:
+                return errors, cors
+        return DetailErrors(), None
+
+    @app.errorhandler(HTTPException)
+    async def http_exception(exc: HTTPException) -> QuartResponse:
+        errors, _ = format_for(request.path)
+        error = HttpError(exc.code or 500, exc.description or exc.name)
+        return _error_response(errors, error)
+
+    @app.after_request
+    async def cors_headers(response: QuartResponse) -> QuartResponse:
+        _, cors = format_for(request.path)
+        origin = request.headers.get("Origin")
+        if cors is not None and origin and cors.allows(origin):
+            response.headers["Access-Control-Allow-Origin"] = "*" if "*" in cors.origins and not cors.credentials else origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Expose-Headers"] = ", ".join(cors.expose)
+            if cors.credentials:
+                response.headers["Access-Control-Allow-Credentials"] = "true"
+            if request.method == "OPTIONS":
+                response.headers["Access-Control-Allow-Methods"] = ", ".join(cors.methods)
+                response.headers["Access-Control-Allow-Headers"] = ", ".join(cors.headers)
+                response.headers["Access-Control-Max-Age"] = str(cors.max_age)
+        return response
+
+    return app
+
+
+def _make_view(
+    route: Route,
+    spec: AppSpec,
+    contexts: dict[str, Any],
+    converter: cattrs.Converter,
+    counters: HttpCounters,
+) -> Any:
+    errors = spec.routes.errors
+    limiter = RateLimiter(route.rate_limit.rule) if route.rate_limit is not None else None
+
+    async def view(**params: str) -> QuartResponse:
+        counters.requests += 1
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        headers: dict[str, str] = {"X-Request-ID": request_id}
+        try:
+            body = await _read_body(route, converter)
+            req = Request(
+                method=request.method,
+                path=request.path,
+                params=params,
+                query=dict(request.args),
+                headers=request.headers,
+                client_ip=request.remote_addr or "",
+                body=body,
+                context=contexts.get(spec.name),
+                request_id=request_id,
+            )
+            if limiter is not None:
+                decision = limiter.check(route.rate_limit.key(req))
+                headers.update(rate_limit_headers(decision.limit, decision.remaining, decision.reset_after))
+                if not decision.allowed:
+                    counters.rate_limited += 1
+                    headers["Retry-After"] = str(max(1, int(decision.retry_after + 0.999)))
+                    raise HttpError(429, "Too many requests, try again later", details={"retry_after": decision.retry_after})
+            result = await route.handler(req)
+        except Exception as exc:
+            error = _expected(exc, request_id)
+            counters.errors += 1
+            response = _error_response(errors, error)
+            response.headers.update(headers)
+            response.headers.update(error.headers)
+            return response
+        if isinstance(result, Response):
+            headers.update(result.headers)
+            return _json_response(_unstructure(converter, result.body), result.status, headers)
+        return _json_response(_unstructure(converter, result), route.status, headers)
+
+    view.__name__ = f"{spec.name}_{route.handler.__name__}"
+    return view
+
+
+async def _read_body(route: Route, converter: cattrs.Converter) -> Any:
+    if request.method in ("GET", "DELETE", "OPTIONS") and route.body is None:
+        return None
+    raw = await request.get_data(as_text=False)
+    if not raw:
+        data = None
+    else:
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValidationFailed([Problem(("body",), f"malformed JSON: {exc}", "json_invalid")]) from exc
+    if route.body is None:
+        return data
+    if data is None:
+        raise ValidationFailed([Problem(("body",), "a JSON body is required", "missing")])
+    return structure_body(converter, data, route.body)
+
+
+def _expected(exc: Exception, request_id: str) -> HttpError:
+    error = as_http_error(exc)
+    if error is not None:
+        return error
+    if isinstance(exc, (AskTimeout, MailboxFull)):
+        log.warning("request %s: %r", request_id, exc)
+        return HttpError(503, "The server is busy, try again", details={"request_id": request_id})
+    if isinstance(exc, (ActorCrashed, ActorStopped)):
+        log.error("request %s: %r", request_id, exc, exc_info=exc)
+    else:
+        log.exception("request %s failed", request_id, exc_info=exc)
+    return HttpError(500, f"Internal server error (request id {request_id})", details={"request_id": request_id})
+
+
+def _error_response(errors: ErrorFormat, error: HttpError) -> QuartResponse:
+    return _json_response(errors.body(error), errors.status(error), {})
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str]) -> QuartResponse:
+    if status == 204:
+        return QuartResponse("", status=204, headers=headers)
+    return QuartResponse(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+def _unstructure(converter: cattrs.Converter, value: Any) -> Any:
+    return converter.unstructure(value)
+
+
+def _quart_path(path: str) -> str:
+    """``/api/sessions/{id}`` -> ``/api/sessions/<id>`` (Werkzeug's rule syntax)."""
+    return path.replace("{", "<").replace("}", ">")

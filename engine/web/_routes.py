@@ -1,0 +1,142 @@
+"""An app's routes, declared once: HTTP routes (served through Quart-Trio) and WebSocket routes
+(served by the engine's own listener on the same port, for fan-out speed: see
+docs/architecture.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from engine.net._ratelimit import RateLimitRule
+
+from ._errors import DetailErrors, ErrorFormat
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@attrs.frozen
+class Request:
+    """What an HTTP handler sees of its request.
+
+    ``body`` is the structured request body when the route declares one, else the decoded JSON
+    (or None). ``context`` is what the app's ``setup`` yielded.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    client_ip: str
+    body: Any
+    context: Any
+    request_id: str
+
+    def bearer_token(self) -> str | None:
+        """The token of an ``Authorization: Bearer ...`` header, if there is one."""
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@attrs.frozen
+class Response:
+    """A reply with a status or headers other than 200 and none."""
+
+    body: Any = None
+    status: int = 200
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class RateLimit:
+    """Limit a route by ``key(request)`` (e.g. client IP); answers 429 with the app's error
+    body and ``X-RateLimit-Limit/Remaining/Reset`` (and ``Retry-After``) headers."""
+
+    rule: RateLimitRule
+    key: Callable[[Request], Hashable] = lambda request: request.client_ip
+
+
+@attrs.frozen
+class Cors:
+    """Cross-origin settings of one app (origins ``("*",)`` allows any)."""
+
+    origins: tuple[str, ...] = ("*",)
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "OPTIONS")
+    headers: tuple[str, ...] = ("Content-Type", "Authorization")
+    expose: tuple[str, ...] = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    credentials: bool = False
+    max_age: int = 600
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.origins or origin in self.origins
+
+
+@attrs.frozen
+class Route:
+    method: str
+    path: str
+    handler: Callable[[Request], Awaitable[Any]]
+    body: type | None = None
+    response: type | None = None
+    status: int = 200
+    summary: str = ""
+    rate_limit: RateLimit | None = None
+
+
+@attrs.frozen
+class WebSocketRoute:
+    """``connect(context, request, params)`` runs before the handshake and returns the
+    listener's ``Accept`` (with the handler that serves the socket) or ``Reject``."""
+
+    path: str
+    connect: Callable[..., Awaitable[Any]]
+    summary: str = ""
+
+
+@attrs.define
+class Routes:
+    """Collects an app's routes with decorators: ``@routes.post("/api/x", body=X)``."""
+
+    errors: ErrorFormat = attrs.field(factory=DetailErrors)
+    http: list[Route] = attrs.field(factory=list)
+    websockets: list[WebSocketRoute] = attrs.field(factory=list)
+
+    def route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
+        def register(handler: F) -> F:
+            summary = options.pop("summary", None) or (handler.__doc__ or "").strip().split("\n")[0]
+            self.http.append(Route(method, path, handler, summary=summary, **options))
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route("PUT", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route("DELETE", path, **options)
+
+    def websocket(self, path: str) -> Callable[[F], F]:
+        def register(connect: F) -> F:
+            summary = (connect.__doc__ or "").strip().split("\n")[0]
+            self.websockets.append(WebSocketRoute(path, connect, summary))
+            return connect
+
+        return register
+
+
+def rate_limit_headers(limit: int, remaining: int, reset_after: float) -> dict[str, str]:
+    """The ``X-RateLimit-*`` headers; Reset is the epoch second the window reopens."""
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(max(0, remaining)),
+        "X-RateLimit-Reset": str(int(time.time() + reset_after + 0.999)),
+    }

@@ -1,0 +1,59 @@
+"""Routes WebSocket upgrades to the app that declared them, before the handshake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from engine.net._ws_handshake import WebSocketRequest
+from engine.net._ws_routes import Accept, Reject
+
+from ._app import AppSpec
+from ._routes import WebSocketRoute
+
+
+@attrs.frozen
+class _Compiled:
+    pattern: re.Pattern[str]
+    route: WebSocketRoute
+    app: str
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", path)
+    regex = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$")
+
+
+@attrs.define(eq=False)
+class WebSocketRouter:
+    """The listener's resolver over every app's WebSocket routes.
+
+    Exact segments win over parameters (``/ws/lobby`` before ``/ws/{room_id}``) because routes
+    are tried in the order with the most literal characters first.
+    """
+
+    _routes: list[_Compiled]
+    _contexts: dict[str, Any]
+
+    @classmethod
+    def build(cls, apps: Sequence[AppSpec], contexts: dict[str, Any], *, prefixed: bool) -> WebSocketRouter:
+        compiled = [
+            _Compiled(_compile((f"/{app.name}" if prefixed else "") + route.path), route, app.name)
+            for app in apps
+            for route in app.routes.websockets
+        ]
+        compiled.sort(key=lambda c: len(re.sub(r"\{\w+\}", "", c.route.path)), reverse=True)
+        return cls(compiled, contexts)
+
+    async def __call__(self, request: WebSocketRequest) -> Accept | Reject | None:
+        for compiled in self._routes:
+            match = compiled.pattern.match(request.path)
+            if match is not None:
+                return await compiled.route.connect(self._contexts.get(compiled.app), request, match.groupdict())
+        return None
