@@ -176,6 +176,8 @@ def _expected(exc: Exception, request_id: str) -> HttpError:
     error = as_http_error(exc)
     if error is not None:
         return error
+    if isinstance(exc, HTTPException):  # e.g. 413 from the body size limit
+        return HttpError(exc.code or 400, exc.description or exc.name)
     if isinstance(exc, (AskTimeout, MailboxFull)):
         log.warning("request %s: %r", request_id, exc)
         return HttpError(503, "The server is busy, try again", details={"request_id": request_id})
