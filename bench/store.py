@@ -1,16 +1,17 @@
 """Store benchmark: group commit against one commit per save, and recovery of 10,000 parties.
 
-    python bench/store.py [--json] [--backend sqlite|postgresql://...] [--seconds S]
+    python bench/store.py [--json] [--backend postgresql://...] [--seconds S]
 
 1,000 concurrent tasks each save their own key over and over (every save waits until durable)
 for a fixed time, on the same backend in the same run, with one commit per save
-(``group_commit=False``) and with group commit, in alternating rounds. ``group_commit_ratio`` is the second rate over
-the first (target >= 10). ``recover_10k_s`` is the time to open a fresh store on a database
-holding 10,000 saved parties and ``load_all`` them (target <= 3 s).
+(``group_commit=False``) and with group commit, in alternating rounds. ``group_commit_ratio``
+is the second rate over the first (target >= 10). ``recover_10k_s`` is the time to open a fresh
+store on a database holding 10,000 saved parties and ``load_all`` them (target <= 3 s).
 
 The default backend is SQLite in a temporary directory (removed afterwards). ``--backend
-postgresql://...`` runs against that server: it must be a scratch database, as the benchmark
-creates its tables and writes to them. With ``--json`` the last line is one JSON object.
+postgresql://...`` runs against that server instead: give it a scratch database, as the
+benchmark creates its tables and leaves its rows there (under kinds unique to the run).
+With ``--json`` the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,6 @@ from engine.store import Store, open_store
 SAVERS = 1000
 ROUNDS = 3
 PARTIES = 10_000
-KIND = "party"
 
 
 def _party(key: str, n: int) -> dict[str, Any]:
@@ -39,16 +40,24 @@ def _party(key: str, n: int) -> dict[str, Any]:
     return {"code": key, "phase": "lobby", "round": n, "players": players}
 
 
-async def _save_loop(store: Store, kind: str, key: str, deadline: float, counter: list[int]) -> None:
+async def _save_loop(
+    store: Store, kind: str, key: str, deadline: float, counter: list[int]
+) -> None:
     version = 0
     while trio.current_time() < deadline:
         version = await store.save(
-            kind, key, _party(key, version), expected_version=version, events=[(version + 1, {"n": version})]
+            kind,
+            key,
+            _party(key, version),
+            expected_version=version,
+            events=[(version + 1, {"n": version})],
         )
         counter[0] += 1
 
 
-async def _timed_run(url: str, *, group_commit: bool, seconds: float, kind: str) -> tuple[int, float]:
+async def _timed_run(
+    url: str, *, group_commit: bool, seconds: float, kind: str
+) -> tuple[int, float]:
     """``SAVERS`` concurrent savers for ``seconds``: (acknowledged saves, elapsed seconds)."""
     counter = [0]
     async with open_store(url, group_commit=group_commit) as store:
@@ -61,13 +70,14 @@ async def _timed_run(url: str, *, group_commit: bool, seconds: float, kind: str)
         stats = store.statistics()
     mode = "group commit" if group_commit else "one commit per save"
     print(
-        f"{mode:>20}: {counter[0] / elapsed:9.0f} saves/s  ({counter[0]} saves, {stats.commits} commits,"
-        f" mean batch {stats.mean_batch_size:.1f}, mean commit {stats.mean_commit_latency * 1000:.2f} ms)"
+        f"{mode:>20}: {counter[0] / elapsed:9.0f} saves/s  ({counter[0]} saves,"
+        f" {stats.commits} commits, mean batch {stats.mean_batch_size:.1f},"
+        f" mean commit {stats.mean_commit_latency * 1000:.2f} ms)"
     )
     return counter[0], elapsed
 
 
-async def saves_per_second(url: str, seconds: float) -> tuple[float, float]:
+async def saves_per_second(url: str, seconds: float, run: str) -> tuple[float, float]:
     """(one commit per save, group commit) in saves/s, measured in alternating rounds.
 
     The machine is shared: alternating short rounds lets both modes see the same background
@@ -76,7 +86,7 @@ async def saves_per_second(url: str, seconds: float) -> tuple[float, float]:
     totals = {False: [0, 0.0], True: [0, 0.0]}
     for round_ in range(ROUNDS):
         for group_commit in (False, True):
-            kind = f"bench-{round_}-{'group' if group_commit else 'single'}"
+            kind = f"bench-{run}-{round_}-{'group' if group_commit else 'single'}"
             saves, elapsed = await _timed_run(
                 url, group_commit=group_commit, seconds=seconds / ROUNDS, kind=kind
             )
@@ -85,24 +95,25 @@ async def saves_per_second(url: str, seconds: float) -> tuple[float, float]:
     return totals[False][0] / totals[False][1], totals[True][0] / totals[True][1]
 
 
-async def recover_seconds(url: str) -> float:
+async def recover_seconds(url: str, run: str) -> float:
     """Fill ``PARTIES`` parties, then time opening a fresh store and loading them all."""
+    kind = f"party-{run}"
     async with open_store(url) as store:
         async with trio.open_nursery() as nursery:
             for first in range(SAVERS):
-                nursery.start_soon(_fill, store, range(first, PARTIES, SAVERS))
+                nursery.start_soon(_fill, store, kind, range(first, PARTIES, SAVERS))
     started = time.perf_counter()
     async with open_store(url) as store:
-        parties = await store.load_all(KIND)
+        parties = await store.load_all(kind)
         elapsed = time.perf_counter() - started
     assert len(parties) == PARTIES, len(parties)
     print(f"{'recovery':>20}: open + load_all of {PARTIES} parties in {elapsed:.3f} s")
     return elapsed
 
 
-async def _fill(store: Store, numbers: range) -> None:
+async def _fill(store: Store, kind: str, numbers: range) -> None:
     for n in numbers:
-        await store.save(KIND, f"party-{n}", _party(str(n), 0), expected_version=0)
+        await store.save(kind, f"party-{n}", _party(str(n), 0), expected_version=0)
 
 
 async def main(backend: str | None, seconds: float) -> dict[str, Any]:
@@ -116,8 +127,9 @@ async def main(backend: str | None, seconds: float) -> dict[str, Any]:
             f"backend: {saves_url.partition('://')[0]}, {SAVERS} concurrent savers,"
             f" {seconds:g} s per mode in {ROUNDS} alternating rounds"
         )
-        baseline, grouped = await saves_per_second(saves_url, seconds)
-        recover = await recover_seconds(recover_url)
+        run = uuid.uuid4().hex[:8]
+        baseline, grouped = await saves_per_second(saves_url, seconds, run)
+        recover = await recover_seconds(recover_url, run)
     ratio = grouped / baseline
     print(f"{'one commit per save':>20}: {baseline:9.0f} saves/s over all rounds")
     print(f"{'group commit':>20}: {grouped:9.0f} saves/s over all rounds")

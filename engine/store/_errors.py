@@ -2,8 +2,8 @@
 
 ::
 
-    StoreError              the backend failed (I/O, lost connection, constraint): the operation
-    │                       may or may not have been committed if the failure hit the commit itself
+    StoreError              the backend failed (I/O, lost connection, constraint); if it hit
+    │                       the commit itself, the operation may or may not have been committed
     ├── VersionConflict     a save's expected_version was stale: nothing was written
     └── StoreClosed         the store is closed, or closed before committing this operation
 

@@ -6,14 +6,13 @@ commit function as one batch (one transaction), and wakes each caller with its o
 While a batch commits, new writes pile up and become the next batch, so under load one commit
 (one fsync) serves many writes, and a lone writer waits for nothing but its own commit. With
 ``group=False`` each batch is a single write: the one-commit-per-write baseline.
+``GroupCommitStore`` is the base of every backend's ``Store``: its writes go through the writer.
 
-``GroupCommitStore`` is the base of every backend's store: its writes go through the writer.
-
-Lifetime: ``run_writer`` runs the writer task for the duration of an ``async with`` block. ``aclose`` stops taking new writes (``StoreClosed``),
-commits everything already queued, and returns when the writer has finished. If the writer is
-cancelled instead, a commit under way still completes (backends run it in a thread that is not
-abandoned) and its callers get their outcomes; writes still queued get ``StoreClosed`` and were
-not committed.
+Lifetime: ``run_writer`` runs the writer task for the duration of an ``async with`` block, then
+stops taking new writes (``StoreClosed``), commits everything already queued, and returns when
+the writer has finished. If the writer is cancelled instead, a commit under way still completes
+(backends run it in a thread that is not abandoned) and its callers get their outcomes; writes
+still queued get ``StoreClosed`` and were not committed.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ import outcome
 import trio
 
 from ._errors import StoreClosed
-from ._ops import Delete, Op, Save, make_save, make_trim
+from ._ops import Op, Save, make_delete, make_save, make_trim
 from ._record import StoreStatistics
 from ._store import Store
 
@@ -204,7 +203,7 @@ class GroupCommitStore(Store):
         return await self._writer.submit(make_save(kind, key, data, expected_version, events))
 
     async def delete(self, kind: str, key: str) -> None:
-        await self._writer.submit(Delete(kind, key))
+        await self._writer.submit(make_delete(kind, key))
 
     async def trim_events(self, kind: str, key: str, upto: int) -> None:
         await self._writer.submit(make_trim(kind, key, upto))

@@ -66,21 +66,37 @@ def make_save(
     expected_version: int,
     events: Sequence[tuple[int, dict[str, Any]]],
 ) -> Save:
-    if expected_version < 0:
-        raise ValueError(f"expected_version must be >= 0, not {expected_version}")
+    _check_names(kind, key)
+    if not isinstance(expected_version, int) or not 0 <= expected_version < MAX_SEQ:
+        raise ValueError(f"expected_version must be a version or 0, not {expected_version!r}")
     encoded = tuple([(_check_seq(seq), encode(event)) for seq, event in events])
     if len(encoded) > 1 and len({seq for seq, _ in encoded}) != len(encoded):
         raise ValueError("events repeat a seq")
     return Save(kind, key, encode(data), expected_version, encoded)
 
 
+def make_delete(kind: str, key: str) -> Delete:
+    _check_names(kind, key)
+    return Delete(kind, key)
+
+
 def make_trim(kind: str, key: str, upto: int) -> Trim:
+    _check_names(kind, key)
     return Trim(kind, key, clamp_seq(upto))
 
 
 def clamp_seq(bound: int) -> int:
     """A seq bound moved into the stored range, where it selects the same events."""
     return max(MIN_SEQ, min(bound, MAX_SEQ))
+
+
+def _check_names(kind: str, key: str) -> None:
+    # A non-str key would be stored as text by SQLite, refused by PostgreSQL, and kept as is in
+    # memory: refuse it everywhere, before it can fail a whole batch.
+    if not isinstance(kind, str) or not isinstance(key, str):
+        raise TypeError(
+            f"kind and key must be str, not {type(kind).__name__}, {type(key).__name__}"
+        )
 
 
 def _check_seq(seq: int) -> int:

@@ -11,8 +11,9 @@ reads never wait behind a commit's fsync; rows are decoded to dicts in that thre
 
 Failures: a driver error in a batch rolls it back and replays it one write per transaction, so
 only the faulty write fails (``StoreError``), unless the database itself failed (unreachable,
-locked by another process past the busy timeout, full): then the whole batch fails. A connection
-that cannot roll back is dropped, and the next batch or read connects again.
+locked by another process past the busy timeout, full): then the whole batch fails. After a
+failed transaction the connection is rolled back or, if that fails (or on PostgreSQL, always),
+dropped; the next batch or read connects again.
 """
 
 from __future__ import annotations
@@ -55,10 +56,6 @@ class _Connection:
         self._driver_error = driver_error
         self._conn: Any = None
 
-    @property
-    def is_open(self) -> bool:
-        return self._conn is not None
-
     def get(self) -> Any:
         if self._conn is None:
             self._conn = self._connect()
@@ -91,7 +88,7 @@ class SqlWriter(abc.ABC):
 
     @abc.abstractmethod
     def apply(self, conn: Any, ops: list[Op]) -> list[outcome.Outcome]:
-        """Begin, apply ``ops`` in order, commit. On a driver error, just raise: we roll back."""
+        """Begin, apply ``ops`` in order, commit. On a driver error just raise: ``recover`` runs."""
 
     def migrate(self) -> None:
         """Create or upgrade the schema in one transaction; refuse a newer database."""
@@ -247,7 +244,8 @@ async def open_sql_store(
         async with store._running():
             yield store
     finally:
-        # Closing must happen even when cancelled; it waits for a read under way, not for I/O.
+        # Closing must happen even when cancelled, and is short: it waits only for a read under
+        # way to finish and for the connections to close.
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(reader.close, limiter=store._read_limiter)
             await trio.to_thread.run_sync(writer.close)

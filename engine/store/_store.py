@@ -4,18 +4,19 @@ Guarantees, on every backend:
 
 - **Durable on return.** ``save``, ``delete`` and ``trim_events`` return only once their
   transaction has committed (for SQLite: fsynced; for PostgreSQL: as the server's
-  ``synchronous_commit`` says, ``on`` by default). A write that raised ``VersionConflict`` wrote
-  nothing.
+  ``synchronous_commit`` says, ``on`` by default).
 - **Ordered.** Writes are committed in the order they were called; a write that returned is seen
   by every read that starts after it.
 - **Atomic.** A save's state and its events are committed together or not at all.
 - **Group commit.** Writes called while a commit is under way share the next transaction, one
   writer at a time. One write's failure (a repeated event seq) does not fail the others: the
   batch is rolled back and replayed one write per transaction.
-- **Cancellation.** A write that is cancelled while it waits may still be committed (it is
-  already queued), and one cancelled while its commit is under way will be. Reads have no effect to
-  undo. After cancelling a save, ``load``
-  to learn whether it happened.
+- **Cancellation.** A write cancelled while it waits stays queued and may still be committed;
+  one whose commit is under way will be. ``load`` afterwards tells which. Reads change nothing.
+- **Failures.** ``VersionConflict`` wrote nothing; neither did a ``StoreError`` raised for the
+  write's own fault (an event seq already logged). A ``StoreError`` from the database itself
+  (connection lost during the commit, disk full) leaves the outcome unknown: ``load`` to see.
+  ``StoreClosed``: the store closed before committing it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Store fixtures: every behaviour test runs on memory, SQLite and a real PostgreSQL server.
 
 The PostgreSQL server is started once per session by ``engine.store.testing.postgres_server``
-(initdb + pg_ctl into a temporary directory, on a free loopback port, as ``nobody`` when run as
-root); each test gets its own fresh database. Tests that need it skip only when no PostgreSQL
-server binaries are installed.
+(initdb into a temporary directory, then postgres on a free loopback port, through ``setpriv``
+so that it dies with the test run, as ``nobody`` when run as root); each test gets its own fresh
+database. Tests that need it skip only when no PostgreSQL server binaries are installed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ DURABLE_BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     if find_postgres_bindir() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql")
+        pytest.skip("no PostgreSQL server binaries (initdb, postgres): apt-get install postgresql")
     with postgres_server() as server:
         yield server
 

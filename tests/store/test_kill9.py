@@ -25,6 +25,11 @@ async def start_server(url: str) -> tuple[trio.Process, int]:
 
 
 async def test_kill_9_loses_nothing_acknowledged(durable_url):
+    with trio.fail_after(60):  # a broken server must fail the test, not hang the suite
+        await kill_mid_burst_and_recover(durable_url)
+
+
+async def kill_mid_burst_and_recover(durable_url: str) -> None:
     process, port = await start_server(durable_url)
     acknowledged: set[int] = set()
     stream = await trio.open_tcp_stream("127.0.0.1", port)

@@ -11,7 +11,14 @@ from engine.store import StoreError, open_store
 
 @pytest.mark.parametrize(
     "url",
-    ["redis://localhost", "party-engine.db", "sqlite://", "sqlite:///", "sqlite://host/x.db", "memory://x"],
+    [
+        "redis://localhost",
+        "party-engine.db",
+        "sqlite://",
+        "sqlite:///",
+        "sqlite://host/x.db",
+        "memory://x",
+    ],
 )
 async def test_bad_urls_raise_value_error(url: str) -> None:
     with pytest.raises(ValueError):

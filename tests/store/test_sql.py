@@ -29,8 +29,12 @@ async def test_schema_is_created_on_first_use(durable_url: str, run_sql) -> None
 
 async def test_reopening_keeps_states_and_events(durable_url: str, run_sql) -> None:
     async with open_store(durable_url) as store:
-        await store.save("party", "p1", {"phase": "lobby"}, expected_version=0, events=[(1, {"e": 1})])
-        await store.save("party", "p1", {"phase": "vote"}, expected_version=1, events=[(2, {"e": 2})])
+        await store.save(
+            "party", "p1", {"phase": "lobby"}, expected_version=0, events=[(1, {"e": 1})]
+        )
+        await store.save(
+            "party", "p1", {"phase": "vote"}, expected_version=1, events=[(2, {"e": 2})]
+        )
     async with open_store(durable_url) as store:
         assert await store.load("party", "p1") == Record(2, {"phase": "vote"})
         assert await store.read_events("party", "p1", 0) == [(1, {"e": 1}), (2, {"e": 2})]
@@ -47,7 +51,9 @@ async def test_a_newer_schema_is_refused(durable_url: str, run_sql) -> None:
             pass
 
 
-async def test_stores_sharing_a_database_migrate_once_and_conflict(durable_url: str, run_sql) -> None:
+async def test_stores_sharing_a_database_migrate_once_and_conflict(
+    durable_url: str, run_sql
+) -> None:
     async def writer(n: int, results: list[object]) -> None:
         async with open_store(durable_url) as store:
             try:
@@ -113,11 +119,17 @@ def test_a_failed_batch_is_replayed_write_by_write(sql_writer: SqlWriter) -> Non
     (Once psycopg's statement cache went wrong after an aborted pipeline, this failed on
     PostgreSQL with "prepared statement ... does not exist" for the good writes.)
     """
-    assert sql_writer.commit([make_save("party", "bad", {}, 0, [(1, {})])]) == ([outcome.Value(1)], 1)
+    assert sql_writer.commit([make_save("party", "bad", {}, 0, [(1, {})])]) == (
+        [outcome.Value(1)],
+        1,
+    )
     versions = dict.fromkeys(range(5), 0)
     for _ in range(10):
         bad = make_save("party", "bad", {}, 1, [(1, {})])
-        good = [make_save("party", str(n), {}, version, [(version + 1, {})]) for n, version in versions.items()]
+        good = [
+            make_save("party", str(n), {}, version, [(version + 1, {})])
+            for n, version in versions.items()
+        ]
         results, commits = sql_writer.commit([bad, *good])
         assert isinstance(results[0], outcome.Error) and isinstance(results[0].error, StoreError)
         versions = {n: result.unwrap() for n, result in enumerate(results[1:])}

@@ -22,8 +22,9 @@ async def test_save_then_load(store_url: str) -> None:
 async def test_data_round_trips_as_json(store_url: str) -> None:
     data = {"n": 1, "f": 0.5, "s": "é\x00\ud800", "l": [1, None, True], "d": {"k": []}}
     async with open_store(store_url) as store:
-        await store.save("party", "p1", data, expected_version=0)
+        await store.save("party", "p1", data, expected_version=0, events=[(1, data)])
         assert (await store.load("party", "p1")) == Record(1, data)
+        assert await store.read_events("party", "p1", 0) == [(1, data)]
         # JSON's rules on every backend, memory included: keys become strings, tuples lists.
         await store.save("party", "p1", {"t": (1, 2), "i": {3: 4}}, expected_version=1)
         assert (await store.load("party", "p1")) == Record(2, {"t": [1, 2], "i": {"3": 4}})
@@ -121,8 +122,12 @@ async def test_keys_and_load_all_are_per_kind_and_sorted(store_url: str) -> None
 
 async def test_event_ranges(store_url: str) -> None:
     async with open_store(store_url) as store:
-        await store.save("party", "p1", {}, expected_version=0, events=[(3, {"n": 3}), (1, {"n": 1})])
-        await store.save("party", "p1", {}, expected_version=1, events=[(2, {"n": 2}), (5, {"n": 5})])
+        await store.save(
+            "party", "p1", {}, expected_version=0, events=[(3, {"n": 3}), (1, {"n": 1})]
+        )
+        await store.save(
+            "party", "p1", {}, expected_version=1, events=[(2, {"n": 2}), (5, {"n": 5})]
+        )
         seqs = [1, 2, 3, 5]
         assert [seq for seq, _ in await store.read_events("party", "p1", 0)] == seqs
         assert await store.read_events("party", "p1", 2) == [(3, {"n": 3}), (5, {"n": 5})]
@@ -153,13 +158,17 @@ async def test_a_save_with_a_logged_seq_fails_whole_and_alone(store_url: str) ->
 
         async def bad() -> None:
             with pytest.raises(StoreError) as caught:
-                await store.save("party", "p1", {"v": 2}, expected_version=1, events=[(2, {}), (1, {})])
+                await store.save(
+                    "party", "p1", {"v": 2}, expected_version=1, events=[(2, {}), (1, {})]
+                )
             assert not isinstance(caught.value, VersionConflict)
             failed.set()
 
         async with trio.open_nursery() as nursery:
             for n in range(5):
-                nursery.start_soon(functools.partial(store.save, "other", str(n), {}, expected_version=0))
+                nursery.start_soon(
+                    functools.partial(store.save, "other", str(n), {}, expected_version=0)
+                )
             nursery.start_soon(bad)
         assert failed.is_set()
         assert await store.load("party", "p1") == Record(1, {"v": 1})
@@ -178,6 +187,8 @@ async def test_a_save_with_a_logged_seq_fails_whole_and_alone(store_url: str) ->
         ({}, {"events": [(2**63, {})]}, ValueError),
         ({}, {"events": [(1, {"x": object()})]}, TypeError),
         ({}, {"expected_version": -1}, ValueError),
+        ({}, {"expected_version": 2**63}, ValueError),
+        ({}, {"key": 1}, TypeError),
     ],
 )
 async def test_bad_arguments_raise_before_anything_is_queued(
@@ -185,7 +196,16 @@ async def test_bad_arguments_raise_before_anything_is_queued(
 ) -> None:
     async with open_store(store_url) as store:
         with pytest.raises(error):
-            await store.save("party", "p1", data, **{"expected_version": 0, **kwargs})
+            await store.save(
+                **{"kind": "party", "key": "p1", "data": data, "expected_version": 0, **kwargs}
+            )
         assert await store.load("party", "p1") is None
         assert store.statistics().commits == 0
 
+
+async def test_writes_refuse_keys_that_are_not_str(store_url: str) -> None:
+    async with open_store(store_url) as store:
+        with pytest.raises(TypeError):
+            await store.delete("party", 1)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            await store.trim_events(b"party", "p1", 3)  # type: ignore[arg-type]
