@@ -1,17 +1,27 @@
 """party-engine's side of the fan-out bench (see _fanout_common for the protocol).
 
-The transport is the real one: `serve_tcp` on one port, with a Quart-Trio app behind it for
-plain HTTP, and `WebSocket` connections. Every broadcast goes through `engine_broadcast`, the one
-place to change when broadcasts are routed through the room actor and its topic.
+Everything goes through the engine's own path: `serve_tcp` on one port (a Quart-Trio app behind
+it for plain HTTP), each room member served by `serve_peer`, and one party actor under an actor
+system that holds the peers and publishes through an `EventStream`. The control connection tells
+the party `Broadcast(event)`; the party numbers the event, encodes it once, keeps it for resumes
+and offers the one frame to every peer's WebSocket.
+
+With `--peer-mailboxes` every member also gets an actor of its own, and the party tells each of
+those actors the frame, which it then sends: the mailbox-per-connection design that
+engine/net/_peer.py explains it avoids, kept here so that `fanout.py --peer-mailboxes` can
+measure what it would cost.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import attrs
 import trio
 from hypercorn.config import Config
 from quart_trio import QuartTrio
@@ -20,66 +30,153 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server  # noqa: E402
 
-from engine.net._frames import text_frame  # noqa: E402
-from engine.net._listener import serve_tcp  # noqa: E402
-from engine.net._websocket import WebSocket  # noqa: E402
-from engine.net._ws_options import WebSocketOptions  # noqa: E402
+from engine.actors import Actor, ActorRef, on  # noqa: E402
+from engine.net import (  # noqa: E402
+    EventStream,
+    Frame,
+    Peer,
+    PeerConnected,
+    PeerDisconnected,
+    WebSocket,
+    WebSocketOptions,
+    serve_peer,
+    serve_tcp,
+    text_frame,
+)
+from engine.supervisors import open_actor_system  # noqa: E402
 
 # The bare trio-websocket baseline never pings, so neither does this side during a run.
 OPTIONS = WebSocketOptions(ping_interval=3600, idle_timeout=7200)
+# Room members only listen; a party's mailbox must hold a whole room joining at once.
+MAILBOX_CAPACITY = 16_384
 
 
-def engine_broadcast(members: Iterable[WebSocket], text: str) -> int:
-    """Encode `text` once and offer the same frame to every member; returns how many took it.
+@attrs.frozen
+class Broadcast:
+    event: dict[str, Any]
 
-    Never waits: a member whose outbox is full is disconnected by its own `send`.
-    """
-    frame = text_frame(text)
-    delivered = 0
-    for ws in members:
-        if ws.send(frame):
-            delivered += 1
-    return delivered
+
+@attrs.frozen
+class Count:
+    pass
+
+
+class BenchErrors:
+    """The members never send anything, so these are never called."""
+
+    def malformed(self, reason: str) -> dict[str, Any]:
+        return {"error": reason}
+
+    def too_big(self, limit: int) -> dict[str, Any]:
+        return {"error": "too big"}
+
+    def rate_limited(self, retry_after: float) -> dict[str, Any]:
+        return {"error": "rate limited"}
+
+
+class Party(Actor):
+    """The room: its peers and its event stream."""
+
+    def __init__(self) -> None:
+        self.events = EventStream()
+        self.peers: dict[Peer, None] = {}
+
+    @on(PeerConnected)
+    def connected(self, message: PeerConnected) -> None:
+        self.peers[message.peer] = None
+
+    @on(PeerDisconnected)
+    def disconnected(self, message: PeerDisconnected) -> None:
+        self.peers.pop(message.peer, None)
+
+    @on(Broadcast)
+    def broadcast(self, message: Broadcast) -> None:
+        self.events.publish(message.event, self.peers)
+
+    @on(Count)
+    def count(self, message: Count) -> int:
+        return len(self.peers)
+
+
+class PeerWriter(Actor):
+    """--peer-mailboxes: one actor per member, sending the frames its mailbox brings."""
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+
+    @on(Frame)
+    def write(self, frame: Frame) -> None:
+        self.peer.send(frame)
+
+
+class MailboxParty(Actor):
+    """--peer-mailboxes: Party's bookkeeping, delivering through each member's writer actor."""
+
+    def __init__(self) -> None:
+        self.events = EventStream()
+        self.writers: dict[Peer, ActorRef] = {}
+
+    @on(PeerConnected)
+    async def connected(self, message: PeerConnected) -> None:
+        self.writers[message.peer] = await self.system.spawn(
+            partial(PeerWriter, message.peer), mailbox_capacity=MAILBOX_CAPACITY
+        )
+
+    @on(PeerDisconnected)
+    async def disconnected(self, message: PeerDisconnected) -> None:
+        writer = self.writers.pop(message.peer, None)
+        if writer is not None:
+            await self.system.stop(writer)
+
+    @on(Broadcast)
+    def broadcast(self, message: Broadcast) -> None:
+        # Numbered, encoded once and kept exactly as Party does; only the delivery differs.
+        seq = self.events.publish(message.event, ())
+        frames = self.events.since(seq - 1)
+        assert frames is not None
+        for writer in self.writers.values():
+            writer.tell(frames[0])
+
+    @on(Count)
+    def count(self, message: Count) -> int:
+        return len(self.writers)
 
 
 async def serve(
     announce: Callable[[int], None], stop_requested: Callable[[], Awaitable[None]]
 ) -> None:
-    room: set[WebSocket] = set()
+    factory = MailboxParty if "--peer-mailboxes" in sys.argv[1:] else Party
+    async with open_actor_system() as system:
+        party = await system.spawn(factory, mailbox_capacity=MAILBOX_CAPACITY)
 
-    async def member(ws: WebSocket, path_params: Mapping[str, str]) -> None:
-        room.add(ws)
-        try:
+        async def member(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+            await serve_peer(ws, party, errors=BenchErrors())
+
+        async def control(ws: WebSocket, path_params: Mapping[str, str]) -> None:
             while True:
-                await ws.receive()
-        finally:
-            room.discard(ws)
+                command = await ws.receive()
+                assert isinstance(command, str)
+                if command.startswith("broadcast "):
+                    party.tell(Broadcast(json.loads(command[len("broadcast ") :])))
+                elif (reply := control_reply(command, await party.ask(Count()))) is not None:
+                    ws.send(text_frame(reply))
 
-    async def control(ws: WebSocket, path_params: Mapping[str, str]) -> None:
-        while True:
-            command = await ws.receive()
-            assert isinstance(command, str)
-            if command.startswith("broadcast "):
-                engine_broadcast(room, command[len("broadcast ") :])
-            elif (reply := control_reply(command, len(room))) is not None:
-                ws.send(text_frame(reply))
-
-    routes = {ROOM_PATH: member, CONTROL_PATH: control}
-    config = Config.from_mapping(backlog=4096)
-    async with trio.open_nursery() as nursery:
-        port = await nursery.start(
-            partial(
-                serve_tcp,
-                QuartTrio(__name__),
-                routes,
-                "127.0.0.1",
-                0,
-                hypercorn_config=config,
-                websocket_options=OPTIONS,
-                shutdown_trigger=stop_requested,
+        routes = {ROOM_PATH: member, CONTROL_PATH: control}
+        config = Config.from_mapping(backlog=4096)
+        async with trio.open_nursery() as nursery:
+            port = await nursery.start(
+                partial(
+                    serve_tcp,
+                    QuartTrio(__name__),
+                    routes,
+                    "127.0.0.1",
+                    0,
+                    hypercorn_config=config,
+                    websocket_options=OPTIONS,
+                    shutdown_trigger=stop_requested,
+                )
             )
-        )
-        announce(port)
+            announce(port)
 
 
 if __name__ == "__main__":

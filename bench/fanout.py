@@ -8,9 +8,15 @@ connection triggers broadcasts of a ~100-byte text message one at a time, each a
 member received the previous one, and reads the server's own CPU time (getrusage, reported by
 the server) before and after.
 
+The engine server goes through the engine's whole path: the broadcast is a message to a party
+actor, which numbers the event in its EventStream (so each frame carries a `sequence_number`
+the raw server's does not), encodes it once and offers it to every peer's WebSocket.
+
 Figures: server CPU microseconds per delivered frame, and the time from triggering a broadcast
 to its last recipient reading it (p50/p99). `fanout_ratio_vs_raw` is engine / raw, measured in
-the same run (target <= 1.2). With --json the last line is one JSON object.
+the same run (target <= 1.2). `--peer-mailboxes` also measures the engine with one actor per
+member between the party and the socket (`mailbox_ratio_vs_direct`: that design / the
+engine's). With --json the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -32,7 +38,11 @@ from pathlib import Path
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
 BENCH = Path(__file__).resolve().parent
-SERVERS = {"raw": BENCH / "_raw_server.py", "engine": BENCH / "_engine_fanout_server.py"}
+SERVERS: dict[str, tuple[str, ...]] = {
+    "raw": (str(BENCH / "_raw_server.py"),),
+    "engine": (str(BENCH / "_engine_fanout_server.py"),),
+    "mailboxes": (str(BENCH / "_engine_fanout_server.py"), "--peer-mailboxes"),
+}
 HOST = "127.0.0.1"
 JOIN_BATCH = 100
 STEP_TIMEOUT = 30.0
@@ -163,7 +173,7 @@ class Control:
 def server_process(kind: str) -> Iterator[int]:
     """Start a bench server; yields its port; closing its stdin makes it exit."""
     process = subprocess.Popen(
-        [sys.executable, str(SERVERS[kind]), "--serve"],
+        [sys.executable, *SERVERS[kind], "--serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -228,6 +238,9 @@ def main() -> None:
     parser.add_argument("--rooms", default="200,1000", help="comma-separated room sizes")
     parser.add_argument("--broadcasts", type=int, default=200, help="measured broadcasts per run")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--peer-mailboxes", action="store_true", help="also measure one actor per member"
+    )
     args = parser.parse_args()
 
     rooms: dict[str, dict[str, float]] = {}
@@ -252,6 +265,21 @@ def main() -> None:
             f" send to last recipient p50/p99: engine {engine_latency}, raw {raw_latency}",
             flush=True,
         )
+        if args.peer_mailboxes:
+            mailboxes = measure("mailboxes", size, args.broadcasts, args.warmup)
+            via = mailboxes["us_per_delivery"] / engine["us_per_delivery"]
+            rooms[str(size)].update(
+                mailbox_us_per_delivery=round(mailboxes["us_per_delivery"], 2),
+                mailbox_ratio_vs_direct=round(via, 3),
+                mailbox_p50_ms=round(mailboxes["p50_ms"], 2),
+                mailbox_p99_ms=round(mailboxes["p99_ms"], 2),
+            )
+            print(
+                f"room of {size}: with an actor per member: {mailboxes['us_per_delivery']:.1f} us"
+                f" per delivered frame ({via:.2f}x the direct send),"
+                f" p50/p99 {mailboxes['p50_ms']:.2f}/{mailboxes['p99_ms']:.2f} ms",
+                flush=True,
+            )
     if args.json:
         largest = rooms[max(rooms, key=int)]
         summary = {

@@ -1,0 +1,42 @@
+"""One actor per connected player: WebSocket I/O on Hypercorn's port, heartbeat, rate limits,
+sequence numbers and resume, and the wire codec.
+
+The Trio client for tests and embedders is `engine.net.client`, imported on its own: the server
+side does not need httpx or trio-websocket.
+"""
+
+from ._codec import JSON_CODEC as JSON_CODEC
+from ._codec import Codec as Codec
+from ._codec import DecodeError as DecodeError
+from ._codec import JsonCodec as JsonCodec
+from ._events import EventStream as EventStream
+from ._events import EventStreamStatistics as EventStreamStatistics
+from ._events import Journal as Journal
+from ._frames import CloseReason as CloseReason
+from ._frames import Frame as Frame
+from ._frames import binary_frame as binary_frame
+from ._frames import text_frame as text_frame
+from ._listener import serve_tcp as serve_tcp
+from ._peer import ErrorEncoder as ErrorEncoder
+from ._peer import Peer as Peer
+from ._peer import PeerConnected as PeerConnected
+from ._peer import PeerDisconnected as PeerDisconnected
+from ._peer import PeerMessage as PeerMessage
+from ._peer import serve_peer as serve_peer
+from ._ratelimit import Decision as Decision
+from ._ratelimit import RateLimiter as RateLimiter
+from ._ratelimit import RateLimiterStatistics as RateLimiterStatistics
+from ._ratelimit import RateLimitKind as RateLimitKind
+from ._ratelimit import RateLimitRule as RateLimitRule
+from ._websocket import WebSocket as WebSocket
+from ._websocket import open_server_websocket as open_server_websocket
+from ._ws_errors import ConnectionClosed as ConnectionClosed
+from ._ws_errors import MessageTooBig as MessageTooBig
+from ._ws_errors import WebSocketError as WebSocketError
+from ._ws_handshake import WebSocketRequest as WebSocketRequest
+from ._ws_options import WebSocketOptions as WebSocketOptions
+from ._ws_options import WebSocketStatistics as WebSocketStatistics
+from ._ws_routes import Accept as Accept
+from ._ws_routes import Reject as Reject
+from ._ws_routes import WebSocketHandler as WebSocketHandler
+from ._ws_routes import WebSocketResolver as WebSocketResolver

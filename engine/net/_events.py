@@ -1,0 +1,255 @@
+"""A party's event stream: sequence numbers, encode-once broadcast, and the resume buffer.
+
+An `EventStream` lives inside a party actor (a plain object: no task, no lock; the actor's one
+task owns it). `publish(event, peers)` gives the event the party's next sequence number (in
+`event[seq_field]`), encodes it once, sends that one frame to every peer, and keeps it in a
+ring of the last `capacity` events. A client that reconnects says the last sequence number it
+saw; `since(last_seq)` returns exactly the frames it missed, in order, or None when some of
+them have left the ring, which means "send the full state instead".
+
+Persistent parties publish with `journal=self` (any `PersistentActor`): the event goes into
+the store's event log in the same commit as the state, and it is sent, and kept for resumes,
+only once that commit is durable. So a client never sees an event that a crash could take
+back, and after a restart `restore` rebuilds the ring from the log::
+
+    # in a handler
+    seq = self.events.publish(event, self.peers, journal=self)
+    self.state = attrs.evolve(self.state, seq=seq)
+
+    # in on_loaded
+    after = max(0, self.state.seq - self.events.capacity)
+    log = await self.store.read_events(self.kind, self.key, after=after)
+    self.events.restore(self.state.seq, log, after=after)
+
+Guarantees:
+
+- Sequence numbers increase by one per published event and are never reused. A message that
+  published with a journal and was then rejected leaves a gap (its events were never sent):
+  numbers are increasing, not always contiguous, and resume is exact across gaps.
+- Delivery order is publish order, to every peer, provided a party publishes all its events
+  the same way (all with a journal, or none): a journaled event waits for its commit.
+- Nothing waits. A peer whose outbox cannot take a frame is closed by its own send (1008 "slow
+  consumer") and counted in `dropped`; its reader then tells the party `PeerDisconnected`,
+  which is where the party forgets it. The stream keeps no peers.
+- Private messages (a player's hand) are not events: they go through `Peer.send_json`, carry
+  no sequence number, and are not replayed. A party re-sends a resuming client's private
+  state itself, after the missed events.
+
+Resuming without duplicates: a peer receives live events from the moment the party adds it
+to its broadcast set, so a resume request that arrives later must replay only what the peer
+had missed before that moment. Note `stream.seq` when adding the peer and pass it as `upto`:
+`since(last_seq, upto=joined_at)`. Replayed frames go through the peer's bounded outbox like
+any others, so keep `capacity` below the connection's `max_outbox_frames` (1024 by default)
+or send a snapshot when the replay would be long.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, Protocol
+
+import attrs
+
+from ._codec import JSON_CODEC, Codec
+from ._frames import Frame
+from ._peer import Peer
+
+__all__ = ["EventStream", "EventStreamStatistics", "Journal"]
+
+
+class Journal(Protocol):
+    """Where a persistent party makes events durable: `PersistentActor` is one."""
+
+    def record_event(self, seq: int, data: dict[str, Any]) -> None:
+        """Append `(seq, data)` to the event log in the current message's commit."""
+        ...
+
+    def after_commit(self, effect: Callable[[], Any]) -> None:
+        """Run `effect` once the current message's changes are durable (never, if rejected)."""
+        ...
+
+
+@attrs.frozen
+class EventStreamStatistics:
+    """Counters of one stream since it was made.
+
+    `resumable_from` is the oldest `last_seq` that `since` answers with events rather than None.
+    `delivered` counts frames peers accepted and `dropped` those they refused.
+    """
+
+    seq: int
+    retained: int
+    capacity: int
+    resumable_from: int
+    published: int
+    delivered: int
+    dropped: int
+
+
+@attrs.define(eq=False)
+class _Entry:
+    seq: int
+    event: dict[str, Any]
+    # None for events restored from the log until a resume needs them encoded.
+    frame: Frame | None
+
+
+def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
+
+
+@attrs.define(eq=False)
+class EventStream:
+    """One party's sequenced events; see the module docstring.
+
+    `capacity` is how many recent events are kept for resumes (0: every resume gets the full
+    state). `seq_field` is the event key that receives the sequence number (None: the wire
+    format has none; numbers are still kept for resumes). `codec` encodes the frames.
+    """
+
+    capacity: int = attrs.field(default=1000, validator=_not_negative)
+    seq_field: str | None = "sequence_number"
+    codec: Codec = JSON_CODEC
+    _seq: int = attrs.field(init=False, default=0)
+    # Every event with a sequence number above this one is in the ring (or in a gap).
+    _floor: int = attrs.field(init=False, default=0)
+    _ring: deque[_Entry] = attrs.field(init=False)
+    _published: int = attrs.field(init=False, default=0)
+    _delivered: int = attrs.field(init=False, default=0)
+    _dropped: int = attrs.field(init=False, default=0)
+
+    @_ring.default
+    def _new_ring(self) -> deque[_Entry]:
+        return deque(maxlen=self.capacity)
+
+    @property
+    def seq(self) -> int:
+        """The last sequence number given out (0 before the first event)."""
+        return self._seq
+
+    def publish(
+        self, event: dict[str, Any], to: Iterable[Peer], *, journal: Journal | None = None
+    ) -> int:
+        """Give `event` the next sequence number, send it to `to`, keep it; return the number.
+
+        Sets `event[seq_field]`; the stream keeps `event`, so do not change it afterwards.
+        Without a journal the frame is sent now. With one, the event is recorded in the
+        journal's commit, and `to` is iterated, the frame sent and the event kept only once
+        that commit is durable (nothing happens if the message is rejected). Raises what the
+        codec raises for an event it cannot encode, with nothing published.
+        """
+        seq = self._seq + 1
+        if self.seq_field is not None:
+            event[self.seq_field] = seq
+        frame = self.codec.encode(event)
+        self._seq = seq
+        self._published += 1
+        if journal is None:
+            self._deliver(seq, event, frame, to)
+        else:
+            journal.record_event(seq, event)
+            journal.after_commit(partial(self._deliver, seq, event, frame, to))
+        return seq
+
+    def since(self, last_seq: int, upto: int | None = None) -> list[Frame] | None:
+        """The frames of the events after `last_seq` (up to `upto`), oldest first.
+
+        None if some of them are no longer kept, or if `last_seq` is ahead of `seq` (a client
+        from before a restart that lost events): the caller sends the full state. An empty
+        list means nothing was missed.
+        """
+        missed = self._missed(last_seq, upto)
+        if missed is None:
+            return None
+        frames = []
+        for entry in missed:
+            if entry.frame is None:
+                entry.frame = self.codec.encode(entry.event)
+            frames.append(entry.frame)
+        return frames
+
+    def events_since(self, last_seq: int, upto: int | None = None) -> list[dict[str, Any]] | None:
+        """As `since`, but the events themselves, for apps that replay them inside one message.
+
+        The dicts are the stream's own: read them, do not change them.
+        """
+        missed = self._missed(last_seq, upto)
+        return None if missed is None else [entry.event for entry in missed]
+
+    def restore(
+        self, seq: int, events: Iterable[tuple[int, dict[str, Any]]], *, after: int
+    ) -> None:
+        """Start again from a store's event log: `seq` is the last number given out and
+        `events` every logged event with `after < number <= seq`, oldest first.
+
+        `after` is where the caller's read of the log began (`max(0, seq - capacity)` reads
+        just what the ring can hold): resumes from before it get None. The newest `capacity`
+        events are kept; their frames are encoded when a resume first needs them. Counters are
+        not reset. Raises ValueError, changing nothing, for events out of order or outside
+        the window.
+        """
+        if not 0 <= after <= seq:
+            raise ValueError(f"after={after} must be between 0 and seq={seq}")
+        entries: list[_Entry] = []
+        previous = after
+        for number, event in events:
+            if not previous < number <= seq:
+                raise ValueError(
+                    f"event {number} is out of order or outside ({after}, {seq}] after {previous}"
+                )
+            entries.append(_Entry(number, event, None))
+            previous = number
+        kept = entries[-self.capacity :] if self.capacity else []
+        dropped = len(entries) - len(kept)
+        self._seq = seq
+        if not self.capacity:
+            self._floor = seq
+        else:
+            self._floor = entries[dropped - 1].seq if dropped else after
+        self._ring = deque(kept, maxlen=self.capacity)
+
+    def statistics(self) -> EventStreamStatistics:
+        return EventStreamStatistics(
+            seq=self._seq,
+            retained=len(self._ring),
+            capacity=self.capacity,
+            resumable_from=self._floor,
+            published=self._published,
+            delivered=self._delivered,
+            dropped=self._dropped,
+        )
+
+    def _deliver(self, seq: int, event: dict[str, Any], frame: Frame, to: Iterable[Peer]) -> None:
+        ring = self._ring
+        if not self.capacity:
+            self._floor = seq
+        elif len(ring) == self.capacity:
+            self._floor = ring[0].seq
+        ring.append(_Entry(seq, event, frame))
+        delivered = dropped = 0
+        for peer in to:
+            # The WebSocket's own send, one call less per recipient than Peer.send.
+            if peer.ws.send(frame):
+                delivered += 1
+            else:
+                dropped += 1
+        self._delivered += delivered
+        self._dropped += dropped
+
+    def _missed(self, last_seq: int, upto: int | None) -> list[_Entry] | None:
+        if last_seq < self._floor or last_seq > self._seq:
+            return None
+        if upto is None:
+            upto = self._seq
+        missed = []
+        # Newest first: a resume usually misses a few recent events of a long ring.
+        for entry in reversed(self._ring):
+            if entry.seq <= last_seq:
+                break
+            if entry.seq <= upto:
+                missed.append(entry)
+        missed.reverse()
+        return missed
