@@ -124,7 +124,7 @@ class Peer(metaclass=NoPublicConstructor):
         Raises ValueError for a code outside 1000-4999.
         """
         # The synchronous half of WebSocket.close: a party must never wait on a client.
-        self.ws._begin_close(code, reason)
+        self.ws.begin_close(code, reason)
 
     def __repr__(self) -> str:
         return f"<Peer {self.id} from {self.remote_addr} {self.attrs!r:.60}>"
@@ -228,10 +228,10 @@ async def serve_peer(
     except ConnectionClosed:
         pass
     except Exception:
-        ws._begin_close(CloseReason.INTERNAL_ERROR, "internal error")
+        ws.begin_close(CloseReason.INTERNAL_ERROR, "internal error")
         raise
     except BaseException:
-        ws._begin_close(CloseReason.GOING_AWAY, "going away")
+        ws.begin_close(CloseReason.GOING_AWAY, "going away")
         raise
     finally:
         if connected and party is not None:

@@ -336,13 +336,19 @@ class WebSocket:
         background, still bounded by `close_timeout`. Raises ValueError, changing nothing, for
         a code outside 1000-4999.
         """
-        self._begin_close(code, reason)
+        self.begin_close(code, reason)
         await self._done.wait()
 
     def _closed_error(self) -> ConnectionClosed:
         assert self._closed is not None
         closed = self._closed
         return ConnectionClosed(closed.code, closed.reason, by_peer=closed.by_peer)
+
+    def begin_close(self, code: int = CloseReason.NORMAL_CLOSURE, reason: str = "") -> None:
+        """Start closing with `code` and `reason` without waiting: the writer task finishes the
+        close handshake within `close_timeout`. For callers that must not block (a party
+        dropping a peer). Raises ValueError, changing nothing, for a code outside 1000-4999."""
+        self._begin_close(code, reason)
 
     def _begin_close(self, code: int, reason: str, *, drop_outbox: bool = False) -> None:
         if self._state is not _State.OPEN:
