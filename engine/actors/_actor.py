@@ -27,6 +27,7 @@ def on(*message_types: type) -> Callable[[F], F]:
 
     The handler may be sync or async; it is called with the message and its return value is the
     reply to an ``ask``. A subclass of a handled type is handled too unless it has its own handler.
+    A subclass that overrides the method (with or without ``@on``) replaces it for those types.
     """
     if not message_types:
         raise TypeError("@on needs at least one message type")
@@ -58,11 +59,19 @@ class Actor:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        handlers: dict[type, tuple[Callable[..., Any], bool]] = {}
+        # Message type -> method name, base classes first so that subclasses win; the name is
+        # resolved on ``cls`` so that a method overridden without repeating ``@on`` still
+        # handles what the base declared, as any overridden method would.
+        names: dict[type, str] = {}
         for klass in reversed(cls.__mro__):
-            for attr in vars(klass).values():
+            for name, attr in vars(klass).items():
                 for message_type in getattr(attr, "__actor_handles__", ()):
-                    handlers[message_type] = (attr, inspect.iscoroutinefunction(attr))
+                    names[message_type] = name
+        handlers: dict[type, tuple[Callable[..., Any], bool]] = {}
+        for message_type, name in names.items():
+            method = getattr(cls, name)
+            if callable(method):
+                handlers[message_type] = (method, inspect.iscoroutinefunction(method))
         cls._handlers = handlers
 
     @classmethod
@@ -121,13 +130,16 @@ class Actor:
         self._cell.timers.start(key, delay, message, now=trio.current_time(), repeat=repeat)
 
     def cancel_timer(self, key: Hashable) -> bool:
-        return self._cell.timers.cancel(key)
+        timers = self._cell._timers
+        return timers is not None and timers.cancel(key)
 
     def timer_active(self, key: Hashable) -> bool:
-        return self._cell.timers.active(key)
+        timers = self._cell._timers
+        return timers is not None and timers.active(key)
 
     def timer_remaining(self, key: Hashable) -> float | None:
-        return self._cell.timers.remaining(key, now=trio.current_time())
+        timers = self._cell._timers
+        return None if timers is None else timers.remaining(key, now=trio.current_time())
 
     def set_receive_timeout(self, seconds: float | None) -> None:
         """Get a ``ReceiveTimeout`` message after ``seconds`` without messages; None turns it off."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -52,13 +53,17 @@ class Cell:
     uid: int = attrs.field(factory=lambda: next(_uids))
     ref: ActorRef = attrs.field(init=False)
     actor: Actor | None = attrs.field(default=None, init=False)
-    timers: Timers = attrs.field(factory=Timers, init=False)
     handled: int = attrs.field(default=0, init=False)
     restarts: int = attrs.field(default=0, init=False)
-    _stash: list[Any] = attrs.field(factory=list, init=False)
-    _watchers: set[ActorRef] = attrs.field(factory=set, init=False)
-    _watching: set[ActorRef] = attrs.field(factory=set, init=False)
-    _on_finalize: list[Callable[[], None]] = attrs.field(factory=list, init=False)
+    # Made on first use: most actors never set a timer, stash, watch or get watched, and an idle
+    # actor's footprint is what ten thousand rooms multiply.
+    _timers: Timers | None = attrs.field(default=None, init=False)
+    _stash: list[Any] | None = attrs.field(default=None, init=False)
+    _watchers: set[ActorRef] | None = attrs.field(default=None, init=False)
+    _watching: set[ActorRef] | None = attrs.field(default=None, init=False)
+    _on_finalize: list[Callable[[], None]] | None = attrs.field(default=None, init=False)
+    # The batch being handled, so that unstashed messages go ahead of the rest of it.
+    _batch: deque[Any] | None = attrs.field(default=None, init=False)
     _current: Any = attrs.field(default=None, init=False)
     _stashed_current: bool = attrs.field(default=False, init=False)
     _stop_reason: str | None = attrs.field(default=None, init=False)
@@ -74,6 +79,13 @@ class Cell:
     def stop_reason(self) -> str | None:
         """Why the current incarnation was asked to stop, if it was."""
         return self._stop_reason
+
+    @property
+    def timers(self) -> Timers:
+        """The current incarnation's timers."""
+        if self._timers is None:
+            self._timers = Timers()
+        return self._timers
 
     # -- one incarnation ------------------------------------------------------------------
 
@@ -96,62 +108,84 @@ class Cell:
         try:
             await actor.on_start()
             task_status.started(self.ref)
+            # Trio's task status holds the start-up nursery; an actor lives long, so let it go.
+            del task_status
             await self._loop(actor)
             await actor.on_stop(self._stop_reason or "normal")
         finally:
-            self.timers.cancel_all()
+            self._timers = None
             self._receive_timeout = None
-            for target in self._watching:
-                target._cell._watchers.discard(self.ref)
-            self._watching.clear()
+            if self._watching:
+                for target in self._watching:
+                    watchers = target._cell._watchers
+                    if watchers:
+                        watchers.discard(self.ref)
+            self._watching = None
             self.actor = None
 
     async def _loop(self, actor: Actor) -> None:
         mailbox = self.mailbox
-        timers = self.timers
         while self._stop_reason is None:
-            deadline = timers.next_deadline()
-            if self._receive_timeout is not None:
-                deadline = min(deadline, self._last_activity + self._receive_timeout)
+            deadline = self._next_deadline()
             if deadline == math.inf:
                 batch = await mailbox.take_batch()
             else:
                 batch = None
                 with trio.move_on_at(deadline):
                     batch = await mailbox.take_batch()
-                now = trio.current_time()
-                for message in timers.pop_due(now):
-                    await self._handle(actor, message)
-                if (
-                    not batch
-                    and self._receive_timeout is not None
-                    and now >= self._last_activity + self._receive_timeout
-                ):
-                    self._last_activity = now
-                    await self._handle(actor, ReceiveTimeout())
+            self._batch = batch
+            try:
+                if deadline != math.inf:
+                    await self._fire_due(actor, batch)
                 if batch is None:
                     continue
-            if self._receive_timeout is not None:
-                self._last_activity = trio.current_time()
-            while batch:
+                if self._receive_timeout is not None:
+                    self._last_activity = trio.current_time()
+                while batch:
+                    if self._stop_reason is not None:
+                        return
+                    await self._handle(actor, batch.popleft())
+            finally:
+                self._batch = None
+                if batch:
+                    # Not handled (a stop, a crash, a cancellation, here or in a timer's
+                    # handler): the next batch or incarnation gets them, in order. The message
+                    # that crashed the actor was popped already and is not among them.
+                    mailbox.prepend(batch)
+                batch = None  # an idle actor need not hold its last, drained batch
+
+    def _next_deadline(self) -> float:
+        deadline = math.inf if self._timers is None else self._timers.next_deadline()
+        if self._receive_timeout is not None:
+            deadline = min(deadline, self._last_activity + self._receive_timeout)
+        return deadline
+
+    async def _fire_due(self, actor: Actor, batch: deque[Any] | None) -> None:
+        """Handle every timer due now, then ``ReceiveTimeout`` if nothing arrived in time."""
+        now = trio.current_time()
+        if self._timers is not None:
+            for message in self._timers.pop_due(now):
                 if self._stop_reason is not None:
-                    mailbox.prepend(batch)
-                    return
-                item = batch.popleft()
-                try:
-                    await self._handle(actor, item)
-                except BaseException:
-                    mailbox.prepend(batch)
-                    raise
+                    return  # the stop comes first; the timers die with the incarnation
+                await self._handle(actor, message)
+        if (
+            not batch
+            and self._stop_reason is None
+            and self._receive_timeout is not None
+            and now >= self._last_activity + self._receive_timeout
+        ):
+            self._last_activity = now
+            await self._handle(actor, ReceiveTimeout())
 
     async def _handle(self, actor: Actor, item: Any) -> None:
         if type(item) is Ask:
-            message, reply = item.message, item.reply
+            message, reply = item.message, item
         else:
             message, reply = item, None
         self._current = item
         self._stashed_current = False
-        found = actor._handler_for(type(message))
+        # A dict hit is the common case; _handler_for walks the MRO and caches subclasses.
+        found = actor._handlers.get(type(message)) or actor._handler_for(type(message))
         try:
             if found is None:
                 result = actor.on_unhandled(message)
@@ -204,26 +238,42 @@ class Cell:
         if not target.alive:
             self.ref.tell(Terminated(target, target._cell._final_reason))
             return
+        if target._cell._watchers is None:
+            target._cell._watchers = set()
         target._cell._watchers.add(self.ref)
+        if self._watching is None:
+            self._watching = set()
         self._watching.add(target)
 
     def unwatch(self, target: ActorRef) -> None:
-        target._cell._watchers.discard(self.ref)
-        self._watching.discard(target)
+        if target._cell._watchers:
+            target._cell._watchers.discard(self.ref)
+        if self._watching:
+            self._watching.discard(target)
 
     def stash_current(self) -> None:
         if self._current is None:
             raise RuntimeError("stash() is only valid while handling a message")
+        if self._stash is None:
+            self._stash = []
         if len(self._stash) >= self.stash_capacity:
             raise StashFull(f"stash full ({self.stash_capacity} messages)")
         self._stash.append(self._current)
         self._stashed_current = True
 
     def unstash_all(self) -> None:
-        stashed, self._stash = self._stash, []
-        self.mailbox.prepend(stashed)
+        stashed, self._stash = self._stash, None
+        if not stashed:
+            return
+        if self._batch is not None:
+            # They arrived before the rest of the batch being handled, so they go before it.
+            self._batch.extendleft(reversed(stashed))
+        else:
+            self.mailbox.prepend(stashed)
 
     def on_finalize(self, callback: Callable[[], None]) -> None:
+        if self._on_finalize is None:
+            self._on_finalize = []
         self._on_finalize.append(callback)
 
     # -- the end --------------------------------------------------------------------------
@@ -236,19 +286,23 @@ class Cell:
         if self.mailbox.closed:
             return
         self._final_reason = reason
-        leftovers = self.mailbox.close() + self._stash
-        self._stash = []
+        leftovers = self.mailbox.close()
+        if self._stash:
+            leftovers += self._stash
+        self._stash = None
         for item in leftovers:
             if type(item) is Ask:
-                item.reply.fail(ActorStopped(f"{self.ref!r} stopped ({_describe(reason)})"))
-        for watcher in list(self._watchers):
-            try:
-                watcher.tell(Terminated(self.ref, reason))
-            except Exception:  # a watcher that is gone or full has nobody left to tell
-                pass
-        self._watchers.clear()
-        for callback in self._on_finalize:
+                item.fail(ActorStopped(f"{self.ref!r} stopped ({_describe(reason)})"))
+        if self._watchers:
+            for watcher in list(self._watchers):
+                try:
+                    watcher.tell(Terminated(self.ref, reason))
+                except Exception:  # a watcher that is gone or full has nobody left to tell
+                    pass
+        self._watchers = None
+        for callback in self._on_finalize or ():
             callback()
+        self._on_finalize = None
         if self._stopped is not None:
             self._stopped.set()
 
@@ -268,8 +322,8 @@ class Cell:
             messages_handled=self.handled,
             restarts=self.restarts,
             dropped=mailbox.dropped,
-            stash_size=len(self._stash),
-            timers=len(self.timers),
+            stash_size=len(self._stash) if self._stash else 0,
+            timers=len(self._timers) if self._timers is not None else 0,
             alive=not self.mailbox.closed,
         )
 

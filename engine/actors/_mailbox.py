@@ -4,6 +4,11 @@ Trio's memory channel costs one checkpoint per ``receive()``; an actor that take
 already queued after a single wake-up handles ~40x more messages per second (DESIGN.md,
 decision 4). The mailbox is a deque: ``put_nowait`` is a plain append plus, when the owner is
 parked, one reschedule.
+
+A mailbox has exactly one consumer, so the owner waits in a task slot rather than a
+``ParkingLot``: waking it is one reschedule with no generator or list in between (a broadcast
+wakes ten thousand owners in one call), and an idle actor carries no lot and no ordered dict.
+The lot for senders waiting on a full BLOCK mailbox is made the first time one has to wait.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import attrs
 import trio
 
 from ._errors import ActorStopped, MailboxFull
+
+_reschedule = trio.lowlevel.reschedule  # bound once: put_nowait runs per recipient of a broadcast
 
 
 class Overflow(enum.Enum):
@@ -51,8 +58,8 @@ class Mailbox:
     capacity: int = 1024
     overflow: Overflow = Overflow.FAIL
     _queue: deque[Any] = attrs.field(factory=deque, init=False)
-    _owner: trio.lowlevel.ParkingLot = attrs.field(factory=trio.lowlevel.ParkingLot, init=False)
-    _senders: trio.lowlevel.ParkingLot = attrs.field(factory=trio.lowlevel.ParkingLot, init=False)
+    _owner: trio.lowlevel.Task | None = attrs.field(default=None, init=False)
+    _senders: trio.lowlevel.ParkingLot | None = attrs.field(default=None, init=False)
     _closed: bool = attrs.field(default=False, init=False)
     _received: int = attrs.field(default=0, init=False)
     _dropped: int = attrs.field(default=0, init=False)
@@ -88,21 +95,28 @@ class Mailbox:
                 raise MailboxFull(f"mailbox full ({self.capacity} messages)")
         queue.append(message)
         self._received += 1
-        if self._owner:
-            self._owner.unpark()
+        # _wake_owner, inlined: this is the line every tell and every broadcast recipient runs.
+        owner = self._owner
+        if owner is not None:
+            self._owner = None
+            _reschedule(owner)
         return True
 
     async def put(self, message: Any) -> None:
         """Queue ``message``, waiting for room when the policy is BLOCK.
 
-        Other policies behave as ``put_nowait`` (after a checkpoint). Cancellation while waiting
-        leaves nothing queued.
+        Other policies behave as ``put_nowait``. It is a cancellation point, but it yields to
+        other tasks only when it has to wait for room: a producer looping over ``put`` into a
+        mailbox with room keeps the CPU until the mailbox fills (that is what makes it cheap).
+        Cancellation while waiting leaves nothing queued.
         """
         while (
             self.overflow is Overflow.BLOCK
             and not self._closed
             and len(self._queue) >= self.capacity
         ):
+            if self._senders is None:
+                self._senders = trio.lowlevel.ParkingLot()
             await self._senders.park()
         await trio.lowlevel.checkpoint_if_cancelled()
         self.put_nowait(message)
@@ -114,19 +128,22 @@ class Mailbox:
         already accepted once and must not be lost to the policy.
         """
         self._queue.extendleft(reversed(list(messages)))
-        if self._queue and self._owner:
-            self._owner.unpark()
+        if self._queue:
+            self._wake_owner()
 
     async def take_batch(self) -> deque[Any]:
         """Wait until a message is queued (or ``wake()``) and return every queued message.
 
         The batch is empty only after ``wake()``. Always checkpoints. Raises ``ActorStopped`` once
-        closed and empty.
+        closed and empty, and ``RuntimeError`` if another task is already waiting in it.
         """
         if not self._queue:
             if self._closed:
                 raise ActorStopped("the actor has stopped")
-            await self._owner.park()
+            if self._owner is not None:
+                raise RuntimeError("another task is already taking from this mailbox")
+            self._owner = trio.lowlevel.current_task()
+            await trio.lowlevel.wait_task_rescheduled(self._abort_take)
         else:
             await trio.lowlevel.checkpoint()
         batch, self._queue = self._queue, deque()
@@ -134,16 +151,27 @@ class Mailbox:
             self._senders.unpark_all()
         return batch
 
+    def _abort_take(self, _: Any) -> trio.lowlevel.Abort:
+        self._owner = None
+        return trio.lowlevel.Abort.SUCCEEDED
+
+    def _wake_owner(self) -> None:
+        owner = self._owner
+        if owner is not None:
+            self._owner = None
+            _reschedule(owner)
+
     def wake(self) -> None:
         """Return the owner from ``take_batch`` even if nothing is queued."""
-        self._owner.unpark_all()
+        self._wake_owner()
 
     def close(self) -> list[Any]:
         """Refuse further messages; return (and forget) what was still queued."""
         self._closed = True
         left, self._queue = list(self._queue), deque()
-        self._owner.unpark_all()
-        self._senders.unpark_all()
+        self._wake_owner()
+        if self._senders:
+            self._senders.unpark_all()
         return left
 
     def statistics(self) -> MailboxStatistics:
@@ -153,6 +181,6 @@ class Mailbox:
             overflow=self.overflow,
             received=self._received,
             dropped=self._dropped,
-            owner_waiting=bool(self._owner),
-            senders_waiting=len(self._senders),
+            owner_waiting=self._owner is not None,
+            senders_waiting=len(self._senders) if self._senders is not None else 0,
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, final
 import trio
 
 from ._errors import AskTimeout
-from ._reply import Ask, Reply, wait_for
+from ._reply import Ask
 from ._util import NoPublicConstructor
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ class ActorRef(metaclass=NoPublicConstructor):
     async def send(self, message: Any) -> None:
         """Queue ``message``, waiting for room if the mailbox policy is BLOCK.
 
-        For internal pipelines that want back-pressure. Cancelling it queues nothing.
+        For internal pipelines that want back-pressure. Cancelling it queues nothing. It yields
+        only when it waits (see ``Mailbox.put``).
         """
         await self._cell.mailbox.put(message)
 
@@ -61,15 +62,19 @@ class ActorRef(metaclass=NoPublicConstructor):
 
         Raises the handler's ``Rejection`` as is, ``ActorCrashed`` if the handler crashed,
         ``ActorStopped`` if the actor stopped before answering, ``AskTimeout`` after
-        ``timeout`` seconds, and ``MailboxFull`` if it could not be queued. On timeout or
-        cancellation the message stays queued and a late reply is discarded.
+        ``timeout`` seconds, ``MailboxFull`` if it could not be queued, and ``ValueError`` (with
+        nothing queued) for a negative or NaN timeout. On timeout or cancellation the message
+        stays queued and a late reply is discarded.
         """
-        reply = Reply(trio.lowlevel.current_task())
-        self._cell.mailbox.put_nowait(Ask(message, reply))
-        if timeout == math.inf:
-            return await wait_for(reply)
-        with trio.move_on_after(timeout):
-            return await wait_for(reply)
+        # The scope is made (and the timeout validated) before anything is queued, so a bad
+        # timeout leaves no orphan message behind.
+        scope = None if timeout == math.inf else trio.move_on_after(timeout)
+        ask = Ask(message, trio.lowlevel.current_task())
+        self._cell.mailbox.put_nowait(ask)
+        if scope is None:
+            return await trio.lowlevel.wait_task_rescheduled(ask.abort)
+        with scope:
+            return await trio.lowlevel.wait_task_rescheduled(ask.abort)
         raise AskTimeout(f"{self!r} did not answer {type(message).__name__} in {timeout} s")
 
     async def wait_stopped(self) -> Any:

@@ -1,27 +1,31 @@
-"""The one-shot reply slot behind ``ActorRef.ask``.
+"""The mailbox entry behind ``ActorRef.ask``: a message and the one task waiting for its answer.
 
 The asker parks its own task; the actor reschedules it with the outcome. No channel, no event,
-no extra task: an ask costs one mailbox put and two task switches, like a raw ping-pong.
+no extra task: an ask costs one mailbox put and two task switches, like a raw ping-pong. The
+entry is a plain slotted class rather than an attrs one, and the message and its reply slot are
+one object, because an ask allocates it on every call.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import attrs
 import outcome
 import trio
 
 
-@attrs.define(eq=False, slots=True)
-class Reply:
-    """Where exactly one answer to one ask goes.
+class Ask:
+    """A message in a mailbox that wants an answer, and where exactly one answer goes.
 
     Once answered (or abandoned by an asker that timed out or was cancelled) further answers are
     ignored, so the actor never has to know whether anyone is still waiting.
     """
 
-    _task: trio.lowlevel.Task | None
+    __slots__ = ("message", "_task")
+
+    def __init__(self, message: Any, task: trio.lowlevel.Task) -> None:
+        self.message = message
+        self._task: trio.lowlevel.Task | None = task
 
     @property
     def pending(self) -> bool:
@@ -36,25 +40,15 @@ class Reply:
     def abandon(self) -> None:
         self._task = None
 
-    def _resolve(self, result: outcome.Outcome) -> None:
+    def _resolve(self, result: outcome.Outcome[Any]) -> None:
         task, self._task = self._task, None
         if task is not None:
             trio.lowlevel.reschedule(task, result)
 
-
-@attrs.frozen(slots=True)
-class Ask:
-    """A message in a mailbox that wants an answer."""
-
-    message: Any
-    reply: Reply
-
-
-async def wait_for(reply: Reply) -> Any:
-    """Park until ``reply`` is answered; on cancellation abandon it and let Cancelled through."""
-
-    def abort(_: Any) -> trio.lowlevel.Abort:
-        reply.abandon()
+    def abort(self, _: Any) -> trio.lowlevel.Abort:
+        """The ``abort_fn`` of the asker's ``wait_task_rescheduled``: cancellation abandons."""
+        self._task = None
         return trio.lowlevel.Abort.SUCCEEDED
 
-    return await trio.lowlevel.wait_task_rescheduled(abort)
+    def __repr__(self) -> str:
+        return f"<Ask {self.message!r}{'' if self.pending else ' (answered)'}>"

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from ._errors import ActorStopped, MailboxFull
+from ._mailbox import Mailbox
 from ._ref import ActorRef
 
 
@@ -28,13 +29,15 @@ class Topic:
     """
 
     name: str = ""
-    _subscribers: dict[ActorRef, None] = attrs.field(factory=dict)
+    # Each subscriber's mailbox, looked up once at subscribe time (a cell keeps its mailbox for
+    # life): publish is the loop that runs once per recipient.
+    _subscribers: dict[ActorRef, Mailbox] = attrs.field(factory=dict)
     _published: int = 0
     _delivered: int = 0
     _dropped: int = 0
 
     def subscribe(self, ref: ActorRef) -> None:
-        self._subscribers[ref] = None
+        self._subscribers[ref] = ref._cell.mailbox
 
     def unsubscribe(self, ref: ActorRef) -> None:
         self._subscribers.pop(ref, None)
@@ -49,9 +52,9 @@ class Topic:
         """Queue ``message`` for every subscriber; return how many queued it."""
         delivered = 0
         gone = None
-        for ref in self._subscribers:
+        for ref, mailbox in self._subscribers.items():
             try:
-                if ref._cell.mailbox.put_nowait(message):
+                if mailbox.put_nowait(message):
                     delivered += 1
             except MailboxFull:
                 pass

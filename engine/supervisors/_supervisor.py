@@ -36,14 +36,19 @@ _STOP = object()
 
 @attrs.define(eq=False)
 class _Started:
-    """Wraps a task_status to know whether the child got as far as being ready."""
+    """Wraps a task_status to know whether the child got as far as being ready.
+
+    Lets go of Trio's task status once used: it holds the start-up nursery (a cancel scope and
+    its sets, ~1.5 KB) that a long-lived child would otherwise keep until it ends.
+    """
 
     inner: Any
     done: bool = False
 
     def started(self, value: Any = None) -> None:
+        inner, self.inner = self.inner, None
         self.done = True
-        self.inner.started(value)
+        inner.started(value)
 
 
 @attrs.define(eq=False)
@@ -53,7 +58,8 @@ class _Child:
     supervisor: Supervisor | None = None
     incarnation: int = 0
     running: bool = False
-    exited: trio.Event = attrs.field(factory=trio.Event)
+    # Made by whoever first waits for this incarnation to end; most never need one.
+    exited: trio.Event | None = None
     scope: trio.CancelScope | None = None
     consecutive_restarts: int = 0
     started_at: float = 0.0
@@ -76,7 +82,10 @@ class Supervisor:
     spec: SupervisorSpec
     system: Any
     restarts: int = attrs.field(default=0, init=False)
-    _children: list[_Child] = attrs.field(factory=list, init=False)
+    # Start order is the dict's order; a room supervisor has thousands of children, so finding
+    # and removing one must not scan them all.
+    _children: dict[_Child, None] = attrs.field(factory=dict, init=False)
+    _by_ref: dict[ActorRef, _Child] = attrs.field(factory=dict, init=False)
     _restart_times: deque[float] = attrs.field(factory=deque, init=False)
     _nursery: trio.Nursery | None = attrs.field(default=None, init=False)
     _events: Any = attrs.field(default=None, init=False)
@@ -114,7 +123,7 @@ class Supervisor:
                     # Raised after the nursery closes, so the parent sees it unwrapped.
                     failure = exc
                 self._stopping = True
-                await self._stop_children(reversed(self._children))
+                await self._stop_children(reversed(list(self._children)))
                 nursery.cancel_scope.cancel()
         finally:
             self._stopping = True
@@ -122,6 +131,7 @@ class Supervisor:
                 if child.cell is not None:
                     child.cell.finalize("shutdown")
             self._children.clear()
+            self._by_ref.clear()
             self._done.set()
         if failure is not None:
             raise failure
@@ -158,7 +168,9 @@ class Supervisor:
             )
             if spec.name is not None:
                 self.system.registry.register(spec.name, child.cell.ref)
-        self._children.append(child)
+        self._children[child] = None
+        if child.cell is not None:
+            self._by_ref[child.cell.ref] = child
         try:
             await self._start(child)
         except BaseException as exc:
@@ -221,7 +233,7 @@ class Supervisor:
         if isinstance(child.spec, SupervisorSpec):
             child.supervisor = Supervisor(child.spec, self.system)
         child.incarnation += 1
-        child.exited = trio.Event()
+        child.exited = None
         await self._nursery.start(self._run_child, child, child.incarnation)
         child.running = True
         child.started_at = trio.current_time()
@@ -230,6 +242,7 @@ class Supervisor:
         self, child: _Child, incarnation: int, *, task_status: trio.TaskStatus[Any]
     ) -> None:
         status = _Started(task_status)
+        del task_status  # see _Started
         reason: Any = "normal"
         try:
             with trio.CancelScope() as scope:
@@ -248,7 +261,8 @@ class Supervisor:
             reason = exc
         finally:
             child.running = False
-            child.exited.set()
+            if child.exited is not None:
+                child.exited.set()
         self._events.send_nowait((child, incarnation, reason))
 
     async def _on_exit(self, child: _Child, incarnation: int, reason: Any) -> None:
@@ -267,7 +281,8 @@ class Supervisor:
         elif strategy is Strategy.ONE_FOR_ALL:
             group = list(self._children)
         else:
-            group = self._children[self._children.index(child) :]
+            children = list(self._children)
+            group = children[children.index(child) :]
         await self._stop_children(reversed(group))
         for member in group:
             if member is not child and member.spec.restart is RestartType.TEMPORARY:
@@ -296,11 +311,14 @@ class Supervisor:
 
     async def _restart(self, group: list[_Child]) -> None:
         for child in group:
-            if child.cell is not None:
-                child.cell.restarts += 1
             backoff = self.spec.backoff
             if backoff is not None:
                 await trio.sleep(backoff.delay(child.consecutive_restarts))
+            if child not in self._children:
+                # Terminated while we slept or started an earlier member: it is finalized.
+                continue
+            if child.cell is not None:
+                child.cell.restarts += 1
             try:
                 await self._start(child)
             except Exception as exc:
@@ -312,20 +330,25 @@ class Supervisor:
             if not child.running:
                 continue
             child.incarnation += 1  # its exit event is now stale
+            if child.exited is None:
+                child.exited = trio.Event()
+            exited = child.exited
             child.ask_to_stop()
             with trio.move_on_after(child.spec.shutdown):
-                await child.exited.wait()
-            if not child.exited.is_set():
+                await exited.wait()
+            if not exited.is_set():
                 child.scope.cancel()
-                await child.exited.wait()
+                await exited.wait()
 
     def _forget(self, child: _Child, reason: Any) -> None:
-        if child in self._children:
-            self._children.remove(child)
+        self._children.pop(child, None)
         if child.cell is not None:
+            self._by_ref.pop(child.cell.ref, None)
             child.cell.finalize(reason)
 
     def _find(self, handle: Any) -> _Child:
+        if isinstance(handle, ActorRef) and handle in self._by_ref:
+            return self._by_ref[handle]
         for child in self._children:
             if child.handle is handle or child.handle == handle or child.spec.child_id == handle:
                 return child

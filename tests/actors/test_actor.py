@@ -347,3 +347,108 @@ async def test_self_stop_runs_on_stop_and_transient_is_not_restarted(system):
     assert await ref.wait_stopped() == "normal"
     assert log == ["normal"]
     assert not ref.alive
+
+
+@attrs.frozen
+class Tagged:
+    tag: str
+
+
+class OrderedGate(Actor):
+    """Stashes ``Tagged`` until opened and logs the order it handles them in."""
+
+    def __init__(self, log):
+        self.log = log
+        self.open = False
+
+    @on(Tagged)
+    def tagged(self, msg):
+        if not self.open:
+            self.stash()
+            return None
+        self.log.append(msg.tag)
+        return msg.tag
+
+    @on(Open)
+    def open_gate(self, msg):
+        self.open = True
+        self.unstash_all()
+
+
+async def test_unstashed_messages_go_before_the_rest_of_the_batch(system):
+    # A batch holds Open and a later message; the stashed ones arrived first, so they go first.
+    log = []
+    ref = await system.spawn(lambda: OrderedGate(log))
+    ref.tell(Tagged("first"))
+    ref.tell(Tagged("second"))
+    await trio.testing.wait_all_tasks_blocked()
+    ref.tell(Open())
+    ref.tell(Tagged("third"))
+    assert await ref.ask(Tagged("fourth")) == "fourth"
+    assert log == ["first", "second", "third", "fourth"]
+
+
+class Overriding(Counter):
+    """Overrides a handler without repeating ``@on``: the override is what runs."""
+
+    def get(self, msg):
+        return "overridden"
+
+
+async def test_a_subclass_override_of_a_handler_is_used(system):
+    ref = await system.spawn(Overriding)
+    assert await ref.ask(Get()) == "overridden"
+    assert await ref.ask(Add(2)) == 2
+
+
+async def test_invalid_ask_timeout_queues_nothing(system):
+    ref = await system.spawn(Counter)
+    with pytest.raises(ValueError):
+        await ref.ask(Add(1), timeout=-1.0)
+    assert await ref.ask(Get()) == 0
+
+
+class StopOnTimer(Actor):
+    def __init__(self, log):
+        self.log = log
+
+    async def on_start(self):
+        self.start_timer("a", 1.0, Fired("a"))
+        self.start_timer("b", 1.0, Fired("b"))
+
+    @on(Fired)
+    def fired(self, msg):
+        self.log.append(msg.key)
+        self.stop()
+
+
+async def test_stop_from_a_timer_handler_takes_effect_before_the_next_timer(autojump_clock):
+    log = []
+    async with open_actor_system() as system:
+        ref = await system.spawn(lambda: StopOnTimer(log))
+        assert await ref.wait_stopped() == "normal"
+    assert log == ["a"]
+
+
+class TimedCounter(Counter):
+    """A counter whose ``Fired`` timer message is a bug."""
+
+    @on(Arm)
+    def arm(self, msg):
+        self.start_timer(msg.key, msg.delay, Fired(msg.key))
+
+    @on(Fired)
+    def fired(self, msg):
+        raise RuntimeError(f"timer {msg.key} is a bug")
+
+
+async def test_messages_taken_with_a_crashing_timer_go_to_the_next_incarnation(mock_clock):
+    async with open_actor_system() as system:
+        ref = await system.spawn(TimedCounter)
+        await ref.ask(Arm("boom", 10.0))
+        await trio.testing.wait_all_tasks_blocked()
+        # One wake-up brings both the message and the overdue timer, which crashes the actor.
+        ref.tell(Add(1))
+        mock_clock.jump(20.0)
+        await trio.testing.wait_all_tasks_blocked()  # crashed and restarted
+        assert await ref.ask(Get()) == 1

@@ -90,3 +90,17 @@ def test_prepend_ignores_bound_and_keeps_order():
 def test_capacity_must_be_positive():
     with pytest.raises(ValueError):
         Mailbox(0)
+
+
+async def test_one_consumer_at_a_time_and_a_cancelled_take_leaves_no_trace():
+    box = Mailbox(10)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(box.take_batch)
+        await trio.testing.wait_all_tasks_blocked()
+        assert box.statistics().owner_waiting
+        with pytest.raises(RuntimeError):
+            await box.take_batch()
+        nursery.cancel_scope.cancel()
+    assert not box.statistics().owner_waiting
+    box.put_nowait("x")
+    assert list(await box.take_batch()) == ["x"]

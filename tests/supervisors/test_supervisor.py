@@ -263,3 +263,38 @@ async def test_dynamic_children_and_snapshot():
         assert [a.name for a in rooms.actors()] == ["r0", "r1", "r2", "r3"]
         assert next(a for a in rooms.actors() if a.name == "r1").restarts == 1
         assert rooms.restarts == 1
+
+
+async def test_child_terminated_during_its_restart_backoff_is_not_started_again(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(
+            SupervisorSpec(
+                id="s",
+                children=[worker("w", journal)],
+                max_restarts=10,
+                max_seconds=100,
+                backoff=Backoff(initial=5.0),
+            )
+        )
+        await crash(system, "w")  # the supervisor now sleeps 5 s before restarting it
+        await sup.terminate_child("w")
+        await trio.sleep(10.0)
+        assert trio_names(journal, "start") == ["w"]
+        assert sup.which_children() == []
+
+
+async def test_terminate_child_finds_children_by_ref_id_and_supervisor_handle():
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        refs = [await sup.start_child(worker(f"r{i}", journal)) for i in range(3)]
+        inner = await sup.start_child(SupervisorSpec(id="inner", children=[worker("x", journal)]))
+        await crash(system, "r0")  # a restarted child keeps its ref
+        await sup.terminate_child(refs[0])
+        await sup.terminate_child("r1")
+        await sup.terminate_child(inner)
+        assert [child_id for child_id, _, _ in sup.which_children()] == ["r2"]
+        assert system.lookup("x") is None
+        with pytest.raises(LookupError):
+            await sup.terminate_child(refs[0])
