@@ -20,7 +20,8 @@ DEFAULT_ASK_TIMEOUT = 5.0
 
 @final
 class ActorRef(metaclass=NoPublicConstructor):
-    """A handle on one actor, valid across its restarts.
+    """A handle on one actor, valid across its restarts by its own supervisor (a restart of that
+    supervisor by its parent makes new actors with new refs).
 
     Obtained from spawning or from the registry, never constructed. Two refs are equal when they
     name the same actor.

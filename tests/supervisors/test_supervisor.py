@@ -298,3 +298,17 @@ async def test_terminate_child_finds_children_by_ref_id_and_supervisor_handle():
         assert system.lookup("x") is None
         with pytest.raises(LookupError):
             await sup.terminate_child(refs[0])
+
+
+class SlowStopper(Actor):
+    async def on_stop(self, reason):
+        await trio.sleep(1.0)
+
+
+async def test_dynamic_children_stop_concurrently(autojump_clock):
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms"))
+        refs = [await sup.start_child(ActorSpec(SlowStopper, id=n)) for n in range(5)]
+        start = trio.current_time()
+    assert round(trio.current_time() - start) == 1
+    assert not any(ref.alive for ref in refs)
