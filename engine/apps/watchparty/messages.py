@@ -1,0 +1,154 @@
+"""What a session actor is asked and told.
+
+Asked by the HTTP handlers (each reply, or a ``WatchPartyError``):
+
+- ``Open()`` -> ``Ticket`` of the host (the directory sends it once, right after creating).
+- ``PasswordHash()`` -> the bcrypt hash, for the caller to verify a join's password against.
+- ``Join(verified_hash)`` -> ``Ticket`` of a new participant; ``SessionFull``.
+- ``Details()`` -> ``SessionDetails``.
+
+Told by a WebSocket connection: the peer layer's ``PeerConnected`` and ``PeerDisconnected``
+(``engine.net``), and in between the client's messages, already parsed by ``wire.route_message``
+into ``ChatMessage``, ``Signal``, ``Playback`` or ``Relay``. A refused command is answered to
+that connection with an ``error`` message. ``Expire`` is the actor's own timer.
+
+Every request from a session that has expired is refused with ``SessionNotFound``.
+
+``Identity`` is what a token carries (``claims`` / ``from_claims``); a ``Ticket`` is an identity
+plus the session's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from engine.net import Peer
+
+from .errors import Unauthorized
+from .models import IceCandidate, MessageType, PlaybackPayload, SessionDescription
+
+__all__ = [
+    "ChatMessage",
+    "Details",
+    "Expire",
+    "Identity",
+    "Join",
+    "Open",
+    "PasswordHash",
+    "Playback",
+    "Relay",
+    "Signal",
+    "Ticket",
+]
+
+
+@attrs.frozen
+class Identity:
+    """Who a participant is: exactly what their token carries (``claims``)."""
+
+    session_id: str
+    user_id: str
+    username: str
+    is_host: bool
+
+    def claims(self) -> dict[str, Any]:
+        """The JWT claims of ORIGINS: ``session_id``, ``user_id``, ``username``, ``is_host``."""
+        return {
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "username": self.username,
+            "is_host": self.is_host,
+        }
+
+    @staticmethod
+    def from_claims(claims: Mapping[str, Any]) -> Identity:
+        """The identity a verified token's ``claims`` carry.
+
+        Raises ``Unauthorized`` if a claim is missing or of the wrong type: a token signed with
+        our secret for something else.
+        """
+        strings = [claims.get(key) for key in ("session_id", "user_id", "username")]
+        is_host = claims.get("is_host")
+        if not all(isinstance(value, str) for value in strings) or type(is_host) is not bool:
+            raise Unauthorized()
+        session_id, user_id, username = strings
+        return Identity(session_id, user_id, username, is_host)
+
+
+@attrs.frozen
+class Ticket(Identity):
+    """The answer to ``Open`` and ``Join``: who was seated, and the session's name (which the
+    create and join responses show)."""
+
+    name: str
+
+
+@attrs.frozen
+class Open:
+    """Seat the host of a session just created. Asking again returns the same ticket."""
+
+
+@attrs.frozen
+class PasswordHash:
+    """The session's bcrypt hash: verifying is the caller's job, off the actor's task."""
+
+
+@attrs.frozen
+class Join:
+    """Seat a new participant whose password the caller verified against ``verified_hash``.
+
+    The actor checks that the hash is its own (``WrongPassword`` otherwise), so a password
+    verified against another session's hash cannot open this one.
+    """
+
+    verified_hash: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Details:
+    """The session's details, as ``GET /api/sessions/{id}`` shows them."""
+
+
+@attrs.frozen
+class Expire:
+    """The session's time is up: close every connection and delete it from the store."""
+
+
+@attrs.frozen(eq=False)
+class ChatMessage:
+    """``chat`` from ``peer``; ``text`` already normalised."""
+
+    peer: Peer
+    text: str
+
+
+@attrs.frozen(eq=False)
+class Signal:
+    """``webrtc_offer``, ``webrtc_answer`` or ``ice_candidate`` from ``peer``, for one
+    participant (``target_id``) or everyone else."""
+
+    peer: Peer
+    kind: MessageType
+    payload: SessionDescription | IceCandidate
+    target_id: str | None = None
+
+
+@attrs.frozen(eq=False)
+class Playback:
+    """``playback_state`` from ``peer``: only the host's is accepted."""
+
+    peer: Peer
+    payload: PlaybackPayload
+
+
+@attrs.frozen(eq=False)
+class Relay:
+    """A message of a type the spec does not define, relayed as is to everyone else (the
+    original server's behaviour, which lets clients add features)."""
+
+    peer: Peer
+    type: str
+    payload: Any

@@ -1,0 +1,270 @@
+"""WatchParty's HTTP and WebSocket routes, at the spec's paths (specs/watchparty-api.md).
+
+::
+
+    GET  /health                  {"status": "ok"}
+    POST /api/sessions/create     {name, password} -> {id, name, share_url, token, ice_servers}
+    POST /api/sessions/join       {session_id, password} -> {id, name, token}
+    GET  /api/sessions/{id}       Bearer token of that session -> the session's details
+    WS   /ws/{id}?token=...       chat, WebRTC signaling and playback sync (see ``wire``)
+
+Checks run in this order. Create: rate limit (429), body (400). Join: rate limit (429), body
+(400), session (404), password (401), a free seat (403). Details and WebSocket: token (401), the
+token's session is the path's (403), session (404). Every error body is the spec's ``{"error",
+"message", "details"}`` (``SpecErrors``); a refused WebSocket upgrade carries the same body.
+
+Passwords never reach a session actor: the join handler asks the session for its hash, verifies
+the password in a worker thread (bcrypt is slow on purpose), then asks to join with the hash it
+verified. Tokens are HS256 JWTs carrying an ``Identity``, valid for an hour.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Mapping
+from typing import Any, final
+from urllib.parse import parse_qs
+
+import attrs
+
+from engine.actors import ActorRef, ActorStopped
+from engine.net import (
+    Accept,
+    RateLimitRule,
+    Reject,
+    WebSocket,
+    WebSocketOptions,
+    WebSocketRequest,
+    serve_peer,
+)
+from engine.web import HttpError, PasswordHasher, RateLimit, Request, Routes, TokenExpired
+from engine.web import TokenInvalid, TokenIssuer
+from engine.web import ValidationFailed as RequestInvalid
+
+from .clock import TrioWallClock
+from .directory import SessionDirectory
+from .errors import (
+    BadRequest,
+    Forbidden,
+    SessionNotFound,
+    Unauthorized,
+    WatchPartyError,
+    WrongPassword,
+    error_body,
+)
+from .messages import Details, Identity, Join, PasswordHash, Ticket
+from .models import (
+    WIRE,
+    CreateSessionResponse,
+    HealthResponse,
+    JoinSessionResponse,
+    SessionDetails,
+)
+from .settings import WatchPartySettings
+from .validation import parse_create_request, parse_join_request
+from .wire import MESSAGE_RATE_LIMIT, ClientRouter, peer_attrs
+
+__all__ = ["CREATE_RATE_LIMIT", "JOIN_RATE_LIMIT", "SpecErrors", "WatchParty", "routes"]
+
+#: The spec's "5 requests, 1 hour per IP".
+CREATE_RATE_LIMIT = RateLimitRule(5, 3600.0)
+#: The spec's "10 requests, 1 minute per session" (and per IP: ORIGINS).
+JOIN_RATE_LIMIT = RateLimitRule(10, 60.0)
+
+# The original server's connection limits (ORIGINS): 64 KB messages, a ping every 54 s and 60 s
+# to hear back, 256 frames queued for a slow reader. An oversized message is answered with an
+# error message rather than by closing the connection.
+_SOCKET_OPTIONS = WebSocketOptions(
+    max_message_size=64 * 1024,
+    close_on_oversize=False,
+    max_outbox_frames=256,
+    ping_interval=54.0,
+    idle_timeout=60.0,
+)
+
+# The spec's error titles for the errors that come from the engine rather than from the app.
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    429: "Rate limit exceeded",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+@attrs.frozen
+class SpecErrors:
+    """The spec's standard error body for every error of the app's routes.
+
+    The app's own errors carry their ``error`` (as ``code``); the engine's (429, 404 for an
+    unknown path, 500, 503) get the spec's title for their status. A body that is not JSON is
+    400 ``Bad Request`` naming what is wrong. ``details`` appear only when there are some, as in
+    the spec's examples.
+    """
+
+    def body(self, error: HttpError) -> dict[str, Any]:
+        if isinstance(error, RequestInvalid):
+            problems = {".".join(map(str, p.loc)): p.message for p in error.problems}
+            return error_body(BadRequest("Malformed request body", problems))
+        body: dict[str, Any] = {
+            "error": error.code or _TITLES.get(error.status, "Error"),
+            "message": error.message,
+        }
+        if error.details:
+            body["details"] = error.details
+        return body
+
+    def status(self, error: HttpError) -> int:
+        # The route layer's own validation says 422; the spec says 400 for bad input.
+        return 400 if isinstance(error, RequestInvalid) else error.status
+
+
+@final
+@attrs.frozen(eq=False)
+class WatchParty:
+    """What every handler shares (the app's context, made by ``app.setup``)."""
+
+    directory: SessionDirectory
+    settings: WatchPartySettings
+    tokens: TokenIssuer
+    passwords: PasswordHasher
+    clock: TrioWallClock
+
+    async def session(self, session_id: str) -> ActorRef:
+        """The running session ``session_id`` (canonical form); raises ``SessionNotFound``."""
+        ref = await self.directory.find(session_id)
+        if ref is None:
+            raise SessionNotFound()
+        return ref
+
+    async def ask(self, session_id: str, message: Any) -> Any:
+        """Ask the session; raises its refusal, or ``SessionNotFound`` if it is gone."""
+        try:
+            return await (await self.session(session_id)).ask(message)
+        except ActorStopped:
+            # It expired (and stopped) between being found and being asked.
+            raise SessionNotFound() from None
+
+    def authenticate(self, token: str | None, session_id: str) -> Identity:
+        """Who ``token`` says its bearer is, if it is a live token of session ``session_id``.
+
+        Raises ``Unauthorized`` for no token, or one that is forged, expired or not ours;
+        ``Forbidden`` for a token of another session.
+        """
+        if not token:
+            raise Unauthorized("Missing token")
+        try:
+            identity = Identity.from_claims(self.tokens.verify(token))
+        except TokenExpired:
+            raise Unauthorized("Token has expired") from None
+        except TokenInvalid:
+            raise Unauthorized("Invalid token") from None
+        # Ids are made lower-case; an upper-case spelling of the same id is the same session.
+        if identity.session_id != session_id.lower():
+            raise Forbidden("This token is for another session")
+        return identity
+
+    def token(self, ticket: Ticket) -> str:
+        return self.tokens.issue(ticket.claims())
+
+
+routes = Routes(errors=SpecErrors())
+
+
+def _json(value: Any) -> Any:
+    # The spec's names and shapes (optional fields left out), not the route layer's converter's.
+    return WIRE.unstructure(value)
+
+
+def _join_key(request: Request) -> Hashable:
+    body = request.body
+    session_id = body.get("session_id") if isinstance(body, Mapping) else None
+    return (session_id.lower() if isinstance(session_id, str) else None, request.client_ip)
+
+
+@routes.get("/health", response=HealthResponse)
+async def health(request: Request) -> Any:
+    """The server is up."""
+    return _json(HealthResponse())
+
+
+@routes.post(
+    "/api/sessions/create",
+    response=CreateSessionResponse,
+    rate_limit=RateLimit(CREATE_RATE_LIMIT),
+)
+async def create_session(request: Request) -> Any:
+    """Create a session; the caller is its host."""
+    party: WatchParty = request.context
+    create = parse_create_request(request.body)
+    password_hash = await party.passwords.hash(create.password)
+    ticket = await party.directory.create(create.name, password_hash)
+    return _json(
+        CreateSessionResponse(
+            id=ticket.session_id,
+            name=ticket.name,
+            share_url=party.settings.share_url(ticket.session_id),
+            token=party.token(ticket),
+            ice_servers=party.settings.ice_servers,
+        )
+    )
+
+
+@routes.post(
+    "/api/sessions/join",
+    response=JoinSessionResponse,
+    rate_limit=RateLimit(JOIN_RATE_LIMIT, key=_join_key),
+)
+async def join_session(request: Request) -> Any:
+    """Join a session with its password."""
+    party: WatchParty = request.context
+    join = parse_join_request(request.body)
+    password_hash = await party.ask(join.session_id, PasswordHash())
+    if not await party.passwords.verify(join.password, password_hash):
+        raise WrongPassword()
+    ticket = await party.ask(join.session_id, Join(password_hash))
+    return _json(JoinSessionResponse(ticket.session_id, ticket.name, party.token(ticket)))
+
+
+@routes.get("/api/sessions/{session_id}", response=SessionDetails)
+async def session_details(request: Request) -> Any:
+    """The session's details (needs a token of that session)."""
+    party: WatchParty = request.context
+    identity = party.authenticate(request.bearer_token(), request.params["session_id"])
+    details: SessionDetails = await party.ask(identity.session_id, Details())
+    return _json(details)
+
+
+@routes.websocket("/ws/{session_id}")
+async def session_socket(
+    party: WatchParty, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept | Reject:
+    """The session's realtime channel (``?token=`` of that session)."""
+    try:
+        identity = party.authenticate(_query_token(request), params["session_id"])
+        ref = await party.session(identity.session_id)
+    except WatchPartyError as error:
+        body = json.dumps(error_body(error), separators=(",", ":")).encode()
+        return Reject(error.status, body=body)
+    router = ClientRouter(ref, identity.session_id, identity.user_id, party.clock)
+
+    async def serve(ws: WebSocket, _: Mapping[str, str]) -> None:
+        await serve_peer(
+            ws,
+            ref,
+            errors=router,
+            rate_limit=MESSAGE_RATE_LIMIT,
+            attrs=peer_attrs(identity),
+            on_message=router,
+        )
+
+    return Accept(serve, options=_SOCKET_OPTIONS)
+
+
+def _query_token(request: WebSocketRequest) -> str | None:
+    query = parse_qs(request.query_string.decode("utf-8", "replace"))
+    return next(iter(query.get("token", ())), None)

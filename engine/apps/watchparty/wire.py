@@ -1,0 +1,268 @@
+"""The WebSocket protocol of a session, both ways, and the JSON views of a session.
+
+Client to server: ``parse_client_message`` turns a decoded message into a session command, or
+raises ``InvalidMessage`` naming what is wrong. Only ``type``, ``payload`` and ``target_id`` are
+read: ``session_id``, ``user_id`` and ``timestamp`` are the server's to say, so a client cannot
+speak for someone else. ``ClientRouter`` is what ``engine.net.serve_peer`` calls for each
+message (``on_message``) and for the errors it answers itself (``errors``): refused messages are
+answered to their sender with an ``error`` message and never reach the session actor.
+
+Server to client: ``envelope`` and the builders below give ``Envelope`` values; ``encode`` turns
+one into a frame, once, for any number of recipients.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import AttributeValidationNote
+
+from engine.actors import ActorRef
+from engine.net import JSON_CODEC, Frame, Peer, RateLimitKind, RateLimitRule
+
+from .clock import TrioWallClock
+from .errors import InvalidMessage, RateLimited, WatchPartyError, error_body
+from .messages import ChatMessage, Identity, Playback, Relay, Signal
+from .models import (
+    WIRE,
+    ChatInput,
+    ChatPayload,
+    Envelope,
+    IceCandidate,
+    MessageType,
+    PlaybackPayload,
+    SessionDescription,
+    SessionDetails,
+    UserEvent,
+    json_name,
+)
+from .session import ChatEntry, Participant, PlaybackSnapshot, SessionState, millis, seat_holders
+from .validation import normalise_chat
+
+__all__ = [
+    "MESSAGE_RATE_LIMIT",
+    "USER_ID_ATTR",
+    "ClientRouter",
+    "chat_envelope",
+    "details_view",
+    "encode",
+    "envelope",
+    "error_envelope",
+    "parse_client_message",
+    "peer_attrs",
+    "playback_envelope",
+    "rfc3339",
+    "to_json",
+    "user_event_envelope",
+    "user_of",
+]
+
+#: The key of ``Peer.attrs`` that holds the connection's user id, from its token.
+USER_ID_ATTR = "user_id"
+#: The spec's "100 messages per minute per connection", for ``serve_peer(rate_limit=...)``.
+MESSAGE_RATE_LIMIT = RateLimitRule(100, 60.0, RateLimitKind.FIXED_WINDOW)
+
+_SIGNAL_PAYLOADS: dict[str, type[SessionDescription] | type[IceCandidate]] = {
+    MessageType.WEBRTC_OFFER: SessionDescription,
+    MessageType.WEBRTC_ANSWER: SessionDescription,
+    MessageType.ICE_CANDIDATE: IceCandidate,
+}
+_SDP_TYPES = {MessageType.WEBRTC_OFFER: "offer", MessageType.WEBRTC_ANSWER: "answer"}
+_SERVER_ONLY = frozenset({MessageType.USER_JOINED, MessageType.USER_LEFT, MessageType.ERROR})
+# Types the spec does not define are relayed (as the original did) if they look like its own.
+_CUSTOM_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def peer_attrs(identity: Identity) -> dict[str, Any]:
+    """The ``attrs`` a route gives ``serve_peer`` for a connection whose token says ``identity``."""
+    return {USER_ID_ATTR: identity.user_id}
+
+
+def user_of(peer: Peer) -> str:
+    """The user id of a connection (set by the route from its token)."""
+    return peer.attrs[USER_ID_ATTR]
+
+
+# -- client to server ------------------------------------------------------------------------
+
+
+def parse_client_message(
+    peer: Peer, message: Mapping[str, Any]
+) -> ChatMessage | Signal | Playback | Relay:
+    """The session command a client's decoded message asks for.
+
+    Raises ``InvalidMessage`` (its ``details`` name the offending fields, with the payload's as
+    ``payload.<field>``) for a missing or server-only type, a payload of the wrong shape, chat
+    text that is empty or too long, or an SDP type that does not match the message type.
+    """
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        raise InvalidMessage("A message needs a type", {"type": "must be a string"})
+    payload = message.get("payload")
+    if kind == MessageType.CHAT:
+        text = _structure(kind, payload, ChatInput).message
+        try:
+            return ChatMessage(peer, normalise_chat(text))
+        except ValueError as exc:
+            raise InvalidMessage("Invalid chat message", {"payload.message": str(exc)}) from None
+    if kind in _SIGNAL_PAYLOADS:
+        signal = _structure(kind, payload, _SIGNAL_PAYLOADS[kind])
+        expected = _SDP_TYPES.get(kind)
+        if expected is not None and signal.type != expected:
+            raise InvalidMessage(
+                f"Invalid {kind} payload", {"payload.type": f"must be {expected!r}"}
+            )
+        return Signal(peer, MessageType(kind), signal, _target(message.get("target_id")))
+    if kind == MessageType.PLAYBACK_STATE:
+        return Playback(peer, _structure(kind, payload, PlaybackPayload))
+    if kind in _SERVER_ONLY:
+        raise InvalidMessage(f"Only the server sends {kind} messages", {"type": "server only"})
+    if _CUSTOM_TYPE.fullmatch(kind) is None:
+        raise InvalidMessage("Unknown message type", {"type": "unknown"})
+    return Relay(peer, kind, payload)
+
+
+def _target(value: Any) -> str | None:
+    # The original omitted an empty target_id; both mean "everyone else".
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidMessage("Invalid target", {"target_id": "must be a string"})
+    return value
+
+
+def _structure(kind: str, payload: Any, cls: type[Any]) -> Any:
+    if not isinstance(payload, Mapping):
+        raise InvalidMessage(f"Invalid {kind} payload", {"payload": "must be an object"})
+    try:
+        return WIRE.structure(payload, cls)
+    except cattrs.ClassValidationError as exc:
+        raise InvalidMessage(f"Invalid {kind} payload", _problems(exc, cls)) from None
+
+
+def _problems(error: cattrs.ClassValidationError, cls: type[Any]) -> dict[str, str]:
+    names = {field.name: json_name(field) for field in attrs.fields(cls)}
+    problems = {}
+    for exc in error.exceptions:
+        # A field's error carries a note naming it; a validator's (attrs runs them all in
+        # __init__, after every field structured) carries none and says which field itself.
+        notes = [n for n in getattr(exc, "__notes__", ()) if isinstance(n, AttributeValidationNote)]
+        field = f"payload.{names[notes[0].name]}" if notes else "payload"
+        problems[field] = "is required" if isinstance(exc, KeyError) else str(exc)
+    return problems
+
+
+@attrs.frozen
+class ClientRouter:
+    """``serve_peer``'s ``on_message`` and ``errors`` for one connection to ``party``.
+
+    ``__call__`` parses each message and tells the session actor the command; a message it
+    refuses is answered with an ``error`` message. ``MailboxFull`` and ``ActorStopped`` from the
+    tell propagate: ``serve_peer`` then closes the connection (1013, 1011).
+    """
+
+    party: ActorRef
+    session_id: str
+    user_id: str
+    clock: TrioWallClock
+
+    def __call__(self, peer: Peer, message: Any) -> None:
+        try:
+            command = parse_client_message(peer, message)
+        except WatchPartyError as error:
+            peer.send_json(self._error(error))
+            return
+        self.party.tell(command)
+
+    def malformed(self, reason: str) -> dict[str, Any]:
+        return self._error(InvalidMessage(f"Malformed message: {reason}"))
+
+    def too_big(self, limit: int) -> dict[str, Any]:
+        return self._error(InvalidMessage(f"Messages are limited to {limit} bytes"))
+
+    def rate_limited(self, retry_after: float) -> dict[str, Any]:
+        message = f"Maximum {MESSAGE_RATE_LIMIT.limit} messages per minute"
+        return self._error(RateLimited(message, retry_after=retry_after))
+
+    def _error(self, error: WatchPartyError) -> dict[str, Any]:
+        return to_json(error_envelope(self.session_id, self.user_id, error, self.clock.now()))
+
+
+# -- server to client ------------------------------------------------------------------------
+
+
+def envelope(
+    kind: str,
+    payload: Any,
+    *,
+    session_id: str,
+    user_id: str,
+    now: float,
+    target_id: str | None = None,
+) -> Envelope:
+    """A server message; ``now`` in epoch seconds becomes the ``timestamp`` in milliseconds."""
+    return Envelope(str(kind), payload, session_id, user_id, millis(now), target_id)
+
+
+def to_json(message: Envelope) -> dict[str, Any]:
+    return WIRE.unstructure(message, Envelope)
+
+
+def encode(message: Envelope) -> Frame:
+    """One frame for any number of recipients (``Peer.send``)."""
+    return JSON_CODEC.encode(to_json(message))
+
+
+def chat_envelope(session_id: str, entry: ChatEntry) -> Envelope:
+    """A chat message, live or replayed: stamped with the time it was first sent."""
+    payload = ChatPayload(entry.id, entry.user_id, entry.username, entry.message, entry.timestamp)
+    return Envelope(MessageType.CHAT, payload, session_id, entry.user_id, entry.timestamp)
+
+
+def playback_envelope(
+    session_id: str, host_id: str, snapshot: PlaybackSnapshot, now: float
+) -> Envelope:
+    payload = PlaybackPayload(snapshot.playing, snapshot.position, snapshot.volume)
+    return envelope(
+        MessageType.PLAYBACK_STATE, payload, session_id=session_id, user_id=host_id, now=now
+    )
+
+
+def user_event_envelope(
+    kind: MessageType, session_id: str, who: Participant, now: float
+) -> Envelope:
+    """``user_joined`` or ``user_left`` about ``who``."""
+    payload = UserEvent(who.user_id, who.username)
+    return envelope(kind, payload, session_id=session_id, user_id=who.user_id, now=now)
+
+
+def error_envelope(
+    session_id: str, user_id: str, error: WatchPartyError, now: float
+) -> Envelope:
+    """The answer to a refused message, to its sender: the spec's error body as payload."""
+    return envelope(
+        MessageType.ERROR, error_body(error), session_id=session_id, user_id=user_id, now=now
+    )
+
+
+def rfc3339(epoch: float) -> str:
+    """``2026-02-02T10:30:00Z``: UTC, whole seconds, as the spec's examples."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def details_view(state: SessionState, now: float, seat_hold: float) -> SessionDetails:
+    """``GET /api/sessions/{id}``: the participants are those holding a seat at ``now``."""
+    return SessionDetails(
+        id=state.id,
+        name=state.name,
+        host_id=state.host_id,
+        participants=tuple(p.user_id for p in seat_holders(state, now, seat_hold)),
+        max_participants=state.max_participants,
+        created_at=rfc3339(state.created_at),
+        expires_at=rfc3339(state.expires_at),
+    )
