@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +20,16 @@ class AppSpec:
 
     ``setup(engine)`` is entered when the engine opens, in app order, and exited in reverse when
     it closes: it starts the app's supervisors and yields the context its handlers receive as
-    ``request.context``. ``cors`` applies to every HTTP route of the app.
+    ``request.context``. ``cors`` applies to every HTTP route of the app: a ``Cors``, or a
+    function of the engine's environment returning one (origins from configuration).
     """
 
     name: str
     routes: Routes
     setup: Callable[[Engine], AbstractAsyncContextManager[Any]]
-    cors: Cors | None = None
+    cors: Cors | Callable[[Mapping[str, str]], Cors | None] | None = None
     title: str = ""
     version: str = "1.0.0"
+
+    def cors_for(self, environ: Mapping[str, str]) -> Cors | None:
+        return self.cors(environ) if callable(self.cors) else self.cors

@@ -56,6 +56,7 @@ class Engine:
             self.contexts,
             prefixed=prefixed,
             counters=self.http_counters,
+            cors={app.name: app.cors_for(self.environ) for app in self.apps},
             extra=self._engine_routes(prefixed),
         )
 

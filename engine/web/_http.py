@@ -47,6 +47,7 @@ def build_http_app(
     *,
     prefixed: bool,
     counters: HttpCounters,
+    cors: dict[str, Cors | None],
     extra: Blueprint | None = None,
 ) -> QuartTrio:
     """A Quart-Trio app with each app's routes under ``/<name>`` (or at the root if not
@@ -67,7 +68,7 @@ def build_http_app(
                 methods=[route.method],
             )
         app.register_blueprint(blueprint)
-        formats.append((prefix, spec.routes.errors, spec.cors))
+        formats.append((prefix, spec.routes.errors, cors.get(spec.name)))
     if extra is not None:
         app.register_blueprint(extra)
     formats.sort(key=lambda item: len(item[0]), reverse=True)
@@ -135,8 +136,9 @@ def _make_view(
                 headers.update(rate_limit_headers(decision.limit, decision.remaining, decision.reset_after))
                 if not decision.allowed:
                     counters.rate_limited += 1
-                    headers["Retry-After"] = str(max(1, int(decision.retry_after + 0.999)))
-                    raise HttpError(429, "Too many requests, try again later", details={"retry_after": decision.retry_after})
+                    retry_after = max(1, int(decision.retry_after + 0.999))
+                    headers["Retry-After"] = str(retry_after)
+                    raise HttpError(429, route.rate_limit.message, details={"retry_after": retry_after})
             result = await route.handler(req)
         except Exception as exc:
             error = _expected(exc, request_id)

@@ -57,6 +57,7 @@ class RateLimit:
 
     rule: RateLimitRule
     key: Callable[[Request], Hashable] = lambda request: request.client_ip
+    message: str = "Too many requests, try again later"
 
 
 @attrs.frozen

@@ -1,16 +1,14 @@
 """WatchParty as an engine app: ``party-engine serve --app watchparty`` serves it at the root,
 ``party-engine serve`` under ``/watchparty``.
 
-Settings come from the engine's environment at setup (``WatchPartySettings.from_environ``, see
-``settings``) unless ``make_app`` is given its own (tests, embedders). The CORS origins are the
-exception: the engine fixes an app's CORS before any setup runs, so ``app`` reads them from the
-process environment when it is made (for ``party-engine serve`` that is the same environment).
+Settings, CORS origins included, come from the engine's environment when it opens
+(``WatchPartySettings.from_environ``, see ``settings``) unless ``make_app`` is given its own
+(tests, embedders).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from engine.web import AppSpec, Cors, Engine, PasswordHasher, TokenIssuer
@@ -27,8 +25,8 @@ TOKEN_ISSUER = "watchparty"
 
 
 def make_app(settings: WatchPartySettings | None = None) -> AppSpec:
-    """The app; with ``settings`` None they are read from the engine's environment at setup,
-    and the CORS origins from the process environment now.
+    """The app; with ``settings`` None they (and the CORS origins) are read from the engine's
+    environment when it opens.
 
     Setup starts the sessions' supervisor (restoring every saved session) and yields the
     ``WatchParty`` context; the sessions stop with the engine's actor system.
@@ -47,13 +45,15 @@ def make_app(settings: WatchPartySettings | None = None) -> AppSpec:
         )
         yield WatchParty(directory, chosen, tokens, PasswordHasher(chosen.bcrypt_cost), clock)
 
-    origins = settings.cors_origins if settings is not None else cors_origins_from(os.environ)
-    cors = Cors(
-        origins=origins,
-        methods=("GET", "POST", "PUT", "DELETE", "OPTIONS"),
-        headers=("Content-Type", "Authorization"),
-        credentials=True,
-    )
+    def cors(environ: Mapping[str, str]) -> Cors:
+        origins = settings.cors_origins if settings is not None else cors_origins_from(environ)
+        return Cors(
+            origins=origins,
+            methods=("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+            headers=("Content-Type", "Authorization"),
+            credentials=True,
+        )
+
     return AppSpec(name="watchparty", routes=routes, setup=setup, cors=cors, title="WatchParty")
 
 

@@ -195,7 +195,7 @@ async def health(request: Request) -> Any:
 @routes.post(
     "/api/sessions/create",
     response=CreateSessionResponse,
-    rate_limit=RateLimit(CREATE_RATE_LIMIT),
+    rate_limit=RateLimit(CREATE_RATE_LIMIT, message="Maximum 5 session creations per hour"),
 )
 async def create_session(request: Request) -> Any:
     """Create a session; the caller is its host."""
@@ -217,7 +217,7 @@ async def create_session(request: Request) -> Any:
 @routes.post(
     "/api/sessions/join",
     response=JoinSessionResponse,
-    rate_limit=RateLimit(JOIN_RATE_LIMIT, key=_join_key),
+    rate_limit=RateLimit(JOIN_RATE_LIMIT, key=_join_key, message="Maximum 10 join attempts per minute"),
 )
 async def join_session(request: Request) -> Any:
     """Join a session with its password."""

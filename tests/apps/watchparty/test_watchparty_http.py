@@ -10,7 +10,7 @@ import jwt
 import pytest
 from serving import serve_apps
 
-from engine.apps.watchparty.app import make_app
+from engine.apps.watchparty.app import app, make_app
 from engine.apps.watchparty.session_actor import SESSION_KIND
 from engine.apps.watchparty.settings import WatchPartySettings
 
@@ -143,7 +143,7 @@ async def test_create_is_limited_to_5_per_hour_per_ip_with_headers(api):
     )
     assert refused.status_code == 429
     assert refused.json()["error"] == "Rate limit exceeded"
-    assert refused.json()["message"]
+    assert refused.json()["message"] == "Maximum 5 session creations per hour"
     assert refused.headers["X-RateLimit-Remaining"] == "0"
     assert 3500 < int(refused.headers["Retry-After"]) <= 3600
 
@@ -326,3 +326,15 @@ async def test_served_under_its_prefix_alongside_other_apps(serve):
         ) as ws:
             await ws.send_json({"type": "chat", "payload": {"message": "hi"}})
             assert (await ws.receive_until("chat"))["payload"]["message"] == "hi"
+
+
+async def test_cors_origins_come_from_the_engine_environment():
+    environ = {
+        "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
+        "PARTY_ENGINE_WATCHPARTY_CORS_ORIGINS": "https://films.example",
+    }
+    async with serve_apps([app], environ=environ, prefixed=False) as served:
+        allowed = await served.client.get("/health", headers={"Origin": "https://films.example"})
+        assert allowed.headers["Access-Control-Allow-Origin"] == "https://films.example"
+        refused = await served.client.get("/health", headers={"Origin": "http://localhost:5173"})
+        assert "Access-Control-Allow-Origin" not in refused.headers
