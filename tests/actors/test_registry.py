@@ -17,7 +17,8 @@ class Slow(Actor):
 
     async def on_start(self):
         type(self).starts += 1
-        await trio.sleep(0.01)
+        for _ in range(10):  # yield a few times so the other creators run meanwhile
+            await trio.lowlevel.checkpoint()
 
     @on(Ping)
     def ping(self, msg):
