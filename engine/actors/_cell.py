@@ -196,7 +196,16 @@ class Cell:
                     result = await result
             if actor._settles:
                 await actor._settle()
-        except Rejection as exc:
+        except trio.Cancelled:
+            if reply is not None:
+                reply.fail(ActorStopped(f"{self.ref!r} stopped while handling the message"))
+            raise
+        except Exception as exc:
+            # isinstance, not an except clause: apps may register their own error bases with
+            # Rejection (an ABC), so pure rule modules need not import the runtime.
+            if not isinstance(exc, Rejection):
+                self._crashed(reply, message, exc)
+                raise
             self.handled += 1
             actor._discard()
             if reply is not None:
@@ -204,21 +213,20 @@ class Cell:
             else:
                 log.debug("%r rejected %r: %s", self.ref, message, exc)
             return
-        except trio.Cancelled:
-            if reply is not None:
-                reply.fail(ActorStopped(f"{self.ref!r} stopped while handling the message"))
-            raise
         except BaseException as exc:
-            if reply is not None:
-                crashed = ActorCrashed(f"{self.ref!r} crashed on {type(message).__name__}: {exc!r}")
-                crashed.__cause__ = exc
-                reply.fail(crashed)
+            self._crashed(reply, message, exc)
             raise
         finally:
             self._current = None
         self.handled += 1
         if reply is not None and not self._stashed_current:
             reply.send(result)
+
+    def _crashed(self, reply: Any, message: Any, exc: BaseException) -> None:
+        if reply is not None:
+            crashed = ActorCrashed(f"{self.ref!r} crashed on {type(message).__name__}: {exc!r}")
+            crashed.__cause__ = exc
+            reply.fail(crashed)
 
     # -- requests from the actor or its supervisor ----------------------------------------
 

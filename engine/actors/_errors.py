@@ -18,15 +18,19 @@ actor crashes and the asker gets ``ActorCrashed`` with the original as ``__cause
 
 from __future__ import annotations
 
+import abc
+
 
 class ActorError(Exception):
     """Base of every error the actor runtime raises."""
 
 
-class Rejection(ActorError):
+class Rejection(ActorError, metaclass=abc.ABCMeta):
     """A domain error: the request was refused and the actor's state is unchanged.
 
-    Apps subclass it (``RoomFull(Rejection)``); the asker receives the same instance.
+    Apps subclass it (``RoomFull(Rejection)``), or register an error base of their own with
+    ``Rejection.register(RuleError)`` so that pure rule modules import nothing from the runtime.
+    The asker receives the same instance.
     """
 
 

@@ -452,3 +452,29 @@ async def test_messages_taken_with_a_crashing_timer_go_to_the_next_incarnation(m
         mock_clock.jump(20.0)
         await trio.testing.wait_all_tasks_blocked()  # crashed and restarted
         assert await ref.ask(Get()) == 1
+
+
+class RuleError(Exception):
+    """An error from a pure rules module that imports nothing from the runtime."""
+
+
+Rejection.register(RuleError)
+
+
+@attrs.frozen
+class Break:
+    pass
+
+
+class RuleBound(Counter):
+    @on(Break)
+    def break_rule(self, msg):
+        raise RuleError("illegal move")
+
+
+async def test_a_registered_error_base_is_a_rejection_too(system):
+    ref = await system.spawn(RuleBound)
+    await ref.ask(Add(1))
+    with pytest.raises(RuleError, match="illegal move"):
+        await ref.ask(Break())
+    assert await ref.ask(Get()) == 1  # same incarnation: nothing crashed

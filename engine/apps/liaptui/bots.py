@@ -14,6 +14,7 @@ weakest pieces and try not to win.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 from .errors import NotYourTurn
 from .game import Game, Phase, legal_declarations, who_must_act
@@ -21,7 +22,10 @@ from .outcomes import Action, Declare, Play, RedealDecision
 from .pieces import Hand, Piece
 from .plays import beats, play_value, valid_plays, winner_index
 
-__all__ = ["choose_action", "choose_declaration", "choose_play", "choose_redeal", "estimate_piles"]
+__all__ = [
+    "choose_action", "choose_declaration", "choose_play", "choose_redeal", "declaration_for",
+    "estimate_piles", "play_for",
+]
 
 # Singles this strong (both generals, both advisors) usually win a turn led with a single.
 _STRONG_POINT = 11
@@ -60,18 +64,29 @@ def estimate_piles(hand: Hand) -> int:
 
 
 def choose_declaration(game: Game, seat: int) -> int:
+    return declaration_for(game.hands[seat], legal_declarations(game, seat))
+
+
+def declaration_for(hand: Hand, legal: Sequence[int]) -> int:
     """The legal value closest to `estimate_piles` (the lower one on a tie)."""
-    wanted = estimate_piles(game.hands[seat])
-    return min(legal_declarations(game, seat), key=lambda value: (abs(value - wanted), value))
+    wanted = estimate_piles(hand)
+    return min(legal, key=lambda value: (abs(value - wanted), value))
 
 
 def choose_play(game: Game, seat: int) -> tuple[str, ...]:
-    hand = game.hands[seat]
     needed = (game.declarations[seat] or 0) - game.piles[seat]
-    if not game.turn_plays:
+    return play_for(game.hands[seat], needed, [played.pieces for played in game.turn_plays])
+
+
+def play_for(hand: Hand, needed: int, table: Sequence[Sequence[Piece]]) -> tuple[str, ...]:
+    """The ids to play from `hand` (strongest first) with `needed` piles still to take, after
+    `table`, the plays already made this turn in order (empty: the bot leads).
+
+    Only what a player sees goes in, so a client can play exactly as the server's bots do.
+    """
+    if not table:
         return _ids(_lead(hand, needed))
-    plays = [played.pieces for played in game.turn_plays]
-    return _ids(_follow(hand, plays[winner_index(plays)], len(plays[0]), needed))
+    return _ids(_follow(hand, tuple(table[winner_index(table)]), len(table[0]), needed))
 
 
 def _lead(hand: Hand, needed: int) -> tuple[Piece, ...]:

@@ -1,20 +1,37 @@
-"""Rule violations, each carrying the spec's error code.
+"""Everything Liap Tui refuses, each error carrying the spec's code.
 
 ::
 
-    LiaptuiRuleError              (base; never raised itself)
-    ├── GameNotStarted            2001  no game is running in the room
-    ├── NotYourTurn               2002  the game is not waiting for this seat's move
-    ├── InvalidPlay               2003
-    │   ├── WrongPieceCount       2003  not the turn's required count
-    │   ├── PiecesNotInHand       2003  an id that is not in the player's hand, or repeated
-    │   └── NotAPlayType          2003  a lead that forms no play type
-    ├── InvalidDeclaration        2004  outside 0..8, or breaks a declaration rule
-    ├── AlreadyDeclared           2005
-    └── NoPiecesSelected          2006
+    LiaptuiError                  (base; a Rejection: the actor replies with it and carries on)
+    ├── SessionError              1xxx: who the connection is and where it may go
+    │   ├── ConnectionReplaced    1001  a newer connection took this seat over
+    │   ├── AuthenticationFailed  1002  wrong or missing player token; not allowed
+    │   ├── RoomNotFound          1003
+    │   ├── RoomFull              1004
+    │   └── AlreadyInRoom         1005  this connection already has a seat
+    ├── LiaptuiRuleError          2xxx: a move the rules refuse
+    │   ├── GameNotStarted        2001  no game is running in the room
+    │   ├── NotYourTurn           2002  the game is not waiting for this move
+    │   ├── InvalidPlay           2003
+    │   │   ├── WrongPieceCount   2003  not the turn's required count
+    │   │   ├── PiecesNotInHand   2003  an id not in the player's hand, or repeated
+    │   │   └── NotAPlayType      2003  a lead that forms no play type
+    │   ├── InvalidDeclaration    2004  outside 0..8, or breaks a declaration rule
+    │   ├── AlreadyDeclared       2005
+    │   └── NoPiecesSelected      2006
+    ├── MessageInvalid            3xxx: sent as ``validation_error`` events
+    │   ├── InvalidMessageFormat  3001  not JSON, not an object, unknown event
+    │   ├── MissingRequiredField  3002
+    │   ├── InvalidFieldType      3003
+    │   └── OutOfRange            3004  a value (or the message) too long or big
+    └── ServiceError              4xxx
+        ├── RateLimited           4001
+        ├── ServerError           4002  a bug on our side; nothing the client did
+        ├── MaintenanceMode       4003  the server is shutting down; reconnect later
+        └── VersionMismatch       4004
 
-A rule error means the request was refused and the game value is unchanged: transitions raise
-before building a new `Game`. ``code`` is an int; the wire sends it as a string (``"2002"``).
+An error means the request was refused and nothing changed: transitions and the room raise
+before building a new state. ``code`` is an int; the wire sends it as a string (``"2002"``).
 """
 
 from __future__ import annotations
@@ -23,25 +40,24 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 __all__ = [
-    "AlreadyDeclared",
-    "GameNotStarted",
-    "InvalidDeclaration",
-    "InvalidPlay",
-    "LiaptuiRuleError",
-    "NoPiecesSelected",
-    "NotAPlayType",
-    "NotYourTurn",
-    "PiecesNotInHand",
-    "WrongPieceCount",
+    "AlreadyDeclared", "AlreadyInRoom", "AuthenticationFailed", "ConnectionReplaced",
+    "GameNotStarted", "InvalidDeclaration", "InvalidFieldType", "InvalidMessageFormat",
+    "InvalidPlay", "LiaptuiError", "LiaptuiRuleError", "MaintenanceMode", "MessageInvalid",
+    "MissingRequiredField", "NoPiecesSelected", "NotAPlayType", "NotYourTurn", "OutOfRange",
+    "PiecesNotInHand", "RateLimited", "RoomFull", "RoomNotFound", "ServerError", "ServiceError",
+    "SessionError", "VersionMismatch", "WrongPieceCount",
 ]
 
 
-class LiaptuiRuleError(Exception):
-    """A move the rules refuse. ``recoverable`` says whether retrying differently can succeed."""
+class LiaptuiError(Exception):
+    """A refused request (registered as the runtime's ``Rejection`` by ``table``, so the rules
+    stay free of runtime imports). ``recoverable`` says whether retrying differently can succeed;
+    ``event`` is the spec event that carries it (``error`` or ``validation_error``)."""
 
     code: ClassVar[int]
     default_message: ClassVar[str]
     recoverable: ClassVar[bool] = True
+    event: ClassVar[str] = "error"
 
     def __init__(
         self, message: str | None = None, details: Mapping[str, Any] | None = None
@@ -49,6 +65,44 @@ class LiaptuiRuleError(Exception):
         self.message = message or self.default_message
         self.details: dict[str, Any] = dict(details or {})
         super().__init__(self.message)
+
+
+class SessionError(LiaptuiError):
+    """Who a connection is, and which room and seat it may have."""
+
+
+class ConnectionReplaced(SessionError):
+    code = 1001
+    default_message = "This seat was taken over by a newer connection"
+    recoverable = False
+
+
+class AuthenticationFailed(SessionError):
+    code = 1002
+    default_message = "Authentication failed"
+    recoverable = False
+
+
+class RoomNotFound(SessionError):
+    code = 1003
+    default_message = "Room not found"
+    recoverable = False
+
+
+class RoomFull(SessionError):
+    code = 1004
+    default_message = "The room is full"
+    recoverable = False
+
+
+class AlreadyInRoom(SessionError):
+    code = 1005
+    default_message = "You are already in this room"
+    recoverable = False
+
+
+class LiaptuiRuleError(LiaptuiError):
+    """A move the rules refuse; the game value is unchanged."""
 
 
 class GameNotStarted(LiaptuiRuleError):
@@ -95,3 +149,54 @@ class AlreadyDeclared(LiaptuiRuleError):
 class NoPiecesSelected(LiaptuiRuleError):
     code = 2006
     default_message = "No pieces selected"
+
+
+class MessageInvalid(LiaptuiError):
+    """The message itself is wrong, whatever the game's state; fix it and send it again."""
+
+    event = "validation_error"
+
+
+class InvalidMessageFormat(MessageInvalid):
+    code = 3001
+    default_message = "Invalid message format"
+
+
+class MissingRequiredField(MessageInvalid):
+    code = 3002
+    default_message = "Missing required fields"
+
+
+class InvalidFieldType(MessageInvalid):
+    code = 3003
+    default_message = "Invalid field type"
+
+
+class OutOfRange(MessageInvalid):
+    code = 3004
+    default_message = "Value out of range"
+
+
+class ServiceError(LiaptuiError):
+    """The server's side of things: load, bugs, shutdown, versions."""
+
+
+class RateLimited(ServiceError):
+    code = 4001
+    default_message = "Too many messages; slow down"
+
+
+class ServerError(ServiceError):
+    code = 4002
+    default_message = "Internal server error"
+
+
+class MaintenanceMode(ServiceError):
+    code = 4003
+    default_message = "The server is going down for maintenance; reconnect shortly"
+
+
+class VersionMismatch(ServiceError):
+    code = 4004
+    default_message = "Unsupported API version"
+    recoverable = False

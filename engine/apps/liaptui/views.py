@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import LiaptuiRuleError
+from .errors import LiaptuiError
 from .game import Game, Phase, legal_declarations, who_must_act
 from .outcomes import (
     Action, Declare, DeclarationAccepted, GameOver, Outcome, PhaseChanged, PlayAccepted,
@@ -177,10 +177,14 @@ def game_state(game: Game) -> Json:
 
 
 def phase_change_data(game: Game) -> Json:
-    """``phase_change`` data without ``sequence_number`` and ``server_time``."""
-    return {
-        "phase": str(game.phase), "phase_data": phase_data(game), "game_state": game_state(game)
-    }
+    """``phase_change`` data without ``sequence_number`` and ``server_time``.
+
+    Its ``game_state`` leaves out the ``phase_data`` that sits right beside it: the room keeps
+    its recent events for resumes, and this is the event it sends most.
+    """
+    state = game_state(game)
+    del state["phase_data"]
+    return {"phase": str(game.phase), "phase_data": phase_data(game), "game_state": state}
 
 
 def statistics(game: Game) -> Json:
@@ -263,7 +267,7 @@ def player_timeout_data(game: Game, action: Action, timeout_seconds: float) -> J
     }
 
 
-def error_data(error: LiaptuiRuleError) -> Json:
+def error_data(error: LiaptuiError) -> Json:
     """The ``error`` body of an ``error`` event, without ``timestamp``; the code is a string."""
     return {
         "code": str(error.code),

@@ -1,0 +1,36 @@
+"""Liap Tui as an engine app: ``party-engine serve --app liaptui`` serves it at the root,
+``party-engine serve`` under ``/liaptui``.
+
+Settings come from the engine's environment (`Settings.from_environ`, see `settings`) unless
+`make_app` is given its own (tests, embedders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from engine.web import AppSpec, Engine
+
+from .directory import RoomDirectory, open_directory
+from .protocol import SERVER_VERSION
+from .routes import routes
+from .settings import Settings
+
+__all__ = ["app", "make_app"]
+
+
+def make_app(settings: Settings | None = None) -> AppSpec:
+    """The app; with ``settings`` None they are read from the engine's environment at setup."""
+
+    @asynccontextmanager
+    async def setup(engine: Engine) -> AsyncIterator[RoomDirectory]:
+        chosen = settings if settings is not None else Settings.from_environ(engine.environ)
+        yield await open_directory(engine.system, engine.store, chosen)
+
+    return AppSpec(
+        name="liaptui", routes=routes, setup=setup, title="Liap Tui", version=SERVER_VERSION
+    )
+
+
+app = make_app()

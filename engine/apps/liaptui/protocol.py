@@ -1,0 +1,240 @@
+"""The wire format of Liap Tui: client JSON to request values, and the server's envelopes.
+
+A client message is ``{"event": NAME, "data": {...}}`` (``data`` may be left out when the
+event needs no field). `parse` checks it strictly and in this order, so a client hears about the
+first kind of problem only: the envelope and the event name (3001), missing fields, all of them
+(3002), JSON types, all of them (3003, no coercion: ``"3"`` is not a declaration), then ranges
+and lengths (3004). Unknown extra fields are ignored, as the spec's clients send some. A few
+lines over the requests' attrs fields do this rather than a cattrs converter: the order of the
+checks and the code each failure gets are the spec's, not those of cattrs' error tree.
+
+Server messages are ``{"event", "data", "room_id", "server_time"}`` plus ``sequence_number``
+for a room's sequenced events; errors are ``{"event": "error" | "validation_error", "error":
+{"code", "message", "details", "timestamp", "recoverable"}}`` as in the spec's error format.
+
+Everything here is a pure function of its arguments (times are passed in).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from . import messages as m
+from .errors import (
+    InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, OutOfRange,
+    RateLimited, VersionMismatch,
+)
+from .views import error_data
+
+__all__ = [
+    "LOBBY_EVENTS", "ROOM_EVENTS", "SERVER_VERSION", "SUPPORTED_VERSIONS", "WireErrors",
+    "error_event", "negotiate_version", "parse", "pong", "server_event",
+]
+
+LOBBY_EVENTS: Mapping[str, type] = types.MappingProxyType({
+    "create_room": m.CreateRoom,
+    "room_list": m.ListRooms,
+    "ping": m.Ping,
+    "version_info": m.VersionInfo,
+})
+
+ROOM_EVENTS: Mapping[str, type] = types.MappingProxyType({
+    "join_room": m.JoinRoom,
+    "leave_room": m.LeaveRoom,
+    "start_game": m.StartGame,
+    "declare": m.MakeDeclaration,
+    "play": m.PlayPieces,
+    "accept_redeal": m.AcceptRedeal,
+    "decline_redeal": m.DeclineRedeal,
+    "ping": m.Ping,
+    "sync_request": m.SyncRequest,
+    "version_info": m.VersionInfo,
+})
+
+SERVER_VERSION = "1.0.1"
+#: API versions the server speaks, newest first; the deprecated ones still work, with a warning.
+SUPPORTED_VERSIONS = ("1.0.0", "0.9.0")
+DEPRECATED_VERSIONS = frozenset({"0.9.0"})
+FEATURES = {"weak_hand_redeal": True, "bot_players": True, "replay_system": False}
+
+# Field types resolved once: the requests' annotations are strings (postponed evaluation).
+_FIELDS = {
+    cls: attrs.fields(attrs.resolve_types(cls))
+    for cls in {*LOBBY_EVENTS.values(), *ROOM_EVENTS.values()}
+}
+
+Json = dict[str, Any]
+
+
+# -- client -> server -----------------------------------------------------------------------
+
+
+def parse(message: Any, events: Mapping[str, type]) -> Any:
+    """The request value `message` carries, for a socket that accepts `events`.
+
+    Raises a `MessageInvalid` (see the module docstring); the details name the fields at fault.
+    """
+    if not isinstance(message, dict):
+        raise InvalidMessageFormat("A message must be a JSON object", {"received": _kind(message)})
+    event = message.get("event")
+    if event is None:
+        raise MissingRequiredField(details={"missing_fields": ["event"]})
+    if not isinstance(event, str):
+        raise InvalidFieldType(details={"invalid_fields": {"event": _expected("string", event)}})
+    cls = events.get(event)
+    if cls is None:
+        raise InvalidMessageFormat(
+            f"Unknown event {event[:40]!r}", {"event": event[:40], "known_events": sorted(events)}
+        )
+    data = message.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidFieldType(details={"invalid_fields": {"data": _expected("object", data)}})
+    return _structure(cls, data)
+
+
+def _structure(cls: type, data: Json) -> Any:
+    fields = _FIELDS[cls]
+    missing = [f.name for f in fields if f.default is attrs.NOTHING and f.name not in data]
+    if missing:
+        raise MissingRequiredField(
+            details={"missing_fields": missing, "received_data": data}
+        )
+    invalid = {
+        f.name: _expected(_describe(f.type), data[f.name])
+        for f in fields if f.name in data and not _conforms(data[f.name], f.type)
+    }
+    if invalid:
+        raise InvalidFieldType(details={"invalid_fields": invalid, "received_data": data})
+    return cls(**{f.name: data[f.name] for f in fields if f.name in data})
+
+
+def _conforms(value: Any, kind: Any) -> bool:
+    """Whether a decoded JSON value is of the annotated type, without any coercion."""
+    if kind is str:
+        return isinstance(value, str)
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is tuple:  # tuple[X, ...] fields arrive as JSON arrays
+        return isinstance(value, list) and all(_conforms(item, args[0]) for item in value)
+    if origin in (types.UnionType, typing.Union):
+        return any(_conforms(value, arg) for arg in args)
+    if kind is type(None):
+        return value is None
+    raise TypeError(f"no wire check for {kind!r}")
+
+
+def _describe(kind: Any) -> str:
+    names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+    if kind in names:
+        return names[kind]
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) is tuple:
+        return f"array of {_describe(args[0])}"
+    return " or ".join(_describe(arg) for arg in args)
+
+
+def _expected(kind: str, value: Any) -> str:
+    return f"expected {kind}, got {_kind(value)}"
+
+
+_JSON_KINDS = {
+    bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
+}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list) and value:
+        items = {_kind(item) for item in value}
+        return f"array of {items.pop()}" if len(items) == 1 else "array of mixed values"
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+# -- server -> client -----------------------------------------------------------------------
+
+
+def server_event(event: str, data: Json, *, now: float, room_id: str | None = None) -> Json:
+    """The envelope of a server event; a room's `EventStream` adds ``sequence_number``."""
+    envelope: Json = {"event": event, "data": data, "server_time": now}
+    if room_id is not None:
+        envelope["room_id"] = room_id
+    return envelope
+
+
+def error_event(error: LiaptuiError, *, now: float) -> Json:
+    """``error`` or ``validation_error``, as the spec's standard error response."""
+    return {"event": error.event, "error": {**error_data(error), "timestamp": now}}
+
+
+@attrs.frozen
+class WireErrors:
+    """What the connection's reader answers itself (`engine.net.ErrorEncoder`): malformed
+    frames (3001), frames over the size limit (3004) and messages over the rate limit (4001)."""
+
+    clock: typing.Callable[[], float]
+
+    def malformed(self, reason: str) -> Json:
+        return error_event(InvalidMessageFormat(reason.capitalize()), now=self.clock())
+
+    def too_big(self, limit: int) -> Json:
+        error = OutOfRange(f"Messages are limited to {limit} bytes", {"max_bytes": limit})
+        return error_event(error, now=self.clock())
+
+    def rate_limited(self, retry_after: float) -> Json:
+        error = RateLimited(details={"retry_after": round(retry_after, 3)})
+        return error_event(error, now=self.clock())
+
+
+def pong(ping: m.Ping, *, now: float) -> Json:
+    """``pong`` data. As in the spec's heartbeat example, times are in milliseconds and
+    ``latency`` is the server's clock minus the client's (so it includes any clock offset)."""
+    server_ms = round(now * 1000)
+    data: Json = {
+        "client_time": ping.client_time,
+        "server_time": server_ms,
+        "latency": max(0, round(server_ms - ping.client_time)),
+    }
+    if ping.sequence is not None:
+        data["sequence"] = ping.sequence
+    return data
+
+
+def negotiate_version(info: m.VersionInfo) -> list[tuple[str, Json]]:
+    """``version_accepted`` (and ``deprecation_warning`` for an old version) as (event, data).
+
+    The client's own version wins if the server speaks it, else the first of the client's
+    ``supported_versions`` that the server speaks.
+    Raises `VersionMismatch` when there is none.
+    """
+    offered = (info.client_version, *info.supported_versions)
+    agreed = next((v for v in offered if v in SUPPORTED_VERSIONS), None)
+    if agreed is None:
+        raise VersionMismatch(
+            f"Server speaks API versions {', '.join(SUPPORTED_VERSIONS)}",
+            {"client_version": info.client_version, "supported_versions": list(SUPPORTED_VERSIONS),
+             "server_version": SERVER_VERSION},
+        )
+    replies = [("version_accepted", {
+        "server_version": SERVER_VERSION, "negotiated_version": agreed, "features": dict(FEATURES),
+    })]
+    if agreed in DEPRECATED_VERSIONS:
+        replies.append(("deprecation_warning", {
+            "deprecated_feature": f"api_version_{agreed}",
+            "removal_version": "2.0.0",
+            "alternative": f"Use API version {SUPPORTED_VERSIONS[0]}",
+            "documentation": "https://docs.liaptui.com/migration/v2",
+        }))
+    return replies

@@ -1,0 +1,68 @@
+"""Liap Tui's WebSocket routes: ``/ws/lobby`` and ``/ws/{room_id}`` (WebSocket only, no HTTP).
+
+Each connection is served by the engine's peer layer (`serve_peer`): its frames go to the
+lobby or to the room actor as messages, and what the reader answers itself (malformed or
+oversized frames, rate limiting) is answered in the spec's error format. A room id that names no
+room gets an ``error`` 1003 event, then the connection is closed (1008).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from engine.net import (
+    JSON_CODEC, Accept, CloseReason, WebSocket, WebSocketOptions, WebSocketRequest, serve_peer,
+)
+from engine.web import Routes
+
+from .directory import RoomDirectory
+from .errors import RoomNotFound
+from .protocol import WireErrors, error_event
+
+__all__ = ["routes"]
+
+routes = Routes()
+_WIRE_ERRORS = WireErrors(time.time)
+
+
+def _options(directory: RoomDirectory) -> WebSocketOptions:
+    # Oversized messages are answered with an error event rather than by closing the socket.
+    return WebSocketOptions(
+        max_message_size=directory.settings.max_message_size, close_on_oversize=False
+    )
+
+
+@routes.websocket("/ws/lobby")
+async def lobby_socket(
+    directory: RoomDirectory, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept:
+    """The lobby: create rooms and follow the list of public rooms with a free seat."""
+
+    async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
+        await serve_peer(
+            ws, directory.lobby, errors=_WIRE_ERRORS, rate_limit=directory.settings.rate_limit
+        )
+
+    return Accept(serve, options=_options(directory))
+
+
+@routes.websocket("/ws/{room_id}")
+async def room_socket(
+    directory: RoomDirectory, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept:
+    """One room: join it, play, leave, or come back to one's seat with a player token."""
+
+    async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
+        room_id = params["room_id"]
+        room = directory.find(room_id)
+        if room is None:
+            error = RoomNotFound(details={"room_id": room_id})
+            ws.send(JSON_CODEC.encode(error_event(error, now=time.time())))
+            await ws.close(CloseReason.POLICY_VIOLATION, "room not found")
+            return
+        await serve_peer(
+            ws, room, errors=_WIRE_ERRORS, rate_limit=directory.settings.rate_limit
+        )
+
+    return Accept(serve, params, options=_options(directory))

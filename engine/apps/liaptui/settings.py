@@ -1,0 +1,86 @@
+"""The pacing and limits of Liap Tui rooms, read from the environment of ``party-engine serve``.
+
+- ``PARTY_ENGINE_LIAPTUI_BOT_DELAY`` (default 1): seconds a bot thinks before its move.
+- ``PARTY_ENGINE_LIAPTUI_TURN_PAUSE`` (default 2): seconds between a won turn and the next lead,
+  and between a scored round and the next deal.
+- ``PARTY_ENGINE_LIAPTUI_ACTION_TIMEOUT`` (default 30): seconds a human has to act before the
+  server acts for them; ``create_room`` may give a room its own.
+- ``PARTY_ENGINE_LIAPTUI_RECONNECT_GRACE`` (default 300): seconds a room waits with no human
+  connected before it is closed and deleted.
+
+With the first two at 0 every bot move follows the previous one at once, which is how tests and
+the benchmark play whole games in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import attrs
+
+from engine.net import RateLimitKind, RateLimitRule
+
+__all__ = ["ENVIRONMENT", "Settings"]
+
+#: Environment variable -> Settings field.
+ENVIRONMENT: Mapping[str, str] = {
+    "PARTY_ENGINE_LIAPTUI_BOT_DELAY": "bot_delay",
+    "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "turn_pause",
+    "PARTY_ENGINE_LIAPTUI_ACTION_TIMEOUT": "action_timeout",
+    "PARTY_ENGINE_LIAPTUI_RECONNECT_GRACE": "reconnect_grace",
+}
+
+
+def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, (int, float)) and 0 <= value < math.inf):
+        raise ValueError(f"{attribute.name} must be a finite number of seconds >= 0, not {value!r}")
+
+
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be positive, not {value!r}")
+
+
+@attrs.frozen
+class Settings:
+    """How fast rooms go and what a connection may send.
+
+    ``action_timeout`` is the default for new rooms (``create_room`` may set its own);
+    ``event_capacity`` is how many recent events a room keeps for resumes (older resumes get the
+    full state); ``seed`` makes deals reproducible per room id (tests), None draws from the OS.
+    """
+
+    bot_delay: float = attrs.field(default=1.0, validator=_seconds)
+    turn_pause: float = attrs.field(default=2.0, validator=_seconds)
+    action_timeout: float = attrs.field(default=30.0, validator=[_seconds, _positive])
+    reconnect_grace: float = attrs.field(default=300.0, validator=[_seconds, _positive])
+    max_message_size: int = 16 * 1024
+    # 100 a second, in bursts of 100: a scripted client playing a game at full speed (pacing
+    # at 0) stays under it; a flood does not.
+    rate_limit: RateLimitRule | None = RateLimitRule(100, 1.0, RateLimitKind.TOKEN_BUCKET)
+    # About a round of play. Longer absences get the full state (which `reconnected` always
+    # carries) instead of a replay; each kept event costs a few kilobytes per room.
+    event_capacity: int = 32
+    seed: int | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
+        """Defaults, then the ``PARTY_ENGINE_LIAPTUI_*`` variables, then ``overrides``.
+
+        Raises ValueError naming the variable whose value is not a number of seconds.
+        """
+        values: dict[str, object] = {}
+        for variable, field in ENVIRONMENT.items():
+            raw = environ.get(variable)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                values[field] = float(raw)
+            except ValueError:
+                raise ValueError(f"{variable} must be a number of seconds, not {raw!r}") from None
+        values.update(overrides)
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ValueError(f"liaptui settings: {exc}") from None
