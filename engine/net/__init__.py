@@ -2,7 +2,8 @@
 sequence numbers and resume, and the wire codec.
 
 The Trio client for tests and embedders is `engine.net.client`, imported on its own: the server
-side does not need httpx or trio-websocket.
+side does not need httpx or trio-websocket. In-memory peers, to drive a party without a socket,
+are in `engine.net.testing`, also imported on its own.
 """
 
 from ._codec import JSON_CODEC as JSON_CODEC

@@ -31,6 +31,10 @@ Guarantees:
 - Nothing waits. A peer whose outbox cannot take a frame is closed by its own send (1008 "slow
   consumer") and counted in `dropped`; its reader then tells the party `PeerDisconnected`,
   which is where the party forgets it. The stream keeps no peers.
+- Memory: the ring keeps each event's encoded frame and its number, not the event itself
+  (nested dicts kept per event made the garbage collector's work grow with every room).
+  `events_since` decodes the frames it returns; events restored from the log are kept as
+  given until a resume first needs their frames.
 - Private messages (a player's hand) are not events: they go through `Peer.send_json`, carry
   no sequence number, and are not replayed. A party re-sends a resuming client's private
   state itself, after the missed events.
@@ -88,14 +92,6 @@ class EventStreamStatistics:
     dropped: int
 
 
-@attrs.define(eq=False)
-class _Entry:
-    seq: int
-    event: dict[str, Any]
-    # None for events restored from the log until a resume needs them encoded.
-    frame: Frame | None
-
-
 def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative, got {value!r}")
@@ -116,13 +112,21 @@ class EventStream:
     _seq: int = attrs.field(init=False, default=0)
     # Every event with a sequence number above this one is in the ring (or in a gap).
     _floor: int = attrs.field(init=False, default=0)
-    _ring: deque[_Entry] = attrs.field(init=False)
+    # The ring, as two deques side by side: the numbers, and each event's frame (or, for an
+    # event restored from the log, the event itself until a resume encodes it). Only the
+    # frames are objects the garbage collector tracks.
+    _seqs: deque[int] = attrs.field(init=False)
+    _items: deque[Frame | dict[str, Any]] = attrs.field(init=False)
     _published: int = attrs.field(init=False, default=0)
     _delivered: int = attrs.field(init=False, default=0)
     _dropped: int = attrs.field(init=False, default=0)
 
-    @_ring.default
-    def _new_ring(self) -> deque[_Entry]:
+    @_seqs.default
+    def _new_seqs(self) -> deque[int]:
+        return deque(maxlen=self.capacity)
+
+    @_items.default
+    def _new_items(self) -> deque[Frame | dict[str, Any]]:
         return deque(maxlen=self.capacity)
 
     @property
@@ -135,8 +139,8 @@ class EventStream:
     ) -> int:
         """Give `event` the next sequence number, send it to `to`, keep it; return the number.
 
-        Sets `event[seq_field]`; the stream keeps `event`, so do not change it afterwards.
-        Without a journal the frame is sent now. With one, the event is recorded in the
+        Sets `event[seq_field]`. The stream keeps the encoded frame, not `event` (a journal
+        keeps it until its commit, so do not change it before then). Without a journal the frame is sent now. With one, the event is recorded in the
         journal's commit, and `to` is iterated, the frame sent and the event kept only once
         that commit is durable (nothing happens if the message is rejected). Raises what the
         codec raises for an event it cannot encode, with nothing published.
@@ -148,10 +152,10 @@ class EventStream:
         self._seq = seq
         self._published += 1
         if journal is None:
-            self._deliver(seq, event, frame, to)
+            self._deliver(seq, frame, to)
         else:
             journal.record_event(seq, event)
-            journal.after_commit(partial(self._deliver, seq, event, frame, to))
+            journal.after_commit(partial(self._deliver, seq, frame, to))
         return seq
 
     def since(self, last_seq: int, upto: int | None = None) -> list[Frame] | None:
@@ -161,23 +165,38 @@ class EventStream:
         from before a restart that lost events): the caller sends the full state. An empty
         list means nothing was missed.
         """
-        missed = self._missed(last_seq, upto)
-        if missed is None:
+        window = self._window(last_seq, upto)
+        if window is None:
             return None
+        items = self._items
         frames = []
-        for entry in missed:
-            if entry.frame is None:
-                entry.frame = self.codec.encode(entry.event)
-            frames.append(entry.frame)
+        for index in range(*window):
+            item = items[index]
+            if not isinstance(item, Frame):
+                # Restored from the log: encoded once, on the first resume that needs it.
+                item = items[index] = self.codec.encode(item)
+            frames.append(item)
         return frames
 
     def events_since(self, last_seq: int, upto: int | None = None) -> list[dict[str, Any]] | None:
         """As `since`, but the events themselves, for apps that replay them inside one message.
 
-        The dicts are the stream's own: read them, do not change them.
+        Each is decoded from its frame with the stream's codec, so it is what a client would
+        read (with JSON, tuples come back as lists), and a new object the caller may keep.
+        Events restored from the log and not yet encoded are returned as given to `restore`:
+        read them, do not change them. Decoding costs what a client's parse does; resumes are
+        rare, and keeping every event's dict alive cost more.
         """
-        missed = self._missed(last_seq, upto)
-        return None if missed is None else [entry.event for entry in missed]
+        window = self._window(last_seq, upto)
+        if window is None:
+            return None
+        items = self._items
+        decode = self.codec.decode
+        events = []
+        for index in range(*window):
+            item = items[index]
+            events.append(decode(item.payload) if isinstance(item, Frame) else item)
+        return events
 
     def restore(
         self, seq: int, events: Iterable[tuple[int, dict[str, Any]]], *, after: int
@@ -193,14 +212,14 @@ class EventStream:
         """
         if not 0 <= after <= seq:
             raise ValueError(f"after={after} must be between 0 and seq={seq}")
-        entries: list[_Entry] = []
+        entries: list[tuple[int, dict[str, Any]]] = []
         previous = after
         for number, event in events:
             if not previous < number <= seq:
                 raise ValueError(
                     f"event {number} is out of order or outside ({after}, {seq}] after {previous}"
                 )
-            entries.append(_Entry(number, event, None))
+            entries.append((number, event))
             previous = number
         kept = entries[-self.capacity :] if self.capacity else []
         dropped = len(entries) - len(kept)
@@ -208,13 +227,14 @@ class EventStream:
         if not self.capacity:
             self._floor = seq
         else:
-            self._floor = entries[dropped - 1].seq if dropped else after
-        self._ring = deque(kept, maxlen=self.capacity)
+            self._floor = entries[dropped - 1][0] if dropped else after
+        self._seqs = deque((number for number, _ in kept), maxlen=self.capacity)
+        self._items = deque((event for _, event in kept), maxlen=self.capacity)
 
     def statistics(self) -> EventStreamStatistics:
         return EventStreamStatistics(
             seq=self._seq,
-            retained=len(self._ring),
+            retained=len(self._seqs),
             capacity=self.capacity,
             resumable_from=self._floor,
             published=self._published,
@@ -222,13 +242,14 @@ class EventStream:
             dropped=self._dropped,
         )
 
-    def _deliver(self, seq: int, event: dict[str, Any], frame: Frame, to: Iterable[Peer]) -> None:
-        ring = self._ring
+    def _deliver(self, seq: int, frame: Frame, to: Iterable[Peer]) -> None:
+        seqs = self._seqs
         if not self.capacity:
             self._floor = seq
-        elif len(ring) == self.capacity:
-            self._floor = ring[0].seq
-        ring.append(_Entry(seq, event, frame))
+        elif len(seqs) == self.capacity:
+            self._floor = seqs[0]
+        seqs.append(seq)
+        self._items.append(frame)
         delivered = dropped = 0
         for peer in to:
             # The WebSocket's own send, one call less per recipient than Peer.send.
@@ -239,17 +260,19 @@ class EventStream:
         self._delivered += delivered
         self._dropped += dropped
 
-    def _missed(self, last_seq: int, upto: int | None) -> list[_Entry] | None:
+    def _window(self, last_seq: int, upto: int | None) -> tuple[int, int] | None:
+        """The ring positions `[start, end)` of the events in `(last_seq, upto]`, or None."""
         if last_seq < self._floor or last_seq > self._seq:
             return None
         if upto is None:
             upto = self._seq
-        missed = []
-        # Newest first: a resume usually misses a few recent events of a long ring.
-        for entry in reversed(self._ring):
-            if entry.seq <= last_seq:
-                break
-            if entry.seq <= upto:
-                missed.append(entry)
-        missed.reverse()
-        return missed
+        seqs = self._seqs
+        end = len(seqs)
+        # From the newest: a resume usually misses a few recent events of a long ring, and a
+        # deque is indexed fastest near its ends.
+        while end and seqs[end - 1] > upto:
+            end -= 1
+        start = end
+        while start and seqs[start - 1] > last_seq:
+            start -= 1
+        return start, end

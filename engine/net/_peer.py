@@ -2,7 +2,8 @@
 
 `serve_peer(ws, party, ...)` is a WebSocket route handler's whole body. It tells the party
 `PeerConnected(peer)`, then a `PeerMessage(peer, message)` for every decoded message, and
-`PeerDisconnected(peer, code, reason)` when the connection goes, whatever ended it. The party
+`PeerDisconnected(peer, code, reason, by_peer=...)` when the connection goes, whatever ended
+it (`by_peer` tells a client leaving from the server closing the connection). The party
 answers through the `Peer` handle: `send(frame)` for broadcasts encoded once (see
 `EventStream`), `send_json(value)` for private messages, `close(code, reason)`.
 
@@ -58,6 +59,7 @@ from ._codec import JSON_CODEC, Codec, DecodeError
 from ._frames import CloseReason, Frame
 from ._ratelimit import RateLimiter, RateLimitRule
 from ._websocket import WebSocket
+from ._ws_handshake import WebSocketRequest
 from ._ws_errors import ConnectionClosed, MessageTooBig
 
 __all__ = [
@@ -73,6 +75,20 @@ log = logging.getLogger("engine.net")
 _BUSY = "party busy"
 
 
+class _PeerSocket(Protocol):
+    """What a `Peer` uses of its connection: a `WebSocket`, or `engine.net.testing`'s socket."""
+
+    @property
+    def request(self) -> WebSocketRequest: ...
+
+    @property
+    def closed(self) -> ConnectionClosed | None: ...
+
+    def send(self, frame: Frame) -> bool: ...
+
+    def begin_close(self, code: int, reason: str) -> None: ...
+
+
 @final
 class Peer(metaclass=NoPublicConstructor):
     """One connected client, as its party sees it. Made by `serve_peer`, never constructed.
@@ -85,7 +101,7 @@ class Peer(metaclass=NoPublicConstructor):
 
     __slots__ = ("_codec", "attrs", "id", "ws")
 
-    def __init__(self, ws: WebSocket, attrs: dict[str, Any], codec: Codec) -> None:
+    def __init__(self, ws: _PeerSocket, attrs: dict[str, Any], codec: Codec) -> None:
         self.id = secrets.token_hex(8)
         self.ws = ws
         self.attrs = attrs
@@ -152,11 +168,18 @@ class PeerDisconnected:
     `code` and `reason` say why: the client's close code, 1006 if the socket was lost, 1008
     "slow consumer" or "rate limit exceeded", 1011 "idle timeout" or "internal error", 1001 at
     shutdown, or whatever `Peer.close` was given.
+
+    `by_peer` says who ended it: True if the client closed the connection or it was lost from
+    the client's side (1006), False if the server closed it (`Peer.close`, a limit, shutdown,
+    or the server aborting the socket). It tells a server going down (1001, False) from a
+    client leaving with 1001 "going away" (True). It defaults to True for messages made by
+    hand (tests, embedders), where a client leaving is the usual case.
     """
 
     peer: Peer
     code: int
     reason: str
+    by_peer: bool = attrs.field(default=True, kw_only=True)
 
 
 class ErrorEncoder(Protocol):
@@ -219,7 +242,7 @@ async def serve_peer(
         assert party is not None
         on_message = partial(_tell_message, party)
     limiter = None if rate_limit is None else RateLimiter(rate_limit)
-    reader = _Reader(peer, on_message, errors, limiter, abuse_threshold, codec)
+    reader = _Reader(ws, peer, on_message, errors, limiter, abuse_threshold, codec)
     connected = False
     try:
         connected = party is None or _connect(party, peer)
@@ -242,6 +265,7 @@ async def serve_peer(
 class _Reader:
     """The receive loop of one connection, with its rate limit state."""
 
+    ws: WebSocket
     peer: Peer
     on_message: OnMessage
     errors: ErrorEncoder
@@ -253,10 +277,10 @@ class _Reader:
 
     async def run(self) -> None:
         """Receive until the connection closes (ConnectionClosed) or the party refuses."""
-        peer = self.peer
+        ws, peer = self.ws, self.peer
         while True:
             try:
-                message = await peer.ws.receive()
+                message = await ws.receive()
             except MessageTooBig as exc:
                 if self.admit():
                     peer.send_json(self.errors.too_big(exc.limit))
@@ -320,6 +344,11 @@ def _tell_disconnected(party: ActorRef, peer: Peer) -> None:
     closed = peer.ws.closed
     assert closed is not None, "serve_peer ends only once the connection is closing"
     try:
-        party.tell(PeerDisconnected(peer, int(closed.code), closed.reason))
+        party.tell(_disconnected(peer, closed))
     except (MailboxFull, ActorStopped) as exc:
         log.debug("%r could not be told that %r left: %r", party, peer, exc)
+
+
+def _disconnected(peer: Peer, closed: ConnectionClosed) -> PeerDisconnected:
+    """The party's last message about `peer`, whose connection ended as `closed` says."""
+    return PeerDisconnected(peer, int(closed.code), closed.reason, by_peer=closed.by_peer)

@@ -60,9 +60,9 @@ def test_names_point_at_their_home_modules() -> None:
         assert getattr(engine.net, name).__module__.startswith("engine.net._")
 
 
-def test_importing_the_server_api_leaves_the_client_and_its_libraries_out() -> None:
+def test_importing_the_server_api_leaves_the_client_testing_and_libraries_out() -> None:
     probe = "import engine.net, sys; print(sorted(m for m in MODULES if m in sys.modules))"
-    modules = ["engine.net.client", "httpx", "trio_websocket"]
+    modules = ["engine.net.client", "engine.net.testing", "httpx", "trio_websocket"]
     result = subprocess.run(
         [sys.executable, "-c", f"MODULES = {modules!r}; {probe}"],
         capture_output=True,
@@ -70,3 +70,13 @@ def test_importing_the_server_api_leaves_the_client_and_its_libraries_out() -> N
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_testing_names() -> None:
+    import engine.net.testing
+
+    assert set(engine.net.testing.__all__) == {
+        "MemoryPeerInbox",
+        "MemoryPeerStatistics",
+        "memory_peer",
+    }

@@ -155,12 +155,29 @@ async def test_the_party_hears_connect_messages_and_disconnect_in_order() -> Non
     assert isinstance(peer, Peer)
     assert hello == {"hello": peer.id}
     assert message == PeerMessage(peer, {"type": "hi"})
-    assert disconnected == PeerDisconnected(peer, 4000, "bye")
+    assert disconnected == PeerDisconnected(peer, 4000, "bye", by_peer=True)
     assert type(disconnected.code) is int
     assert peer.attrs == {"user": 7}
     assert peer.remote_addr is not None and peer.remote_addr[0] == "127.0.0.1"
     assert peer.closed
     assert not peer.send_json({"too": "late"})
+
+
+async def test_by_peer_tells_a_client_leaving_from_the_server_closing() -> None:
+    async with party_and_route() as (_, party, route), serving(route) as url:
+        # The client leaves with the very code a server shutdown uses (1001)...
+        async with connect(url) as ws:
+            await ws.receive_json()
+            await ws.close(1001, "tab closed")
+        # ...and the server closes the next connection (a lost socket, 1006 with by_peer
+        # True, is the WebSocket's own report: see test_websocket.py).
+        async with connect(url) as ws:
+            await ws.receive_json()
+            await ws.send_json({"close": 1001, "reason": "server going down"})
+            assert await closed_with(ws) == (1001, "server going down")
+        log = await party.ask(Seen(5))
+    assert log[1] == PeerDisconnected(log[0].peer, 1001, "tab closed", by_peer=True)
+    assert log[4] == PeerDisconnected(log[2].peer, 1001, "server going down", by_peer=False)
 
 
 async def test_bad_messages_are_answered_and_the_connection_kept() -> None:
@@ -193,7 +210,7 @@ async def test_oversized_messages_close_with_1009_unless_the_route_keeps_them_op
             await ws.send_text("x" * 101)
             assert await closed_with(ws) == (1009, "message too big")
         log = await party.ask(Seen(2))
-    assert log[1] == PeerDisconnected(log[0].peer, 1009, "message too big")
+    assert log[1] == PeerDisconnected(log[0].peer, 1009, "message too big", by_peer=False)
 
 
 async def test_rate_limited_messages_are_answered_until_the_abuse_threshold(
@@ -263,7 +280,7 @@ async def test_the_party_can_close_a_peer_with_its_own_code() -> None:
             await ws.send_json({"close": 4001, "reason": "kicked"})
             assert await closed_with(ws) == (4001, "kicked")
         log = await party.ask(Seen(3))
-    assert log[2] == PeerDisconnected(log[0].peer, 4001, "kicked")
+    assert log[2] == PeerDisconnected(log[0].peer, 4001, "kicked", by_peer=False)
 
 
 async def test_a_stopped_party_closes_its_peers_connections_at_their_next_message() -> None:
@@ -309,7 +326,7 @@ async def test_a_bug_in_on_message_closes_with_1011_and_the_party_still_hears_of
                 await ws.send_json({"boom": True})
                 assert await closed_with(ws) == (1011, "internal error")
         log = await party.ask(Seen(2))
-    assert log[1] == PeerDisconnected(log[0].peer, 1011, "internal error")
+    assert log[1] == PeerDisconnected(log[0].peer, 1011, "internal error", by_peer=False)
     assert "RuntimeError: bug" in caplog.text
 
 
@@ -339,8 +356,8 @@ async def test_cancellation_tells_the_party_the_peer_went_away() -> None:
     # with 1001 goes out if the socket takes it) or the writer (the socket is just closed).
     assert code in (1001, 1006)
     assert log[1] in (
-        PeerDisconnected(log[0].peer, 1001, "going away"),
-        PeerDisconnected(log[0].peer, 1006, "connection aborted"),
+        PeerDisconnected(log[0].peer, 1001, "going away", by_peer=False),
+        PeerDisconnected(log[0].peer, 1006, "connection aborted", by_peer=False),
     )
 
 

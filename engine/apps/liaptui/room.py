@@ -151,9 +151,8 @@ class RoomActor(GameTable):
             return
         held = self.state.seats[seat]
         self._set_seat(seat, attrs.evolve(held, gone_at=self.audience.events.seq))
-        closed = message.peer.ws.closed
         # The server closing every connection on its way down (1001) is no player leaving.
-        if closed is not None and closed.code == 1001 and not closed.by_peer:
+        if message.code == 1001 and not message.by_peer:
             self._set_active(seat, False)
         else:
             self._hand_to_bot(seat, "disconnected")

@@ -11,7 +11,6 @@ given event name and leaves the others, in order, for later.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,9 +20,8 @@ import attrs
 import trio
 
 from engine.actors import ActorRef
-from engine.net import (
-    JSON_CODEC, ConnectionClosed, Frame, Peer, PeerConnected, PeerDisconnected, PeerMessage,
-)
+from engine.net import ConnectionClosed, Peer, PeerConnected, PeerMessage
+from engine.net.testing import MemoryPeerInbox, memory_peer
 from engine.store import Store, open_store
 from engine.supervisors import open_actor_system
 
@@ -53,30 +51,6 @@ async def open_local_liaptui(
         yield await open_directory(system, store, settings)
 
 
-@attrs.frozen
-class _Request:
-    remote_addr: tuple[str, int] | None = None
-
-
-@attrs.define(eq=False)
-class _LocalSocket:
-    """The part of `engine.net.WebSocket` a `Peer` uses: send, close and the close state."""
-
-    on_message: Callable[[dict[str, Any]], None]
-    request: _Request = attrs.field(factory=_Request)
-    closed: ConnectionClosed | None = None
-
-    def send(self, frame: Frame) -> bool:
-        if self.closed is not None:
-            return False
-        self.on_message(json.loads(frame.payload))
-        return True
-
-    def begin_close(self, code: int, reason: str) -> None:
-        if self.closed is None:
-            self.closed = ConnectionClosed(code, reason, by_peer=False)
-
-
 @attrs.define(eq=False)
 class LocalClient:
     """One in-process connection to ``party``; made by `connect`.
@@ -89,6 +63,7 @@ class LocalClient:
     on_message: Callable[[dict[str, Any]], None] | None = None
     messages: deque[dict[str, Any]] = attrs.field(factory=deque)
     peer: Peer = attrs.field(init=False)
+    _inbox: MemoryPeerInbox = attrs.field(init=False)
     _arrived: trio.Event = attrs.field(factory=trio.Event)
 
     @classmethod
@@ -97,16 +72,14 @@ class LocalClient:
     ) -> LocalClient:
         """Connect to ``party`` (tells it `PeerConnected`)."""
         client = cls(party, on_message)
-        socket = _LocalSocket(client._deliver)
-        # engine.net makes peers only for real sockets; this is the same object over a fake one.
-        client.peer = Peer._create(socket, {}, JSON_CODEC)
+        client.peer, client._inbox = memory_peer(on_message=client._deliver)
         party.tell(PeerConnected(client.peer))
         return client
 
     @property
     def closed(self) -> ConnectionClosed | None:
         """How the connection ended, if it has (the actor closed it, or `disconnect`)."""
-        return self.peer.ws.closed
+        return self._inbox.closed
 
     def send(self, event: str, data: dict[str, Any] | None = None, /, **fields: Any) -> None:
         """Send ``{"event": event, "data": {...}}``; ``data`` and keyword fields are merged."""
@@ -118,10 +91,7 @@ class LocalClient:
 
     def disconnect(self, code: int = 1006, *, by_peer: bool = True) -> None:
         """End the connection: the client went away (``by_peer``), or the server closed it."""
-        socket = self.peer.ws
-        if socket.closed is None:
-            socket.closed = ConnectionClosed(code, "", by_peer=by_peer)
-        self.party.tell(PeerDisconnected(self.peer, socket.closed.code, socket.closed.reason))
+        self.party.tell(self._inbox.disconnect(code, by_peer=by_peer))
 
     async def receive(self, event: str | None = None, *, timeout: float = 5.0) -> dict[str, Any]:
         """Take the oldest message whose ``event`` is ``event`` (any message if None), waiting
