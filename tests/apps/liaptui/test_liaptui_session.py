@@ -226,3 +226,12 @@ async def test_a_visitor_may_ping_before_joining(make_table: Any) -> None:
     visitor = LocalClient.connect(table.room)
     visitor.send("ping", client_time=5)
     assert (await visitor.receive("pong"))["data"]["client_time"] == 5
+
+
+async def test_a_server_shutdown_close_is_not_a_player_leaving(make_table: Any) -> None:
+    table = await started(make_table)
+    table.clients["Bob"].disconnect(1001, by_peer=False)
+    state = await table.state()  # handled after the disconnect: same mailbox, in order
+    assert not state.seats[1].is_bot
+    assert state.game.players[1].is_active is False
+    assert not any(m["event"] == "bot_activated" for m in table.clients["Alice"].take_all())
