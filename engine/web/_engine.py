@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -31,9 +30,6 @@ from ._http import HttpCounters, build_http_app
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import openapi_document
 from ._ws_router import WebSocketRouter
-
-log = logging.getLogger("engine.web")
-
 
 @attrs.define(eq=False)
 class Engine:

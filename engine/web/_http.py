@@ -149,8 +149,8 @@ def _make_view(
             return response
         if isinstance(result, Response):
             headers.update(result.headers)
-            return _json_response(_unstructure(converter, result.body), result.status, headers)
-        return _json_response(_unstructure(converter, result), route.status, headers)
+            return _json_response(converter.unstructure(result.body), result.status, headers)
+        return _json_response(converter.unstructure(result), route.status, headers)
 
     view.__name__ = f"{spec.name}_{route.handler.__name__}"
     return view
@@ -203,10 +203,6 @@ def _json_response(body: Any, status: int, headers: dict[str, str]) -> QuartResp
         headers=headers,
         content_type="application/json",
     )
-
-
-def _unstructure(converter: cattrs.Converter, value: Any) -> Any:
-    return converter.unstructure(value)
 
 
 def _quart_path(path: str) -> str:

@@ -13,7 +13,7 @@ import sys
 import attrs
 import trio
 
-from engine.actors import Actor, Rejection, on
+from engine.actors import Rejection, on
 from engine.store import PersistentActor, open_store
 from engine.supervisors import open_actor_system
 

@@ -3,7 +3,7 @@ import pytest
 import trio
 import trio.testing
 
-from engine.actors import Actor, ActorCrashed, ActorStopped, on
+from engine.actors import Actor, ActorCrashed, on
 from engine.supervisors import (
     ActorSpec,
     Backoff,
