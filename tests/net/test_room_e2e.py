@@ -5,9 +5,6 @@ must misbehave). Nothing sleeps: tests wait for frames, for closes, or for the r
 
 from __future__ import annotations
 
-import base64
-import os
-import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -16,8 +13,9 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
+from raw_websocket import raw_client
 from room_app import HISTORY, Members, RoomConfig, Stats, WaitGone, serve_rooms
-from wsproto.frame_protocol import FrameProtocol, Opcode
+from wsproto.frame_protocol import Opcode
 
 from engine.net import RateLimitRule, WebSocketOptions
 from engine.net.client import Client, ClientWebSocket, WebSocketClosed, open_client
@@ -46,62 +44,6 @@ async def closed_with(ws: ClientWebSocket) -> tuple[int | None, str | None]:
         while True:
             await ws.receive_json()
     return info.value.code, info.value.reason
-
-
-@asynccontextmanager
-async def raw_member(
-    port: int, name: str, *, receive_buffer: int | None = None
-) -> AsyncIterator[RawClient]:
-    """A client that completes the handshake and then does only what the test says."""
-    with trio.socket.socket() as sock:
-        if receive_buffer is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        await sock.connect(("127.0.0.1", port))
-        stream = trio.SocketStream(sock)
-        key = base64.b64encode(os.urandom(16))
-        await stream.send_all(
-            f"GET /rooms/r1?name={name} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ".encode()
-            + key
-            + b"\r\n\r\n"
-        )
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += await stream.receive_some(1)
-        assert head.startswith(b"HTTP/1.1 101 "), head
-        yield RawClient(stream)
-
-
-class RawClient:
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.codec = FrameProtocol(client=True, extensions=[])
-
-    async def send(self, data: bytes) -> None:
-        await self.stream.send_all(data)
-
-    async def read_frame(self) -> tuple[Opcode, Any]:
-        """The next frame, or (CLOSE, None) at EOF."""
-        while True:
-            for frame in self.codec.received_frames():
-                return frame.opcode, frame.payload
-            data = await self.stream.receive_some(65536)
-            if not data:
-                return Opcode.CLOSE, None
-            self.codec.receive_bytes(data)
-
-    async def read_until_close(self) -> tuple[tuple[int, str], int]:
-        """Skip to the close frame; return its (code, reason) and how many text messages came."""
-        texts = 0
-        while True:
-            for frame in self.codec.received_frames():
-                if frame.opcode is Opcode.CLOSE:
-                    return frame.payload, texts
-                # wsproto hands a large frame over in pieces as its bytes arrive.
-                texts += frame.opcode is Opcode.TEXT and frame.message_finished
-            data = await self.stream.receive_some(65536)
-            assert data, "EOF before the close frame"
-            self.codec.receive_bytes(data)
 
 
 # Joining, broadcast, private messages
@@ -163,7 +105,7 @@ async def test_a_slow_consumer_is_disconnected_while_the_others_keep_receiving()
     text = "x" * 30_000
     async with serve_rooms(config=config) as server, open_client(server.url) as client:
         async with (
-            raw_member(server.port, "slow", receive_buffer=4096) as slow,
+            raw_client(server.port, "/rooms/r1?name=slow", receive_buffer=4096) as slow,
             joined(client, "alice") as (alice, _),
             joined(client, "bob") as (bob, _),
         ):
@@ -179,7 +121,8 @@ async def test_a_slow_consumer_is_disconnected_while_the_others_keep_receiving()
             assert await say(alice, "after") == said + 1
             assert (await bob.receive_json())["text"] == "after"
             # The slow client finds whole frames (its welcome, some said), then the close.
-            close, texts = await slow.read_until_close()
+            close = await slow.read_until_close(answer=False)
+            texts = slow.texts_received
             assert close == (1008, "slow consumer")
             assert 1 <= texts <= said + 1
         stats = await room.ask(Stats())
@@ -191,7 +134,7 @@ async def test_an_idle_client_is_pinged_then_disconnected(
 ) -> None:
     config = RoomConfig(options=WebSocketOptions(ping_interval=10, idle_timeout=30))
     async with serve_rooms(config=config) as server:
-        async with raw_member(server.port, "idle") as idle:
+        async with raw_client(server.port, "/rooms/r1?name=idle") as idle:
             start = trio.current_time()
             opcode, welcome = await idle.read_frame()
             assert opcode is Opcode.TEXT and '"welcome"' in welcome
@@ -223,7 +166,7 @@ async def test_bad_frames_are_answered_in_the_rooms_format_and_the_connection_ke
             assert answers[2]["message"] == "messages are limited to 1000 bytes"
             assert answers[3]["message"] == "unknown message type 'dance'"
             assert await say(alice, "still here") == 1
-        async with raw_member(server.port, "bytes") as raw:
+        async with raw_client(server.port, "/rooms/r1?name=bytes") as raw:
             await raw.read_frame()  # the welcome
             await raw.send(bytes(raw.codec.send_data(b"\x00binary")))
             assert await raw.read_frame() == (

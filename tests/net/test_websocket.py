@@ -1,15 +1,12 @@
 """WebSocket connections (engine/net/_websocket.py, _frames.py) over real loopback sockets.
 
 Servers run through `serve_tcp` on 127.0.0.1 port 0. Clients are trio-websocket where a full
-client is wanted, and `RawClient` (a few lines over wsproto's frame codec) where the test needs
+client is wanted, and `RawClient` (tests/helpers/raw_websocket.py) where the test needs
 to misbehave: never read, never answer pings, send malformed frames.
 """
 
 from __future__ import annotations
 
-import base64
-import os
-import socket
 import struct
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -19,6 +16,7 @@ import pytest
 import trio
 import trio_websocket
 from quart_trio import QuartTrio
+from raw_websocket import raw_client
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
 from engine.net._frames import binary_frame, close_frame, ping_frame, text_frame
@@ -76,63 +74,6 @@ class Room:
         while not condition():
             self._changed = trio.Event()
             await self._changed.wait()
-
-
-@asynccontextmanager
-async def raw_client(
-    port: int, path: str, *, receive_buffer: int | None = None, early: bytes = b""
-) -> AsyncIterator[RawClient]:
-    """Connect, complete the handshake, and close the socket on exit.
-
-    `early` is sent in the same write as the request head, before the 101 arrives.
-    """
-    with trio.socket.socket() as sock:
-        if receive_buffer is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        await sock.connect(("127.0.0.1", port))
-        stream = trio.SocketStream(sock)
-        key = base64.b64encode(os.urandom(16))
-        await stream.send_all(
-            b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
-            + key
-            + b"\r\n\r\n"
-            + early
-        )
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += await stream.receive_some(1)
-        assert head.startswith(b"HTTP/1.1 101 "), head
-        yield RawClient(stream)
-
-
-class RawClient:
-    """A minimal WebSocket client that does only what a test tells it to."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.codec = FrameProtocol(client=True, extensions=[])
-
-    async def send(self, data: bytes) -> None:
-        await self.stream.send_all(data)
-
-    async def read_frame(self) -> tuple[Opcode, object]:
-        """The next frame, or (CLOSE, None) at EOF."""
-        while True:
-            for frame in self.codec.received_frames():
-                return frame.opcode, frame.payload
-            data = await self.stream.receive_some(65536)
-            if not data:
-                return Opcode.CLOSE, None
-            self.codec.receive_bytes(data)
-
-    async def read_until_close(self) -> tuple[int, str]:
-        while True:
-            opcode, payload = await self.read_frame()
-            if opcode is Opcode.CLOSE:
-                assert isinstance(payload, tuple)
-                await self.send(bytes(self.codec.close(payload[0])))
-                return payload
 
 
 def test_frames_use_the_shortest_length_encoding_and_decode_back() -> None:
