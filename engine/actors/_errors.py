@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import abc
 
+from engine.errors import AppError
+
 
 class ActorError(Exception):
     """Base of every error the actor runtime raises."""
@@ -32,6 +34,10 @@ class Rejection(ActorError, metaclass=abc.ABCMeta):
     ``Rejection.register(RuleError)`` so that pure rule modules import nothing from the runtime.
     The asker receives the same instance.
     """
+
+
+# The apps' rule errors are rejections without importing the runtime.
+Rejection.register(AppError)
 
 
 class AskTimeout(ActorError):
