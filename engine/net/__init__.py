@@ -17,6 +17,13 @@ from ._frames import CloseReason as CloseReason
 from ._frames import Frame as Frame
 from ._frames import binary_frame as binary_frame
 from ._frames import text_frame as text_frame
+from ._json import MAX_DEPTH as MAX_JSON_DEPTH
+from ._json import MAX_INT_DIGITS as MAX_JSON_INT_DIGITS
+from ._json import JsonRejected as JsonRejected
+from ._json import UnencodableValue as UnencodableValue
+from ._json import dumps as json_dumps
+from ._json import json_type as json_type
+from ._json import loads as json_loads
 from ._listener import serve_tcp as serve_tcp
 from ._peer import ErrorEncoder as ErrorEncoder
 from ._peer import Peer as Peer

@@ -49,6 +49,7 @@ or send a snapshot when the replay would be long.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -58,7 +59,10 @@ import attrs
 
 from ._codec import JSON_CODEC, Codec
 from ._frames import Frame
-from ._peer import Peer
+from ._json import UnencodableValue
+from ._peer import Peer, _current_task_name
+
+log = logging.getLogger("engine.net")
 
 __all__ = ["EventStream", "EventStreamStatistics", "Journal"]
 
@@ -142,13 +146,22 @@ class EventStream:
         Sets `event[seq_field]`. The stream keeps the encoded frame, not `event` (a journal
         keeps it until its commit, so do not change it before then). Without a journal the frame is sent now. With one, the event is recorded in the
         journal's commit, and `to` is iterated, the frame sent and the event kept only once
-        that commit is durable (nothing happens if the message is rejected). Raises what the
-        codec raises for an event it cannot encode, with nothing published.
+        that commit is durable (nothing happens if the message is rejected).
+
+        An event the codec cannot encode is a bug of the party: it is logged (with the
+        publishing task, i.e. the actor) and `UnencodableValue` is raised with nothing
+        published and no number used. That error is a `Rejection`: the message being handled
+        is refused (a persistent party's changes roll back, an asker gets the error) and the
+        party carries on serving its members rather than crashing.
         """
         seq = self._seq + 1
         if self.seq_field is not None:
             event[self.seq_field] = seq
-        frame = self.codec.encode(event)
+        try:
+            frame = self.codec.encode(event)
+        except UnencodableValue as exc:
+            log.error("%s could not publish event %d: %s", _current_task_name(), seq, exc)
+            raise
         self._seq = seq
         self._published += 1
         if journal is None:

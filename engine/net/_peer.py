@@ -51,12 +51,14 @@ from functools import partial
 from typing import Any, Protocol, final
 
 import attrs
+import trio
 
 from engine.actors import ActorRef, ActorStopped, MailboxFull
 from engine.actors._util import NoPublicConstructor
 
 from ._codec import JSON_CODEC, Codec, DecodeError
 from ._frames import CloseReason, Frame
+from ._json import UnencodableValue
 from ._ratelimit import RateLimiter, RateLimitRule
 from ._websocket import WebSocket
 from ._ws_handshake import WebSocketRequest
@@ -99,13 +101,20 @@ class Peer(metaclass=NoPublicConstructor):
     only if they are the same connection.
     """
 
-    __slots__ = ("_codec", "attrs", "id", "ws")
+    __slots__ = ("_codec", "_errors", "attrs", "id", "ws")
 
-    def __init__(self, ws: _PeerSocket, attrs: dict[str, Any], codec: Codec) -> None:
+    def __init__(
+        self,
+        ws: _PeerSocket,
+        attrs: dict[str, Any],
+        codec: Codec,
+        errors: ErrorEncoder | None = None,
+    ) -> None:
         self.id = secrets.token_hex(8)
         self.ws = ws
         self.attrs = attrs
         self._codec = codec
+        self._errors = errors
 
     @property
     def remote_addr(self) -> tuple[str, int] | None:
@@ -128,9 +137,25 @@ class Peer(metaclass=NoPublicConstructor):
     def send_json(self, value: Any) -> bool:
         """Encode `value` with the connection's codec and send it to this peer alone.
 
-        Returns as `send`. Raises TypeError/ValueError for a value the codec cannot encode.
+        Returns as `send`. A value the codec cannot encode is a bug of the sender, and never
+        takes the sender down: it is logged (with the sending task, i.e. the actor, and the
+        route), and the peer gets the app's `ErrorEncoder.internal_error()` message instead;
+        the call returns False. A peer made without an error encoder (`engine.net.testing`)
+        raises the codec's `UnencodableValue` after logging, which a handler's runtime
+        treats as a refused message, not a crash.
         """
-        return self.ws.send(self._codec.encode(value))
+        try:
+            frame = self._codec.encode(value)
+        except UnencodableValue as exc:
+            log.error(
+                "%s could not encode a message to %r on %s: %s",
+                _current_task_name(), self, self.ws.request.path, exc, exc_info=exc,
+            )
+            if self._errors is None:
+                raise
+            self.ws.send(self._codec.encode(self._errors.internal_error()))
+            return False
+        return self.ws.send(frame)
 
     def close(self, code: int = CloseReason.NORMAL_CLOSURE, reason: str = "") -> None:
         """Start closing with `code` and `reason` and return at once.
@@ -201,6 +226,11 @@ class ErrorEncoder(Protocol):
         """The message was over the rate limit; the client may retry in `retry_after` s."""
         ...
 
+    def internal_error(self) -> Any:
+        """A message to the client could not be encoded (a server bug, logged); sent in its
+        place by `Peer.send_json`. It must itself always encode."""
+        ...
+
 
 OnMessage = Callable[[Peer, Any], object]
 
@@ -237,7 +267,7 @@ async def serve_peer(
         raise TypeError("serve_peer needs a party, an on_message, or both")
     if abuse_threshold < 1:
         raise ValueError("abuse_threshold must be at least 1")
-    peer = Peer._create(ws, dict(attrs or {}), codec)
+    peer = Peer._create(ws, dict(attrs or {}), codec, errors)
     if on_message is None:
         assert party is not None
         on_message = partial(_tell_message, party)
@@ -352,3 +382,11 @@ def _tell_disconnected(party: ActorRef, peer: Peer) -> None:
 def _disconnected(peer: Peer, closed: ConnectionClosed) -> PeerDisconnected:
     """The party's last message about `peer`, whose connection ended as `closed` says."""
     return PeerDisconnected(peer, int(closed.code), closed.reason, by_peer=closed.by_peer)
+
+
+def _current_task_name() -> str:
+    """The running Trio task's name (an actor's task is named for the actor), for logs."""
+    try:
+        return trio.lowlevel.current_task().name
+    except RuntimeError:
+        return "code outside Trio"

@@ -8,7 +8,6 @@ to this app instance.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
+from engine.net import JsonRejected, UnencodableValue, json_dumps, json_loads
 from engine.net._ratelimit import RateLimiter
 
 from ._app import AppSpec
@@ -140,17 +140,22 @@ def _make_view(
                     headers["Retry-After"] = str(retry_after)
                     raise HttpError(429, route.rate_limit.message, details={"retry_after": retry_after})
             result = await route.handler(req)
+            if isinstance(result, Response):
+                headers.update(result.headers)
+                return _json_response(converter.unstructure(result.body), result.status, headers)
+            return _json_response(converter.unstructure(result), route.status, headers)
         except Exception as exc:
+            if isinstance(exc, UnencodableValue):
+                # A handler's answer (or an actor's event) JSON cannot carry: a bug, not the
+                # client's; it gets a 500 with the request id, the log gets the route.
+                log.error("request %s: %s %s: %s", request_id, route.method, route.path, exc)
+                exc = HttpError(500, _internal(request_id), details={"request_id": request_id})
             error = _expected(exc, request_id)
             counters.errors += 1
             response = _error_response(errors, error)
             response.headers.update(headers)
             response.headers.update(error.headers)
             return response
-        if isinstance(result, Response):
-            headers.update(result.headers)
-            return _json_response(converter.unstructure(result.body), result.status, headers)
-        return _json_response(converter.unstructure(result), route.status, headers)
 
     view.__name__ = f"{spec.name}_{route.handler.__name__}"
     return view
@@ -164,9 +169,9 @@ async def _read_body(route: Route, converter: cattrs.Converter) -> Any:
         data = None
     else:
         try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValidationFailed([Problem(("body",), f"malformed JSON: {exc}", "json_invalid")]) from exc
+            data = json_loads(raw)
+        except JsonRejected as exc:
+            raise ValidationFailed([Problem(("body",), exc.reason, "json_invalid")]) from None
     if route.body is None:
         return data
     if data is None:
@@ -187,22 +192,24 @@ def _expected(exc: Exception, request_id: str) -> HttpError:
         log.error("request %s: %r", request_id, exc, exc_info=exc)
     else:
         log.exception("request %s failed", request_id, exc_info=exc)
-    return HttpError(500, f"Internal server error (request id {request_id})", details={"request_id": request_id})
+    return HttpError(500, _internal(request_id), details={"request_id": request_id})
+
+
+def _internal(request_id: str) -> str:
+    return f"Internal server error (request id {request_id})"
 
 
 def _error_response(errors: ErrorFormat, error: HttpError) -> QuartResponse:
+    """The app's error body; raises `UnencodableValue` only for a bug of the error format."""
     return _json_response(errors.body(error), errors.status(error), {})
 
 
 def _json_response(body: Any, status: int, headers: dict[str, str]) -> QuartResponse:
+    """`body` as strict JSON (`engine.net.json_dumps`); raises `UnencodableValue` for what
+    JSON cannot carry, before anything is sent."""
     if status == 204:
         return QuartResponse("", status=204, headers=headers)
-    return QuartResponse(
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status=status,
-        headers=headers,
-        content_type="application/json",
-    )
+    return QuartResponse(json_dumps(body), status=status, headers=headers, content_type="application/json")
 
 
 def _quart_path(path: str) -> str:

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import cattrs
 from cattrs.preconf.json import make_converter
 
+from engine.net import json_type
+
 from ._errors import Problem, ValidationFailed
 
 T = TypeVar("T")
@@ -23,7 +25,7 @@ def _strict(kind: type, name: str) -> Any:
     def structure(value: Any, _: type) -> Any:
         # bool is an int in Python; JSON true is not a number.
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise TypeError(f"expected {name}, got {_json_type(value)}")
+            raise TypeError(f"expected {name}, got {json_type(value)}")
         return value
 
     return structure
@@ -31,7 +33,7 @@ def _strict(kind: type, name: str) -> Any:
 
 def _structure_float(value: Any, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"expected number, got {_json_type(value)}")
+        raise TypeError(f"expected number, got {json_type(value)}")
     return float(value)
 
 
@@ -48,7 +50,7 @@ def make_request_converter(*, forbid_extra_keys: bool = False) -> cattrs.Convert
 def structure_body(converter: cattrs.Converter, data: Any, cls: type[T], *, where: str = "body") -> T:
     """``data`` as a ``cls``; raises ``ValidationFailed`` naming each bad or missing field."""
     if not isinstance(data, dict):
-        raise ValidationFailed([Problem((where,), f"expected a JSON object, got {_json_type(data)}", "type_error")])
+        raise ValidationFailed([Problem((where,), f"expected a JSON object, got {json_type(data)}", "type_error")])
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
@@ -83,10 +85,3 @@ def _kind(message: str) -> str:
         return "type_error"
     return "value_error"
 
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(
-        type(value), type(value).__name__
-    )

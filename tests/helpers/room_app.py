@@ -92,6 +92,9 @@ class RoomErrors:
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         return {**_error("rate_limited", "slow down"), "retry_after": retry_after}
 
+    def internal_error(self) -> dict[str, Any]:
+        return _error("internal", "the server could not answer")
+
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}

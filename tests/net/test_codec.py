@@ -6,6 +6,7 @@ import pytest
 
 from engine.net._codec import JSON_CODEC, DecodeError, JsonCodec
 from engine.net._frames import Opcode
+from engine.net._json import UnencodableValue
 
 
 def test_encodes_compact_utf8_json_in_one_text_frame() -> None:
@@ -15,11 +16,12 @@ def test_encodes_compact_utf8_json_in_one_text_frame() -> None:
     assert frame.data.endswith('{"type":"said","text":"héllo ✓","n":[1,2]}'.encode())
 
 
-def test_encoding_what_json_cannot_carry_is_the_senders_bug() -> None:
-    with pytest.raises(ValueError):
-        JSON_CODEC.encode({"score": float("nan")})
-    with pytest.raises(TypeError):
-        JSON_CODEC.encode({"when": object()})
+@pytest.mark.parametrize(
+    "value", [{"score": float("nan")}, {"score": float("-inf")}, {"when": object()}, {"name": "a\ud800"}]
+)
+def test_encoding_what_json_cannot_carry_is_the_senders_bug(value: object) -> None:
+    with pytest.raises(UnencodableValue):
+        JSON_CODEC.encode(value)
 
 
 def test_decodes_objects() -> None:
@@ -32,13 +34,15 @@ def test_decodes_objects() -> None:
         ("{", "malformed JSON: Expecting property name enclosed in double quotes"),
         ("", "malformed JSON: Expecting value"),
         ('{"a": NaN}', "malformed JSON: NaN is not valid JSON"),
-        ("[" * 100_000, "malformed JSON: nested too deeply"),
+        ("[" * 100_000, "malformed JSON: nested deeper than 64 levels"),
         ("1" * 5000, "malformed JSON: a number is too long"),
-        ("[1, 2]", "not a JSON object: got an array"),
-        ('"text"', "not a JSON object: got a string"),
+        ('{"t": 1e400}', "malformed JSON: a number is out of range"),
+        ('{"t": "\\ud800"}', "malformed JSON: a string holds a lone surrogate"),
+        ("[1, 2]", "not a JSON object: got array"),
+        ('"text"', "not a JSON object: got string"),
         ("null", "not a JSON object: got null"),
-        ("true", "not a JSON object: got a boolean"),
-        ("4.5", "not a JSON object: got a number"),
+        ("true", "not a JSON object: got boolean"),
+        ("4.5", "not a JSON object: got number"),
         (b"\x00\x01", "binary frame where text expected"),
     ],
 )

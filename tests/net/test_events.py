@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.actors import Rejection
+from engine.net import UnencodableValue
 from engine.net._events import EventStream, EventStreamStatistics
 from engine.net._frames import Frame
 
@@ -149,12 +151,21 @@ def test_a_stream_without_a_buffer_always_asks_for_the_full_state() -> None:
         EventStream(capacity=-1)
 
 
-def test_an_event_that_cannot_be_encoded_is_not_published() -> None:
+@pytest.mark.parametrize("value", [object(), float("inf"), "lone \ud800"])
+def test_an_event_that_cannot_be_encoded_is_logged_refused_and_not_published(
+    value: object, caplog: pytest.LogCaptureFixture
+) -> None:
     stream = EventStream()
-    with pytest.raises(TypeError):
-        stream.publish({"type": "bad", "value": object()}, [])
+    peer = FakePeer()
+    with pytest.raises(UnencodableValue) as info:
+        stream.publish({"type": "bad", "value": value}, [peer])
+    # A Rejection: the runtime refuses the message being handled instead of crashing the party.
+    assert isinstance(info.value, Rejection)
     assert stream.seq == 0
     assert stream.statistics().published == 0
+    assert peer.received == []
+    assert "could not publish event 1" in caplog.text
+    assert stream.publish({"type": "good"}, [peer]) == 1
 
 
 def test_journaled_events_are_sent_and_kept_only_once_committed() -> None:

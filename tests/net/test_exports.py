@@ -52,6 +52,14 @@ def test_public_names() -> None:
         "EventStream",
         "EventStreamStatistics",
         "Journal",
+        # strict JSON
+        "JsonRejected",
+        "MAX_JSON_DEPTH",
+        "MAX_JSON_INT_DIGITS",
+        "UnencodableValue",
+        "json_dumps",
+        "json_loads",
+        "json_type",
     }
 
 

@@ -45,6 +45,9 @@ class Errors:
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         return {"error": "rate_limited", "retry_after": retry_after}
 
+    def internal_error(self) -> dict[str, Any]:
+        return {"error": "internal"}
+
 
 @attrs.frozen
 class Seen:
@@ -192,7 +195,7 @@ async def test_bad_messages_are_answered_and_the_connection_kept() -> None:
             await ws.send_text("[1]")
             assert await ws.receive_json() == {
                 "error": "malformed",
-                "reason": "not a JSON object: got an array",
+                "reason": "not a JSON object: got array",
             }
             await ws.send_text("x" * 101)
             assert await ws.receive_json() == {"error": "too_big", "limit": 100}

@@ -162,7 +162,7 @@ async def test_bad_frames_are_answered_in_the_rooms_format_and_the_connection_ke
                 ("error", "unknown_type"),
                 ("error", "invalid"),
             ]
-            assert answers[1]["message"] == "not a JSON object: got an array"
+            assert answers[1]["message"] == "not a JSON object: got array"
             assert answers[2]["message"] == "messages are limited to 1000 bytes"
             assert answers[3]["message"] == "unknown message type 'dance'"
             assert await say(alice, "still here") == 1

@@ -27,7 +27,7 @@ import attrs
 from . import messages as m
 from .errors import (
     InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, OutOfRange,
-    RateLimited, VersionMismatch,
+    RateLimited, ServerError, VersionMismatch,
 )
 from .views import error_data
 
@@ -182,7 +182,8 @@ def error_event(error: LiaptuiError, *, now: float) -> Json:
 @attrs.frozen
 class WireErrors:
     """What the connection's reader answers itself (`engine.net.ErrorEncoder`): malformed
-    frames (3001), frames over the size limit (3004) and messages over the rate limit (4001)."""
+    frames (3001), frames over the size limit (3004), messages over the rate limit (4001), and
+    a reply the server could not encode (4002)."""
 
     clock: typing.Callable[[], float]
 
@@ -196,6 +197,9 @@ class WireErrors:
     def rate_limited(self, retry_after: float) -> Json:
         error = RateLimited(details={"retry_after": round(retry_after, 3)})
         return error_event(error, now=self.clock())
+
+    def internal_error(self) -> Json:
+        return error_event(ServerError(), now=self.clock())
 
 
 def pong(ping: m.Ping, *, now: float) -> Json:

@@ -36,6 +36,7 @@ __all__ = [
     "NotHost",
     "RateLimited",
     "SessionFull",
+    "ServerError",
     "SessionNotFound",
     "TargetNotConnected",
     "Unauthorized",
@@ -147,6 +148,14 @@ class RateLimited(WatchPartyError):
     def __init__(self, message: str | None = None, *, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServerError(WatchPartyError):
+    """A bug of the server (logged where it happened); the client can only try again."""
+
+    status = 500
+    error_type = "Internal Server Error"
+    default_message = "The server could not answer this request"
 
 
 def error_body(error: WatchPartyError) -> dict[str, Any]:

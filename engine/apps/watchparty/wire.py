@@ -26,7 +26,7 @@ from engine.actors import ActorRef
 from engine.net import JSON_CODEC, Frame, Peer, RateLimitKind, RateLimitRule
 
 from .clock import TrioWallClock
-from .errors import InvalidMessage, RateLimited, WatchPartyError, error_body
+from .errors import InvalidMessage, RateLimited, ServerError, WatchPartyError, error_body
 from .messages import ChatMessage, Identity, Playback, Relay, Signal
 from .models import (
     WIRE,
@@ -188,6 +188,9 @@ class ClientRouter:
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         message = f"Maximum {MESSAGE_RATE_LIMIT.limit} messages per minute"
         return self._error(RateLimited(message, retry_after=retry_after))
+
+    def internal_error(self) -> dict[str, Any]:
+        return self._error(ServerError())
 
     def _error(self, error: WatchPartyError) -> dict[str, Any]:
         return to_json(error_envelope(self.session_id, self.user_id, error, self.clock.now()))
