@@ -22,8 +22,12 @@ client hand every handler numbers whose arithmetic and conversion cost grows qua
 `dumps` writes compact UTF-8 JSON and raises `UnencodableValue` for what is not JSON (NaN,
 infinities, lone surrogates, other types, cycles). A document `loads` accepted always encodes.
 
-Measured on this machine: for a typical 100-byte frame, `loads` takes 4.3 us against 2.4 us for
-a bare `json.JSONDecoder` (the checks walk the decoded value once, in Python).
+Cost, measured with timeit (best of 5, on a busy 2-core machine): a 137-byte game frame decodes
+in 3.1 us against 2.3 us for a bare `json.JSONDecoder`, a non-ASCII chat in 2.4 us against 1.3;
+`dumps` takes 3.1 us against 2.9 for a bare encoder. Walking every decoded value for depth and
+surrogates made the game frame 5.1 us: `loads` walks only documents whose text could hold
+either (see there). orjson and msgspec were not tried: the bounds on depth, digits and
+surrogates would still need checks of our own around them, for well under a microsecond to win.
 """
 
 from __future__ import annotations
@@ -118,7 +122,13 @@ def loads(document: str | bytes) -> Any:
     except RecursionError:
         # The C decoder recurses once per level: far deeper than MAX_DEPTH, it gives up first.
         raise JsonRejected(_TOO_DEEP) from None
-    _check(value)
+    # Most documents cannot hold what _check looks for, and the text says so faster than a walk
+    # of the value (measured below): a raw surrogate is found in the text itself, an escaped one
+    # needs a "\u", and a document with fewer brackets than MAX_DEPTH cannot nest deeper.
+    if not document.isascii() and _SURROGATE.search(document):
+        raise JsonRejected(_SURROGATE_REASON)
+    if "\\u" in document or document.count("[") + document.count("{") > MAX_DEPTH:
+        _check(value)
     return value
 
 
