@@ -60,7 +60,7 @@ import attrs
 from ._codec import JSON_CODEC, Codec
 from ._frames import Frame
 from ._json import UnencodableValue
-from ._peer import Peer, _current_task_name
+from ._peer import Peer
 
 log = logging.getLogger("engine.net")
 
@@ -148,8 +148,8 @@ class EventStream:
         journal's commit, and `to` is iterated, the frame sent and the event kept only once
         that commit is durable (nothing happens if the message is rejected).
 
-        An event the codec cannot encode is a bug of the party: it is logged (with the
-        publishing task, i.e. the actor) and `UnencodableValue` is raised with nothing
+        An event the codec cannot encode is a bug of the party: it is logged (with the caller's
+        stack, which names the actor's handler) and `UnencodableValue` is raised with nothing
         published and no number used. That error is a `Rejection`: the message being handled
         is refused (a persistent party's changes roll back, an asker gets the error) and the
         party carries on serving its members rather than crashing.
@@ -160,7 +160,7 @@ class EventStream:
         try:
             frame = self.codec.encode(event)
         except UnencodableValue as exc:
-            log.error("%s could not publish event %d: %s", _current_task_name(), seq, exc)
+            log.error("could not publish event %d: %s", seq, exc, stack_info=True)
             raise
         self._seq = seq
         self._published += 1

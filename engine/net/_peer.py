@@ -51,7 +51,6 @@ from functools import partial
 from typing import Any, Protocol, final
 
 import attrs
-import trio
 
 from engine.actors import ActorRef, ActorStopped, MailboxFull
 from engine.actors._util import NoPublicConstructor
@@ -138,8 +137,8 @@ class Peer(metaclass=NoPublicConstructor):
         """Encode `value` with the connection's codec and send it to this peer alone.
 
         Returns as `send`. A value the codec cannot encode is a bug of the sender, and never
-        takes the sender down: it is logged (with the sending task, i.e. the actor, and the
-        route), and the peer gets the app's `ErrorEncoder.internal_error()` message instead;
+        takes the sender down: it is logged (with the route, and the caller's stack, which names
+        the actor's handler), and the peer gets the app's `ErrorEncoder.internal_error()` message instead;
         the call returns False. A peer made without an error encoder (`engine.net.testing`)
         raises the codec's `UnencodableValue` after logging, which a handler's runtime
         treats as a refused message, not a crash.
@@ -148,8 +147,8 @@ class Peer(metaclass=NoPublicConstructor):
             frame = self._codec.encode(value)
         except UnencodableValue as exc:
             log.error(
-                "%s could not encode a message to %r on %s: %s",
-                _current_task_name(), self, self.ws.request.path, exc, exc_info=exc,
+                "could not encode a message to %r on %s: %s",
+                self, self.ws.request.path, exc, exc_info=exc, stack_info=True,
             )
             if self._errors is None:
                 raise
@@ -382,11 +381,3 @@ def _tell_disconnected(party: ActorRef, peer: Peer) -> None:
 def _disconnected(peer: Peer, closed: ConnectionClosed) -> PeerDisconnected:
     """The party's last message about `peer`, whose connection ended as `closed` says."""
     return PeerDisconnected(peer, int(closed.code), closed.reason, by_peer=closed.by_peer)
-
-
-def _current_task_name() -> str:
-    """The running Trio task's name (an actor's task is named for the actor), for logs."""
-    try:
-        return trio.lowlevel.current_task().name
-    except RuntimeError:
-        return "code outside Trio"

@@ -3,6 +3,7 @@ validation, a JWT-protected route, a rate limit and CORS."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -127,6 +128,12 @@ async def me(request: Request) -> dict[str, Any]:
 async def boom(request: Request) -> None:
     """A bug."""
     raise RuntimeError("secret internals")
+
+
+@routes.get("/unencodable")
+async def unencodable(request: Request) -> dict[str, Any]:
+    """A bug: an answer JSON cannot carry."""
+    return {"ratio": math.inf, "name": "\ud800"}
 
 
 @asynccontextmanager

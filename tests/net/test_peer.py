@@ -7,6 +7,7 @@ n messages (stashing the ask until then), and clients wait for frames or for the
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
@@ -76,6 +77,9 @@ class Recorder(Actor):
         body = message.message
         if "close" in body:
             message.peer.close(body["close"], body.get("reason", ""))
+        elif "unencodable" in body:
+            # A bug of the party: an answer JSON cannot carry.
+            message.peer.send_json({"ratio": math.inf, "name": "\ud800"})
         else:
             message.peer.send_json({"echo": body})
 
@@ -181,6 +185,25 @@ async def test_by_peer_tells_a_client_leaving_from_the_server_closing() -> None:
         log = await party.ask(Seen(5))
     assert log[1] == PeerDisconnected(log[0].peer, 1001, "tab closed", by_peer=True)
     assert log[4] == PeerDisconnected(log[2].peer, 1001, "server going down", by_peer=False)
+
+
+async def test_an_answer_that_cannot_be_encoded_is_logged_and_replaced_by_the_apps_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with party_and_route() as (system, party, route), serving(route) as url:
+        async with connect(url) as ws:
+            await ws.receive_json()
+            await ws.send_json({"unencodable": True})
+            assert await ws.receive_json() == {"error": "internal"}
+            await ws.send_json({"still": "open"})
+            assert await ws.receive_json() == {"echo": {"still": "open"}}
+        await party.ask(Seen(4))
+        assert system.snapshot().restarts == 0
+        assert [actor.restarts for actor in system.snapshot().actors()] == [0]
+    (record,) = [r for r in caplog.records if "could not encode" in r.getMessage()]
+    # On which route, and (in the stack) which party's handler sent it.
+    assert "/peer" in record.getMessage()
+    assert "in received" in record.stack_info and "test_peer.py" in record.stack_info
 
 
 async def test_bad_messages_are_answered_and_the_connection_kept() -> None:
