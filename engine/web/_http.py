@@ -21,7 +21,7 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
-from engine.net import JsonRejected, UnencodableValue, json_dumps, json_loads
+from engine.net import JsonRejected, json_dumps, json_loads
 from engine.net._ratelimit import RateLimiter
 
 from ._app import AppSpec
@@ -145,12 +145,8 @@ def _make_view(
                 return _json_response(converter.unstructure(result.body), result.status, headers)
             return _json_response(converter.unstructure(result), route.status, headers)
         except Exception as exc:
-            if isinstance(exc, UnencodableValue):
-                # A handler's answer (or an actor's event) JSON cannot carry: a bug, not the
-                # client's; it gets a 500 with the request id, the log gets the route.
-                log.error("request %s: %s %s: %s", request_id, route.method, route.path, exc)
-                exc = HttpError(500, _internal(request_id), details={"request_id": request_id})
-            error = _expected(exc, request_id)
+            # An answer JSON cannot carry (UnencodableValue) is a bug like any other: a 500.
+            error = _expected(exc, f"{request_id} ({route.method} {route.path})", request_id)
             counters.errors += 1
             response = _error_response(errors, error)
             response.headers.update(headers)
@@ -179,24 +175,21 @@ async def _read_body(route: Route, converter: cattrs.Converter) -> Any:
     return structure_body(converter, data, route.body)
 
 
-def _expected(exc: Exception, request_id: str) -> HttpError:
+def _expected(exc: Exception, where: str, request_id: str) -> HttpError:
+    """The `HttpError` answering `exc`; unexpected ones are logged as request `where`."""
     error = as_http_error(exc)
     if error is not None:
         return error
     if isinstance(exc, HTTPException):  # e.g. 413 from the body size limit
         return HttpError(exc.code or 400, exc.description or exc.name)
     if isinstance(exc, (AskTimeout, MailboxFull)):
-        log.warning("request %s: %r", request_id, exc)
+        log.warning("request %s: %r", where, exc)
         return HttpError(503, "The server is busy, try again", details={"request_id": request_id})
     if isinstance(exc, (ActorCrashed, ActorStopped)):
-        log.error("request %s: %r", request_id, exc, exc_info=exc)
+        log.error("request %s: %r", where, exc, exc_info=exc)
     else:
-        log.exception("request %s failed", request_id, exc_info=exc)
-    return HttpError(500, _internal(request_id), details={"request_id": request_id})
-
-
-def _internal(request_id: str) -> str:
-    return f"Internal server error (request id {request_id})"
+        log.exception("request %s failed", where, exc_info=exc)
+    return HttpError(500, f"Internal server error (request id {request_id})", details={"request_id": request_id})
 
 
 def _error_response(errors: ErrorFormat, error: HttpError) -> QuartResponse:
