@@ -11,12 +11,15 @@ not write back out.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol, final
 
 import attrs
 
 from ._frames import Frame, text_frame
-from ._json import JsonRejected, dumps, json_type, loads
+from ._json import JsonRejected, UnencodableValue, dumps, json_type, loads
+
+log = logging.getLogger("engine.net")
 
 __all__ = ["JSON_CODEC", "Codec", "DecodeError", "JsonCodec"]
 
@@ -53,14 +56,19 @@ class JsonCodec:
 
     Decoding refuses what the strict decoder refuses (non-finite or overlong numbers, lone
     surrogates, deep nesting), so no value a client sends can make an encode fail later.
-    Encoding raises `UnencodableValue` (a ValueError) for what JSON cannot carry: a bug of the
-    sender, never of the client.
+    Encoding raises `UnencodableValue` (a ValueError, and a `Rejection`) for what JSON cannot
+    carry: a bug of the sender, never of the client. Every such failure is logged here, once,
+    with the caller's stack (which names the actor's handler), whoever catches it.
     """
 
     objects_only: bool = True
 
     def encode(self, value: Any) -> Frame:
-        return text_frame(dumps(value))
+        try:
+            return text_frame(dumps(value))
+        except UnencodableValue as exc:
+            log.error("could not encode a message: %s", exc, stack_info=True)
+            raise
 
     def decode(self, message: str | bytes) -> Any:
         if not isinstance(message, str):

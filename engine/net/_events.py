@@ -49,7 +49,6 @@ or send a snapshot when the replay would be long.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -59,10 +58,7 @@ import attrs
 
 from ._codec import JSON_CODEC, Codec
 from ._frames import Frame
-from ._json import UnencodableValue
 from ._peer import Peer
-
-log = logging.getLogger("engine.net")
 
 __all__ = ["EventStream", "EventStreamStatistics", "Journal"]
 
@@ -148,20 +144,16 @@ class EventStream:
         journal's commit, and `to` is iterated, the frame sent and the event kept only once
         that commit is durable (nothing happens if the message is rejected).
 
-        An event the codec cannot encode is a bug of the party: it is logged (with the caller's
-        stack, which names the actor's handler) and `UnencodableValue` is raised with nothing
-        published and no number used. That error is a `Rejection`: the message being handled
-        is refused (a persistent party's changes roll back, an asker gets the error) and the
-        party carries on serving its members rather than crashing.
+        An event the codec cannot encode is a bug of the party: the codec logs it (with the
+        caller's stack, which names the actor's handler) and raises `UnencodableValue`, with
+        nothing published and no number used. That error is a `Rejection`: the message being
+        handled is refused (a persistent party's changes roll back, an asker gets the error)
+        and the party carries on serving its members rather than crashing.
         """
         seq = self._seq + 1
         if self.seq_field is not None:
             event[self.seq_field] = seq
-        try:
-            frame = self.codec.encode(event)
-        except UnencodableValue as exc:
-            log.error("could not publish event %d: %s", seq, exc, stack_info=True)
-            raise
+        frame = self.codec.encode(event)
         self._seq = seq
         self._published += 1
         if journal is None:

@@ -123,7 +123,7 @@ def loads(document: str | bytes) -> Any:
         # The C decoder recurses once per level: far deeper than MAX_DEPTH, it gives up first.
         raise JsonRejected(_TOO_DEEP) from None
     # Most documents cannot hold what _check looks for, and the text says so faster than a walk
-    # of the value (measured below): a raw surrogate is found in the text itself, an escaped one
+    # of the value (see the module docstring for figures): a raw surrogate is found in the text itself, an escaped one
     # needs a "\u", and a document with fewer brackets than MAX_DEPTH cannot nest deeper.
     if not document.isascii() and _SURROGATE.search(document):
         raise JsonRejected(_SURROGATE_REASON)

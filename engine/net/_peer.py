@@ -137,19 +137,16 @@ class Peer(metaclass=NoPublicConstructor):
         """Encode `value` with the connection's codec and send it to this peer alone.
 
         Returns as `send`. A value the codec cannot encode is a bug of the sender, and never
-        takes the sender down: it is logged (with the route, and the caller's stack, which names
-        the actor's handler), and the peer gets the app's `ErrorEncoder.internal_error()` message instead;
-        the call returns False. A peer made without an error encoder (`engine.net.testing`)
-        raises the codec's `UnencodableValue` after logging, which a handler's runtime
-        treats as a refused message, not a crash.
+        takes the sender down: the codec logs it (with the caller's stack, which names the
+        actor's handler), this logs the peer and its route, and the peer gets the app's
+        `ErrorEncoder.internal_error()` message instead; the call returns False. A peer made
+        without an error encoder (`engine.net.testing`) raises the codec's `UnencodableValue`,
+        which the actor runtime treats as a refused message, not a crash.
         """
         try:
             frame = self._codec.encode(value)
-        except UnencodableValue as exc:
-            log.error(
-                "could not encode a message to %r on %s: %s",
-                self, self.ws.request.path, exc, exc_info=exc, stack_info=True,
-            )
+        except UnencodableValue:
+            log.error("%r on %s: a message could not be encoded", self, self.ws.request.path)
             if self._errors is None:
                 raise
             self.ws.send(self._codec.encode(self._errors.internal_error()))

@@ -10,14 +10,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.actors import Rejection
+from engine.actors import Actor, Rejection, on
 from engine.net import UnencodableValue
 from engine.net._events import EventStream, EventStreamStatistics
 from engine.net._frames import Frame
+from engine.supervisors import open_actor_system
 
 
 class FakeSocket:
@@ -164,8 +166,34 @@ def test_an_event_that_cannot_be_encoded_is_logged_refused_and_not_published(
     assert stream.seq == 0
     assert stream.statistics().published == 0
     assert peer.received == []
-    assert "could not publish event 1" in caplog.text
+    assert "could not encode a message" in caplog.text
     assert stream.publish({"type": "good"}, [peer]) == 1
+
+
+@attrs.frozen
+class Announce:
+    value: object
+
+
+class Announcer(Actor):
+    """A party that publishes whatever value it is asked to announce."""
+
+    def __init__(self) -> None:
+        self.stream = EventStream()
+        self.peer = FakePeer()
+
+    @on(Announce)
+    def announce(self, message: Announce) -> int:
+        return self.stream.publish({"type": "announced", "value": message.value}, [self.peer])
+
+
+async def test_an_unencodable_event_refuses_the_message_and_the_party_carries_on() -> None:
+    async with open_actor_system() as system:
+        party = await system.spawn(Announcer)
+        with pytest.raises(UnencodableValue):
+            await party.ask(Announce(float("nan")))
+        assert await party.ask(Announce("fine")) == 1
+        assert [actor.restarts for actor in system.snapshot().actors()] == [0]
 
 
 def test_journaled_events_are_sent_and_kept_only_once_committed() -> None:

@@ -200,10 +200,11 @@ async def test_an_answer_that_cannot_be_encoded_is_logged_and_replaced_by_the_ap
         await party.ask(Seen(4))
         assert system.snapshot().restarts == 0
         assert [actor.restarts for actor in system.snapshot().actors()] == [0]
-    (record,) = [r for r in caplog.records if "could not encode" in r.getMessage()]
-    # On which route, and (in the stack) which party's handler sent it.
-    assert "/peer" in record.getMessage()
-    assert "in received" in record.stack_info and "test_peer.py" in record.stack_info
+    bug, where = [r for r in caplog.records if r.levelno == logging.ERROR]
+    # Which party's handler sent it (in the stack), to whom and on which route.
+    assert "could not encode" in bug.getMessage()
+    assert "in received" in bug.stack_info and "test_peer.py" in bug.stack_info
+    assert "/peer" in where.getMessage() and "Peer" in where.getMessage()
 
 
 async def test_bad_messages_are_answered_and_the_connection_kept() -> None:
