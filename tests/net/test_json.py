@@ -164,3 +164,30 @@ def test_encodes_compact_utf8() -> None:
 )
 def test_json_type_names(value: Any, name: str) -> None:
     assert json_type(value) == name
+
+
+# Pieces of hostile documents: valid JSON, and what an attacker splices in.
+_hostile_atoms = st.sampled_from(
+    ["1e400", "-1e400", "NaN", "Infinity", '"\\ud800"', '"\\udfff\\ud800"', '"\\ud83d\\ude00"',
+     "9" * (MAX_INT_DIGITS + 1), "9" * 4301, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+     "1.5", "-0", "null", "true", '"x"', '"\\\\ud800"']
+)
+_hostile = st.recursive(
+    _hostile_atoms,
+    lambda inner: st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
+    | st.lists(st.tuples(_hostile_atoms.filter(lambda a: a.startswith('"')), inner), max_size=4).map(
+        lambda pairs: "{" + ",".join(f"{key}:{value}" for key, value in pairs) + "}"
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_hostile)
+def test_whatever_loads_accepts_dumps_can_encode(document: str) -> None:
+    try:
+        value = loads(document)
+    except JsonRejected as exc:
+        assert exc.reason.startswith("malformed JSON")
+        return
+    assert loads(dumps(value)) == value
