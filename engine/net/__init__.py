@@ -1,5 +1,6 @@
 """One actor per connected player: WebSocket I/O on Hypercorn's port, heartbeat, rate limits,
-sequence numbers and resume, and the wire codec.
+sequence numbers and resume, and the wire codec; a STUN client and responder (RFC 5389) and
+NAT observation over UDP.
 
 The Trio client for tests and embedders is `engine.net.client`, imported on its own: the server
 side does not need httpx or trio-websocket. In-memory peers, to drive a party without a socket,
@@ -25,6 +26,8 @@ from ._json import dumps as json_dumps
 from ._json import json_type as json_type
 from ._json import loads as json_loads
 from ._listener import serve_tcp as serve_tcp
+from ._nat import NatObservation as NatObservation
+from ._nat import observe_nat as observe_nat
 from ._peer import ErrorEncoder as ErrorEncoder
 from ._peer import Peer as Peer
 from ._peer import PeerConnected as PeerConnected
@@ -36,6 +39,16 @@ from ._ratelimit import RateLimiter as RateLimiter
 from ._ratelimit import RateLimiterStatistics as RateLimiterStatistics
 from ._ratelimit import RateLimitKind as RateLimitKind
 from ._ratelimit import RateLimitRule as RateLimitRule
+from ._stun import StunBinding as StunBinding
+from ._stun import StunError as StunError
+from ._stun import StunErrorResponse as StunErrorResponse
+from ._stun import StunResponder as StunResponder
+from ._stun import StunResponderStatistics as StunResponderStatistics
+from ._stun import StunTimeout as StunTimeout
+from ._stun import open_stun_responder as open_stun_responder
+from ._stun import open_udp_socket as open_udp_socket
+from ._stun import serve_stun as serve_stun
+from ._stun import stun_binding as stun_binding
 from ._websocket import WebSocket as WebSocket
 from ._websocket import open_server_websocket as open_server_websocket
 from ._ws_errors import ConnectionClosed as ConnectionClosed

@@ -60,6 +60,19 @@ def test_public_names() -> None:
         "json_dumps",
         "json_loads",
         "json_type",
+        # STUN and NAT observation
+        "NatObservation",
+        "StunBinding",
+        "StunError",
+        "StunErrorResponse",
+        "StunResponder",
+        "StunResponderStatistics",
+        "StunTimeout",
+        "observe_nat",
+        "open_stun_responder",
+        "open_udp_socket",
+        "serve_stun",
+        "stun_binding",
     }
 
 
