@@ -155,7 +155,9 @@ async def _receive_answer(
             return message
 
 
-def _binding(answer: StunMessage, server: Address, local: Address, rtt: float | None) -> StunBinding:
+def _binding(
+    answer: StunMessage, server: Address, local: Address, rtt: float | None
+) -> StunBinding:
     try:
         if answer.cls is StunClass.ERROR:
             code, reason = answer.error_code() or (0, "error response without ERROR-CODE")
