@@ -59,8 +59,9 @@ async def observe_nat(
 
     The servers are asked one after another, never in parallel, so that one socket's mapping is
     observed against each in turn. Servers that time out or answer with an error are listed in
-    ``unanswered``; nothing is raised for them. Raises ``OSError`` if ``local`` cannot be
-    bound, ``ValueError`` if ``servers`` is empty.
+    ``unanswered``; nothing is raised for them. ``local`` must be of the servers' address
+    family. Raises ``OSError`` if ``local`` cannot be bound or no route leads to the first
+    server, ``ValueError`` if ``servers`` is empty or names a server by host name.
     """
     if not servers:
         raise ValueError("observe_nat needs at least one server")

@@ -17,6 +17,7 @@ filters; see ``observe_nat`` for what one or two servers can tell.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import socket as stdlib_socket
 from collections.abc import AsyncIterator
@@ -110,17 +111,21 @@ async def stun_binding(
     attempts: int = 7,
     final_wait: float = 16.0,
 ) -> StunBinding:
-    """Ask ``server`` (an IP address and port) what address ``sock``'s datagrams come from.
+    """Ask ``server`` (an IP address, not a name, and a port) what address ``sock``'s datagrams
+    come from.
 
     Answers are matched by transaction id and must come from ``server``; other datagrams
     arriving on ``sock`` meanwhile are read and dropped, so the socket should not be shared
     with another reader during the call. Raises ``StunTimeout`` when no transmission is
     answered, ``StunErrorResponse`` for an error answer, and ``StunError`` for a success answer
     without a usable mapped address or with comprehension-required attributes we do not know
-    (section 7.3.3 treats that as a failed transaction). Cancellation is safe at any point.
+    (section 7.3.3 treats that as a failed transaction), ``ValueError`` for a server given by
+    name or bad retransmission parameters. Cancellation is safe at any point.
     """
     if attempts < 1 or rto <= 0 or final_wait <= 0:
         raise ValueError("attempts must be >= 1 and rto, final_wait positive")
+    # The canonical text of the address, as recvfrom reports the source ("::1", not "0::1").
+    server = (str(ipaddress.ip_address(server[0])), server[1])
     transaction_id = secrets.token_bytes(12)
     request = binding_request(transaction_id).encode()
     wait = rto
