@@ -24,7 +24,11 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 import cattrs
-from cattrs.errors import AttributeValidationNote, ForbiddenExtraKeysError
+from cattrs.errors import (
+    AttributeValidationNote,
+    ForbiddenExtraKeysError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
@@ -252,25 +256,26 @@ WIRE = make_wire_converter()
 
 def parse_body(data: Any, cls: type[T]) -> T:
     """``data`` (decoded JSON) as a ``cls``; raises ``InvalidField`` whose ``details`` map each
-    field at fault (dotted for nested ones: ``peer.public_key``) to what is wrong with it."""
+    field at fault (dotted for nested ones: ``peer.public_key``, ``members.0.virtual_ip``) to
+    what is wrong with it."""
     if not isinstance(data, Mapping):
         raise InvalidField("The body must be a JSON object", details={"body": "expected an object"})
     try:
         return WIRE.structure(data, cls)
     except cattrs.ClassValidationError as exc:
         problems = _problems(exc, "")
-    except (ValueError, TypeError) as exc:  # a validator across fields, run by __init__
-        problems = {"body": str(exc)}
     summary = "; ".join(f"{field}: {problem}" for field, problem in problems.items())
     raise InvalidField(f"Invalid request body: {summary}", details=problems)
 
 
-def _problems(error: cattrs.ClassValidationError, prefix: str) -> dict[str, str]:
+def _problems(error: cattrs.BaseValidationError, prefix: str) -> dict[str, str]:
     problems: dict[str, str] = {}
     for exc in error.exceptions:
-        notes = [n for n in getattr(exc, "__notes__", ()) if isinstance(n, AttributeValidationNote)]
-        field = f"{prefix}{notes[0].name}" if notes else (prefix.rstrip(".") or "body")
-        if isinstance(exc, cattrs.ClassValidationError):
+        notes = getattr(exc, "__notes__", ())
+        where = [str(n.name) for n in notes if isinstance(n, AttributeValidationNote)]
+        where += [str(n.index) for n in notes if isinstance(n, IterableValidationNote)]
+        field = f"{prefix}{where[0]}" if where else (prefix.rstrip(".") or "body")
+        if isinstance(exc, cattrs.BaseValidationError):
             problems.update(_problems(exc, f"{field}."))
         elif isinstance(exc, ForbiddenExtraKeysError):
             problems[field] = f"unknown fields: {', '.join(sorted(exc.extra_fields))}"

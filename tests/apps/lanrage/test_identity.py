@@ -77,6 +77,7 @@ def test_the_private_key_stays_out_of_the_repr() -> None:
         b64(bytes(31)),  # 31 bytes: 44 characters but two of padding
         "!" * 43 + "=",
         b64(bytes(32)).replace("A", "-", 1),  # URL-safe alphabet
+        b64(bytes(32))[:42] + "B=",  # bits past the 32 bytes: another spelling of zero
     ],
 )
 def test_malformed_keys_are_refused(key: str) -> None:
@@ -88,7 +89,9 @@ def test_a_well_formed_key_gives_its_bytes() -> None:
     assert check_key(b64(ALICE_PUBLIC)) == ALICE_PUBLIC
 
 
-@pytest.mark.parametrize("peer_id", ["", "0123456789abcde", "0123456789ABCDEF", "0123456789abcdefa", "g" * 16])
+@pytest.mark.parametrize(
+    "peer_id", ["", "0123456789abcde", "0123456789ABCDEF", "0123456789abcdefa", "g" * 16]
+)
 def test_malformed_peer_ids_are_refused(peer_id: str) -> None:
     with pytest.raises(InvalidKey, match="16 lower-case hex"):
         check_peer_id(peer_id)

@@ -149,6 +149,17 @@ def test_a_party_travels_between_nodes_as_json_and_back() -> None:
     assert WIRE.structure(data, Party) == party
 
 
+def test_problems_inside_lists_are_named_by_index() -> None:
+    party = create_party("00aa11bb22cc", "LAN", parse_body(peer_json(), PeerInfo), 1.0)
+    data = json.loads(json.dumps(WIRE.unstructure(party)))
+    data["members"][0]["virtual_ip"] = 10
+    data["members"][0]["peer"]["name"] = ""
+    assert problems(data, Party) == {
+        "members.0.peer.name": "must be 1 to 50 characters",
+        "members.0.virtual_ip": "expected a string",
+    }
+
+
 def test_status_leaves_out_party_and_nat_info_when_absent() -> None:
     assert WIRE.unstructure(StatusResponse(PartyStatus.NO_PARTY, 0)) == {
         "status": "no_party",
