@@ -6,10 +6,13 @@ from collections.abc import Callable
 import pytest
 import trio
 import trio.testing
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.net import (
     StunError,
     StunErrorResponse,
+    StunResponder,
     StunTimeout,
     open_stun_responder,
     open_udp_socket,
@@ -228,3 +231,16 @@ async def test_bad_parameters_are_refused() -> None:
             await stun_binding(sock, ("127.0.0.1", 9), attempts=0)
         with pytest.raises(ValueError):
             await stun_binding(sock, ("localhost", 9))
+
+
+@given(st.binary(max_size=200))
+def test_the_responder_answers_or_drops_any_datagram(data: bytes) -> None:
+    responder = StunResponder(("127.0.0.1", 3478))
+    answer = responder._answer(data, ("192.0.2.1", 5000))
+    statistics = responder.statistics()
+    assert statistics.answered + statistics.refused + statistics.dropped == 1
+    if answer is not None:
+        reply = StunMessage.decode(answer)
+        assert reply.cls in (StunClass.SUCCESS, StunClass.ERROR)
+        if reply.cls is StunClass.SUCCESS:
+            assert reply.mapped_address() == ("192.0.2.1", 5000)

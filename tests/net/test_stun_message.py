@@ -138,3 +138,31 @@ def test_a_malformed_address_attribute_is_refused_when_read() -> None:
 def test_a_transaction_id_has_twelve_bytes() -> None:
     with pytest.raises(ValueError, match="12 bytes"):
         binding_request(b"short")
+
+
+@given(st.binary(max_size=120))
+def test_decoding_arbitrary_bytes_either_succeeds_or_raises_stun_decode_error(data: bytes) -> None:
+    try:
+        message = StunMessage.decode(data)
+    except StunDecodeError:
+        return
+    # Padding may be any bytes on the wire and is written as zeros: the length is kept.
+    assert len(message.encode()) == len(data)
+
+
+@given(txids, st.binary(max_size=80))
+def test_a_valid_header_with_arbitrary_attributes_never_fails_otherwise(
+    txid: bytes, body: bytes
+) -> None:
+    body += b"\x00" * (-len(body) % 4)
+    data = struct.pack("!HHI", 0x0101, len(body), MAGIC_COOKIE) + txid + body
+    try:
+        message = StunMessage.decode(data)
+    except StunDecodeError:
+        return  # an attribute runs past the end
+    assert (message.cls, message.transaction_id) == (StunClass.SUCCESS, txid)
+    for read in (message.mapped_address, message.error_code):
+        try:
+            read()
+        except StunDecodeError:
+            pass
