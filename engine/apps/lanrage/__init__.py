@@ -4,9 +4,9 @@ Each node serves the local API (create, join, leave, status; one current party p
 a control plane other nodes may use. The rules are pure functions over attrs values:
 ``party`` (membership, heartbeats, silence, disbanding), ``addresses`` (virtual IPs),
 ``nat`` (NAT types, classification, the direct-connection matrix), ``identity`` (peer id and
-WireGuard keys), ``fields`` (constrained strings), ``views`` (what ``/status`` shows);
-``models`` holds every JSON body and the wire converter, ``errors`` every refusal,
-``settings`` the configuration.
+WireGuard keys), ``node`` (a node's own state: its one current party), ``fields``
+(constrained strings), ``views`` (what ``/status`` shows); ``models`` holds every JSON body
+and the wire converter, ``errors`` every refusal, ``settings`` the configuration.
 """
 
 from .errors import PartyNotFound as PartyNotFound

@@ -7,7 +7,8 @@ import types
 import engine.apps.lanrage
 
 RULE_MODULES = [
-    "addresses", "errors", "fields", "identity", "models", "nat", "party", "settings", "views"
+    "addresses", "errors", "fields", "identity", "models", "nat", "node", "party", "settings",
+    "views",
 ]
 
 
