@@ -79,7 +79,9 @@ async def test_requests_are_retransmitted_on_the_rfc_schedule_until_answered(
 ) -> None:
     def answer_the_fourth(request: StunMessage, source: tuple[str, int]) -> bytes | None:
         answered.append(request.transaction_id)
-        return binding_success(request.transaction_id, source).encode() if len(answered) == 4 else None
+        if len(answered) < 4:
+            return None
+        return binding_success(request.transaction_id, source).encode()
 
     answered: list[bytes] = []
     async with trio.open_nursery() as nursery:
@@ -142,29 +144,26 @@ async def test_answers_with_another_transaction_id_or_from_elsewhere_are_ignored
         nursery.cancel_scope.cancel()
 
 
+def _error_401(request: StunMessage, source: tuple[str, int]) -> bytes:
+    return error_response(request.transaction_id, 401, "Unauthorized").encode()
+
+
+def _success_without_address(request: StunMessage, source: tuple[str, int]) -> bytes:
+    return StunMessage(BINDING, StunClass.SUCCESS, request.transaction_id).encode()
+
+
+def _success_with_unknown_required(request: StunMessage, source: tuple[str, int]) -> bytes:
+    success = binding_success(request.transaction_id, source)
+    extra = (*success.attributes, StunAttribute(0x7001, b""))
+    return StunMessage(BINDING, StunClass.SUCCESS, request.transaction_id, extra).encode()
+
+
 @pytest.mark.parametrize(
     ("reply", "error", "match"),
     [
-        (
-            lambda request, source: error_response(request.transaction_id, 401, "Unauthorized").encode(),
-            StunErrorResponse,
-            "401: Unauthorized",
-        ),
-        (
-            lambda request, source: StunMessage(BINDING, StunClass.SUCCESS, request.transaction_id).encode(),
-            StunError,
-            "no mapped address",
-        ),
-        (
-            lambda request, source: StunMessage(
-                BINDING,
-                StunClass.SUCCESS,
-                request.transaction_id,
-                (*binding_success(request.transaction_id, source).attributes, StunAttribute(0x7001, b"")),
-            ).encode(),
-            StunError,
-            "unknown required attributes 0x7001",
-        ),
+        (_error_401, StunErrorResponse, "401: Unauthorized"),
+        (_success_without_address, StunError, "no mapped address"),
+        (_success_with_unknown_required, StunError, "unknown required attributes 0x7001"),
     ],
 )
 async def test_unusable_answers_fail_the_transaction(
@@ -209,7 +208,8 @@ async def test_the_responder_drops_what_is_not_a_request_and_keeps_serving() -> 
     async with open_stun_responder() as responder:
         with await open_udp_socket("127.0.0.1") as sock:
             await sock.sendto(b"\xff" * 20, responder.address)
-            await sock.sendto(binding_success(bytes(12), ("1.2.3.4", 5)).encode(), responder.address)
+            stray_answer = binding_success(bytes(12), ("1.2.3.4", 5)).encode()
+            await sock.sendto(stray_answer, responder.address)
             binding = await stun_binding(sock, responder.address)
             assert binding.mapped == sock.getsockname()
         statistics = responder.statistics()

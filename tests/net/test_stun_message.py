@@ -91,7 +91,8 @@ def test_mapped_address_is_read_when_no_xor_mapped_address_is_present() -> None:
 
 
 def test_error_code_and_unknown_attributes_round_trip() -> None:
-    message = StunMessage.decode(error_response(TXID, 420, "Unknown Attribute", unknown=(0x7777,)).encode())
+    error = error_response(TXID, 420, "Unknown Attribute", unknown=(0x7777,))
+    message = StunMessage.decode(error.encode())
     assert message.cls is StunClass.ERROR
     assert message.error_code() == (420, "Unknown Attribute")
     assert message.find(AttributeType.UNKNOWN_ATTRIBUTES) == b"\x77\x77"

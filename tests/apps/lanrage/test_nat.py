@@ -40,7 +40,9 @@ def test_classification(mapped: list[tuple[str, int]], expected: NatType) -> Non
 
 
 @given(st.lists(st.tuples(st.ip_addresses(v=4).map(str), st.integers(1, 65535)), max_size=2))
-def test_classification_never_claims_a_filtering_it_cannot_see(mapped: list[tuple[str, int]]) -> None:
+def test_classification_never_claims_a_filtering_it_cannot_see(
+    mapped: list[tuple[str, int]],
+) -> None:
     assert classify_nat(LOCAL, mapped) is not NatType.RESTRICTED_CONE
 
 

@@ -64,7 +64,9 @@ def test_the_token_stays_out_of_the_repr() -> None:
         ({"peer_timeout": "10"}, "at least 3 heartbeat intervals"),
     ],
 )
-def test_unusable_values_are_refused_naming_the_field(overrides: dict[str, Any], message: str) -> None:
+def test_unusable_values_are_refused_naming_the_field(
+    overrides: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         LanrageSettings(**overrides)
 
