@@ -29,20 +29,31 @@ def _free_udp_port() -> int:
         return probe.getsockname()[1]
 
 
-async def _wait_until_answering(address: tuple[str, int]) -> None:
+async def _wait_until_answering(
+    process: trio.Process, address: tuple[str, int], log: Path
+) -> None:
+    # Up to 20 s: the machine may be busy. A server that exited (its port taken, say) fails
+    # the test at once with its log.
     with await open_udp_socket("127.0.0.1") as sock:
-        for _ in range(50):
+        for _ in range(200):
+            if process.poll() is not None:
+                raise RuntimeError(f"turnserver exited ({process.returncode}):\n{_tail(log)}")
             try:
                 await stun_binding(sock, address, rto=0.1, attempts=1, final_wait=1)
                 return
             except StunTimeout:
                 continue
-    raise RuntimeError(f"turnserver did not answer on {address} within 5 seconds")
+    raise RuntimeError(f"turnserver did not answer on {address}:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return "\n".join(log.read_text().splitlines()[-20:]) if log.exists() else "(no log)"
 
 
 @pytest.fixture
 async def coturn(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
     port = _free_udp_port()
+    log = tmp_path / "turnserver.log"
     config = tmp_path / "turnserver.conf"
     config.write_text(
         "\n".join(
@@ -55,7 +66,7 @@ async def coturn(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
                 "no-cli",
                 "no-rfc5780",
                 f"pidfile={tmp_path / 'turnserver.pid'}",
-                f"log-file={tmp_path / 'turnserver.log'}",
+                f"log-file={log}",
                 "simple-log",
                 f"userdb={tmp_path / 'turndb'}",
                 "",
@@ -69,7 +80,7 @@ async def coturn(tmp_path: Path) -> AsyncIterator[tuple[str, int]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        await _wait_until_answering(("127.0.0.1", port))
+        await _wait_until_answering(process, ("127.0.0.1", port), log)
         yield "127.0.0.1", port
     finally:
         process.terminate()
