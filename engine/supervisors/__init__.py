@@ -1,5 +1,6 @@
 """Supervision: OTP strategies, restart types and intensity, and the actor system's root."""
 
+from ._errors import ChildFailed as ChildFailed
 from ._errors import ChildStartFailed as ChildStartFailed
 from ._errors import SupervisorFailed as SupervisorFailed
 from ._snapshot import ActorNode as ActorNode

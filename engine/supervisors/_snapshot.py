@@ -25,6 +25,8 @@ class SupervisorNode:
     strategy: str
     restarts: int
     children: tuple[ActorNode | SupervisorNode, ...]
+    #: Children started at run time that were stopped for crashing too often (``ChildFailed``).
+    failed_children: int = 0
 
     def actors(self) -> Iterator[ActorNode]:
         """Every actor below this supervisor, depth first."""

@@ -72,6 +72,14 @@ class SupervisorSpec:
 
     More than ``max_restarts`` restarts within ``max_seconds`` make the supervisor stop its
     children and fail, and its own supervisor then applies its strategy.
+
+    An actor child started at run time (``start_child``: a room, a session) that crashes more
+    than ``child_max_restarts`` times within ``child_max_seconds`` is not restarted again: it is
+    stopped for good with ``ChildFailed`` and its crashes stop counting against the
+    supervisor. One party crashing on the same input over and over thus costs at most
+    ``child_max_restarts`` of the supervisor's restarts instead of taking it (and its other
+    children) down. Static children (``children``) are the supervisor's own structure and
+    follow its intensity alone, as in OTP.
     """
 
     id: Hashable
@@ -82,6 +90,8 @@ class SupervisorSpec:
     restart: RestartType = RestartType.PERMANENT
     shutdown: float = math.inf
     backoff: Backoff | None = None
+    child_max_restarts: int = 3
+    child_max_seconds: float = 5.0
 
     @property
     def child_id(self) -> Hashable:

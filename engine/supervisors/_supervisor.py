@@ -25,7 +25,7 @@ import trio
 
 from engine.actors import ActorRef, Cell, Mailbox
 
-from ._errors import ChildStartFailed, SupervisorFailed
+from ._errors import ChildFailed, ChildStartFailed, SupervisorFailed
 from ._snapshot import ActorNode, SupervisorNode
 from ._spec import ActorSpec, ChildSpec, RestartType, Strategy, SupervisorSpec
 
@@ -63,6 +63,9 @@ class _Child:
     scope: trio.CancelScope | None = None
     consecutive_restarts: int = 0
     started_at: float = 0.0
+    # Crash times within the per-child window; only actor children started at run time
+    # (parties) have one, see SupervisorSpec.child_max_restarts.
+    crash_times: deque[float] | None = None
 
     @property
     def handle(self) -> ActorRef | Supervisor:
@@ -82,6 +85,10 @@ class Supervisor:
     spec: SupervisorSpec
     system: Any
     restarts: int = attrs.field(default=0, init=False)
+    #: Children stopped for good for crashing too often (``ChildFailed``).
+    failed_children: int = attrs.field(default=0, init=False)
+    #: Why the supervisor failed (``SupervisorFailed``, ``ChildStartFailed``), once it has.
+    failure: Exception | None = attrs.field(default=None, init=False)
     # Start order is the dict's order; a room supervisor has thousands of children, so finding
     # and removing one must not scan them all.
     _children: dict[_Child, None] = attrs.field(factory=dict, init=False)
@@ -113,7 +120,7 @@ class Supervisor:
                 self._nursery = nursery
                 try:
                     for spec in self.spec.children:
-                        await self.start_child(spec)
+                        await self._add_child(spec, party=False)
                     task_status.started(self)
                     async for event in receive:
                         if event is _STOP:
@@ -121,7 +128,7 @@ class Supervisor:
                         await self._on_exit(*event)
                 except (ChildStartFailed, SupervisorFailed) as exc:
                     # Raised after the nursery closes, so the parent sees it unwrapped.
-                    failure = exc
+                    failure = self.failure = exc
                 self._stopping = True
                 if self.spec.children:
                     await self._stop_children(reversed(list(self._children)))
@@ -157,10 +164,16 @@ class Supervisor:
         An actor child with a ``name`` is registered before anything is awaited, so a concurrent
         start of the same name raises ``NameTaken`` rather than making a second actor. Raises
         ``ChildStartFailed`` (with the cause) if the child fails to start; nothing is left behind.
+        An actor started here has the per-child intensity of ``SupervisorSpec.child_max_restarts``.
         """
+        return await self._add_child(spec, party=True)
+
+    async def _add_child(self, spec: ChildSpec, *, party: bool) -> ActorRef | Supervisor:
         if self._nursery is None or self._stopping:
             raise SupervisorFailed(f"supervisor {self.id!r} is not running")
         child = _Child(spec)
+        if party and isinstance(spec, ActorSpec):
+            child.crash_times = deque()
         if isinstance(spec, ActorSpec):
             child.cell = Cell(
                 kind=_kind_of(spec),
@@ -228,6 +241,7 @@ class Supervisor:
             strategy=self.spec.strategy.value,
             restarts=self.restarts,
             children=tuple(nodes),
+            failed_children=self.failed_children,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -277,6 +291,8 @@ class Supervisor:
         if not _should_restart(child.spec.restart, crashed):
             self._forget(child, reason)
             return
+        if crashed and child.crash_times is not None and self._gives_up_on(child, reason):
+            return
         self._count_restart(child, reason)
         strategy = self.spec.strategy
         if strategy is Strategy.ONE_FOR_ONE:
@@ -291,6 +307,25 @@ class Supervisor:
             if member is not child and member.spec.restart is RestartType.TEMPORARY:
                 self._forget(member, "shutdown")
         await self._restart([m for m in group if m in self._children])
+
+    def _gives_up_on(self, child: _Child, reason: Any) -> bool:
+        """Count a party's crash against its own intensity; past it, stop it for good."""
+        now = trio.current_time()
+        times = child.crash_times
+        times.append(now)
+        while times and times[0] < now - self.spec.child_max_seconds:
+            times.popleft()
+        if len(times) <= self.spec.child_max_restarts:
+            return False
+        failure = ChildFailed(
+            f"child {child.spec.child_id!r} of supervisor {self.id!r} crashed {len(times)} times "
+            f"in {self.spec.child_max_seconds} s; stopped for good (last: {reason!r})"
+        )
+        failure.__cause__ = reason
+        log.error("%s", failure)
+        self.failed_children += 1
+        self._forget(child, failure)
+        return True
 
     def _count_restart(self, child: _Child, reason: Any) -> None:
         now = trio.current_time()

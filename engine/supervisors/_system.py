@@ -77,6 +77,15 @@ class ActorSystem:
         """Start a supervisor (and its children, in order) under the root."""
         return await self._root.start_child(spec)
 
+    def within(self, supervisor: Supervisor) -> ActorSystem:
+        """This system as seen from ``supervisor``: ``start_supervisor`` starts under it and
+        ``snapshot`` is its subtree; the registry and ``spawn`` are shared.
+
+        The engine hands each app such a view, so that everything an app starts lives under the
+        app's own supervisor and fails (and restarts) with it, never with the root.
+        """
+        return ActorSystem(self.registry, supervisor, self._user)
+
     def lookup(self, name: Hashable) -> ActorRef | None:
         return self.registry.lookup(name)
 
