@@ -25,6 +25,7 @@ from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
+from ._app_host import AppHost
 from ._auth import load_or_create_secret
 from ._http import HttpCounters, build_http_app
 from ._metrics import ConnectionCounters, render_metrics
@@ -33,7 +34,12 @@ from ._ws_router import WebSocketRouter
 
 @attrs.define(eq=False)
 class Engine:
-    """A running engine. ``contexts[name]`` is what each app's setup yielded."""
+    """A running engine.
+
+    ``contexts[name]`` is what app ``name``'s setup yielded, present while the app is up: an app
+    whose supervisor failed is set up again with backoff (``hosts[name]``, see
+    ``engine/web/_app_host.py``), and its routes answer 503 until it is back.
+    """
 
     system: ActorSystem
     store: Store
@@ -41,6 +47,7 @@ class Engine:
     environ: Mapping[str, str]
     jwt_secret: bytes
     contexts: dict[str, Any] = attrs.field(factory=dict)
+    hosts: dict[str, AppHost] = attrs.field(factory=dict)
     http_counters: HttpCounters = attrs.field(factory=HttpCounters)
     connections: ConnectionCounters = attrs.field(factory=ConnectionCounters)
 
@@ -138,11 +145,14 @@ async def open_engine(
     store: str = "memory://",
     environ: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Engine]:
-    """Open the store and the actor system, then set up each app (in order).
+    """Open the store and the actor system, then set up each app (in order) under a supervisor
+    of its own; a setup that fails here propagates.
 
-    On exit the apps are torn down in reverse order, then every actor stops (its last state is
-    already committed: persistent actors commit before they reply), then the store flushes and
-    closes.
+    While the engine is open, an app whose supervisor fails is set up again with backoff, and
+    its routes answer 503 meanwhile; nothing an app does stops the engine. On exit the apps are
+    torn down in reverse order (each leaves its setup, then its actors stop: their last state is
+    already committed, persistent actors commit before they reply), then the rest of the actor
+    system stops, then the store flushes and closes.
     """
     environ = os.environ if environ is None else environ
     async with AsyncExitStack() as stack:
@@ -155,6 +165,14 @@ async def open_engine(
             environ=environ,
             jwt_secret=await load_or_create_secret(opened_store),
         )
+        nursery = await stack.enter_async_context(trio.open_nursery())
+        stack.push_async_callback(_stop_in_reverse, engine.hosts)
         for app in apps:
-            engine.contexts[app.name] = await stack.enter_async_context(app.setup(engine))
+            host = engine.hosts[app.name] = AppHost(app, engine)
+            await nursery.start(host.run)
         yield engine
+
+
+async def _stop_in_reverse(hosts: dict[str, AppHost]) -> None:
+    for host in reversed(hosts.values()):
+        await host.stop()

@@ -118,6 +118,13 @@ def _default_code(status: int) -> str:
     }.get(status, "INTERNAL_ERROR")
 
 
+def app_unavailable(app_name: str) -> HttpError:
+    """What an app's routes answer while the app is being set up again after a failure."""
+    return HttpError(
+        503, f"{app_name} is restarting after a failure, try again shortly", code="SERVICE_UNAVAILABLE"
+    )
+
+
 def as_http_error(exc: BaseException) -> HttpError | None:
     """An ``HttpError`` for an expected error: itself, or a domain ``Rejection`` that carries
     ``status`` (and optionally ``code``, ``details``); None for anything else."""

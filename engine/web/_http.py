@@ -25,7 +25,9 @@ from engine.net import JsonRejected, json_dumps, json_loads
 from engine.net._ratelimit import RateLimiter
 
 from ._app import AppSpec
-from ._errors import DetailErrors, ErrorFormat, HttpError, Problem, ValidationFailed, as_http_error
+from ._errors import (
+    DetailErrors, ErrorFormat, HttpError, Problem, ValidationFailed, app_unavailable, as_http_error,
+)
 from ._routes import Cors, Request, Response, Route, rate_limit_headers
 from ._validation import make_request_converter, structure_body
 
@@ -119,6 +121,8 @@ def _make_view(
         request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         headers: dict[str, str] = {"X-Request-ID": request_id}
         try:
+            if spec.name not in contexts:
+                raise app_unavailable(spec.name)
             body = await _read_body(route, converter)
             req = Request(
                 method=request.method,
@@ -128,7 +132,7 @@ def _make_view(
                 headers=request.headers,
                 client_ip=request.remote_addr or "",
                 body=body,
-                context=contexts.get(spec.name),
+                context=contexts[spec.name],
                 request_id=request_id,
             )
             if limiter is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +13,7 @@ from engine.net._ws_handshake import WebSocketRequest
 from engine.net._ws_routes import Accept, Reject
 
 from ._app import AppSpec
+from ._errors import ErrorFormat, app_unavailable
 from ._routes import WebSocketRoute
 
 
@@ -20,6 +22,7 @@ class _Compiled:
     pattern: re.Pattern[str]
     route: WebSocketRoute
     app: str
+    errors: ErrorFormat
 
 
 def _compile(path: str) -> re.Pattern[str]:
@@ -35,7 +38,8 @@ class WebSocketRouter:
     """The listener's resolver over every app's WebSocket routes.
 
     Exact segments win over parameters (``/ws/lobby`` before ``/ws/{room_id}``) because routes
-    are tried in the order with the most literal characters first.
+    are tried in the order with the most literal characters first. An app that is down (no
+    context: it is being set up again) has its upgrades refused with 503 in its error format.
     """
 
     _routes: list[_Compiled]
@@ -44,7 +48,12 @@ class WebSocketRouter:
     @classmethod
     def build(cls, apps: Sequence[AppSpec], contexts: dict[str, Any], *, prefixed: bool) -> WebSocketRouter:
         compiled = [
-            _Compiled(_compile((f"/{app.name}" if prefixed else "") + route.path), route, app.name)
+            _Compiled(
+                _compile((f"/{app.name}" if prefixed else "") + route.path),
+                route,
+                app.name,
+                app.routes.errors,
+            )
             for app in apps
             for route in app.routes.websockets
         ]
@@ -54,6 +63,11 @@ class WebSocketRouter:
     async def __call__(self, request: WebSocketRequest) -> Accept | Reject | None:
         for compiled in self._routes:
             match = compiled.pattern.match(request.path)
-            if match is not None:
-                return await compiled.route.connect(self._contexts.get(compiled.app), request, match.groupdict())
+            if match is None:
+                continue
+            if compiled.app not in self._contexts:
+                error = app_unavailable(compiled.app)
+                body = json.dumps(compiled.errors.body(error), separators=(",", ":"))
+                return Reject(compiled.errors.status(error), body=body.encode())
+            return await compiled.route.connect(self._contexts[compiled.app], request, match.groupdict())
         return None
