@@ -3,10 +3,11 @@ import pytest
 import trio
 import trio.testing
 
-from engine.actors import Actor, ActorCrashed, on
+from engine.actors import Actor, ActorCrashed, ActorStopped, on
 from engine.supervisors import (
     ActorSpec,
     Backoff,
+    ChildFailed,
     ChildStartFailed,
     RestartType,
     Strategy,
@@ -312,3 +313,131 @@ async def test_dynamic_children_stop_concurrently(autojump_clock):
         start = trio.current_time()
     assert round(trio.current_time() - start) == 1
     assert not any(ref.alive for ref in refs)
+
+
+async def test_a_party_crashing_past_its_own_intensity_is_stopped_for_good(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        bystander = await sup.start_child(worker("calm", journal, RestartType.TRANSIENT))
+        room = await sup.start_child(worker("loop", journal, RestartType.TRANSIENT))
+        for _ in range(3):  # child_max_restarts: restarted each time
+            await crash(system, "loop")
+        room.tell(Crash())
+        waiting = []
+
+        async def ask_after_the_crash():
+            try:
+                await room.ask(Who())
+            except ActorStopped as exc:
+                waiting.append(exc)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ask_after_the_crash)  # queued behind the fourth crash
+        assert trio_names(journal, "start").count("loop") == 4
+        assert system.lookup("loop") is None and not room.alive
+        assert "ChildFailed" in str(waiting[0]) and "crashed 4 times in 5.0 s" in str(waiting[0])
+        assert await bystander.ask(Who()) == "calm"
+        snap = next(c for c in system.snapshot().children if c.id == "rooms")
+        assert (snap.restarts, snap.failed_children) == (3, 1)
+        assert (sup.restarts, sup.failed_children) == (3, 1)
+
+
+async def test_party_crashes_outside_the_window_do_not_add_up(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        room = await sup.start_child(worker("slow", journal, RestartType.TRANSIENT))
+        for _ in range(6):
+            await crash(system, "slow")
+            await trio.sleep(3.0)  # two crashes at most in any 5 s
+        assert await room.ask(Who()) == "slow"
+        assert sup.failed_children == 0
+
+
+class BrokenOnRestart(Actor):
+    """Starts once, then crashes in on_start on every restart (a poisoned saved state)."""
+
+    def __init__(self, starts):
+        self.starts = starts
+
+    async def on_start(self):
+        self.starts.append(trio.current_time())
+        if len(self.starts) > 1:
+            raise RuntimeError("cannot load")
+
+    @on(Crash)
+    def crash(self, msg):
+        raise RuntimeError("crashed")
+
+
+async def test_a_party_that_cannot_restart_is_given_up_instead_of_retried_forever(autojump_clock):
+    starts = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        room = await sup.start_child(ActorSpec(lambda: BrokenOnRestart(starts), name="p"))
+        with pytest.raises(ActorCrashed):
+            await room.ask(Crash())
+        await trio.testing.wait_all_tasks_blocked()
+        assert len(starts) == 4  # the first incarnation, then three failed restarts
+        assert sup.failed_children == 1 and system.lookup("p") is None
+
+
+async def test_static_children_follow_the_supervisor_intensity_alone(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(
+            SupervisorSpec(id="s", children=[worker("w", journal)], max_restarts=10, max_seconds=5)
+        )
+        for _ in range(6):  # past child_max_restarts: a static child is not given up
+            await crash(system, "w")
+        assert await system.lookup("w").ask(Who()) == "w"
+        assert (sup.restarts, sup.failed_children) == (6, 0)
+
+
+class Poisoned(Actor):
+    """Crashes on one message; records the others."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    @on(str)
+    def take(self, msg):
+        if msg == "poison":
+            raise RuntimeError("poison")
+        self.seen.append(msg)
+        return msg
+
+
+async def test_the_message_that_crashed_a_party_is_dropped_not_redelivered(autojump_clock):
+    seen = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        party = await sup.start_child(ActorSpec(lambda: Poisoned(seen), name="p"))
+        party.tell("before")
+        poisoned = trio.Event()
+
+        async def ask_poison():
+            with pytest.raises(ActorCrashed):
+                await party.ask("poison")
+            poisoned.set()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ask_poison)
+            await trio.testing.wait_all_tasks_blocked()
+            party.tell("after")  # queued behind the poison: the next incarnation handles it
+        assert await party.ask("last") == "last"
+        assert seen == ["before", "after", "last"]
+        assert sup.restarts == 1 and sup.failed_children == 0
+
+
+async def test_a_system_view_within_a_supervisor_starts_supervisors_under_it():
+    journal = []
+    async with open_actor_system() as system:
+        app = await system.start_supervisor(SupervisorSpec(id="app"))
+        view = system.within(app)
+        await view.start_supervisor(SupervisorSpec(id="inner", children=[worker("w", journal)]))
+        assert view.lookup("w") is system.lookup("w")
+        assert [c.id for c in view.snapshot().children] == ["inner"]
+        top = next(c for c in system.snapshot().children if c.id == "app")
+        assert [c.id for c in top.children] == ["inner"]
