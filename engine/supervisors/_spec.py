@@ -73,13 +73,14 @@ class SupervisorSpec:
     More than ``max_restarts`` restarts within ``max_seconds`` make the supervisor stop its
     children and fail, and its own supervisor then applies its strategy.
 
-    An actor child started at run time (``start_child``: a room, a session) that crashes more
-    than ``child_max_restarts`` times within ``child_max_seconds`` is not restarted again: it is
-    stopped for good with ``ChildFailed`` and its crashes stop counting against the
-    supervisor. One party crashing on the same input over and over thus costs at most
-    ``child_max_restarts`` of the supervisor's restarts instead of taking it (and its other
-    children) down. Static children (``children``) are the supervisor's own structure and
-    follow its intensity alone, as in OTP.
+    A TRANSIENT actor child started at run time (``start_child``: a room, a session) that
+    crashes more than ``child_max_restarts`` times within ``child_max_seconds`` is not
+    restarted again: it is stopped for good with ``ChildFailed``, and that crash does not count
+    against the supervisor. One party crashing on the same input over and over thus costs at
+    most ``child_max_restarts`` of the supervisor's restarts instead of taking it (and its
+    other children) down. Static children (``children``) and PERMANENT ones are what the
+    supervisor cannot do without: they follow its intensity alone, as in OTP, so their crash
+    loop fails the supervisor rather than leaving it running without them.
     """
 
     id: Hashable

@@ -63,8 +63,8 @@ class _Child:
     scope: trio.CancelScope | None = None
     consecutive_restarts: int = 0
     started_at: float = 0.0
-    # Crash times within the per-child window; only actor children started at run time
-    # (parties) have one, see SupervisorSpec.child_max_restarts.
+    # Crash times within the per-child window; only TRANSIENT actor children started at run
+    # time (parties) have one, see SupervisorSpec.child_max_restarts.
     crash_times: deque[float] | None = None
 
     @property
@@ -164,7 +164,8 @@ class Supervisor:
         An actor child with a ``name`` is registered before anything is awaited, so a concurrent
         start of the same name raises ``NameTaken`` rather than making a second actor. Raises
         ``ChildStartFailed`` (with the cause) if the child fails to start; nothing is left behind.
-        An actor started here has the per-child intensity of ``SupervisorSpec.child_max_restarts``.
+        A TRANSIENT actor started here has the per-child intensity of
+        ``SupervisorSpec.child_max_restarts``.
         """
         return await self._add_child(spec, party=True)
 
@@ -172,7 +173,7 @@ class Supervisor:
         if self._nursery is None or self._stopping:
             raise SupervisorFailed(f"supervisor {self.id!r} is not running")
         child = _Child(spec)
-        if party and isinstance(spec, ActorSpec):
+        if party and isinstance(spec, ActorSpec) and spec.restart is RestartType.TRANSIENT:
             child.crash_times = deque()
         if isinstance(spec, ActorSpec):
             child.cell = Cell(

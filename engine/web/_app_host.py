@@ -125,6 +125,8 @@ class AppHost:
                 self.engine.contexts[self.name] = context
                 self._up.set()
                 started()
+                if self.restarts:
+                    log.warning("app %r is serving again (restart %d)", self.name, self.restarts)
                 await self._interruptible(supervisor.wait_stopped)
                 self._went_down()  # before the setup exits: its routes answer 503 from now on
         finally:

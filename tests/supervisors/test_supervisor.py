@@ -375,12 +375,28 @@ async def test_a_party_that_cannot_restart_is_given_up_instead_of_retried_foreve
     starts = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
-        room = await sup.start_child(ActorSpec(lambda: BrokenOnRestart(starts), name="p"))
+        room = await sup.start_child(
+            ActorSpec(lambda: BrokenOnRestart(starts), name="p", restart=RestartType.TRANSIENT)
+        )
         with pytest.raises(ActorCrashed):
             await room.ask(Crash())
         await trio.testing.wait_all_tasks_blocked()
         assert len(starts) == 4  # the first incarnation, then three failed restarts
         assert sup.failed_children == 1 and system.lookup("p") is None
+
+
+async def test_a_permanent_party_crash_loop_fails_the_supervisor_instead(autojump_clock):
+    journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(
+            SupervisorSpec(id="s", max_restarts=5, restart=RestartType.TEMPORARY)
+        )
+        await sup.start_child(worker("singleton", journal))
+        for _ in range(5):  # past child_max_restarts: a permanent child is not given up
+            await crash(system, "singleton")
+        await crash(system, "singleton")
+        assert sup.failed_children == 0 and isinstance(sup.failure, SupervisorFailed)
+        assert system.lookup("singleton") is None
 
 
 async def test_static_children_follow_the_supervisor_intensity_alone(autojump_clock):
