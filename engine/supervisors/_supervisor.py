@@ -253,8 +253,6 @@ class Supervisor:
         child.incarnation += 1
         child.exited = None
         await self._nursery.start(self._run_child, child, child.incarnation)
-        child.running = True
-        child.started_at = trio.current_time()
 
     async def _run_child(
         self, child: _Child, incarnation: int, *, task_status: trio.TaskStatus[Any]
@@ -262,6 +260,11 @@ class Supervisor:
         status = _Started(task_status)
         del task_status  # see _Started
         reason: Any = "normal"
+        # Set here, not by whoever awaits the start: a child that is ready may handle a queued
+        # message and crash before that caller resumes, and its exit must not be followed by a
+        # stale "running" (a stop would then wait forever for a task that is gone).
+        child.running = True
+        child.started_at = trio.current_time()
         try:
             with trio.CancelScope() as scope:
                 child.scope = scope
