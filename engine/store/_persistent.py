@@ -130,7 +130,9 @@ async def get_or_restore(
 
     For "first use after a restart": a client holding an id from before finds its party. A
     factory whose key was never saved (``initial_state`` is None) yields None. Race-free like
-    ``get_or_start_child``.
+    ``get_or_start_child``. The party is TRANSIENT with its supervisor's per-child intensity:
+    one that crash-loops is stopped and marked failed (``ChildFailed``) while its state stays
+    at its last commit, and the next call here brings it back from there with a fresh count.
     """
     try:
         return await supervisor.get_or_start_child(

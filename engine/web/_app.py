@@ -20,7 +20,9 @@ class AppSpec:
 
     ``setup(engine)`` is entered when the engine opens, in app order, and exited in reverse when
     it closes: it starts the app's supervisors and yields the context its handlers receive as
-    ``request.context``. ``cors`` applies to every HTTP route of the app: a ``Cors``, or a
+    ``request.context``. Its ``engine.system`` starts them under the app's own supervisor; if
+    that fails, the setup is exited and entered again (with backoff), so it must build
+    everything the context holds, and must not assume it runs once per process. ``cors`` applies to every HTTP route of the app: a ``Cors``, or a
     function of the engine's environment returning one (origins from configuration).
     """
 

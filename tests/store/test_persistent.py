@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import trio
+import trio.testing
 
 from engine.actors import ActorCrashed
 from engine.store import get_or_restore, open_store
@@ -84,3 +85,22 @@ async def test_many_actors_share_commits(store_url):
         assert stats.saves >= 50
         if not store_url.startswith("memory"):
             assert stats.commits < stats.saves
+
+
+async def test_a_crash_looping_party_is_marked_failed_and_restored_from_its_last_commit(store_url):
+    async with open_store(store_url) as store, open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="tallies"))
+
+        def restore():
+            return get_or_restore(sup, ("tally", "a"), lambda: TallyActor(store, "a"))
+
+        ref = await restore()
+        await ref.ask(Add(1))
+        for n in range(4):  # the same poison input, past the party's 3 restarts
+            with pytest.raises(ActorCrashed):
+                await ref.ask(Explode(n))
+        await trio.testing.wait_all_tasks_blocked()
+        assert not ref.alive and system.lookup(("tally", "a")) is None
+        assert (sup.restarts, sup.failed_children) == (3, 1)
+        again = await restore()
+        assert again is not ref and await again.ask(Seen()) == [1]
