@@ -46,6 +46,7 @@ EXPECTED = {
         "ActorSpec",
         "ActorSystem",
         "Backoff",
+        "ChildFailed",
         "ChildSpec",
         "ChildStartFailed",
         "RestartType",
