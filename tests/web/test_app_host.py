@@ -7,6 +7,9 @@ the test moves the clock past its restart backoff.
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 import trio
 import trio.testing
@@ -14,7 +17,9 @@ import trio.testing
 from engine.apps.liaptui.app import make_app as make_liaptui
 from engine.apps.liaptui import lobby as liaptui_lobby
 from engine.net.client import Client, WebSocketRejected
+from engine.actors import ActorCrashed
 from engine.supervisors import SupervisorNode
+from engine.web import Engine, open_engine
 from engine.web._app_host import APP_RESTART_BACKOFF
 import crash_app
 import notes_app
@@ -140,3 +145,27 @@ async def test_crashing_the_liaptui_lobby_sixteen_times_leaves_the_process_servi
         async with client.websocket("/liaptui/ws/lobby", type_key="event") as ws:
             await ws.send_json({"event": "ping", "data": {"client_time": 1}})
             assert (await ws.receive_until("pong"))["event"] == "pong"
+
+
+async def test_the_set_up_backoff_doubles_then_starts_over_once_the_app_has_run_a_minute(
+    mock_clock: trio.testing.MockClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="engine.web")
+
+    async def fail(engine: Engine) -> None:  # the worker's supervisor allows 3 restarts in 5 s
+        for _ in range(4):
+            with pytest.raises(ActorCrashed):
+                await engine.contexts["crashy"].worker.ask(crash_app.Crash())
+        await trio.testing.wait_all_tasks_blocked()
+
+    async with open_engine([crash_app.app]) as engine:
+        host = engine.hosts["crashy"]
+        for wait_then in (0, 0, 0, APP_RESTART_BACKOFF.reset_after + 1):
+            mock_clock.jump(wait_then)
+            await fail(engine)
+            delay = float(re.findall(r"setting it up again in ([\d.]+) s", caplog.text)[-1])
+            mock_clock.jump(delay)
+            await host.wait_available()
+        delays = re.findall(r"setting it up again in ([\d.]+) s", caplog.text)
+        assert delays == ["0.5", "1.0", "2.0", "0.5"]
+        assert host.restarts == 4
