@@ -9,6 +9,7 @@ from ._errors import StoreError as StoreError
 from ._errors import VersionConflict as VersionConflict
 from ._open import open_store as open_store
 from ._persistent import STATE_CONVERTER as STATE_CONVERTER
+from ._persistent import NotSaved as NotSaved
 from ._persistent import PersistentActor as PersistentActor
 from ._persistent import get_or_restore as get_or_restore
 from ._record import Record as Record

@@ -28,6 +28,12 @@ from ._store import Store
 
 S = TypeVar("S")
 
+
+class NotSaved(LookupError):
+    """A persistent actor has no state to start from: its key was never saved, or it found its
+    state over (expired) while loading and deleted it. ``get_or_restore`` reads this, and only
+    this, as "no such key"; any other error while starting is a failure."""
+
 #: The store's wire format: attrs state to JSON-compatible dicts. Built once (STYLE.md, 9).
 STATE_CONVERTER = make_converter()
 
@@ -37,7 +43,7 @@ class PersistentActor(Actor, Generic[S]):
 
     Subclasses set ``kind`` (the store's namespace, e.g. ``"liaptui.room"``) and ``state_type``
     and implement ``initial_state`` for a key that has never been saved (return None to refuse
-    to start: the key is unknown).
+    to start: the key is unknown, and starting raises ``NotSaved``).
     """
 
     kind: ClassVar[str]
@@ -77,7 +83,7 @@ class PersistentActor(Actor, Generic[S]):
         else:
             initial = self.initial_state()
             if initial is None:
-                raise LookupError(f"no saved {self.kind} {self.key!r}")
+                raise NotSaved(f"no saved {self.kind} {self.key!r}")
             self.state = initial
         self._committed = self.state
         await self.on_loaded(record is not None)
@@ -129,16 +135,18 @@ async def get_or_restore(
     """The live actor registered as ``name``, or one restored from the store, or None.
 
     For "first use after a restart": a client holding an id from before finds its party. A
-    factory whose key was never saved (``initial_state`` is None) yields None. Race-free like
-    ``get_or_start_child``. The party is TRANSIENT with its supervisor's per-child intensity:
-    one that crash-loops is stopped and marked failed (``ChildFailed``) while its state stays
-    at its last commit, and the next call here brings it back from there with a fresh count.
+    factory whose key was never saved (``initial_state`` is None), or that raises ``NotSaved``
+    while loading, yields None; any other failure to start raises ``ChildStartFailed``.
+    Race-free like ``get_or_start_child``. The party is TRANSIENT with its supervisor's
+    per-child intensity: one that crash-loops is stopped and marked failed (``ChildFailed``)
+    while its state stays at its last commit, and the next call here brings it back from there
+    with a fresh count.
     """
     try:
         return await supervisor.get_or_start_child(
             ActorSpec(factory, name=name, restart=RestartType.TRANSIENT)
         )
     except Exception as exc:
-        if isinstance(exc.__cause__, LookupError):
+        if isinstance(exc.__cause__, NotSaved):
             return None
         raise

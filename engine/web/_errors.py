@@ -1,16 +1,23 @@
 """Errors at the HTTP edge and the per-app error body formats.
 
-Handlers raise ``HttpError`` (or a ``Rejection`` carrying ``status``/``code``/``details``); the
-edge turns it into the app's own body. Validation failures name every offending field. A bug
+Handlers and rules raise ``AppError`` (``engine.errors``) or ``HttpError``; the app's format
+(``DetailErrors``, ``CodedErrors``) turns it into its HTTP body, its refused WebSocket upgrade
+(``refusal``) and its in-socket error event (``event``, also what a party answers a refused
+message with). The edge's own errors (validation, 404, 405, 413, 429, 503) go through the same
+format. Validation failures name every offending field. A bug
 becomes a 500 with a request id and no traceback; the traceback goes to the log.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
+
+from engine.errors import AppError
+from engine.net import Reject
 
 
 @attrs.frozen
@@ -55,7 +62,7 @@ class ValidationFailed(HttpError):
 
 
 class ErrorFormat(Protocol):
-    """How one app spells its error bodies."""
+    """How one app spells its errors over HTTP (what the edge needs)."""
 
     def body(self, error: HttpError) -> Any:
         """The JSON body for ``error``."""
@@ -64,10 +71,53 @@ class ErrorFormat(Protocol):
         """The status for ``error`` (apps differ on validation: 400 vs 422)."""
 
 
+class _Format:
+    """What every format derives from its ``body``, ``status`` and ``event``: the refusal of
+    a WebSocket upgrade, and the answers to messages the peer reader refuses itself (so a
+    format is also the ``PartyErrors`` and the ``ErrorEncoder`` of its app's sockets)."""
+
+    def body(self, error: HttpError) -> Any:
+        raise NotImplementedError
+
+    def status(self, error: HttpError) -> int:
+        raise NotImplementedError
+
+    def _event(self, error: HttpError) -> Any:
+        raise NotImplementedError
+
+    def event(self, error: AppError | HttpError) -> Any:
+        """The in-socket message refusing a client's request with ``error``."""
+        return self._event(_http(error))
+
+    def refusal(self, error: AppError | HttpError) -> Reject:
+        """A refused WebSocket upgrade: ``error``'s status and body, as over HTTP."""
+        http = _http(error)
+        return Reject(self.status(http), body=json.dumps(self.body(http)).encode())
+
+    def malformed(self, reason: str) -> Any:
+        return self._event(HttpError(400, reason, code="malformed"))
+
+    def too_big(self, limit: int) -> Any:
+        return self._event(HttpError(413, f"messages are limited to {limit} bytes", code="too_big"))
+
+    def rate_limited(self, retry_after: float) -> Any:
+        return self._event(
+            HttpError(
+                429, "Too many messages, slow down", code="rate_limited",
+                details={"retry_after": retry_after},
+            )
+        )
+
+
 @attrs.frozen
-class DetailErrors:
-    """FastAPI's format: ``{"detail": "..."}``; validation errors as 422 with a list of
-    ``{"loc", "msg", "type"}`` (lanrage, quipflip, p2p)."""
+class DetailErrors(_Format):
+    """FastAPI's format: ``{"detail": "..."}``; validation errors (status
+    ``validation_status``: FastAPI's 422 by default, 400 where a spec says so) with a list of
+    ``{"loc", "msg", "type"}`` (lanrage, quipflip, p2p). In a socket an error is
+    ``{"type": event_type, "code", "detail"}``."""
+
+    validation_status: int = 422
+    event_type: str = "error"
 
     def body(self, error: HttpError) -> Any:
         if isinstance(error, ValidationFailed):
@@ -79,16 +129,22 @@ class DetailErrors:
         return {"detail": error.message}
 
     def status(self, error: HttpError) -> int:
-        return error.status
+        return self.validation_status if isinstance(error, ValidationFailed) else error.status
+
+    def _event(self, error: HttpError) -> Any:
+        code = error.code or _default_code(error.status).lower()
+        return {"type": self.event_type, "code": code, "detail": error.message}
 
 
 @attrs.frozen
-class CodedErrors:
-    """``{"error": CODE, "message": ..., "details": ...}`` (watchparty); validation is 400
-    with the offending fields in ``details``."""
+class CodedErrors(_Format):
+    """``{"error": CODE, "message": ..., "details": ...}`` (watchparty); validation is
+    ``validation_status`` (400) with the offending fields in ``details``. In a socket an error
+    is the same object under ``{"type": event_type, ...}``."""
 
     validation_status: int = 400
     validation_code: str = "VALIDATION_ERROR"
+    event_type: str = "error"
 
     def body(self, error: HttpError) -> Any:
         if isinstance(error, ValidationFailed):
@@ -102,6 +158,15 @@ class CodedErrors:
 
     def status(self, error: HttpError) -> int:
         return self.validation_status if isinstance(error, ValidationFailed) else error.status
+
+    def _event(self, error: HttpError) -> Any:
+        return {"type": self.event_type, **self.body(error)}
+
+
+def _http(error: AppError | HttpError) -> HttpError:
+    converted = as_http_error(error)
+    assert converted is not None, "an AppError always converts"
+    return converted
 
 
 def _default_code(status: int) -> str:
@@ -132,10 +197,13 @@ def as_http_error(exc: BaseException) -> HttpError | None:
         return exc
     status = getattr(exc, "status", None)
     if isinstance(status, int):
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {} if retry_after is None else {"Retry-After": str(max(1, round(retry_after)))}
         return HttpError(
             status,
             getattr(exc, "message", None) or str(exc),
             code=getattr(exc, "code", None),
             details=getattr(exc, "details", None),
+            headers=headers,
         )
     return None

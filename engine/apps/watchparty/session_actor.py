@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from engine.actors import on
 from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected
-from engine.store import PersistentActor, Record, Store
+from engine.store import NotSaved, PersistentActor, Record, Store
 
 from .clock import TrioWallClock
 from .errors import (
@@ -133,7 +133,7 @@ class SessionActor(PersistentActor[SessionState]):
     """A session, keyed by its id. See the module docstring and ``messages``.
 
     ``seed`` is the state of a session being created (``initial_state``); without it a key with
-    nothing saved does not start (``LookupError``), so ``get_or_restore`` answers None.
+    nothing saved does not start (``NotSaved``), so ``get_or_restore`` answers None.
     """
 
     kind = SESSION_KIND
@@ -166,7 +166,7 @@ class SessionActor(PersistentActor[SessionState]):
         now = self.clock.now()
         if is_expired(self.state, now):
             await self.store.delete(self.kind, self.key)
-            raise LookupError(f"session {self.key} has expired")
+            raise NotSaved(f"session {self.key} has expired")
         # Saved connection flags describe connections that died with the last incarnation.
         self.state = reconcile_connections(self.state, self.peers.users())
         self.start_timer(_EXPIRE, self.state.expires_at - now, Expire())

@@ -1,0 +1,234 @@
+"""``PartyDirectory``: where the parties of one kind are created, found, listed and finished.
+
+One directory per party kind (quipflip games, p2p sessions, liaptui rooms). It owns the kind's
+dynamic supervisor (one_for_one, a generous restart intensity so one party crashing over and
+over does not take the others down), the parties' peer groups (which outlive their crashes),
+and the listing the parties report to. Parties are registered as ``(kind, party_id)`` and
+restarted after a crash (TRANSIENT) from their last commit.
+
+Guarantees: ids are unique among live and saved parties (join codes are drawn again on a
+collision); ``create`` returns once the new party is durable; ``get`` restores a saved party on
+first use and answers None only for a party that is not saved (``NotSaved``), while any other
+failure to start raises; the first incarnation of a restored party is given the record just
+loaded, a restarted one reads what was last committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from engine.actors import ActorRef, NameTaken
+from engine.net import EventStream
+from engine.store import Record, Store, get_or_restore
+from engine.supervisors import (
+    ActorSpec,
+    ActorSystem,
+    ChildStartFailed,
+    RestartType,
+    Supervisor,
+    SupervisorSpec,
+)
+
+from ._errors import PartyErrors
+from ._group import PeerGroup
+from ._ids import IdScheme, UuidIds
+from ._party import Birth, FinishParty, Party, Persist
+
+__all__ = ["PartyDirectory", "start_party_directory"]
+
+log = logging.getLogger("engine.parties")
+
+P = TypeVar("P", bound=Party[Any, Any])
+Listener = Callable[[str, Any], object]
+
+# A party's mailbox holds its members' messages and its timers' at once.
+_MAILBOX = 1024
+# Draws of a join code before giving up: at 31**6 codes, a million live parties make a draw
+# collide one time in 900; ten in a row is a full code space, not bad luck.
+_DRAWS = 10
+
+
+@attrs.define(eq=False)
+class PartyDirectory(Generic[P]):
+    """The parties of ``party_type``; made by ``start_party_directory``."""
+
+    party_type: type[P]
+    system: ActorSystem
+    store: Store
+    supervisor: Supervisor
+    errors: PartyErrors
+    ids: IdScheme = attrs.field(factory=UuidIds)
+    context: Any = None
+    event_capacity: int = 100
+    seq_field: str | None = "sequence_number"
+    mailbox_capacity: int = _MAILBOX
+    _groups: dict[str, PeerGroup[Any]] = attrs.field(factory=dict, init=False)
+    _listings: dict[str, Any] = attrs.field(factory=dict, init=False)
+    _listeners: list[Listener] = attrs.field(factory=list, init=False)
+    _creating: set[str] = attrs.field(factory=set, init=False)
+
+    @property
+    def kind(self) -> str:
+        return self.party_type.kind
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def create(self, seed: Any) -> tuple[str, ActorRef]:
+        """Start a new party whose first state is ``seed``; its id and ref, once it is durable.
+
+        If it cannot be saved it is stopped and the error propagates. Raises RuntimeError if
+        no free id turned up in ten draws (the code space is full: use longer codes).
+        """
+        for _ in range(_DRAWS):
+            party_id = self.ids.new()
+            if party_id in self._creating or self.find(party_id) is not None:
+                continue
+            self._creating.add(party_id)
+            try:
+                if self.ids.may_collide and await self.store.load(self.kind, party_id):
+                    continue
+                try:
+                    ref = await self.supervisor.start_child(self._spec(party_id, seed=seed))
+                except NameTaken:  # restored by a concurrent get meanwhile
+                    continue
+            finally:
+                self._creating.discard(party_id)
+            assert isinstance(ref, ActorRef)
+            try:
+                await ref.ask(Persist())
+            except BaseException:
+                await self.supervisor.terminate_child(ref)
+                raise
+            return party_id, ref
+        raise RuntimeError(f"no free {self.kind} id in {_DRAWS} draws")
+
+    def find(self, party_id: str) -> ActorRef | None:
+        """The live party ``party_id``, without touching the store."""
+        return self.system.lookup((self.kind, party_id))
+
+    async def get(self, party_id: str) -> ActorRef | None:
+        """The live party, or the saved one restored; None if no such party is saved."""
+        return await self._restore(party_id, None)
+
+    async def restore_all(self) -> int:
+        """Start every saved party that is not running (for parties with timers: call it at
+        set-up); how many are running afterwards. A party that fails to start is logged and
+        left in the store, so one bad record does not keep the server from starting."""
+        running = 0
+        for party_id, record in await self.store.load_all(self.kind):
+            try:
+                if await self._restore(party_id, record) is not None:
+                    running += 1
+            except ChildStartFailed:
+                log.exception("%s %s could not be restored", self.kind, party_id)
+        return running
+
+    async def finish(self, party_id: str) -> bool:
+        """End the party for good (its ``finish``); False if there was no such party."""
+        ref = await self.get(party_id)
+        if ref is None:
+            return False
+        await ref.ask(FinishParty())
+        return True
+
+    # -- listing -----------------------------------------------------------------------------
+
+    def listing(self, where: Callable[[Any], bool] | None = None) -> list[Any]:
+        """The summaries of the live listed parties (those ``where`` accepts), oldest first.
+
+        Kept current by the parties' reports, so this asks no party.
+        """
+        return [s for s in self._listings.values() if where is None or where(s)]
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(party_id, summary)`` (None: unlisted) whenever a listing changes,
+        from the reporting party's task: it must not block (``ActorRef.tell`` a lobby, say).
+        Returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- for parties -------------------------------------------------------------------------
+
+    def peer_group(self, party_id: str) -> PeerGroup[Any]:
+        """The party's peer group, made on first use and kept across its incarnations."""
+        group = self._groups.get(party_id)
+        if group is None:
+            stream = EventStream(capacity=self.event_capacity, seq_field=self.seq_field)
+            group = self._groups[party_id] = PeerGroup(stream)
+        return group
+
+    def report(self, party_id: str, summary: Any) -> None:
+        """A party's new listing (None: unlisted)."""
+        if summary is None:
+            if self._listings.pop(party_id, None) is None:
+                return
+        else:
+            self._listings[party_id] = summary
+        for listener in list(self._listeners):
+            listener(party_id, summary)
+
+    def forget(self, party_id: str) -> None:
+        """The party stopped for good: drop its group and its listing."""
+        self._groups.pop(party_id, None)
+        self.report(party_id, None)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _restore(self, party_id: str, record: Record | None) -> ActorRef | None:
+        # The record read at start-up is for the first incarnation only: one restarted after a
+        # crash must read what the crashed one last committed.
+        records = iter([record])
+        return await get_or_restore(  # type: ignore[no-any-return]
+            self.supervisor,
+            (self.kind, party_id),
+            lambda: self.party_type(Birth(self, party_id, preloaded=next(records, None))),
+        )
+
+    def _spec(self, party_id: str, *, seed: Any) -> ActorSpec:
+        seeds = iter([seed])
+        return ActorSpec(
+            lambda: self.party_type(Birth(self, party_id, seed=next(seeds, None))),
+            name=(self.kind, party_id),
+            restart=RestartType.TRANSIENT,
+            mailbox_capacity=self.mailbox_capacity,
+        )
+
+
+async def start_party_directory(
+    system: ActorSystem,
+    store: Store,
+    party_type: type[P],
+    *,
+    errors: PartyErrors,
+    ids: IdScheme | None = None,
+    context: Any = None,
+    restore_all: bool = False,
+    event_capacity: int = 100,
+    seq_field: str | None = "sequence_number",
+    mailbox_capacity: int = _MAILBOX,
+) -> PartyDirectory[P]:
+    """Start the supervisor of ``party_type``'s parties under ``system`` and return their
+    directory; with ``restore_all`` every saved party is started first (parties with timers).
+    The parties stop with the system."""
+    supervisor = await system.start_supervisor(
+        SupervisorSpec(id=f"{party_type.kind}.parties", max_restarts=1000, max_seconds=1.0)
+    )
+    directory = PartyDirectory(
+        party_type,
+        system,
+        store,
+        supervisor,
+        errors,
+        ids or UuidIds(),
+        context,
+        event_capacity,
+        seq_field,
+        mailbox_capacity,
+    )
+    if restore_all:
+        await directory.restore_all()
+    return directory

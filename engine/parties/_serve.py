@@ -1,0 +1,52 @@
+"""``serve_member``: a party WebSocket route's whole body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from engine.actors import ActorRef
+from engine.net import JSON_CODEC, Codec, RateLimitRule, WebSocket, serve_peer
+
+from ._errors import PartyErrors
+
+__all__ = ["ADMISSION", "Admission", "serve_member"]
+
+#: The key of the ``Admission`` in ``Peer.attrs``.
+ADMISSION = "engine.parties.admission"
+
+
+@attrs.frozen
+class Admission:
+    """Who a connection is, decided by the route (from a token, say) before the handshake."""
+
+    user_id: str
+    state: Any
+
+
+async def serve_member(
+    ws: WebSocket,
+    party: ActorRef,
+    *,
+    user_id: str,
+    state: Any = None,
+    errors: PartyErrors,
+    rate_limit: RateLimitRule | None = None,
+    codec: Codec = JSON_CODEC,
+) -> None:
+    """Serve one connection of ``user_id`` to ``party`` (a ``Party``) until it goes.
+
+    The party meets it as a ``Member`` with ``state`` (the app's attrs value for this
+    connection) in ``on_join``; its messages reach ``on_message`` and its end ``on_leave``.
+    What the connection sends that does not decode, is too big or over ``rate_limit`` is
+    answered in ``errors``' format without reaching the party (see ``serve_peer``).
+    """
+    await serve_peer(
+        ws,
+        party,
+        errors=errors,
+        rate_limit=rate_limit,
+        attrs={ADMISSION: Admission(user_id, state)},
+        codec=codec,
+    )

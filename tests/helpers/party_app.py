@@ -1,0 +1,208 @@
+"""The example app of docs/architecture.md "Adding an app": a complete app on the party layer.
+
+REST: ``POST /api/parties`` {"title", "user"} creates a party (a join code) with its host;
+``POST /api/parties/{code}/join`` and ``.../leave`` {"user"}; ``GET /api/parties`` lists the
+parties with a free seat. WebSocket ``/ws/{code}?user=NAME`` (members only): ``{"type": "say",
+"text"}`` is broadcast as ``said`` (sequenced, durable); ``{"type": "resume", "last_seq"}``
+replays what was missed, or answers a ``snapshot``. A party ends ``ttl`` seconds after it was
+made (a timer, re-armed after restarts). Settings: ``PARTY_ENGINE_EXAMPLE_SEATS`` and ``_TTL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qs
+
+import attrs
+
+from engine import clock
+from engine.actors import on
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.net import Accept, PeerDisconnected, WebSocketRequest
+from engine.parties import JoinCodes, Member, Party, PartyDirectory, serve_member, start_party_directory
+from engine.settings import read_settings, setting
+from engine.web import AppSpec, DetailErrors, Engine, Request, Response, Routes
+
+
+@attrs.frozen
+class Settings:
+    seats: int = setting(4, min=1, max=64, help="members per party")
+    ttl: float = setting(3600.0, min=1, help="seconds a party lasts")
+
+
+@attrs.frozen
+class Said:
+    user: str
+    text: str
+
+
+@attrs.frozen
+class PartyState:
+    title: str
+    members: tuple[str, ...]
+    created_at: float
+    said: tuple[Said, ...] = ()
+
+
+@attrs.frozen
+class Listing:
+    code: str
+    title: str
+    members: int
+    seats: int
+
+
+@attrs.frozen
+class Connection:
+    """What a party knows of one connection (the layer's typed per-connection state)."""
+
+    user: str
+    since: float
+
+
+@attrs.frozen
+class NewParty:
+    title: str = attrs.field(validator=attrs.validators.min_len(1))
+    user: str = attrs.field(validator=attrs.validators.min_len(1))
+
+
+@attrs.frozen
+class Who:
+    user: str = attrs.field(validator=attrs.validators.min_len(1))
+
+
+@attrs.frozen
+class Join:
+    user: str
+
+
+@attrs.frozen
+class Leave:
+    user: str
+
+
+@attrs.frozen
+class Expire:
+    pass
+
+
+class ExampleParty(Party[PartyState, Connection]):
+    kind = "example.party"
+    state_type = PartyState
+
+    async def on_ready(self, restored: bool) -> None:
+        ttl = self.context.ttl - (clock.now() - self.state.created_at)
+        self.start_timer("expire", max(0.0, ttl), Expire())
+
+    def summary(self) -> Listing:
+        return Listing(self.key, self.state.title, len(self.state.members), self.context.seats)
+
+    def on_join(self, member: Member[Connection]) -> None:
+        if member.user_id not in self.state.members:
+            raise Forbidden("join the party first")
+        member.send_json({"type": "welcome", "seq": self.peers.events.seq})
+
+    def on_message(self, member: Member[Connection], message: Any) -> None:
+        kind = message.get("type")
+        if kind == "say" and isinstance(message.get("text"), str):
+            said = Said(member.user_id, message["text"])
+            self.state = attrs.evolve(self.state, said=(*self.state.said, said)[-20:])
+            self.peers.broadcast({"type": "said", "user": said.user, "text": said.text})
+        elif kind == "resume" and isinstance(message.get("last_seq"), int):
+            if not self.peers.resume(member, message["last_seq"]):
+                said = [attrs.asdict(s) for s in self.state.said]
+                member.send_json({"type": "snapshot", "seq": member.joined_at, "said": said})
+        else:
+            raise InvalidInput(f"unknown message {kind!r}")
+
+    def on_leave(self, member: Member[Connection], gone: PeerDisconnected) -> None:
+        if not self.peers.is_connected(member.user_id):
+            self.peers.broadcast({"type": "away", "user": member.user_id}, durable=False)
+
+    @on(Join)
+    def join(self, message: Join) -> list[str]:
+        if message.user not in self.state.members:
+            if len(self.state.members) >= self.context.seats:
+                raise Conflict("the party is full")
+            self.state = attrs.evolve(self.state, members=(*self.state.members, message.user))
+        return list(self.state.members)
+
+    @on(Leave)
+    def leave(self, message: Leave) -> list[str]:
+        members = tuple(user for user in self.state.members if user != message.user)
+        self.state = attrs.evolve(self.state, members=members)
+        for member in self.peers.connections(message.user):
+            member.close(4403, "left the party")
+        return list(members)
+
+    @on(Expire)
+    def expire(self, _: Expire) -> None:
+        self.finish()
+
+
+ERRORS = DetailErrors(validation_status=400)
+CODES = JoinCodes(length=5)
+routes = Routes(errors=ERRORS)
+
+
+async def _party(directory: PartyDirectory[ExampleParty], code: str) -> Any:
+    party_id = CODES.parse(code)
+    ref = None if party_id is None else await directory.get(party_id)
+    if ref is None:
+        raise NotFound(f"no party {code!r}")
+    return ref
+
+
+@routes.post("/api/parties", body=NewParty, status=201)
+async def create(request: Request) -> Response:
+    """Create a party and seat its host."""
+    seed = PartyState(request.body.title, (request.body.user,), clock.now())
+    code, _ = await request.context.create(seed)
+    return Response({"code": code, "title": seed.title}, status=201)
+
+
+@routes.post("/api/parties/{code}/join", body=Who)
+async def join(request: Request) -> dict[str, Any]:
+    """Take a seat."""
+    party = await _party(request.context, request.params["code"])
+    return {"members": await party.ask(Join(request.body.user))}
+
+
+@routes.post("/api/parties/{code}/leave", body=Who)
+async def leave(request: Request) -> dict[str, Any]:
+    """Give the seat up (closing the user's connections)."""
+    party = await _party(request.context, request.params["code"])
+    return {"members": await party.ask(Leave(request.body.user))}
+
+
+@routes.get("/api/parties")
+async def lobby(request: Request) -> dict[str, Any]:
+    """The parties with a free seat."""
+    open_ = request.context.listing(lambda listing: listing.members < listing.seats)
+    return {"parties": [attrs.asdict(listing) for listing in open_]}
+
+
+@routes.websocket("/ws/{code}")
+async def connect(directory: Any, request: WebSocketRequest, params: dict[str, str]) -> Any:
+    """A member's channel: said events, with resume."""
+    user = parse_qs(request.query_string.decode()).get("user", [""])[0]
+    try:
+        party = await _party(directory, params["code"])
+    except NotFound as error:
+        return ERRORS.refusal(error)
+    state = Connection(user, clock.now())
+    return Accept(lambda ws, _: serve_member(ws, party, user_id=user, state=state, errors=ERRORS))
+
+
+@asynccontextmanager
+async def setup(engine: Engine) -> AsyncIterator[PartyDirectory[ExampleParty]]:
+    settings = read_settings(Settings, engine.environ, app="example")
+    yield await start_party_directory(
+        engine.system, engine.store, ExampleParty, errors=ERRORS, ids=CODES,
+        context=settings, restore_all=True,
+    )
+
+
+app = AppSpec(name="example", routes=routes, setup=setup)
