@@ -1,11 +1,9 @@
-"""The example app of docs/architecture.md "Adding an app": a complete app on the party layer.
+"""The example app of docs/architecture.md "Adding an app", complete, on the party layer.
 
-REST: ``POST /api/parties`` {"title", "user"} creates a party (a join code) with its host;
-``POST /api/parties/{code}/join`` and ``.../leave`` {"user"}; ``GET /api/parties`` lists the
-parties with a free seat. WebSocket ``/ws/{code}?user=NAME`` (members only): ``{"type": "say",
-"text"}`` is broadcast as ``said`` (sequenced, durable); ``{"type": "resume", "last_seq"}``
-replays what was missed, or answers a ``snapshot``. A party ends ``ttl`` seconds after it was
-made (a timer, re-armed after restarts). Settings: ``PARTY_ENGINE_EXAMPLE_SEATS`` and ``_TTL``.
+REST: create a party (``POST /api/parties``: a join code), ``/join`` and ``/leave`` it, list those
+with a free seat. WebSocket ``/ws/{code}?user=NAME`` (members): ``say`` is broadcast as ``said``
+(sequenced, durable), ``resume`` replays what was missed or sends a ``snapshot``. A party ends
+``ttl`` seconds after it was made (a timer, re-armed after restarts).
 """
 
 from __future__ import annotations
@@ -21,7 +19,9 @@ from engine import clock
 from engine.actors import on
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.net import Accept, PeerDisconnected, WebSocketRequest
-from engine.parties import JoinCodes, Member, Party, PartyDirectory, serve_member, start_party_directory
+from engine.parties import (
+    JoinCodes, Member, Party, PartyDirectory, serve_member, start_party_directory,
+)
 from engine.settings import read_settings, setting
 from engine.web import AppSpec, DetailErrors, Engine, Request, Response, Routes
 
@@ -58,14 +58,7 @@ class Listing:
 class Connection:
     """What a party knows of one connection (the layer's typed per-connection state)."""
 
-    user: str
     since: float
-
-
-@attrs.frozen
-class NewParty:
-    title: str = attrs.field(validator=attrs.validators.min_len(1))
-    user: str = attrs.field(validator=attrs.validators.min_len(1))
 
 
 @attrs.frozen
@@ -74,18 +67,20 @@ class Who:
 
 
 @attrs.frozen
-class Join:
-    user: str
+class NewParty(Who):
+    title: str = attrs.field(validator=attrs.validators.min_len(1))
 
 
 @attrs.frozen
-class Leave:
+class Roster:
+    """Ask: seat ``user`` (``joining``) or give their seat up; answers the members."""
     user: str
+    joining: bool
 
 
 @attrs.frozen
 class Expire:
-    pass
+    """The party's time is up (its timer)."""
 
 
 class ExampleParty(Party[PartyState, Connection]):
@@ -113,7 +108,7 @@ class ExampleParty(Party[PartyState, Connection]):
         elif kind == "resume" and isinstance(message.get("last_seq"), int):
             if not self.peers.resume(member, message["last_seq"]):
                 said = [attrs.asdict(s) for s in self.state.said]
-                member.send_json({"type": "snapshot", "seq": member.joined_at, "said": said})
+                member.send_json({"type": "snapshot", "seq": self.peers.events.seq, "said": said})
         else:
             raise InvalidInput(f"unknown message {kind!r}")
 
@@ -121,21 +116,18 @@ class ExampleParty(Party[PartyState, Connection]):
         if not self.peers.is_connected(member.user_id):
             self.peers.broadcast({"type": "away", "user": member.user_id}, durable=False)
 
-    @on(Join)
-    def join(self, message: Join) -> list[str]:
-        if message.user not in self.state.members:
-            if len(self.state.members) >= self.context.seats:
+    @on(Roster)
+    def roster(self, message: Roster) -> list[str]:
+        others = tuple(user for user in self.state.members if user != message.user)
+        if not message.joining:
+            for member in self.peers.connections(message.user):
+                member.close(4403, "left the party")
+            self.state = attrs.evolve(self.state, members=others)
+        elif message.user not in self.state.members:
+            if len(others) >= self.context.seats:
                 raise Conflict("the party is full")
-            self.state = attrs.evolve(self.state, members=(*self.state.members, message.user))
+            self.state = attrs.evolve(self.state, members=(*others, message.user))
         return list(self.state.members)
-
-    @on(Leave)
-    def leave(self, message: Leave) -> list[str]:
-        members = tuple(user for user in self.state.members if user != message.user)
-        self.state = attrs.evolve(self.state, members=members)
-        for member in self.peers.connections(message.user):
-            member.close(4403, "left the party")
-        return list(members)
 
     @on(Expire)
     def expire(self, _: Expire) -> None:
@@ -155,33 +147,33 @@ async def _party(directory: PartyDirectory[ExampleParty], code: str) -> Any:
     return ref
 
 
-@routes.post("/api/parties", body=NewParty, status=201)
+@routes.post("/api/parties", body=NewParty)
 async def create(request: Request) -> Response:
     """Create a party and seat its host."""
     seed = PartyState(request.body.title, (request.body.user,), clock.now())
     code, _ = await request.context.create(seed)
-    return Response({"code": code, "title": seed.title}, status=201)
+    return Response({"code": code, "title": request.body.title}, status=201)
 
 
 @routes.post("/api/parties/{code}/join", body=Who)
 async def join(request: Request) -> dict[str, Any]:
     """Take a seat."""
     party = await _party(request.context, request.params["code"])
-    return {"members": await party.ask(Join(request.body.user))}
+    return {"members": await party.ask(Roster(request.body.user, joining=True))}
 
 
 @routes.post("/api/parties/{code}/leave", body=Who)
 async def leave(request: Request) -> dict[str, Any]:
     """Give the seat up (closing the user's connections)."""
     party = await _party(request.context, request.params["code"])
-    return {"members": await party.ask(Leave(request.body.user))}
+    return {"members": await party.ask(Roster(request.body.user, joining=False))}
 
 
 @routes.get("/api/parties")
 async def lobby(request: Request) -> dict[str, Any]:
     """The parties with a free seat."""
-    open_ = request.context.listing(lambda listing: listing.members < listing.seats)
-    return {"parties": [attrs.asdict(listing) for listing in open_]}
+    free = request.context.listing(lambda listing: listing.members < listing.seats)
+    return {"parties": [attrs.asdict(listing) for listing in free]}
 
 
 @routes.websocket("/ws/{code}")
@@ -192,7 +184,7 @@ async def connect(directory: Any, request: WebSocketRequest, params: dict[str, s
         party = await _party(directory, params["code"])
     except NotFound as error:
         return ERRORS.refusal(error)
-    state = Connection(user, clock.now())
+    state = Connection(since=clock.now())
     return Accept(lambda ws, _: serve_member(ws, party, user_id=user, state=state, errors=ERRORS))
 
 
@@ -200,8 +192,8 @@ async def connect(directory: Any, request: WebSocketRequest, params: dict[str, s
 async def setup(engine: Engine) -> AsyncIterator[PartyDirectory[ExampleParty]]:
     settings = read_settings(Settings, engine.environ, app="example")
     yield await start_party_directory(
-        engine.system, engine.store, ExampleParty, errors=ERRORS, ids=CODES,
-        context=settings, restore_all=True,
+        engine.system, engine.store, ExampleParty, errors=ERRORS, ids=CODES, context=settings,
+        restore_all=True,  # its timers must run even if nobody comes back
     )
 
 

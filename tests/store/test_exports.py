@@ -22,4 +22,5 @@ def test_public_names() -> None:
         "PersistentActor",
         "STATE_CONVERTER",
         "get_or_restore",
+        "NotSaved",
     }

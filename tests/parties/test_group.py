@@ -1,0 +1,74 @@
+"""PeerGroup: members by user, encode-once broadcast, private sends, resume, close-all."""
+
+from __future__ import annotations
+
+from engine.net import EventStream
+from engine.net.testing import MemoryPeerInbox
+from engine.parties import Member, PeerGroup
+from engine.parties.testing import memory_member
+
+
+def join(group: PeerGroup[str], user: str) -> tuple[Member[str], MemoryPeerInbox]:
+    peer, inbox = memory_member(user)
+    member = Member(peer, user, f"{user}'s state")
+    group.add(member)
+    return member, inbox
+
+
+def test_a_user_is_connected_while_any_of_their_connections_is() -> None:
+    group: PeerGroup[str] = PeerGroup()
+    phone, _ = join(group, "ann")
+    laptop, _ = join(group, "ann")
+    join(group, "bob")
+    assert group.users() == {"ann", "bob"} and len(group) == 3
+    assert group.connections("ann") == [phone, laptop]
+    assert group.remove(phone.peer) == (phone, False)
+    assert group.is_connected("ann")
+    assert group.remove(laptop.peer) == (laptop, True)
+    assert not group.is_connected("ann")
+    assert group.remove(laptop.peer) is None
+
+
+def test_broadcast_numbers_events_and_skips_the_excluded_user() -> None:
+    group: PeerGroup[str] = PeerGroup(EventStream(capacity=10))
+    _, ann = join(group, "ann")
+    _, bob = join(group, "bob")
+    assert group.broadcast({"type": "a"}) == 1
+    assert group.broadcast({"type": "b"}, exclude="ann") == 2
+    assert ann.take_all() == [{"type": "a", "sequence_number": 1}]
+    assert bob.take_all() == [
+        {"type": "a", "sequence_number": 1},
+        {"type": "b", "sequence_number": 2},
+    ]
+
+
+def test_private_sends_reach_every_connection_of_one_user() -> None:
+    group: PeerGroup[str] = PeerGroup()
+    _, phone = join(group, "ann")
+    _, laptop = join(group, "ann")
+    _, bob = join(group, "bob")
+    assert group.send_to("ann", {"hand": [1, 2]}) == 2
+    assert group.send_to("nobody", {"hand": []}) == 0
+    for inbox in (phone, laptop):
+        assert inbox.take_all() == [{"hand": [1, 2]}]
+    assert bob.take_all() == []
+
+
+def test_resume_replays_only_what_was_missed_before_joining() -> None:
+    group: PeerGroup[str] = PeerGroup(EventStream(capacity=2))
+    for kind in ("a", "b", "c"):
+        group.broadcast({"type": kind})
+    late, inbox = join(group, "ann")
+    group.broadcast({"type": "d"})
+    inbox.take_all()
+    assert group.resume(late, 2) is True
+    assert inbox.take_all() == [{"type": "c", "sequence_number": 3}]
+    assert group.resume(late, 0) is False  # "a" has left the ring: send the full state
+
+
+def test_close_all_closes_every_connection() -> None:
+    group: PeerGroup[str] = PeerGroup()
+    inboxes = [join(group, user)[1] for user in ("ann", "ann", "bob")]
+    group.close_all(1001, "going away")
+    assert [inbox.close_code for inbox in inboxes] == [1001] * 3
+    assert group.statistics().connections == 3  # each still leaves through PeerDisconnected
