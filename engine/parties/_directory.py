@@ -166,6 +166,8 @@ class PartyDirectory(Generic[P]):
         if summary is None:
             if self._listings.pop(party_id, None) is None:
                 return
+        elif self._listings.get(party_id) == summary:
+            return  # a restarted incarnation reporting what its predecessor did
         else:
             self._listings[party_id] = summary
         for listener in list(self._listeners):

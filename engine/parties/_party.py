@@ -23,6 +23,9 @@ Guarantees:
   back is the layer's job, not the app's.
 - The summary is reported to the directory after every commit in which it changed, and
   withdrawn when the party stops; ``directory.listing`` never asks a party.
+- After a crash the state is the last commit while the group is as it was: a join or a leave
+  whose message crashed (or whose commit failed) is in the group but not in the state.
+  ``on_ready`` reconciles what the state says about connections with ``self.peers``.
 - ``finish()`` runs ``on_dispose``, deletes the party from the store, then closes its
   connections with 1000 "party over"; a graceful stop (shutdown) closes them with 1001.
 """
@@ -212,6 +215,11 @@ class Party(PersistentActor[S], Generic[S, M]):
             # Now, not after a commit: the rejection drops pending effects.
             peer.send_json(self.errors.event(error))
             peer.close(refusal_close_code(error), error.message[:_REASON_CHARS])
+            raise
+        except BaseException:
+            # A bug: the group outlives the crash, and must not keep a member never accepted.
+            # The connection stays open; its next message is admitted again.
+            self.peers.remove(peer)
             raise
         return member
 

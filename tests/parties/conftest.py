@@ -76,6 +76,8 @@ class Counter(Party[Tally, Seat]):
     def on_join(self, member: Member[Seat]) -> None:
         if member.user_id == "banned":
             raise Forbidden("you are banned")
+        if member.user_id == "buggy":
+            raise RuntimeError("a bug in on_join")
         self.calls.append(("join", member.user_id))
 
     def on_message(self, member: Member[Seat], message: Any) -> None:

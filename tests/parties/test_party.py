@@ -99,3 +99,14 @@ async def test_a_connection_whose_join_was_lost_in_a_crash_is_taken_back(
     party.tell(PeerMessage(peer, {"add": 5}))
     assert await party.ask(Hooks()) == [("ready", False), ("join", "ann")]
     assert inbox.take_all() == [{"type": "added", "by": "ann", "count": 5, "sequence_number": 1}]
+
+
+async def test_a_join_that_crashes_the_party_leaves_no_member_behind(
+    directory: PartyDirectory[Counter],
+) -> None:
+    _, party = await directory.create(Tally())
+    peer, inbox = memory_member("buggy")
+    party.tell(PeerConnected(peer))
+    assert await party.ask(Hooks()) == [("ready", True)]  # a new incarnation
+    assert len(directory.peer_group(party.name[1])) == 0
+    assert inbox.close_code is None  # the connection is the client's: it may speak again
