@@ -13,7 +13,7 @@ its own send, and leaves through ``PeerDisconnected`` as usual).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -56,14 +56,34 @@ class PeerGroupStatistics:
 
 @attrs.define(eq=False)
 class _Recipients:
-    """The members at delivery time (a durable broadcast is delivered after its commit)."""
+    """The members at delivery time (a broadcast is delivered after its commit)."""
 
     group: PeerGroup[Any]
     exclude: str | None
+    where: Callable[[Member[Any]], bool] | None
 
     def __iter__(self) -> Iterator[Peer]:
-        exclude = self.exclude
-        return iter([m.peer for m in self.group._members.values() if m.user_id != exclude])
+        exclude, where = self.exclude, self.where
+        return iter(
+            [
+                m.peer
+                for m in self.group._members.values()
+                if m.user_id != exclude and (where is None or where(m))
+            ]
+        )
+
+
+@attrs.define(eq=False)
+class _Unlogged:
+    """A journal that sends after the commit but logs nothing."""
+
+    journal: Journal
+
+    def record_event(self, seq: int, data: dict[str, Any]) -> None:
+        pass
+
+    def after_commit(self, effect: Callable[[], Any]) -> None:
+        self.journal.after_commit(effect)
 
 
 @attrs.define(eq=False)
@@ -88,6 +108,15 @@ class PeerGroup(Generic[M]):
         connections = self._by_user.setdefault(member.user_id, {})
         connections[member.peer] = None
         return len(connections) == 1
+
+    def reassign(self, member: Member[M], user_id: str) -> None:
+        """File ``member`` under ``user_id`` from now on (a connection that says who it is
+        after connecting, as a seat claimed with a token)."""
+        self.remove(member.peer)
+        joined_at = member.joined_at
+        member.user_id = user_id
+        self.add(member)
+        member.joined_at = joined_at
 
     def remove(self, peer: Peer) -> tuple[Member[M], bool] | None:
         """Forget ``peer``: its member and whether it was its user's last connection (None if
@@ -127,17 +156,25 @@ class PeerGroup(Generic[M]):
     # -- sending ----------------------------------------------------------------------------
 
     def broadcast(
-        self, event: dict[str, Any], *, exclude: str | None = None, durable: bool = True
+        self,
+        event: dict[str, Any],
+        *,
+        exclude: str | None = None,
+        where: Callable[[Member[M]], bool] | None = None,
+        logged: bool = True,
     ) -> int:
         """Give ``event`` the next sequence number and send it, encoded once, to every member
-        but ``exclude``'s connections; return its number.
+        (but ``exclude``'s connections, and only those ``where`` accepts); return its number.
 
-        ``durable``: recorded in the party's event log in the current message's commit, and
-        sent only once that commit is durable (nothing is sent if the message is rejected).
-        Otherwise it is sent at once. Either way it is kept for resumes.
+        It is sent once the current message's commit is durable (never, if the message is
+        rejected), to the members at that moment, and kept for resumes. ``logged``: also
+        recorded in the party's event log in that commit, so resumes after a process restart
+        find it. Without a party in charge (``journal`` None) it is sent at once.
         """
-        journal = self.journal if durable else None
-        return self.events.publish(event, _Recipients(self, exclude), journal=journal)
+        journal = self.journal
+        if journal is not None and not logged:
+            journal = _Unlogged(journal)
+        return self.events.publish(event, _Recipients(self, exclude, where), journal=journal)
 
     def send_to(self, user_id: str, value: Any) -> int:
         """Send ``value`` privately to every connection of ``user_id``, encoded once; how many

@@ -114,7 +114,7 @@ class ExampleParty(Party[PartyState, Connection]):
 
     def on_leave(self, member: Member[Connection], gone: PeerDisconnected) -> None:
         if not self.peers.is_connected(member.user_id):
-            self.peers.broadcast({"type": "away", "user": member.user_id}, durable=False)
+            self.peers.broadcast({"type": "away", "user": member.user_id}, logged=False)
 
     @on(Roster)
     def roster(self, message: Roster) -> list[str]:

@@ -56,7 +56,8 @@ class Hooks:
 
 
 class Counter(Party[Tally, Seat]):
-    """Adds what members send; ``{"add": -1}`` is refused, ``Crash`` crashes it."""
+    """Adds what members send (``{"add": n}``; below 0 is refused), passes ``{"note": text}``
+    on unlogged; ``Crash`` crashes it."""
 
     kind = "test.counter"
     state_type = Tally
@@ -81,6 +82,9 @@ class Counter(Party[Tally, Seat]):
         self.calls.append(("join", member.user_id))
 
     def on_message(self, member: Member[Seat], message: Any) -> None:
+        if "note" in message:
+            self.peers.broadcast({"type": "note", "text": message["note"]}, logged=False)
+            return
         amount = message["add"]
         self.state = attrs.evolve(self.state, count=self.state.count + amount)
         if amount < 0:

@@ -72,3 +72,21 @@ def test_close_all_closes_every_connection() -> None:
     group.close_all(1001, "going away")
     assert [inbox.close_code for inbox in inboxes] == [1001] * 3
     assert group.statistics().connections == 3  # each still leaves through PeerDisconnected
+
+
+def test_broadcast_can_pick_its_members_by_their_state() -> None:
+    group: PeerGroup[str] = PeerGroup()
+    _, ann = join(group, "ann")
+    _, bob = join(group, "bob")
+    group.broadcast({"type": "for ann"}, where=lambda member: member.state.startswith("ann"))
+    assert ann.take_all() == [{"type": "for ann", "sequence_number": 1}]
+    assert bob.take_all() == []
+
+
+def test_a_member_can_be_filed_under_another_user() -> None:
+    group: PeerGroup[str] = PeerGroup()
+    group.broadcast({"type": "before"})
+    visitor, _ = join(group, "visitor-1")
+    group.reassign(visitor, "seat-2")
+    assert group.users() == {"seat-2"} and visitor.user_id == "seat-2"
+    assert visitor.joined_at == 1  # still where it joined the stream

@@ -110,3 +110,17 @@ async def test_a_join_that_crashes_the_party_leaves_no_member_behind(
     assert await party.ask(Hooks()) == [("ready", True)]  # a new incarnation
     assert len(directory.peer_group(party.name[1])) == 0
     assert inbox.close_code is None  # the connection is the client's: it may speak again
+
+
+async def test_an_unlogged_broadcast_is_sent_but_not_in_the_event_log(
+    directory: PartyDirectory[Counter],
+) -> None:
+    party_id, party = await directory.create(Tally())
+    peer, inbox = memory_member("ann")
+    party.tell(PeerConnected(peer))
+    for message in ({"add": 1}, {"note": "typing"}, {"add": 1}):
+        party.tell(PeerMessage(peer, message))
+    await party.ask(Hooks())
+    assert [m["sequence_number"] for m in inbox.take_all()] == [1, 2, 3]
+    logged = await directory.store.read_events(Counter.kind, party_id, after=0)
+    assert [seq for seq, _ in logged] == [1, 3]
