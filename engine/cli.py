@@ -14,8 +14,10 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 
+import attrs
 import trio
 
+from engine.settings import SettingsError, read_settings, setting
 from engine.web import AppSpec, open_engine
 
 #: The systems this distribution ships, by name -> module exposing ``app: AppSpec``.
@@ -25,6 +27,17 @@ APPS: Mapping[str, str] = {
 }
 
 log = logging.getLogger("engine.cli")
+
+
+@attrs.frozen
+class ServeSettings:
+    """The defaults of ``serve``'s flags, from ``PARTY_ENGINE_HOST``, ``_PORT``, ``_STORE`` and
+    ``_APPS``."""
+
+    host: str = "127.0.0.1"
+    port: int = setting(8000, min=0, max=65535)
+    store: str = "sqlite:///party-engine.db"
+    apps: tuple[str, ...] = ()
 
 
 def available_apps() -> dict[str, AppSpec]:
@@ -43,16 +56,18 @@ def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Name
     parser = argparse.ArgumentParser(prog="party-engine", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the apps over HTTP and WebSocket")
-    default_apps = [a for a in environ.get("PARTY_ENGINE_APPS", "").split(",") if a]
+    try:
+        defaults = read_settings(ServeSettings, environ, app=None)
+    except SettingsError as exc:
+        parser.error(str(exc))
     serve.add_argument("--app", action="append", dest="apps", default=None,
                        help="serve only this app, at the root (repeat for several, under prefixes)")
-    serve.add_argument("--host", default=environ.get("PARTY_ENGINE_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(environ.get("PARTY_ENGINE_PORT", "8000")))
-    serve.add_argument("--store", default=environ.get("PARTY_ENGINE_STORE", "sqlite:///party-engine.db"),
-                       help="memory://, sqlite:///path or postgresql://...")
+    serve.add_argument("--host", default=defaults.host)
+    serve.add_argument("--port", type=int, default=defaults.port)
+    serve.add_argument("--store", default=defaults.store, help="memory://, sqlite:///path or postgresql://...")
     args = parser.parse_args(argv)
     if args.apps is None:
-        args.apps = default_apps
+        args.apps = list(defaults.apps)
     return args
 
 

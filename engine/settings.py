@@ -77,12 +77,14 @@ def _finite(instance: object, attribute: attrs.Attribute[Any], value: Any) -> No
         raise ValueError(f"{attribute.name} must be a finite number, not {value!r}")
 
 
-def variable_name(app: str, field: str) -> str:
-    """``PARTY_ENGINE_<APP>_<FIELD>`` in capitals."""
-    return f"PARTY_ENGINE_{app.upper()}_{field.upper()}"
+def variable_name(app: str | None, field: str) -> str:
+    """``PARTY_ENGINE_<APP>_<FIELD>`` in capitals; ``PARTY_ENGINE_<FIELD>`` for the engine's
+    own settings (``app`` None)."""
+    scope = "" if app is None else f"{app.upper()}_"
+    return f"PARTY_ENGINE_{scope}{field.upper()}"
 
 
-def environment_variables(cls: type, app: str) -> dict[str, str]:
+def environment_variables(cls: type, app: str | None) -> dict[str, str]:
     """Every variable ``read_settings`` reads for ``cls``, with its help line (for docs)."""
     return {
         variable_name(app, field.name): field.metadata.get(_HELP, "")
@@ -91,10 +93,10 @@ def environment_variables(cls: type, app: str) -> dict[str, str]:
 
 
 def read_settings(
-    cls: type[T], environ: Mapping[str, str], *, app: str, **overrides: Any
+    cls: type[T], environ: Mapping[str, str], *, app: str | None, **overrides: Any
 ) -> T:
-    """An instance of ``cls``: defaults, then the ``PARTY_ENGINE_<APP>_*`` variables, then
-    ``overrides`` (tests, embedders). Raises ``SettingsError`` naming the first variable whose
+    """An instance of ``cls``: defaults, then the ``PARTY_ENGINE_<APP>_*`` variables (the
+    engine's ``PARTY_ENGINE_*`` with ``app`` None), then ``overrides`` (tests, embedders). Raises ``SettingsError`` naming the first variable whose
     value is unusable (overrides are the caller's values: their errors are plain ValueError)."""
     values: dict[str, Any] = {}
     for field in _readable(cls):
@@ -112,7 +114,7 @@ def read_settings(
         return cls(**values, **overrides)
     except (TypeError, ValueError) as exc:
         # A check across fields (an attrs __attrs_post_init__ or a validator reading others).
-        raise SettingsError(f"PARTY_ENGINE_{app.upper()}_*", str(exc)) from None
+        raise SettingsError(variable_name(app, "*"), str(exc)) from None
 
 
 def _readable(cls: type) -> list[attrs.Attribute[Any]]:

@@ -21,6 +21,12 @@ def test_options_come_from_the_environment_and_flags_win():
     assert (args.port, args.apps) == (9002, ["watchparty"])
 
 
+def test_an_unusable_variable_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["serve"], {"PARTY_ENGINE_PORT": "70000"})
+    assert "PARTY_ENGINE_PORT: cannot use '70000'" in capsys.readouterr().err
+
+
 def test_every_shipped_app_is_available():
     assert set(available_apps()) == set(APPS)
 

@@ -65,3 +65,8 @@ def test_the_variables_are_listed_with_their_help() -> None:
     variables = environment_variables(Example, "demo")
     assert variables["PARTY_ENGINE_DEMO_SEATS"] == "members per party"
     assert set(variables) >= {"PARTY_ENGINE_DEMO_NAME", "PARTY_ENGINE_DEMO_SEED"}
+
+
+def test_the_engines_own_settings_have_no_app_in_their_names() -> None:
+    assert read_settings(Example, {"PARTY_ENGINE_SEATS": "9"}, app=None).seats == 9
+    assert "PARTY_ENGINE_TTL" in environment_variables(Example, None)
