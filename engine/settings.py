@@ -87,8 +87,7 @@ def variable_name(app: str | None, field: str) -> str:
 def environment_variables(cls: type, app: str | None) -> dict[str, str]:
     """Every variable ``read_settings`` reads for ``cls``, with its help line (for docs)."""
     return {
-        variable_name(app, field.name): field.metadata.get(_HELP, "")
-        for field in _readable(cls)
+        variable_name(app, field.name): field.metadata.get(_HELP, "") for field in _readable(cls)
     }
 
 

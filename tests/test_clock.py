@@ -10,14 +10,18 @@ import trio.testing
 from engine import clock
 
 
-async def test_now_follows_the_mock_clock(autojump_clock: trio.testing.MockClock) -> None:
+async def test_now_follows_the_mock_clock(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
     clock.set_wall_source(lambda: 1_700_000_000.0)
     assert clock.now() == 1_700_000_000.0
     await trio.sleep(86_400)
     assert clock.now() == 1_700_086_400.0
 
 
-async def test_the_wall_clock_is_read_once_per_run(autojump_clock: trio.testing.MockClock) -> None:
+async def test_the_wall_clock_is_read_once_per_run(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
     readings = iter([100.0, 5_000.0])
     clock.set_wall_source(lambda: next(readings))
     await trio.sleep(1)

@@ -44,6 +44,7 @@ EXPECTED = {
     "engine.parties": {
         "Admission",
         "Birth",
+        "FinishParty",
         "IdScheme",
         "JoinCodes",
         "Member",

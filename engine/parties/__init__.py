@@ -17,6 +17,7 @@ from ._ids import IdScheme as IdScheme
 from ._ids import JoinCodes as JoinCodes
 from ._ids import UuidIds as UuidIds
 from ._party import Birth as Birth
+from ._party import FinishParty as FinishParty
 from ._party import Party as Party
 from ._serve import Admission as Admission
 from ._serve import serve_member as serve_member

@@ -80,7 +80,8 @@ class Persist:
 
 @attrs.frozen
 class FinishParty:
-    """Ask, from the directory's ``finish``: dispose of the party for good."""
+    """End the party for good (``Party.finish``): what ``directory.finish`` asks, and the
+    message of an expiry timer (``start_timer("expire", ttl, FinishParty())``)."""
 
 
 class Party(PersistentActor[S], Generic[S, M]):
@@ -203,7 +204,12 @@ class Party(PersistentActor[S], Generic[S, M]):
     def _admit(self, peer: Peer) -> Member[M] | None:
         admission = peer.attrs.get(ADMISSION)
         if not isinstance(admission, Admission):
-            log.error("party %s %s: %r was not served by serve_member", self.kind, self.key, peer)
+            log.error(
+                "party %s %s: %r was not served by serve_member",
+                self.kind,
+                self.key,
+                peer,
+            )
             peer.close(CloseReason.INTERNAL_ERROR, "internal error")
             return None
         member: Member[M] = Member(peer, admission.user_id, admission.state)

@@ -1,10 +1,8 @@
 """The example app of docs/architecture.md "Adding an app", complete, on the party layer.
 
-REST: create a party (``POST /api/parties``: a join code), ``/join`` and ``/leave`` it, list those
-with a free seat. WebSocket ``/ws/{code}?user=NAME`` (members): ``say`` is broadcast as ``said``
-(sequenced, durable), ``resume`` replays what was missed or sends a ``snapshot``. A party ends
-``ttl`` seconds after it was made (a timer, re-armed after restarts).
-"""
+REST: create a party (a join code), join, leave, list those with a free seat. WebSocket
+``/ws/{code}?user=NAME``: ``say`` is broadcast as ``said`` (numbered, durable), ``resume``
+replays what was missed or sends a ``snapshot``. A party ends ``ttl`` seconds after creation."""
 
 from __future__ import annotations
 
@@ -20,7 +18,13 @@ from engine.actors import on
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.net import Accept, PeerDisconnected, WebSocketRequest
 from engine.parties import (
-    JoinCodes, Member, Party, PartyDirectory, serve_member, start_party_directory,
+    FinishParty,
+    JoinCodes,
+    Member,
+    Party,
+    PartyDirectory,
+    serve_member,
+    start_party_directory,
 )
 from engine.settings import read_settings, setting
 from engine.web import AppSpec, DetailErrors, Engine, Request, Response, Routes
@@ -74,13 +78,9 @@ class NewParty(Who):
 @attrs.frozen
 class Roster:
     """Ask: seat ``user`` (``joining``) or give their seat up; answers the members."""
+
     user: str
     joining: bool
-
-
-@attrs.frozen
-class Expire:
-    """The party's time is up (its timer)."""
 
 
 class ExampleParty(Party[PartyState, Connection]):
@@ -89,7 +89,7 @@ class ExampleParty(Party[PartyState, Connection]):
 
     async def on_ready(self, restored: bool) -> None:
         ttl = self.context.ttl - (clock.now() - self.state.created_at)
-        self.start_timer("expire", max(0.0, ttl), Expire())
+        self.start_timer("expire", max(0.0, ttl), FinishParty())
 
     def summary(self) -> Listing:
         return Listing(self.key, self.state.title, len(self.state.members), self.context.seats)
@@ -102,9 +102,9 @@ class ExampleParty(Party[PartyState, Connection]):
     def on_message(self, member: Member[Connection], message: Any) -> None:
         kind = message.get("type")
         if kind == "say" and isinstance(message.get("text"), str):
-            said = Said(member.user_id, message["text"])
-            self.state = attrs.evolve(self.state, said=(*self.state.said, said)[-20:])
-            self.peers.broadcast({"type": "said", "user": said.user, "text": said.text})
+            entry = Said(member.user_id, message["text"])
+            self.state = attrs.evolve(self.state, said=(*self.state.said, entry)[-20:])
+            self.peers.broadcast({"type": "said", "user": entry.user, "text": entry.text})
         elif kind == "resume" and isinstance(message.get("last_seq"), int):
             if not self.peers.resume(member, message["last_seq"]):
                 said = [attrs.asdict(s) for s in self.state.said]
@@ -128,10 +128,6 @@ class ExampleParty(Party[PartyState, Connection]):
                 raise Conflict("the party is full")
             self.state = attrs.evolve(self.state, members=(*others, message.user))
         return list(self.state.members)
-
-    @on(Expire)
-    def expire(self, _: Expire) -> None:
-        self.finish()
 
 
 ERRORS = DetailErrors(validation_status=400)
@@ -190,9 +186,13 @@ async def connect(directory: Any, request: WebSocketRequest, params: dict[str, s
 
 @asynccontextmanager
 async def setup(engine: Engine) -> AsyncIterator[PartyDirectory[ExampleParty]]:
-    settings = read_settings(Settings, engine.environ, app="example")
     yield await start_party_directory(
-        engine.system, engine.store, ExampleParty, errors=ERRORS, ids=CODES, context=settings,
+        engine.system,
+        engine.store,
+        ExampleParty,
+        errors=ERRORS,
+        ids=CODES,
+        context=read_settings(Settings, engine.environ, app="example"),
         restore_all=True,  # its timers must run even if nobody comes back
     )
 

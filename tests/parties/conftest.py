@@ -11,7 +11,13 @@ import pytest
 from engine.actors import on
 from engine.errors import Conflict, Forbidden
 from engine.net import PeerDisconnected
-from engine.parties import JoinCodes, Member, Party, PartyDirectory, start_party_directory
+from engine.parties import (
+    JoinCodes,
+    Member,
+    Party,
+    PartyDirectory,
+    start_party_directory,
+)
 from engine.store import NotSaved, Store, open_store
 from engine.supervisors import open_actor_system
 from engine.web import DetailErrors
@@ -64,7 +70,7 @@ class Counter(Party[Tally, Seat]):
 
     def __init__(self, birth: Any) -> None:
         super().__init__(birth)
-        self.calls: list[tuple[str, Any]] = []
+        self.calls: list[tuple[Any, ...]] = []
 
     async def on_ready(self, restored: bool) -> None:
         if self.state.broken:
@@ -109,7 +115,7 @@ class Counter(Party[Tally, Seat]):
         self.state = attrs.evolve(self.state, public=False)
 
     @on(Hooks)
-    def hooks(self, _: Hooks) -> list[tuple[str, Any]]:
+    def hooks(self, _: Hooks) -> list[tuple[Any, ...]]:
         return self.calls
 
 

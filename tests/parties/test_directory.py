@@ -89,7 +89,9 @@ async def test_get_restores_a_saved_party_and_answers_none_for_an_unknown_one(
             await directory.get("BROKEN")
 
 
-async def test_restore_all_starts_every_saved_party_and_skips_bad_records(store: Store) -> None:
+async def test_restore_all_starts_every_saved_party_and_skips_bad_records(
+    store: Store,
+) -> None:
     for party_id in ("ONE", "TWO"):
         await save(store, party_id, Tally(count=len(party_id)))
     await save(store, "BROKEN", Tally(broken=True))
@@ -114,7 +116,11 @@ async def test_the_listing_follows_the_parties_without_asking_them(
     assert directory.listing(lambda listing: listing.count > 5) == [Listing(big, 10)]
     await small_ref.ask(Hide())
     assert directory.listing() == [Listing(big, 10)]
-    assert changes == [(small, Listing(small, 1)), (big, Listing(big, 10)), (small, None)]
+    assert changes == [
+        (small, Listing(small, 1)),
+        (big, Listing(big, 10)),
+        (small, None),
+    ]
     stop()
     await directory.finish(big)
     assert directory.listing() == [] and len(changes) == 3

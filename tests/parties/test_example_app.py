@@ -50,7 +50,10 @@ async def test_errors_are_in_the_apps_format() -> None:
     async with serve_apps([party_app.app]) as served:
         client = served.client
         missing = await client.post("/api/parties/ZZZZZ/join", json={"user": "bob"})
-        assert (missing.status_code, missing.json()) == (404, {"detail": "no party 'ZZZZZ'"})
+        assert (missing.status_code, missing.json()) == (
+            404,
+            {"detail": "no party 'ZZZZZ'"},
+        )
         invalid = await client.post("/api/parties", json={"title": "", "user": "ann"})
         assert invalid.status_code == 400  # the format's validation status, not FastAPI's 422
         assert invalid.json()["detail"][0]["loc"][0] == "body"
@@ -61,7 +64,9 @@ async def test_errors_are_in_the_apps_format() -> None:
         code = await create(client)
         async with client.websocket(f"/ws/{code}", params={"user": "mallory"}) as ws:
             assert await ws.receive_json() == {
-                "type": "error", "code": "forbidden", "detail": "join the party first"
+                "type": "error",
+                "code": "forbidden",
+                "detail": "join the party first",
             }
             with pytest.raises(WebSocketClosed) as closed:
                 await ws.receive_json()
@@ -99,12 +104,18 @@ async def test_broadcasts_reach_every_connection_and_resume_fills_the_gap() -> N
                 await bob_laptop.send_json({"type": "resume", "last_seq": 10_000})
                 snapshot = await bob_laptop.receive_until("snapshot")
                 assert [s["text"] for s in snapshot["said"]] == [
-                    "hello", "missed by the laptop", "after the laptop came"
+                    "hello",
+                    "missed by the laptop",
+                    "after the laptop came",
                 ]
             # Bob's phone is still connected (nobody is told he went away) and got it all.
             assert (await say(ann, "still here"))["sequence_number"] == third["sequence_number"] + 1
             phone = [(await bob_phone.receive_until("said"))["text"] for _ in range(3)]
-            assert phone == ["missed by the laptop", "after the laptop came", "still here"]
+            assert phone == [
+                "missed by the laptop",
+                "after the laptop came",
+                "still here",
+            ]
 
 
 async def test_a_party_survives_a_server_restart(tmp_path: Any) -> None:
@@ -124,7 +135,9 @@ async def test_a_party_survives_a_server_restart(tmp_path: Any) -> None:
             assert (await say(ann, "after"))["sequence_number"] == said["sequence_number"] + 1
 
 
-async def test_a_party_ends_when_its_time_is_up(autojump_clock: trio.testing.MockClock) -> None:
+async def test_a_party_ends_when_its_time_is_up(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
     environ = {"PARTY_ENGINE_EXAMPLE_TTL": "600"}
     async with serve_apps([party_app.app], environ=environ) as served:
         code = await create(served.client)

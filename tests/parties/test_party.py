@@ -12,8 +12,10 @@ from engine.parties.testing import memory_member
 from .conftest import Counter, Crash, Hooks, Seat, Tally
 
 
-async def test_hooks_run_for_joins_messages_and_leaves(directory: PartyDirectory[Counter]) -> None:
-    party_id, party = await directory.create(Tally())
+async def test_hooks_run_for_joins_messages_and_leaves(
+    directory: PartyDirectory[Counter],
+) -> None:
+    _, party = await directory.create(Tally())
     phone, phone_inbox = memory_member("ann", Seat("red"))
     laptop, laptop_inbox = memory_member("ann", Seat("blue"))
     for peer in (phone, laptop):
@@ -33,12 +35,14 @@ async def test_hooks_run_for_joins_messages_and_leaves(directory: PartyDirectory
     ]
 
 
-async def test_members_carry_their_typed_state(directory: PartyDirectory[Counter]) -> None:
-    _, party = await directory.create(Tally())
+async def test_members_carry_their_typed_state(
+    directory: PartyDirectory[Counter],
+) -> None:
+    party_id, party = await directory.create(Tally())
     peer, _ = memory_member("ann", Seat("red"))
     party.tell(PeerConnected(peer))
     await party.ask(Hooks())
-    member = directory.peer_group(party.name[1]).member(peer)
+    member = directory.peer_group(party_id).member(peer)
     assert member is not None and (member.user_id, member.state) == ("ann", Seat("red"))
 
 
@@ -62,19 +66,19 @@ async def test_a_refused_message_changes_nothing_and_is_answered_to_its_sender_a
 async def test_a_refused_join_is_answered_then_closed_with_4000_plus_its_status(
     directory: PartyDirectory[Counter],
 ) -> None:
-    _, party = await directory.create(Tally())
+    party_id, party = await directory.create(Tally())
     peer, inbox = memory_member("banned")
     party.tell(PeerConnected(peer))
     assert await party.ask(Hooks()) == [("ready", False)]
     assert inbox.take_all() == [{"type": "error", "code": "forbidden", "detail": "you are banned"}]
     assert (inbox.close_code, inbox.close_reason) == (4403, "you are banned")
-    assert len(directory.peer_group(party.name[1])) == 0
+    assert len(directory.peer_group(party_id)) == 0
 
 
 async def test_after_a_crash_every_member_still_gets_broadcasts_with_contiguous_numbers(
     directory: PartyDirectory[Counter],
 ) -> None:
-    party_id, party = await directory.create(Tally())
+    _, party = await directory.create(Tally())
     members = [memory_member(user) for user in ("ann", "bob", "bob")]
     for peer, _ in members:
         party.tell(PeerConnected(peer))
@@ -86,7 +90,10 @@ async def test_after_a_crash_every_member_still_gets_broadcasts_with_contiguous_
     party.tell(PeerMessage(members[1][0], {"add": 1}))
     await party.ask(Hooks())
     for _, inbox in members:
-        assert [(m["sequence_number"], m["count"]) for m in inbox.take_all()] == [(1, 1), (2, 2)]
+        assert [(m["sequence_number"], m["count"]) for m in inbox.take_all()] == [
+            (1, 1),
+            (2, 2),
+        ]
         assert inbox.close_code is None
 
 
@@ -104,11 +111,11 @@ async def test_a_connection_whose_join_was_lost_in_a_crash_is_taken_back(
 async def test_a_join_that_crashes_the_party_leaves_no_member_behind(
     directory: PartyDirectory[Counter],
 ) -> None:
-    _, party = await directory.create(Tally())
+    party_id, party = await directory.create(Tally())
     peer, inbox = memory_member("buggy")
     party.tell(PeerConnected(peer))
     assert await party.ask(Hooks()) == [("ready", True)]  # a new incarnation
-    assert len(directory.peer_group(party.name[1])) == 0
+    assert len(directory.peer_group(party_id)) == 0
     assert inbox.close_code is None  # the connection is the client's: it may speak again
 
 
