@@ -50,6 +50,7 @@ EXPECTED = {
         "Member",
         "Party",
         "PartyDirectory",
+        "PartyDirectoryStatistics",
         "PartyErrors",
         "PeerGroup",
         "PeerGroupStatistics",

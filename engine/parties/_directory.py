@@ -38,7 +38,7 @@ from ._group import PeerGroup
 from ._ids import IdScheme, UuidIds
 from ._party import Birth, FinishParty, Party, Persist
 
-__all__ = ["PartyDirectory", "start_party_directory"]
+__all__ = ["PartyDirectory", "PartyDirectoryStatistics", "start_party_directory"]
 
 log = logging.getLogger("engine.parties")
 
@@ -50,6 +50,14 @@ _MAILBOX = 1024
 # Draws of a join code before giving up: at 31**6 codes, a million live parties make a draw
 # collide one time in 900; ten in a row is a full code space, not bad luck.
 _DRAWS = 10
+
+
+@attrs.frozen
+class PartyDirectoryStatistics:
+    """``parties``: live parties (their peer groups); ``listed``: those with a listing."""
+
+    parties: int
+    listed: int
 
 
 @attrs.define(eq=False)
@@ -95,6 +103,9 @@ class PartyDirectory(Generic[P]):
                     ref = await self.supervisor.start_child(self._spec(party_id, seed=seed))
                 except NameTaken:  # restored by a concurrent get meanwhile
                     continue
+                except BaseException:
+                    self._drop_unless_live(party_id)
+                    raise
             finally:
                 self._creating.discard(party_id)
             assert isinstance(ref, ActorRef)
@@ -134,6 +145,9 @@ class PartyDirectory(Generic[P]):
             return False
         await ref.ask(FinishParty())
         return True
+
+    def statistics(self) -> PartyDirectoryStatistics:
+        return PartyDirectoryStatistics(parties=len(self._groups), listed=len(self._listings))
 
     # -- listing -----------------------------------------------------------------------------
 
@@ -184,11 +198,23 @@ class PartyDirectory(Generic[P]):
         # The record read at start-up is for the first incarnation only: one restarted after a
         # crash must read what the crashed one last committed.
         records = iter([record])
-        return await get_or_restore(  # type: ignore[no-any-return]
-            self.supervisor,
-            (self.kind, party_id),
-            lambda: self.party_type(Birth(self, party_id, preloaded=next(records, None))),
-        )
+        try:
+            ref: ActorRef | None = await get_or_restore(
+                self.supervisor,
+                (self.kind, party_id),
+                lambda: self.party_type(Birth(self, party_id, preloaded=next(records, None))),
+            )
+        except BaseException:
+            self._drop_unless_live(party_id)
+            raise
+        if ref is None:
+            self._drop_unless_live(party_id)
+        return ref
+
+    def _drop_unless_live(self, party_id: str) -> None:
+        # An incarnation that failed to start made a group; no other will use it.
+        if self.find(party_id) is None:
+            self._groups.pop(party_id, None)
 
     def _spec(self, party_id: str, *, seed: Any) -> ActorSpec:
         seeds = iter([seed])

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from engine.net import PeerConnected
-from engine.parties import PartyDirectory, start_party_directory
+from engine.parties import PartyDirectory, PartyDirectoryStatistics, start_party_directory
 from engine.parties.testing import memory_member
 from engine.store import STATE_CONVERTER, Store
 from engine.supervisors import ChildStartFailed, open_actor_system
@@ -87,6 +87,8 @@ async def test_get_restores_a_saved_party_and_answers_none_for_an_unknown_one(
         # Any other failure to start is a failure, not "not found".
         with pytest.raises(ChildStartFailed):
             await directory.get("BROKEN")
+        # Parties that did not start leave nothing behind.
+        assert directory.statistics() == PartyDirectoryStatistics(parties=1, listed=1)
 
 
 async def test_restore_all_starts_every_saved_party_and_skips_bad_records(
@@ -136,5 +138,6 @@ async def test_finish_deletes_the_party_and_closes_its_connections(
     assert inbox.take_all() == [{"type": "bye", "sequence_number": 1}]
     assert (inbox.close_code, inbox.close_reason) == (1000, "party over")
     assert await store.load(Counter.kind, party_id) is None
+    assert directory.statistics() == PartyDirectoryStatistics(parties=0, listed=0)
     assert await directory.get(party_id) is None
     assert await directory.finish(party_id) is False
