@@ -89,7 +89,9 @@ class Party(PersistentActor[S], Generic[S, M]):
 
     ``self.directory``, ``self.context`` (what the app gave the directory: its settings, other
     directories), ``self.errors`` (the app's error format) and ``self.peers`` are set for the
-    hooks; the key (``self.key``) is the party id.
+    hooks; the key (``self.key``) is the party id. ``state_type`` is an attrs class. The layer
+    uses ``on_loaded`` (override ``on_ready`` instead) and ``on_stop`` (an override calls
+    ``super().on_stop(reason)``).
     """
 
     #: The registry and store namespace, e.g. ``"quipflip.game"``.
