@@ -5,7 +5,8 @@ asks to upgrade to websocket goes to the resolver (see `_ws_routes`); if it acce
 handshake is completed here and the connection becomes a `WebSocket` with encode-once sends,
 outside Quart. Anything else, including upgrades the resolver declines, is handed to
 Hypercorn's Trio `TCPServer` together with the bytes already read, so every HTTP route and
-Quart's own websocket routes behave exactly as under `hypercorn.trio.serve`. Only a
+Quart's own websocket routes behave as under `hypercorn.trio.serve`, except that no HTTP
+connection hangs (see `_http_exchange` and `_ReplayStream`). Only a
 connection's first request is examined: later requests on a keep-alive connection are
 Hypercorn's, as browsers open a fresh connection for each WebSocket.
 
@@ -13,7 +14,8 @@ Hypercorn internals used, as of Hypercorn 0.17 (`hypercorn.trio.tcp_server.TCPSe
 `hypercorn.trio.lifespan.Lifespan`, `hypercorn.trio.worker_context.WorkerContext`,
 `hypercorn.utils.wrap_app`): `TCPServer(app, config, context, state, stream).run()` serves one
 connection and treats a stream without `do_handshake` as plain TCP, reading it only through
-`receive_some` and its peer address through `stream.socket`; the shutdown sequence mirrors
+`receive_some`, writing through `send_all` and closing through `send_eof` and `aclose`, and
+its peer address through `stream.socket`; the shutdown sequence mirrors
 `hypercorn.trio.run.worker_serve`.
 """
 
@@ -36,6 +38,7 @@ from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import wrap_app
 
 from ._frames import CloseReason
+from ._http_exchange import exchange_app
 from ._websocket import WebSocket, open_server_websocket
 from ._ws_errors import ConnectionClosed
 from ._ws_handshake import (
@@ -64,6 +67,8 @@ async def serve_tcp(
     hypercorn_config: Config | None = None,
     websocket_options: WebSocketOptions = WebSocketOptions(),
     head_timeout: float = 10.0,
+    send_timeout: float = 30.0,
+    drain_timeout: float = 5.0,
     shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
     shutdown_reason: str = "server shutting down",
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
@@ -80,6 +85,13 @@ async def serve_tcp(
     Hypercorn as soon as their method shows. `websocket_options` apply to every WebSocket whose
     `Accept` does not carry its own.
 
+    No HTTP connection waits on its client for ever: the rest of a request head must come
+    within Hypercorn's `keep_alive_timeout` (which also closes idle keep-alive connections);
+    a body, within the app's own body timeout (Quart's `BODY_TIMEOUT`) while the app reads it,
+    and within `drain_timeout` after the app answered without reading it (then the connection
+    closes instead of staying alive, see `_http_exchange`); each write of the response must
+    be taken by the client within `send_timeout`, or the connection is dropped.
+
     Graceful shutdown starts when `shutdown_trigger` returns (wait on SIGINT/SIGTERM there):
     accepting stops; connections still sending their request head are dropped; every open
     WebSocket is closed with 1001 and `shutdown_reason`; Hypercorn closes idle keep-alive
@@ -92,7 +104,8 @@ async def serve_tcp(
     and from the app's lifespan propagate, as under Hypercorn.
     """
     config = hypercorn_config or Config()
-    app = wrap_app(http_app, config.wsgi_max_body_size, None)  # type: ignore[arg-type]
+    exchange = exchange_app(http_app, drain_timeout=drain_timeout)
+    app = wrap_app(exchange, config.wsgi_max_body_size, None)  # type: ignore[arg-type]
     lifespan_state: LifespanState = {}
     lifespan = Lifespan(app, config, lifespan_state)
     server = _Server(
@@ -103,6 +116,7 @@ async def serve_tcp(
         resolver=as_resolver(ws_routes),
         options=websocket_options,
         head_timeout=head_timeout,
+        send_timeout=send_timeout,
     )
     async with trio.open_nursery() as lifespan_nursery:
         await lifespan_nursery.start(lifespan.handle_lifespan)
@@ -138,6 +152,7 @@ class _Server:
     resolver: WebSocketResolver
     options: WebSocketOptions
     head_timeout: float
+    send_timeout: float
     websockets: set[WebSocket] = attrs.Factory(set)
     # Cancel scopes of connections still sending their head, cancelled at shutdown.
     reading_heads: set[trio.CancelScope] = attrs.Factory(set)
@@ -219,7 +234,7 @@ class _Server:
         return verdict
 
     async def _serve_http(self, stream: trio.SocketStream, head: bytes) -> None:
-        replay = _ReplayStream(stream, head)
+        replay = _ReplayStream(stream, head, self.send_timeout)
         state = ConnectionState(self.lifespan_state.copy())
         await TCPServer(self.app, self.config, self.context, state, replay).run()
 
@@ -294,11 +309,17 @@ class _ReplayStream(trio.abc.HalfCloseableStream):
     """A SocketStream whose first bytes, already read, are delivered again.
 
     It has no `do_handshake`, which is how Hypercorn's TCPServer tells plain TCP from TLS.
+    A send the client does not take within `send_timeout` closes the stream (which also ends
+    Hypercorn's pending read) and raises BrokenResourceError, as a vanished client would:
+    Hypercorn shields its sends, so nothing else would ever end it. Closing is shielded too:
+    Hypercorn may close from a task that is being cancelled, and a close cut short leaves the
+    socket open.
     """
 
-    def __init__(self, stream: trio.SocketStream, head: bytes) -> None:
+    def __init__(self, stream: trio.SocketStream, head: bytes, send_timeout: float) -> None:
         self._stream = stream
         self._head = head
+        self._send_timeout = send_timeout
         self.socket = stream.socket
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
@@ -310,13 +331,19 @@ class _ReplayStream(trio.abc.HalfCloseableStream):
         return data
 
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
-        await self._stream.send_all(data)
+        with trio.move_on_after(self._send_timeout):
+            await self._stream.send_all(data)
+            return
+        await self.aclose()
+        raise trio.BrokenResourceError("the client stopped reading")
 
     async def wait_send_all_might_not_block(self) -> None:
         await self._stream.wait_send_all_might_not_block()
 
     async def send_eof(self) -> None:
-        await self._stream.send_eof()
+        with trio.CancelScope(shield=True):
+            await self._stream.send_eof()
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        with trio.CancelScope(shield=True):
+            await self._stream.aclose()

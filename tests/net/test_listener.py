@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
@@ -21,6 +23,7 @@ from engine.net._websocket import WebSocket
 from engine.net._ws_errors import ConnectionClosed
 from engine.net._ws_handshake import WebSocketRequest
 from engine.net._ws_routes import Accept, Reject, WebSocketResolver
+from raw_http import open_raw_http
 
 
 class Site:
@@ -48,6 +51,10 @@ class Site:
         @app.post("/echo")
         async def echo() -> bytes:
             return await request.get_data()
+
+        @app.get("/big")
+        async def big() -> bytes:
+            return b"x" * BIG_BODY
 
         @app.get("/slow")
         async def slow() -> dict[str, bool]:
@@ -94,6 +101,8 @@ async def serving(
 
 
 AUTH = [(b"Authorization", b"Bearer good")]
+# More than a loopback socket's buffers hold, so a client that does not read blocks the send.
+BIG_BODY = 32 << 20
 
 
 async def test_http_and_websocket_routes_share_one_port() -> None:
@@ -202,6 +211,106 @@ async def test_slow_request_head_is_dropped(autojump_clock: trio.testing.MockClo
             start = trio.current_time()
             assert await stream.receive_some() == b""
     assert trio.current_time() - start == pytest.approx(5)
+
+
+async def test_keep_alive_after_an_early_response_with_an_unread_body(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    # The 405 goes out before the body arrives; the connection must serve the next request.
+    async with serving(Site()) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            await http.send(b"PUT /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            await trio.sleep(0.01)
+            await http.send(b"hello")
+            assert (await http.response()).status == 405
+            await http.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            with trio.fail_after(60):
+                response = await http.response()
+            assert (response.status, json.loads(response.body)) == (200, {"hello": "world"})
+
+
+async def test_a_body_that_never_follows_an_early_response_closes_the_connection(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with serving(Site(), drain_timeout=2) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            await http.send(b"PUT /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            assert (await http.response()).status == 405
+            with trio.fail_after(60):
+                assert await http.closed_by_server()
+
+
+async def test_connection_close_is_honoured(autojump_clock: trio.testing.MockClock) -> None:
+    async with serving(Site()) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            await http.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert (await http.response()).status == 200
+            # Well before the keep-alive timeout, which would close it anyway.
+            with trio.fail_after(1):
+                assert await http.closed_by_server()
+
+
+async def test_idle_keep_alive_connection_is_closed(autojump_clock: trio.testing.MockClock) -> None:
+    config = Config.from_mapping(keep_alive_timeout=5)
+    async with serving(Site(), hypercorn_config=config) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            for _ in range(2):
+                await http.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert (await http.response()).status == 200
+            with trio.fail_after(60):
+                assert await http.closed_by_server()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        pytest.param(b"POST /echo HTTP/1.1\r\nHost: x\r\n", id="half a head"),
+        pytest.param(b"", id="nothing"),
+    ],
+)
+async def test_silent_client_is_dropped(autojump_clock: trio.testing.MockClock, sent: bytes) -> None:
+    async with serving(Site()) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            await http.send(sent)
+            with trio.fail_after(120):
+                assert await http.closed_by_server()
+
+
+async def test_body_that_stops_coming_gets_408_and_the_connection_closes(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with serving(Site()) as port:
+        http = await open_raw_http(port)
+        async with http.stream:
+            await http.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+            with trio.fail_after(120):
+                assert (await http.response()).status == 408
+                assert await http.closed_by_server()
+
+
+async def test_client_that_stops_reading_is_dropped(autojump_clock: trio.testing.MockClock) -> None:
+    async with serving(Site(), send_timeout=10) as port:
+        with trio.socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            await sock.connect(("127.0.0.1", port))
+            stream = trio.SocketStream(sock)
+            await stream.send_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            # Not reading lets the server's send block; once it has timed out, the server
+            # closes the connection, so reading everything there is ends in EOF (or a reset).
+            await trio.sleep(60)
+            received = 0
+            with trio.fail_after(60):
+                try:
+                    while chunk := await stream.receive_some(1 << 20):
+                        received += len(chunk)
+                except trio.BrokenResourceError:
+                    pass
+            assert received < BIG_BODY
 
 
 async def test_graceful_shutdown() -> None:
