@@ -18,7 +18,7 @@ import cattrs
 from quart import Blueprint, request
 from quart import Response as QuartResponse
 from quart_trio import QuartTrio
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
 from engine.net import JsonRejected, json_dumps, json_loads
@@ -85,7 +85,11 @@ def build_http_app(
     async def http_exception(exc: HTTPException) -> QuartResponse:
         errors, _ = format_for(request.path)
         error = HttpError(exc.code or 500, exc.description or exc.name)
-        return _error_response(errors, error)
+        response = _error_response(errors, error)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110: a 405 must say which methods the resource does support.
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
 
     @app.after_request
     async def cors_headers(response: QuartResponse) -> QuartResponse:

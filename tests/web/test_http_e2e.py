@@ -53,6 +53,15 @@ async def test_a_bug_is_a_500_without_traceback_with_request_id():
         assert response.headers["X-Request-ID"] in body["detail"]
 
 
+async def test_405_says_which_methods_are_allowed():
+    async with serve_apps([app], prefixed=False) as served:
+        for path in ("/notes/1", "/health"):
+            response = await served.client.put(path, json={})
+            assert response.status_code == 405
+            assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+            assert "detail" in response.json()
+
+
 async def test_rate_limit_headers_then_429():
     async with serve_apps([app], prefixed=False) as served:
         remaining = []
