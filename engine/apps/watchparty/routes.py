@@ -5,12 +5,12 @@
     GET  /health                  {"status": "ok"}
     POST /api/sessions/create     {name, password} -> {id, name, share_url, token, ice_servers}
     POST /api/sessions/join       {session_id, password} -> {id, name, token}
-    GET  /api/sessions/{id}       Bearer token of that session -> the session's details
+    GET  /api/sessions/{id}       Bearer token of a participant -> the session's details
     WS   /ws/{id}?token=...       chat, WebRTC signaling and playback sync (see ``wire``)
 
 Checks run in this order. Create: rate limit (429), body (400). Join: rate limit (429), body
 (400), session (404), password (401), a free seat (403). Details and WebSocket: token (401), the
-token's session is the path's (403), session (404). Every error body is the spec's ``{"error",
+token's session is the path's (403), session (404); details then, its user holds a seat (403). Every error body is the spec's ``{"error",
 "message", "details"}`` (``SpecErrors``); a refused WebSocket upgrade carries the same body.
 
 Passwords never reach a session actor: the join handler asks the session for its hash, verifies
@@ -46,6 +46,7 @@ from .directory import SessionDirectory
 from .errors import (
     BadRequest,
     Forbidden,
+    NotAParticipant,
     SessionNotFound,
     Unauthorized,
     WatchPartyError,
@@ -232,10 +233,13 @@ async def join_session(request: Request) -> Any:
 
 @routes.get("/api/sessions/{session_id}", response=SessionDetails)
 async def session_details(request: Request) -> Any:
-    """The session's details (needs a token of that session)."""
+    """The session's details (needs a token of one of its participants)."""
     party: WatchParty = request.context
     identity = party.authenticate(request.bearer_token(), request.params["session_id"])
     details: SessionDetails = await party.ask(identity.session_id, Details())
+    if identity.user_id not in details.participants:
+        # A valid token whose user holds no seat (never did, or was dropped to make room).
+        raise NotAParticipant()
     return _json(details)
 
 

@@ -270,6 +270,23 @@ async def test_details_refusals_401_and_403(api):
     assert (await api.details("not-a-session", host.token)).status_code == 403
 
 
+async def test_details_refuse_a_valid_token_of_someone_without_a_seat(api):
+    host = await api.create()
+    stranger = jwt.encode(
+        {"session_id": host.session_id, "user_id": "not-a-participant", "username": "x",
+         "is_host": False, "iss": "watchparty", "iat": int(time.time()),
+         "exp": int(time.time()) + 600},
+        api.served.engine.jwt_secret,
+        algorithm="HS256",
+    )  # fmt: skip
+    refused = await api.details(host.session_id, stranger)
+    assert (refused.status_code, refused.json()) == (
+        403,
+        {"error": "Forbidden", "message": "You are not a participant of this session"},
+    )
+    assert (await api.details(host.session_id, host.token)).status_code == 200
+
+
 # -- CORS and serving ----------------------------------------------------------------------------
 
 
