@@ -35,6 +35,7 @@ from ._peer import PeerDisconnected as PeerDisconnected
 from ._peer import PeerMessage as PeerMessage
 from ._peer import serve_peer as serve_peer
 from ._ratelimit import Decision as Decision
+from ._ratelimit import KeyedLimit as KeyedLimit
 from ._ratelimit import RateLimiter as RateLimiter
 from ._ratelimit import RateLimiterStatistics as RateLimiterStatistics
 from ._ratelimit import RateLimitKind as RateLimitKind

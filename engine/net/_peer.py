@@ -11,9 +11,15 @@ What the reader answers itself, in the app's error format (an `ErrorEncoder`), k
 connection open and telling the party nothing: a message that does not decode (malformed JSON,
 not an object, a binary frame), a message over the size limit (only if the route's
 `WebSocketOptions` has `close_on_oversize=False`; otherwise the connection closes with 1009),
-and a message over the connection's rate limit. After `abuse_threshold` rate-limited messages in
+and a message over the client's rate limit. After `abuse_threshold` rate-limited messages in
 a row the connection is closed with 1008 "rate limit exceeded". Whether a message's type is
 known is the party's business: it answers unknown types in its own format.
+
+The rate limit belongs to the client, not to the connection: the route passes a `KeyedLimit`,
+a limiter the app shares between its connections and the key this client counts against (its
+user, its token, its address), so a client that reconnects finds its allowance as it left it.
+Every message counts, application heartbeats (liaptui's `ping` event) included; the
+WebSocket's own ping frames have their own limit (`WebSocketOptions.ping_limit`).
 
 The "connection actor" is the route handler's own task reading, plus the WebSocket's outbox,
 writer and heartbeat tasks; it has no mailbox of its own, and `serve_peer` starts no task. A
@@ -58,7 +64,7 @@ from engine.actors._util import NoPublicConstructor
 from ._codec import JSON_CODEC, Codec, DecodeError
 from ._frames import CloseReason, Frame
 from ._json import UnencodableValue
-from ._ratelimit import RateLimiter, RateLimitRule
+from ._ratelimit import KeyedLimit
 from ._websocket import WebSocket
 from ._ws_handshake import WebSocketRequest
 from ._ws_errors import ConnectionClosed, MessageTooBig
@@ -236,7 +242,7 @@ async def serve_peer(
     party: ActorRef | None = None,
     *,
     errors: ErrorEncoder,
-    rate_limit: RateLimitRule | None = None,
+    rate_limit: KeyedLimit | None = None,
     abuse_threshold: int = 10,
     attrs: Mapping[str, Any] | None = None,
     on_message: OnMessage | None = None,
@@ -244,8 +250,8 @@ async def serve_peer(
 ) -> None:
     """Serve one client connection to `party` until the connection goes; see the module doc.
 
-    `attrs` (copied) become the peer's `attrs`. `rate_limit` applies to this connection's
-    messages (oversized and malformed ones count too). `on_message(peer, message)` routes
+    `attrs` (copied) become the peer's `attrs`. `rate_limit` is the client's limit, shared with
+    its other connections: every message counts (oversized and malformed ones too). `on_message(peer, message)` routes
     decoded messages instead of telling `PeerMessage` to `party` (to several actors, say); it
     must not block, and `ActorStopped` or `MailboxFull` from it close the connection as for the
     party. With `on_message` the party (if any) still gets `PeerConnected` and
@@ -267,8 +273,7 @@ async def serve_peer(
     if on_message is None:
         assert party is not None
         on_message = partial(_tell_message, party)
-    limiter = None if rate_limit is None else RateLimiter(rate_limit)
-    reader = _Reader(ws, peer, on_message, errors, limiter, abuse_threshold, codec)
+    reader = _Reader(ws, peer, on_message, errors, rate_limit, abuse_threshold, codec)
     connected = False
     try:
         connected = party is None or _connect(party, peer)
@@ -289,13 +294,13 @@ async def serve_peer(
 
 @attrs.define(eq=False)
 class _Reader:
-    """The receive loop of one connection, with its rate limit state."""
+    """The receive loop of one connection."""
 
     ws: WebSocket
     peer: Peer
     on_message: OnMessage
     errors: ErrorEncoder
-    limiter: RateLimiter | None
+    limit: KeyedLimit | None
     abuse_threshold: int
     codec: Codec
     # Rate-limited messages in a row.
@@ -326,10 +331,9 @@ class _Reader:
 
     def admit(self) -> bool:
         """Count one message against the rate limit; answer or close if it is over."""
-        if self.limiter is None:
+        if self.limit is None:
             return True
-        # One limiter per connection, so one key.
-        decision = self.limiter.check(None)
+        decision = self.limit.check()
         if decision.allowed:
             self.strikes = 0
             return True

@@ -2,7 +2,10 @@
 
 A ``RateLimiter`` answers one question per request, "may this key act now?", and when the answer
 is no, says how long until it may. Keys are whatever the caller limits by: an IP address, a
-``(session_id, ip)`` pair, a connection id.
+``(session_id, ip)`` pair, a user. ``limiter.keyed(key)`` is a ``KeyedLimit``: the shared limiter
+and the key one client counts against, handed to whatever serves that client (``serve_peer``), so
+that every connection of the same client draws on the same allowance and reconnecting resets
+nothing.
 
 Time comes from ``trio.current_time()`` (DESIGN.md, decision 10), so ``check`` must run inside
 ``trio.run`` and tests move time with ``MockClock``. The seconds in a ``Decision`` are relative;
@@ -180,6 +183,10 @@ class RateLimiter:
             self._rejected += 1
         return decision
 
+    def keyed(self, key: Hashable) -> KeyedLimit:
+        """This limiter as applied to ``key`` alone."""
+        return KeyedLimit(self, key)
+
     def statistics(self) -> RateLimiterStatistics:
         """Counts since creation; ``keys_tracked`` prunes first, so it counts only keys whose
         limit still has an effect."""
@@ -196,3 +203,15 @@ class RateLimiter:
         for key in expired:
             del self._states[key]
         self._next_sweep = now + rule.window
+
+
+@attrs.frozen(eq=False)
+class KeyedLimit:
+    """A shared ``RateLimiter`` and the key one client's requests count against."""
+
+    limiter: RateLimiter
+    key: Hashable
+
+    def check(self, *, cost: int = 1) -> Decision:
+        """``limiter.check(key, cost=cost)``."""
+        return self.limiter.check(self.key, cost=cost)

@@ -19,7 +19,8 @@ the connection started closing are dropped too (`send` returns False). Drops are
 `statistics()`.
 
 Receiving is pull-based: `receive()` reads the socket in the caller's task and returns whole
-messages. It answers pings, notes pongs and completes the close handshake itself, so keep a task
+messages. It answers pings (closing with 1008 "too many pings" past `ping_limit`), notes pongs
+and completes the close handshake itself, so keep a task
 in `receive()` for as long as the connection is wanted (a connection actor's reader does): a
 connection nobody reads from hears nothing and is closed by the idle timeout.
 
@@ -51,6 +52,7 @@ import trio
 from wsproto.frame_protocol import FrameProtocol, ParseFailed
 
 from ._frames import CloseReason, Frame, Opcode, close_frame, ping_frame, pong_frame
+from ._ratelimit import RateLimiter
 from ._ws_errors import ConnectionClosed, MessageTooBig
 from ._ws_handshake import WebSocketRequest
 from ._ws_messages import MessageAssembler
@@ -94,6 +96,8 @@ class WebSocket:
         init=False, factory=lambda: FrameProtocol(client=False, extensions=[])
     )
     _messages: MessageAssembler = attrs.field(init=False)
+    # The client's ping frames, under `ping_limit` (one connection, one key).
+    _pings: RateLimiter | None = attrs.field(init=False)
     _receiving: bool = attrs.field(init=False, default=False)
     # Scope of receive()'s wait for data, cancelled when this side starts closing.
     _read_wait: trio.CancelScope | None = attrs.field(init=False, default=None)
@@ -116,6 +120,11 @@ class WebSocket:
     @_messages.default
     def _new_assembler(self) -> MessageAssembler:
         return MessageAssembler(self._options.max_message_size)
+
+    @_pings.default
+    def _new_ping_limiter(self) -> RateLimiter | None:
+        rule = self._options.ping_limit
+        return None if rule is None else RateLimiter(rule)
 
     def __repr__(self) -> str:
         return (
@@ -305,6 +314,9 @@ class WebSocket:
             for frame in self._decoder.received_frames():
                 opcode = frame.opcode
                 if opcode is Opcode.PING:
+                    if self._pings is not None and not self._pings.check(None).allowed:
+                        self._begin_close(CloseReason.POLICY_VIOLATION, "too many pings")
+                        raise self._closed_error()
                     # Through send(), so a peer pinging without reading meets the outbox bound.
                     self.send(pong_frame(frame.payload))
                 elif opcode is Opcode.CLOSE:

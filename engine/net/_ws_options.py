@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from ._ratelimit import RateLimitKind, RateLimitRule
+
 __all__ = ["WebSocketOptions", "WebSocketStatistics"]
 
 
@@ -20,6 +22,11 @@ class WebSocketOptions:
     connection is closed with 1009, or, with `close_on_oversize=False`, `receive` raises
     `MessageTooBig` and skips the rest of that message, for apps that answer with an error
     message instead. `max_outbox_bytes` should exceed the largest frame the app sends.
+
+    `ping_limit` bounds the client's ping frames, each of which costs a pong: past it the
+    connection is closed with 1008 "too many pings". The default allows a burst of 10, then
+    one a second, far above any client's keep-alive (browsers send none; libraries one every
+    few tens of seconds).
     """
 
     max_message_size: int = attrs.field(default=64 * 1024, validator=_positive)
@@ -29,6 +36,7 @@ class WebSocketOptions:
     ping_interval: float = attrs.field(default=20.0, validator=_positive)
     idle_timeout: float = attrs.field(default=60.0, validator=_positive)
     close_timeout: float = attrs.field(default=5.0, validator=_positive)
+    ping_limit: RateLimitRule | None = RateLimitRule(10, 10.0, RateLimitKind.TOKEN_BUCKET)
 
 
 @attrs.frozen

@@ -36,6 +36,7 @@ from engine.net import (
     PeerConnected,
     PeerDisconnected,
     PeerMessage,
+    RateLimiter,
     RateLimitRule,
     WebSocket,
     WebSocketOptions,
@@ -217,7 +218,8 @@ ROOM_ERRORS = RoomErrors()
 
 
 def room_resolver(system: ActorSystem, store: Store, config: RoomConfig) -> WebSocketResolver:
-    """The `/rooms/{room_id}` route, for `serve_tcp`."""
+    """The `/rooms/{room_id}` route, for `serve_tcp`; the rate limit is per name."""
+    limiter = None if config.rate_limit is None else RateLimiter(config.rate_limit)
 
     async def serve(ws: WebSocket, path_params: Mapping[str, str]) -> None:
         room_id = path_params["room_id"]
@@ -225,13 +227,14 @@ def room_resolver(system: ActorSystem, store: Store, config: RoomConfig) -> WebS
             partial(Room, store, room_id, capacity=config.capacity), name=("room", room_id)
         )
         query = parse_qs(ws.request.query_string.decode("ascii"))
+        name = query.get("name", ["anonymous"])[0]
         await serve_peer(
             ws,
             room,
             errors=ROOM_ERRORS,
-            rate_limit=config.rate_limit,
+            rate_limit=None if limiter is None else limiter.keyed(name),
             abuse_threshold=config.abuse_threshold,
-            attrs={"name": query.get("name", ["anonymous"])[0]},
+            attrs={"name": name},
         )
 
     async def resolve(request: WebSocketRequest) -> Accept | None:

@@ -34,6 +34,7 @@ def test_public_names() -> None:
         "text_frame",
         # rate limits
         "Decision",
+        "KeyedLimit",
         "RateLimitKind",
         "RateLimitRule",
         "RateLimiter",

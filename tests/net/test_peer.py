@@ -25,6 +25,7 @@ from engine.net import (
     PeerConnected,
     PeerDisconnected,
     PeerMessage,
+    RateLimiter,
     RateLimitKind,
     RateLimitRule,
     WebSocket,
@@ -243,8 +244,8 @@ async def test_oversized_messages_close_with_1009_unless_the_route_keeps_them_op
 async def test_rate_limited_messages_are_answered_until_the_abuse_threshold(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
-    rule = RateLimitRule(2, 10.0, RateLimitKind.TOKEN_BUCKET)
-    async with party_and_route(rate_limit=rule, abuse_threshold=3) as (_, party, route):
+    limit = RateLimiter(RateLimitRule(2, 10.0, RateLimitKind.TOKEN_BUCKET)).keyed("me")
+    async with party_and_route(rate_limit=limit, abuse_threshold=3) as (_, party, route):
         async with serving(route) as url, connect(url) as ws:
             await ws.receive_json()
             for n in range(4):
@@ -268,6 +269,40 @@ async def test_rate_limited_messages_are_answered_until_the_abuse_threshold(
         log = await party.ask(Seen(5))
     assert [m.message["n"] for m in log if type(m) is PeerMessage] == [0, 1, 4]
     assert log[-1].code == 1008
+
+
+async def test_the_rate_limit_is_the_clients_across_its_connections(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    limiter = RateLimiter(RateLimitRule(3, 60.0, RateLimitKind.FIXED_WINDOW))
+
+    def route_for(key: str) -> Route:
+        async def route(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+            await serve_peer(ws, party, errors=Errors(), rate_limit=limiter.keyed(key))
+
+        return route
+
+    async with open_actor_system() as system:
+        party = await system.spawn(Recorder)
+        async with serving(route_for("me")) as url:
+            for n in range(2):
+                async with connect(url) as ws:
+                    await ws.receive_json()
+                    await ws.send_json({"n": n})
+                    assert await ws.receive_json() == {"echo": {"n": n}}
+            async with connect(url) as ws:
+                await ws.receive_json()
+                for n in (2, 3):
+                    await ws.send_json({"n": n})
+                # Reconnecting reset nothing: the fourth message of the window is refused.
+                assert [await ws.receive_json() for _ in range(2)] == [
+                    {"echo": {"n": 2}},
+                    {"error": "rate_limited", "retry_after": pytest.approx(60.0)},
+                ]
+        async with serving(route_for("someone else")) as url, connect(url) as ws:
+            await ws.receive_json()
+            await ws.send_json({"n": 4})
+            assert await ws.receive_json() == {"echo": {"n": 4}}
 
 
 async def test_on_message_routes_messages_and_the_party_keeps_the_lifecycle() -> None:

@@ -21,6 +21,7 @@ from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
 from engine.net._frames import binary_frame, close_frame, ping_frame, text_frame
 from engine.net._listener import serve_tcp
+from engine.net._ratelimit import RateLimitKind, RateLimitRule
 from engine.net._websocket import WebSocket
 from engine.net._ws_errors import ConnectionClosed, MessageTooBig
 from engine.net._ws_handshake import WebSocketRequest
@@ -274,6 +275,36 @@ async def test_ping_is_answered_with_its_payload() -> None:
         async with raw_client(port, "/room") as client:
             await client.send(bytes(client.codec.ping(b"are you there")))
             assert await client.read_frame() == (Opcode.PONG, b"are you there")
+
+
+async def test_a_ping_flood_is_closed_with_1008(autojump_clock: trio.testing.MockClock) -> None:
+    room = Room()
+    options = WebSocketOptions(ping_limit=RateLimitRule(3, 3.0, RateLimitKind.TOKEN_BUCKET))
+    async with serving({"/room": room.handler}, options) as port:
+        async with raw_client(port, "/room") as client:
+            for _ in range(3):
+                await client.send(bytes(client.codec.ping(b"x")))
+                assert await client.read_frame() == (Opcode.PONG, b"x")
+            # A ping a second is the sustained rate: paced pings go on being answered.
+            await trio.sleep(1.0)
+            await client.send(bytes(client.codec.ping(b"y")))
+            assert await client.read_frame() == (Opcode.PONG, b"y")
+            await client.send(bytes(client.codec.ping(b"z")))
+            assert await client.read_until_close() == (1008, "too many pings")
+    await room.wait_until(lambda: bool(room.closes))
+    assert room.closes[0].code == 1008
+
+
+async def test_pings_are_limited_by_default() -> None:
+    room = Room()
+    async with serving({"/room": room.handler}) as port:
+        async with raw_client(port, "/room") as client:
+            await client.send(b"".join(bytes(client.codec.ping(b"")) for _ in range(100)))
+            pongs = 0
+            while (frame := await client.read_frame())[0] is Opcode.PONG:
+                pongs += 1
+            assert frame == (Opcode.CLOSE, (1008, "too many pings"))
+            assert pongs < 100
 
 
 async def test_peer_close_reaches_the_handler_with_its_code() -> None:

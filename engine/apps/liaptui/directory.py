@@ -19,6 +19,7 @@ from functools import partial
 import attrs
 
 from engine.actors import ActorRef
+from engine.net import RateLimiter
 from engine.store import Record, Store
 from engine.supervisors import (
     ActorSpec, ActorSystem, ChildStartFailed, RestartType, Supervisor, SupervisorSpec,
@@ -51,6 +52,13 @@ class RoomDirectory:
     store: Store
     settings: Settings
     rooms: Supervisor
+    # Clients' messages, under the settings' rule (None: no limit); routes choose the keys.
+    messages: RateLimiter | None = attrs.field(init=False)
+
+    @messages.default
+    def _message_limiter(self) -> RateLimiter | None:
+        rule = self.settings.rate_limit
+        return None if rule is None else RateLimiter(rule)
 
     @property
     def lobby(self) -> ActorRef | None:

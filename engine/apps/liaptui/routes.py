@@ -4,15 +4,21 @@ Each connection is served by the engine's peer layer (`serve_peer`): its frames 
 lobby or to the room actor as messages, and what the reader answers itself (malformed or
 oversized frames, rate limiting) is answered in the spec's error format. A room id that names no
 room gets an ``error`` 1003 event, then the connection is closed (1008).
+
+Rate limits: lobby clients are anonymous, so the lobby's limit is per client address, across its
+connections (reconnecting does not reset it). A room's connections are limited one by one: a
+client has no identity before it joins, and the four seats of a table may well share an address.
+
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 from engine.net import (
-    JSON_CODEC, Accept, CloseReason, WebSocket, WebSocketOptions, WebSocketRequest, serve_peer,
+    JSON_CODEC, Accept, CloseReason, KeyedLimit, WebSocket, WebSocketOptions, WebSocketRequest,
+    serve_peer,
 )
 from engine.web import Routes
 
@@ -24,6 +30,14 @@ __all__ = ["routes"]
 
 routes = Routes()
 _WIRE_ERRORS = WireErrors(time.time)
+
+
+def _limit(directory: RoomDirectory, key: Hashable) -> KeyedLimit | None:
+    return None if directory.messages is None else directory.messages.keyed(key)
+
+
+def _address(request: WebSocketRequest) -> str | None:
+    return None if request.remote_addr is None else request.remote_addr[0]
 
 
 def _options(directory: RoomDirectory) -> WebSocketOptions:
@@ -40,9 +54,8 @@ async def lobby_socket(
     """The lobby: create rooms and follow the list of public rooms with a free seat."""
 
     async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
-        await serve_peer(
-            ws, directory.lobby, errors=_WIRE_ERRORS, rate_limit=directory.settings.rate_limit
-        )
+        limit = _limit(directory, _address(request))
+        await serve_peer(ws, directory.lobby, errors=_WIRE_ERRORS, rate_limit=limit)
 
     return Accept(serve, options=_options(directory))
 
@@ -62,7 +75,7 @@ async def room_socket(
             await ws.close(CloseReason.POLICY_VIOLATION, "room not found")
             return
         await serve_peer(
-            ws, room, errors=_WIRE_ERRORS, rate_limit=directory.settings.rate_limit
+            ws, room, errors=_WIRE_ERRORS, rate_limit=_limit(directory, ws)
         )
 
     return Accept(serve, params, options=_options(directory))

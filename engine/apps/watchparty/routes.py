@@ -30,6 +30,7 @@ import attrs
 from engine.actors import ActorRef, ActorStopped
 from engine.net import (
     Accept,
+    RateLimiter,
     RateLimitRule,
     Reject,
     WebSocket,
@@ -134,6 +135,8 @@ class WatchParty:
     tokens: TokenIssuer
     passwords: PasswordHasher
     clock: TrioWallClock
+    # Chat and signaling messages, per user across all their connections.
+    messages: RateLimiter = attrs.field(factory=lambda: RateLimiter(MESSAGE_RATE_LIMIT))
 
     async def session(self, session_id: str) -> ActorRef:
         """The running session ``session_id`` (canonical form); raises ``SessionNotFound``."""
@@ -261,7 +264,7 @@ async def session_socket(
             ws,
             ref,
             errors=router,
-            rate_limit=MESSAGE_RATE_LIMIT,
+            rate_limit=party.messages.keyed(identity.user_id),
             attrs=peer_attrs(identity),
             on_message=router,
         )

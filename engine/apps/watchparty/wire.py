@@ -64,7 +64,8 @@ __all__ = [
 
 #: The key of ``Peer.attrs`` that holds the connection's user id, from its token.
 USER_ID_ATTR = "user_id"
-#: The spec's "100 messages per minute per connection", for ``serve_peer(rate_limit=...)``.
+#: The spec's "100 messages per minute", per user rather than per connection (a reconnect must
+#: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_peer``.
 MESSAGE_RATE_LIMIT = RateLimitRule(100, 60.0, RateLimitKind.FIXED_WINDOW)
 
 _SIGNAL_PAYLOADS: dict[str, type[SessionDescription] | type[IceCandidate]] = {

@@ -263,6 +263,20 @@ async def test_errors_over_the_wire() -> None:
             assert (await impostor.receive_until("error"))["error"]["code"] == "1002"
 
 
+async def test_lobby_pings_count_against_the_addresss_limit_across_reconnects() -> None:
+    settings = Settings(rate_limit=RateLimitRule(3, 60.0, RateLimitKind.TOKEN_BUCKET))
+    ping = {"event": "ping", "data": {"client_time": 0}}
+    async with serve_apps([make_app(settings)]) as served:
+        for _ in range(3):
+            async with served.client.websocket("/ws/lobby", type_key="event") as ws:
+                await ws.send_json(ping)
+                await ws.receive_until("pong")
+        async with served.client.websocket("/ws/lobby", type_key="event") as ws:
+            await ws.send_json(ping)
+            limited = await ws.receive_until(lambda m: m.get("event") in ("pong", "error"))
+            assert limited["event"] == "error" and limited["error"]["code"] == "4001"
+
+
 async def test_a_full_room_refuses_a_fifth_player() -> None:
     async with serve_apps([app], environ=FAST_ENVIRON) as served:
         created = await create_room(served.client)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import trio
 
 from engine.net.client import WebSocketClosed, WebSocketRejected
 
@@ -176,6 +177,26 @@ async def test_over_100_messages_a_minute_are_refused_then_persistent_abuse_is_c
         assert (closed.value.code, closed.value.reason) == (1008, "rate limit exceeded")
 
 
+async def test_the_message_limit_is_the_users_across_reconnects(api):
+    host = await api.create()
+    async with api.socket(host) as ws:
+        for n in range(100):
+            await ws.send_json(chat(f"m{n}"))
+        assert [await next_chat(ws) for _ in range(100)][-1] == "m99"
+    async with api.socket(host) as ws:
+        await ws.send_json(chat("after reconnecting"))
+        # What comes first is the chat history; the new chat must not be among it.
+        while (message := await ws.receive_json())["type"] != "error":
+            assert message["payload"].get("message") != "after reconnecting", message
+        assert message["payload"]["error"] == "Rate limit exceeded"
+    # Another user of the same session has an allowance of their own.
+    guest = await api.join(host.session_id)
+    async with api.socket(guest) as ws:
+        await ws.send_json(chat("from the guest"))
+        while (message := await ws.receive_json())["payload"].get("message") != "from the guest":
+            assert message["type"] != "error", message
+
+
 # -- signaling -----------------------------------------------------------------------------------
 
 
@@ -253,6 +274,9 @@ async def test_a_late_joiner_starts_in_sync(serve, mock_clock):
             await host_ws.send_json(chat("rolling"))
             assert await next_chat(host_ws) == "rolling"  # the state is recorded
             mock_clock.jump(10)
+            # As after ten real seconds: the server has closed the idle keep-alive connection
+            # before the client reuses it.
+            await trio.testing.wait_all_tasks_blocked()
             late = await api.join(host.session_id)
             async with api.socket(late) as late_ws:
                 history = await late_ws.receive_json()
