@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from engine.actors import ActorRef
-from engine.net import JSON_CODEC, Codec, RateLimitRule, WebSocket, serve_peer
+from engine.net import JSON_CODEC, Codec, KeyedLimit, WebSocket, serve_peer
 
 from ._errors import PartyErrors
 
@@ -32,15 +32,16 @@ async def serve_member(
     user_id: str,
     state: Any = None,
     errors: PartyErrors,
-    rate_limit: RateLimitRule | None = None,
+    rate_limit: KeyedLimit | None = None,
     codec: Codec = JSON_CODEC,
 ) -> None:
     """Serve one connection of ``user_id`` to ``party`` (a ``Party``) until it goes.
 
     The party meets it as a ``Member`` with ``state`` (the app's attrs value for this
     connection) in ``on_join``; its messages reach ``on_message`` and its end ``on_leave``.
-    What the connection sends that does not decode, is too big or over ``rate_limit`` is
-    answered in ``errors``' format without reaching the party (see ``serve_peer``).
+    What the connection sends that does not decode, is too big or over ``rate_limit`` (the
+    member's limit, shared by all its connections: ``limiter.keyed(user_id)`` on a limiter the
+    app keeps) is answered in ``errors``' format without reaching the party (see ``serve_peer``).
     """
     await serve_peer(
         ws,
