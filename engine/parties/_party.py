@@ -127,6 +127,11 @@ class Party(PersistentActor[S], Generic[S, M]):
     def on_dispose(self) -> None:
         """The party is finishing: its last words (a durable broadcast, say) go here."""
 
+    def error_event(self, member: Member[M], error: AppError) -> Any:
+        """The in-socket message refusing ``member``'s join or message with ``error``: the app's
+        format (``errors.event``) unless overridden, e.g. to address it to the connection."""
+        return self.errors.event(error)
+
     def summary(self) -> Any:
         """The party's listing (an attrs value, compared with ``==``), or None to be unlisted."""
         return None
@@ -188,7 +193,7 @@ class Party(PersistentActor[S], Generic[S, M]):
             if inspect.isawaitable(handled):
                 await handled
         except AppError as error:
-            member.send_json(self.errors.event(error))
+            member.send_json(self.error_event(member, error))
             raise
 
     @on(PeerDisconnected)
@@ -221,7 +226,7 @@ class Party(PersistentActor[S], Generic[S, M]):
         except AppError as error:
             self.peers.remove(peer)
             # Now, not after a commit: the rejection drops pending effects.
-            peer.send_json(self.errors.event(error))
+            peer.send_json(self.error_event(member, error))
             peer.close(refusal_close_code(error), error.message[:_REASON_CHARS])
             raise
         except BaseException:

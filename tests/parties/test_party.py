@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from engine.actors import ActorCrashed
+from engine.errors import AppError
 from engine.net import PeerConnected, PeerMessage
-from engine.parties import PartyDirectory
+from engine.parties import Member, PartyDirectory, start_party_directory
 from engine.parties.testing import memory_member
+from engine.store import Store
+from engine.supervisors import open_actor_system
 
-from .conftest import Counter, Crash, Hooks, Seat, Tally
+from .conftest import ERRORS, Counter, Crash, Hooks, Seat, Tally
 
 
 async def test_hooks_run_for_joins_messages_and_leaves(
@@ -131,3 +136,28 @@ async def test_an_unlogged_broadcast_is_sent_but_not_in_the_event_log(
     assert [m["sequence_number"] for m in inbox.take_all()] == [1, 2, 3]
     logged = await directory.store.read_events(Counter.kind, party_id, after=0)
     assert [seq for seq, _ in logged] == [1, 3]
+
+
+class Addressed(Counter):
+    """Puts who was refused into its refusals, as an app whose events name their recipient."""
+
+    kind = "test.addressed"
+
+    def error_event(self, member: Member[Seat], error: AppError) -> Any:
+        return {**self.errors.event(error), "to": member.user_id}
+
+
+async def test_error_event_addresses_refusals_of_joins_and_messages(store: Store) -> None:
+    async with open_actor_system() as system:
+        directory = await start_party_directory(system, store, Addressed, errors=ERRORS)
+        _, party = await directory.create(Tally())
+        ann, ann_inbox = memory_member("ann")
+        banned, banned_inbox = memory_member("banned")
+        party.tell(PeerConnected(ann))
+        party.tell(PeerConnected(banned))
+        party.tell(PeerMessage(ann, {"add": -1}))
+        await party.ask(Hooks())
+        refused = {"type": "error", "code": "conflict", "detail": "only up", "to": "ann"}
+        assert ann_inbox.take_all() == [refused]
+        banned_event = {"type": "error", "code": "forbidden", "detail": "you are banned"}
+        assert banned_inbox.take_all() == [{**banned_event, "to": "banned"}]
