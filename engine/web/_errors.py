@@ -140,27 +140,37 @@ class DetailErrors(_Format):
 class CodedErrors(_Format):
     """``{"error": CODE, "message": ..., "details": ...}`` (watchparty); validation is
     ``validation_status`` (400) with the offending fields in ``details``. In a socket an error
-    is the same object under ``{"type": event_type, ...}``."""
+    is the same object under ``{"type": event_type, ...}``, or the object alone with
+    ``event_type`` None (an app that wraps it in an envelope of its own).
+
+    ``titles`` gives the code of an error that has none (the edge's 404, 429, 500) by its
+    status, falling back to ``NOT_FOUND``-style codes; ``empty_details`` False leaves
+    ``details`` out when there are none."""
 
     validation_status: int = 400
     validation_code: str = "VALIDATION_ERROR"
-    event_type: str = "error"
+    event_type: str | None = "error"
+    titles: Mapping[int, str] = attrs.field(factory=dict)
+    empty_details: bool = True
 
     def body(self, error: HttpError) -> Any:
         if isinstance(error, ValidationFailed):
             details = {".".join(map(str, p.loc[1:] or p.loc)): p.message for p in error.problems}
             return {"error": self.validation_code, "message": error.message, "details": details}
-        return {
-            "error": error.code or _default_code(error.status),
+        body = {
+            "error": error.code or self.titles.get(error.status) or _default_code(error.status),
             "message": error.message,
-            "details": error.details if error.details is not None else {},
         }
+        if error.details or self.empty_details:
+            body["details"] = error.details if error.details is not None else {}
+        return body
 
     def status(self, error: HttpError) -> int:
         return self.validation_status if isinstance(error, ValidationFailed) else error.status
 
     def _event(self, error: HttpError) -> Any:
-        return {"type": self.event_type, **self.body(error)}
+        body = self.body(error)
+        return body if self.event_type is None else {"type": self.event_type, **body}
 
 
 def _http(error: AppError | HttpError) -> HttpError:
