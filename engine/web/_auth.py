@@ -152,10 +152,13 @@ class SecretStore(Protocol):
     ) -> int: ...
 
 
-async def load_or_create_secret(store: SecretStore, name: str = "jwt") -> bytes:
+async def load_or_create_secret(
+    store: SecretStore, *, environ: Mapping[str, str], name: str = "jwt"
+) -> bytes:
     """Return the signing secret called ``name``, creating and storing it on first use.
 
-    In order: the ``PARTY_ENGINE_JWT_SECRET`` environment variable (its UTF-8 bytes) when set;
+    An app that signs tokens calls it in its setup with ``Engine.store`` and ``Engine.environ``.
+    In order: ``PARTY_ENGINE_JWT_SECRET`` in ``environ`` (its UTF-8 bytes) when set;
     else the secret saved in ``store`` under kind ``engine.secret``; else 32 fresh random bytes,
     saved there so that tokens survive a restart. When several nodes race to create it, the first
     save wins and every other node re-reads and returns the winner's secret.
@@ -163,7 +166,7 @@ async def load_or_create_secret(store: SecretStore, name: str = "jwt") -> bytes:
     Raises ``ValueError`` if the variable is set but shorter than 32 bytes, or if the stored
     record is not a secret this function wrote; store errors propagate unchanged.
     """
-    from_env = os.environ.get(JWT_SECRET_ENV)
+    from_env = environ.get(JWT_SECRET_ENV)
     if from_env is not None:
         secret = from_env.encode()
         if len(secret) < _MIN_SECRET_BYTES:

@@ -26,7 +26,6 @@ from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
 from ._app_host import AppHost
-from ._auth import load_or_create_secret
 from ._http import HttpCounters, build_http_app
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import openapi_document
@@ -45,7 +44,6 @@ class Engine:
     store: Store
     apps: tuple[AppSpec, ...]
     environ: Mapping[str, str]
-    jwt_secret: bytes
     contexts: dict[str, Any] = attrs.field(factory=dict)
     hosts: dict[str, AppHost] = attrs.field(factory=dict)
     http_counters: HttpCounters = attrs.field(factory=HttpCounters)
@@ -163,7 +161,6 @@ async def open_engine(
             store=opened_store,
             apps=tuple(apps),
             environ=environ,
-            jwt_secret=await load_or_create_secret(opened_store),
         )
         nursery = await stack.enter_async_context(trio.open_nursery())
         stack.push_async_callback(_stop_in_reverse, engine.hosts)

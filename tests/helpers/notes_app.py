@@ -25,6 +25,7 @@ from engine.web import (
     TokenExpired,
     TokenInvalid,
     TokenIssuer,
+    load_or_create_secret,
 )
 
 
@@ -140,7 +141,8 @@ async def unencodable(request: Request) -> dict[str, Any]:
 async def setup(engine: Any) -> AsyncIterator[Context]:
     supervisor = await engine.system.start_supervisor(SupervisorSpec(id="notes"))
     notes = await supervisor.start_child(ActorSpec(Notes, name="notes"))
-    yield Context(notes, TokenIssuer(engine.jwt_secret, issuer="notes", ttl=60))
+    secret = await load_or_create_secret(engine.store, environ=engine.environ)
+    yield Context(notes, TokenIssuer(secret, issuer="notes", ttl=60))
 
 
 app = AppSpec(name="notes", routes=routes, setup=setup, cors=Cors(origins=("https://ok.example",)))

@@ -177,19 +177,14 @@ class FakeStore:
         return actual + 1
 
 
-@pytest.fixture(autouse=True)
-def _no_secret_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(JWT_SECRET_ENV, raising=False)
-
-
 async def test_the_secret_is_created_once_and_survives_a_restart() -> None:
     store = FakeStore()
-    secret = await load_or_create_secret(store)
+    secret = await load_or_create_secret(store, environ={})
     assert len(secret) == 32
     assert (SECRET_KIND, "jwt") in store.records
     token = TokenIssuer(secret, "watchparty").issue({"user_id": "u1"})
 
-    after_restart = await load_or_create_secret(store)
+    after_restart = await load_or_create_secret(store, environ={})
     assert after_restart == secret
     assert TokenIssuer(after_restart, "watchparty").verify(token)["user_id"] == "u1"
     assert store.saves == 1
@@ -197,7 +192,9 @@ async def test_the_secret_is_created_once_and_survives_a_restart() -> None:
 
 async def test_secrets_are_named() -> None:
     store = FakeStore()
-    assert await load_or_create_secret(store, "jwt") != await load_or_create_secret(store, "other")
+    assert await load_or_create_secret(store, environ={}, name="jwt") != await load_or_create_secret(
+        store, environ={}, name="other"
+    )
 
 
 async def test_racing_nodes_agree_on_the_first_saved_secret() -> None:
@@ -205,7 +202,7 @@ async def test_racing_nodes_agree_on_the_first_saved_secret() -> None:
     results: list[bytes] = []
 
     async def node() -> None:
-        results.append(await load_or_create_secret(store))
+        results.append(await load_or_create_secret(store, environ={}))
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(node)
@@ -214,17 +211,15 @@ async def test_racing_nodes_agree_on_the_first_saved_secret() -> None:
     assert results[0] == results[1]
 
 
-async def test_the_environment_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(JWT_SECRET_ENV, "e" * 40)
+async def test_the_environment_variable_wins() -> None:
     store = FakeStore()
-    assert await load_or_create_secret(store) == b"e" * 40
+    assert await load_or_create_secret(store, environ={JWT_SECRET_ENV: "e" * 40}) == b"e" * 40
     assert store.records == {}
 
 
-async def test_a_short_environment_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(JWT_SECRET_ENV, "hunter2")
+async def test_a_short_environment_secret_is_refused() -> None:
     with pytest.raises(ValueError, match=JWT_SECRET_ENV):
-        await load_or_create_secret(FakeStore())
+        await load_or_create_secret(FakeStore(), environ={JWT_SECRET_ENV: "hunter2"})
 
 
 @pytest.mark.parametrize(
@@ -234,7 +229,7 @@ async def test_a_short_environment_secret_is_refused(monkeypatch: pytest.MonkeyP
 async def test_a_malformed_stored_secret_is_refused(data: dict[str, Any]) -> None:
     store = FakeStore({(SECRET_KIND, "jwt"): FakeRecord(1, data)})
     with pytest.raises(ValueError):
-        await load_or_create_secret(store)
+        await load_or_create_secret(store, environ={})
 
 
 # Passwords

@@ -10,6 +10,8 @@ import trio
 from notes_app import app
 from serving import serve_apps
 
+from engine.web import load_or_create_secret
+
 
 async def test_create_and_read_with_path_params_and_status():
     async with serve_apps([app], prefixed=False) as served:
@@ -84,9 +86,10 @@ async def test_jwt_valid_forged_expired_and_missing():
         token = (await client.post("/login")).json()["token"]
         assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).json() == {"sub": "someone"}
         forged = jwt.encode({"sub": "admin", "iss": "notes", "exp": time.time() + 60}, "x" * 32, algorithm="HS256")
+        secret = await load_or_create_secret(served.engine.store, environ=served.engine.environ)
         expired = jwt.encode(
             {"sub": "someone", "iss": "notes", "exp": int(time.time()) - 10, "iat": int(time.time()) - 100},
-            served.engine.jwt_secret,
+            secret,
             algorithm="HS256",
         )
         for bad, message in ((forged, "invalid token"), (expired, "token expired"), ("garbage", "invalid token")):

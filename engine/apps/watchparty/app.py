@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from engine.web import AppSpec, Cors, Engine, PasswordHasher, TokenIssuer
+from engine.web import AppSpec, Cors, Engine, PasswordHasher, TokenIssuer, load_or_create_secret
 
 from .clock import TrioWallClock
 from .directory import start_session_directory
@@ -41,7 +41,10 @@ def make_app(settings: WatchPartySettings | None = None) -> AppSpec:
         )
         # A seat is held for as long as the token that came with it is valid (one hour).
         tokens = TokenIssuer(
-            engine.jwt_secret, issuer=TOKEN_ISSUER, ttl=chosen.session.seat_hold, now=clock.now
+            await load_or_create_secret(engine.store, environ=engine.environ),
+            issuer=TOKEN_ISSUER,
+            ttl=chosen.session.seat_hold,
+            now=clock.now,
         )
         yield WatchParty(directory, chosen, tokens, PasswordHasher(chosen.bcrypt_cost), clock)
 

@@ -29,7 +29,7 @@ UNKNOWN_ID = "550e8400-e29b-41d4-a716-446655440000"
 
 
 def verified_claims(api, token: str) -> dict:
-    secret = api.served.engine.jwt_secret
+    secret = api.served.engine.contexts["watchparty"].tokens.secret
     return jwt.decode(token, secret, algorithms=["HS256"], issuer="watchparty")
 
 
@@ -255,7 +255,7 @@ async def test_details_refusals_401_and_403(api):
     expired = jwt.encode(
         {"session_id": host.session_id, "user_id": host.user_id, "username": "x", "is_host": True,
          "iss": "watchparty", "iat": int(time.time()) - 7200, "exp": int(time.time()) - 3600},
-        api.served.engine.jwt_secret,
+        api.served.engine.contexts["watchparty"].tokens.secret,
         algorithm="HS256",
     )  # fmt: skip
     assert (await api.details(host.session_id, expired)).json() == {
