@@ -100,6 +100,10 @@ class _Format:
     def too_big(self, limit: int) -> Any:
         return self._event(HttpError(413, f"messages are limited to {limit} bytes", code="too_big"))
 
+    def internal_error(self) -> Any:
+        # Sent in place of a message that could not be encoded (a bug, logged where it happened).
+        return self._event(HttpError(500, "The server could not send a message"))
+
     def rate_limited(self, retry_after: float) -> Any:
         return self._event(
             HttpError(

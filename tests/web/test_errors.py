@@ -42,3 +42,12 @@ def test_validation_names_the_fields() -> None:
     assert errors.status(failed) == 400
     assert errors.body(failed)["details"] == {"name": "field required"}
     assert errors.body(failed)["error"] == "Bad Request"
+
+
+def test_every_format_answers_an_unencodable_message() -> None:
+    assert CodedErrors().internal_error() == {
+        "type": "error",
+        "error": "INTERNAL_ERROR",
+        "message": "The server could not send a message",
+        "details": {},
+    }
