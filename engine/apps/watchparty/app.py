@@ -1,9 +1,9 @@
 """WatchParty as an engine app: ``party-engine serve --app watchparty`` serves it at the root,
 ``party-engine serve`` under ``/watchparty``.
 
-Settings, CORS origins included, come from the engine's environment when it opens
-(``WatchPartySettings.from_environ``, see ``settings``) unless ``make_app`` is given its own
-(tests, embedders).
+Settings, CORS origins included, come from the engine's environment (``Engine.environ``, see
+``settings``); so does the token secret (``PARTY_ENGINE_JWT_SECRET``, else the one kept in the
+store).
 """
 
 from __future__ import annotations
@@ -11,53 +11,62 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
+from engine import clock
+from engine.parties import PartyDirectory, start_party_directory
+from engine.store import Store
+from engine.supervisors import ActorSystem
 from engine.web import AppSpec, Cors, Engine, PasswordHasher, TokenIssuer, load_or_create_secret
 
-from .clock import TrioWallClock
-from .directory import start_session_directory
-from .routes import WatchParty, routes
-from .settings import WatchPartySettings, cors_origins_from
+from .routes import ERRORS, WatchParty, routes
+from .session_actor import SessionActor
+from .settings import WatchPartySettings
 
-__all__ = ["TOKEN_ISSUER", "app", "make_app"]
+__all__ = ["TOKEN_ISSUER", "app", "start_sessions"]
 
 #: The ``iss`` of every token (ORIGINS).
 TOKEN_ISSUER = "watchparty"
 
 
-def make_app(settings: WatchPartySettings | None = None) -> AppSpec:
-    """The app; with ``settings`` None they (and the CORS origins) are read from the engine's
-    environment when it opens.
-
-    Setup starts the sessions' supervisor (restoring every saved session) and yields the
-    ``WatchParty`` context; the sessions stop with the engine's actor system.
-    """
-
-    @asynccontextmanager
-    async def setup(engine: Engine) -> AsyncIterator[WatchParty]:
-        chosen = settings or WatchPartySettings.from_environ(engine.environ)
-        clock = TrioWallClock()
-        directory = await start_session_directory(
-            engine.system, engine.store, settings=chosen.session, clock=clock
-        )
-        # A seat is held for as long as the token that came with it is valid (one hour).
-        tokens = TokenIssuer(
-            await load_or_create_secret(engine.store, environ=engine.environ),
-            issuer=TOKEN_ISSUER,
-            ttl=chosen.session.seat_hold,
-            now=clock.now,
-        )
-        yield WatchParty(directory, chosen, tokens, PasswordHasher(chosen.bcrypt_cost), clock)
-
-    def cors(environ: Mapping[str, str]) -> Cors:
-        origins = settings.cors_origins if settings is not None else cors_origins_from(environ)
-        return Cors(
-            origins=origins,
-            methods=("GET", "POST", "PUT", "DELETE", "OPTIONS"),
-            headers=("Content-Type", "Authorization"),
-            credentials=True,
-        )
-
-    return AppSpec(name="watchparty", routes=routes, setup=setup, cors=cors, title="WatchParty")
+async def start_sessions(
+    system: ActorSystem, store: Store, settings: WatchPartySettings
+) -> PartyDirectory[SessionActor]:
+    """Start the sessions' directory under ``system``, every saved session restored (so that
+    each one's expiry timer runs even if nobody asks for it again); they stop with ``system``."""
+    return await start_party_directory(
+        system,
+        store,
+        SessionActor,
+        errors=ERRORS,
+        context=settings,
+        restore_all=True,
+        seq_field=None,  # the spec's messages carry no sequence numbers
+    )
 
 
-app = make_app()
+@asynccontextmanager
+async def setup(engine: Engine) -> AsyncIterator[WatchParty]:
+    """Start the sessions and yield the ``WatchParty`` context."""
+    settings = WatchPartySettings.from_environ(engine.environ)
+    sessions = await start_sessions(engine.system, engine.store, settings)
+    # A seat is held for as long as the token that came with it is valid (one hour).
+    tokens = TokenIssuer(
+        await load_or_create_secret(engine.store, environ=engine.environ),
+        issuer=TOKEN_ISSUER,
+        ttl=settings.session.seat_hold,
+        now=clock.now,
+    )
+    yield WatchParty(sessions, settings, tokens, PasswordHasher(settings.bcrypt_cost))
+
+
+def cors(environ: Mapping[str, str]) -> Cors:
+    """The browser origins ``environ`` allows (read when the engine serves, after ``setup``
+    has checked the settings)."""
+    return Cors(
+        origins=WatchPartySettings.from_environ(environ).cors_origins,
+        methods=("GET", "POST", "PUT", "DELETE", "OPTIONS"),
+        headers=("Content-Type", "Authorization"),
+        credentials=True,
+    )
+
+
+app = AppSpec(name="watchparty", routes=routes, setup=setup, cors=cors, title="WatchParty")

@@ -1,21 +1,21 @@
 """What a session actor is asked and told.
 
-Asked by the HTTP handlers (each reply, or a ``WatchPartyError``):
+Created from a ``NewSession`` (the directory's seed: the party seats its host as it starts).
+Asked by the HTTP handlers (each reply, or an error of ``errors``):
 
-- ``Open()`` -> ``Ticket`` of the host (the directory sends it once, right after creating).
+- ``Open()`` -> ``Ticket`` of the host (the create handler asks it right after creating).
 - ``PasswordHash()`` -> the bcrypt hash, for the caller to verify a join's password against.
 - ``Join(verified_hash)`` -> ``Ticket`` of a new participant; ``SessionFull``.
 - ``Details()`` -> ``SessionDetails``.
 
-Told by a WebSocket connection: the peer layer's ``PeerConnected`` and ``PeerDisconnected``
-(``engine.net``), and in between the client's messages, already parsed by ``wire.route_message``
-into ``ChatMessage``, ``Signal``, ``Playback`` or ``Relay``. A refused command is answered to
-that connection with an ``error`` message. ``Expire`` is the actor's own timer.
+Sent by a member's connection (``Party.on_message``), parsed by ``wire.parse_client_message``:
+``ChatMessage``, ``Signal``, ``Playback`` or ``Relay``. A refused command is answered to that
+connection with an ``error`` message. The session's expiry is ``engine.parties.FinishParty``
+on a timer.
 
 Every request from a session that has expired is refused with ``SessionNotFound``.
 
-``Identity`` is what a token carries (``claims`` / ``from_claims``); a ``Ticket`` is an identity
-plus the session's name.
+``Identity`` is what a token carries (``claims`` / ``from_claims``); a ``Ticket`` is an identity plus the session's name.
 """
 
 from __future__ import annotations
@@ -25,17 +25,15 @@ from typing import Any
 
 import attrs
 
-from engine.net import Peer
-
 from .errors import Unauthorized
 from .models import IceCandidate, MessageType, PlaybackPayload, SessionDescription
 
 __all__ = [
     "ChatMessage",
     "Details",
-    "Expire",
     "Identity",
     "Join",
+    "NewSession",
     "Open",
     "PasswordHash",
     "Playback",
@@ -87,6 +85,16 @@ class Ticket(Identity):
 
 
 @attrs.frozen
+class NewSession:
+    """The seed of a session: its name (already valid, ``validation.normalise_name``), the
+    hash of its password, and when it was created (epoch seconds)."""
+
+    name: str
+    password_hash: str = attrs.field(repr=False)
+    created_at: float
+
+
+@attrs.frozen
 class Open:
     """Seat the host of a session just created. Asking again returns the same ticket."""
 
@@ -113,42 +121,33 @@ class Details:
 
 
 @attrs.frozen
-class Expire:
-    """The session's time is up: close every connection and delete it from the store."""
-
-
-@attrs.frozen(eq=False)
 class ChatMessage:
-    """``chat`` from ``peer``; ``text`` already normalised."""
+    """``chat``; ``text`` already normalised."""
 
-    peer: Peer
     text: str
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen
 class Signal:
-    """``webrtc_offer``, ``webrtc_answer`` or ``ice_candidate`` from ``peer``, for one
-    participant (``target_id``) or everyone else."""
+    """``webrtc_offer``, ``webrtc_answer`` or ``ice_candidate``, for one participant
+    (``target_id``) or everyone else."""
 
-    peer: Peer
     kind: MessageType
     payload: SessionDescription | IceCandidate
     target_id: str | None = None
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen
 class Playback:
-    """``playback_state`` from ``peer``: only the host's is accepted."""
+    """``playback_state``: only the host's is accepted."""
 
-    peer: Peer
     payload: PlaybackPayload
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen
 class Relay:
     """A message of a type the spec does not define, relayed as is to everyone else (the
     original server's behaviour, which lets clients add features)."""
 
-    peer: Peer
     type: str
     payload: Any

@@ -4,7 +4,7 @@ HTTP bodies: ``CreateSessionRequest`` / ``CreateSessionResponse``, ``JoinSession
 ``JoinSessionResponse``, ``SessionDetails``, ``HealthResponse``. WebSocket: every message is an
 ``Envelope`` whose ``payload`` is one of ``ChatInput`` (client to server) or ``ChatPayload``
 (server to client), ``SessionDescription``, ``IceCandidate``, ``PlaybackPayload``, ``UserEvent``
-or ``ErrorPayload``.
+or the spec's error body (``routes.ERRORS``).
 
 Field names are Python's; where the spec's JSON name differs (``currentTime``, ``sdpMid``) the
 field says so in its metadata and ``WIRE`` renames it both ways. ``WIRE`` leaves out optional
@@ -32,7 +32,6 @@ __all__ = [
     "CreateSessionRequest",
     "CreateSessionResponse",
     "Envelope",
-    "ErrorPayload",
     "HealthResponse",
     "IceCandidate",
     "IceServer",
@@ -83,7 +82,7 @@ class JoinSessionRequest:
 class IceServer:
     """One entry of ``RTCConfiguration.iceServers``; TURN servers carry credentials."""
 
-    urls: str | tuple[str, ...]
+    urls: str | tuple[str, ...] = attrs.field(validator=attrs.validators.min_len(1))
     username: str | None = None
     credential: str | None = attrs.field(default=None, repr=False)
 
@@ -216,15 +215,6 @@ class UserEvent:
 
     user_id: str
     username: str
-
-
-@attrs.frozen
-class ErrorPayload:
-    """The payload of ``error``: the spec's standard error body."""
-
-    error: str
-    message: str
-    details: dict[str, str] | None = None
 
 
 # -- the converter ---------------------------------------------------------------------------

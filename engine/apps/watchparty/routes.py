@@ -10,8 +10,10 @@
 
 Checks run in this order. Create: rate limit (429), body (400). Join: rate limit (429), body
 (400), session (404), password (401), a free seat (403). Details and WebSocket: token (401), the
-token's session is the path's (403), session (404); details then, its user holds a seat (403). Every error body is the spec's ``{"error",
-"message", "details"}`` (``SpecErrors``); a refused WebSocket upgrade carries the same body.
+token's session is the path's (403), session (404); details then, its user holds a seat (403).
+Every error body is the spec's ``{"error", "message", "details"}`` (``ERRORS``); a refused
+WebSocket upgrade carries the same body, and an ``error`` message on an open connection the same
+body as its payload.
 
 Passwords never reach a session actor: the join handler asks the session for its hash, verifies
 the password in a worker thread (bcrypt is slow on purpose), then asks to join with the hash it
@@ -20,14 +22,15 @@ verified. Tokens are HS256 JWTs carrying an ``Identity``, valid for an hour.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Mapping
 from typing import Any, final
 from urllib.parse import parse_qs
 
 import attrs
 
+from engine import clock
 from engine.actors import ActorRef, ActorStopped
+from engine.errors import AppError
 from engine.net import (
     Accept,
     RateLimiter,
@@ -36,25 +39,21 @@ from engine.net import (
     WebSocket,
     WebSocketOptions,
     WebSocketRequest,
-    serve_peer,
 )
-from engine.web import HttpError, PasswordHasher, RateLimit, Request, Routes, TokenExpired
-from engine.web import TokenInvalid, TokenIssuer
-from engine.web import ValidationFailed as RequestInvalid
+from engine.parties import PartyDirectory, serve_member
+from engine.web import (
+    CodedErrors,
+    PasswordHasher,
+    RateLimit,
+    Request,
+    Routes,
+    TokenExpired,
+    TokenInvalid,
+    TokenIssuer,
+)
 
-from .clock import TrioWallClock
-from .directory import SessionDirectory
-from .errors import (
-    BadRequest,
-    Forbidden,
-    NotAParticipant,
-    SessionNotFound,
-    Unauthorized,
-    WatchPartyError,
-    WrongPassword,
-    error_body,
-)
-from .messages import Details, Identity, Join, PasswordHash, Ticket
+from .errors import Forbidden, NotAParticipant, SessionNotFound, Unauthorized, WrongPassword
+from .messages import Details, Identity, Join, NewSession, Open, PasswordHash, Ticket
 from .models import (
     WIRE,
     CreateSessionResponse,
@@ -62,11 +61,12 @@ from .models import (
     JoinSessionResponse,
     SessionDetails,
 )
+from .session_actor import SessionActor
 from .settings import WatchPartySettings
 from .validation import parse_create_request, parse_join_request
-from .wire import MESSAGE_RATE_LIMIT, ClientRouter, peer_attrs
+from .wire import MESSAGE_RATE_LIMIT, SocketErrors
 
-__all__ = ["CREATE_RATE_LIMIT", "JOIN_RATE_LIMIT", "SpecErrors", "WatchParty", "routes"]
+__all__ = ["CREATE_RATE_LIMIT", "ERRORS", "JOIN_RATE_LIMIT", "WatchParty", "routes"]
 
 #: The spec's "5 requests, 1 hour per IP".
 CREATE_RATE_LIMIT = RateLimitRule(5, 3600.0)
@@ -84,45 +84,27 @@ _SOCKET_OPTIONS = WebSocketOptions(
     idle_timeout=60.0,
 )
 
-# The spec's error titles for the errors that come from the engine rather than from the app.
-_TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    429: "Rate limit exceeded",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-
-
-@attrs.frozen
-class SpecErrors:
-    """The spec's standard error body for every error of the app's routes.
-
-    The app's own errors carry their ``error`` (as ``code``); the engine's (429, 404 for an
-    unknown path, 500, 503) get the spec's title for their status. A body that is not JSON is
-    400 ``Bad Request`` naming what is wrong. ``details`` appear only when there are some, as in
-    the spec's examples.
-    """
-
-    def body(self, error: HttpError) -> dict[str, Any]:
-        if isinstance(error, RequestInvalid):
-            problems = {".".join(map(str, p.loc)): p.message for p in error.problems}
-            return error_body(BadRequest("Malformed request body", problems))
-        body: dict[str, Any] = {
-            "error": error.code or _TITLES.get(error.status, "Error"),
-            "message": error.message,
-        }
-        if error.details:
-            body["details"] = error.details
-        return body
-
-    def status(self, error: HttpError) -> int:
-        # The route layer's own validation says 422; the spec says 400 for bad input.
-        return 400 if isinstance(error, RequestInvalid) else error.status
+#: The spec's standard error body for every error of the app: its own errors carry their
+#: ``error`` as ``code``; the engine's (404 for an unknown path, 429, 500, 503) get the spec's
+#: title for their status; a body that is not JSON is 400 ``Bad Request`` naming what is wrong.
+#: ``details`` appear only when there are some, as in the spec's examples. In a socket the body
+#: is the payload of an ``error`` envelope (``wire.SocketErrors``).
+ERRORS = CodedErrors(
+    validation_code="Bad Request",
+    event_type=None,
+    empty_details=False,
+    titles={
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Payload Too Large",
+        429: "Rate limit exceeded",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    },
+)
 
 
 @final
@@ -130,17 +112,16 @@ class SpecErrors:
 class WatchParty:
     """What every handler shares (the app's context, made by ``app.setup``)."""
 
-    directory: SessionDirectory
+    sessions: PartyDirectory[SessionActor]
     settings: WatchPartySettings
     tokens: TokenIssuer
     passwords: PasswordHasher
-    clock: TrioWallClock
     # Chat and signaling messages, per user across all their connections.
     messages: RateLimiter = attrs.field(factory=lambda: RateLimiter(MESSAGE_RATE_LIMIT))
 
     async def session(self, session_id: str) -> ActorRef:
         """The running session ``session_id`` (canonical form); raises ``SessionNotFound``."""
-        ref = await self.directory.find(session_id)
+        ref = await self.sessions.get(session_id)
         if ref is None:
             raise SessionNotFound()
         return ref
@@ -176,7 +157,7 @@ class WatchParty:
         return self.tokens.issue(ticket.claims())
 
 
-routes = Routes(errors=SpecErrors())
+routes = Routes(errors=ERRORS)
 
 
 def _json(value: Any) -> Any:
@@ -203,17 +184,19 @@ async def health(request: Request) -> Any:
 )
 async def create_session(request: Request) -> Any:
     """Create a session; the caller is its host."""
-    party: WatchParty = request.context
+    watchparty: WatchParty = request.context
     create = parse_create_request(request.body)
-    password_hash = await party.passwords.hash(create.password)
-    ticket = await party.directory.create(create.name, password_hash)
+    password_hash = await watchparty.passwords.hash(create.password)
+    seed = NewSession(create.name, password_hash, clock.now())
+    _, session = await watchparty.sessions.create(seed)
+    ticket: Ticket = await session.ask(Open())
     return _json(
         CreateSessionResponse(
             id=ticket.session_id,
             name=ticket.name,
-            share_url=party.settings.share_url(ticket.session_id),
-            token=party.token(ticket),
-            ice_servers=party.settings.ice_servers,
+            share_url=watchparty.settings.share_url(ticket.session_id),
+            token=watchparty.token(ticket),
+            ice_servers=watchparty.settings.ice_servers,
         )
     )
 
@@ -225,21 +208,21 @@ async def create_session(request: Request) -> Any:
 )
 async def join_session(request: Request) -> Any:
     """Join a session with its password."""
-    party: WatchParty = request.context
+    watchparty: WatchParty = request.context
     join = parse_join_request(request.body)
-    password_hash = await party.ask(join.session_id, PasswordHash())
-    if not await party.passwords.verify(join.password, password_hash):
+    password_hash = await watchparty.ask(join.session_id, PasswordHash())
+    if not await watchparty.passwords.verify(join.password, password_hash):
         raise WrongPassword()
-    ticket = await party.ask(join.session_id, Join(password_hash))
-    return _json(JoinSessionResponse(ticket.session_id, ticket.name, party.token(ticket)))
+    ticket = await watchparty.ask(join.session_id, Join(password_hash))
+    return _json(JoinSessionResponse(ticket.session_id, ticket.name, watchparty.token(ticket)))
 
 
 @routes.get("/api/sessions/{session_id}", response=SessionDetails)
 async def session_details(request: Request) -> Any:
     """The session's details (needs a token of one of its participants)."""
-    party: WatchParty = request.context
-    identity = party.authenticate(request.bearer_token(), request.params["session_id"])
-    details: SessionDetails = await party.ask(identity.session_id, Details())
+    watchparty: WatchParty = request.context
+    identity = watchparty.authenticate(request.bearer_token(), request.params["session_id"])
+    details: SessionDetails = await watchparty.ask(identity.session_id, Details())
     if identity.user_id not in details.participants:
         # A valid token whose user holds no seat (never did, or was dropped to make room).
         raise NotAParticipant()
@@ -248,25 +231,23 @@ async def session_details(request: Request) -> Any:
 
 @routes.websocket("/ws/{session_id}")
 async def session_socket(
-    party: WatchParty, request: WebSocketRequest, params: Mapping[str, str]
+    watchparty: WatchParty, request: WebSocketRequest, params: Mapping[str, str]
 ) -> Accept | Reject:
     """The session's realtime channel (``?token=`` of that session)."""
     try:
-        identity = party.authenticate(_query_token(request), params["session_id"])
-        ref = await party.session(identity.session_id)
-    except WatchPartyError as error:
-        body = json.dumps(error_body(error), separators=(",", ":")).encode()
-        return Reject(error.status, body=body)
-    router = ClientRouter(ref, identity.session_id, identity.user_id, party.clock)
+        identity = watchparty.authenticate(_query_token(request), params["session_id"])
+        session = await watchparty.session(identity.session_id)
+    except AppError as error:
+        return ERRORS.refusal(error)
+    errors = SocketErrors(ERRORS, identity.session_id, identity.user_id)
 
     async def serve(ws: WebSocket, _: Mapping[str, str]) -> None:
-        await serve_peer(
+        await serve_member(
             ws,
-            ref,
-            errors=router,
-            rate_limit=party.messages.keyed(identity.user_id),
-            attrs=peer_attrs(identity),
-            on_message=router,
+            session,
+            user_id=identity.user_id,
+            errors=errors,
+            rate_limit=watchparty.messages.keyed(identity.user_id),
         )
 
     return Accept(serve, options=_SOCKET_OPTIONS)

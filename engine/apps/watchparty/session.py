@@ -3,7 +3,7 @@
 Nothing here reads a clock, draws a random number or does I/O: ``now`` (wall-clock epoch
 seconds), new ids and the random generator are arguments. A transition returns a new
 ``SessionState`` (the very same object when nothing changes, so the actor saves nothing) or
-raises a ``WatchPartyError`` and changes nothing.
+raises one of ``errors`` and changes nothing.
 
 Seats. A session has ``max_participants`` seats. A participant holds one while connected, and
 otherwise for ``seat_hold`` seconds after joining (the lifetime of the token the join gave, so

@@ -12,38 +12,26 @@
   "credential"}``): the ICE servers given to clients with a new session; by default Google's two
   public STUN servers, as in the spec.
 
-Every reader raises ``ValueError`` naming the variable whose value it cannot use.
+``from_environ`` raises ``engine.settings.SettingsError`` (a ``ValueError``) naming the variable
+whose value it cannot use.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
+import cattrs
 
-from .models import IceServer
+from engine.net import JsonRejected, json_loads
+from engine.settings import environment_variables, read_settings, setting
+
+from .models import WIRE, IceServer
 from .session import SessionSettings
 
-__all__ = [
-    "DEFAULT_ICE_SERVERS",
-    "DEV_ORIGIN",
-    "ENVIRONMENT",
-    "WatchPartySettings",
-    "cors_origins_from",
-]
-
-_TTL = "PARTY_ENGINE_WATCHPARTY_SESSION_TTL"
-_MAX_PARTICIPANTS = "PARTY_ENGINE_WATCHPARTY_MAX_PARTICIPANTS"
-_BCRYPT_COST = "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST"
-_PUBLIC_URL = "PARTY_ENGINE_WATCHPARTY_PUBLIC_URL"
-_CORS_ORIGINS = "PARTY_ENGINE_WATCHPARTY_CORS_ORIGINS"
-_ICE_SERVERS = "PARTY_ENGINE_WATCHPARTY_ICE_SERVERS"
-
-#: Every variable read, for documentation and tests.
-ENVIRONMENT = (_TTL, _MAX_PARTICIPANTS, _BCRYPT_COST, _PUBLIC_URL, _CORS_ORIGINS, _ICE_SERVERS)
+__all__ = ["DEFAULT_ICE_SERVERS", "DEV_ORIGIN", "ENVIRONMENT", "WatchPartySettings"]
 
 #: The spec's development origin: the web client's dev server.
 DEV_ORIGIN = "http://localhost:5173"
@@ -53,97 +41,75 @@ DEFAULT_ICE_SERVERS = (
 )
 
 
-def _default_origins(public_url: str) -> tuple[str, ...]:
-    parts = urlsplit(public_url)
-    return tuple(dict.fromkeys((DEV_ORIGIN, f"{parts.scheme}://{parts.netloc}")))
-
-
 def _check_url(instance: object, attribute: attrs.Attribute[str], url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{attribute.name} must be an http(s) URL, not {url!r}")
 
 
-@attrs.frozen
-class WatchPartySettings:
-    """Everything configurable about the app. ``public_url`` has no trailing slash."""
-
-    session: SessionSettings = attrs.field(factory=SessionSettings)
-    bcrypt_cost: int = attrs.field(
-        default=12, validator=[attrs.validators.ge(4), attrs.validators.le(31)]
-    )
-    public_url: str = attrs.field(
-        default=DEV_ORIGIN, converter=lambda url: url.rstrip("/"), validator=_check_url
-    )
-    cors_origins: tuple[str, ...] = attrs.field(converter=tuple)
-    ice_servers: tuple[IceServer, ...] = DEFAULT_ICE_SERVERS
-
-    @cors_origins.default
-    def _default_origins(self) -> tuple[str, ...]:
-        return _default_origins(self.public_url)
-
-    def share_url(self, session_id: str) -> str:
-        return f"{self.public_url}/join/{session_id}"
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> WatchPartySettings:
-        """Defaults, overridden by the ``PARTY_ENGINE_WATCHPARTY_*`` variables that are set
-        and not blank. Raises ``ValueError`` naming a variable it cannot use."""
-        session: dict[str, Any] = {}
-        values: dict[str, Any] = {}
-        for variable, read, key in (
-            (_TTL, float, "ttl"),
-            (_MAX_PARTICIPANTS, int, "max_participants"),
-            (_BCRYPT_COST, int, "bcrypt_cost"),
-            (_PUBLIC_URL, str.strip, "public_url"),
-            (_CORS_ORIGINS, _origins, "cors_origins"),
-            (_ICE_SERVERS, _ice_servers, "ice_servers"),
-        ):
-            raw = environ.get(variable, "")
-            if not raw.strip():
-                continue
-            target, owner = (session, SessionSettings) if key in _SESSION_FIELDS else (values, cls)
-            try:
-                target[key] = read(raw)
-                owner(**{key: target[key]})  # each value checked alone, to name its variable
-            except ValueError as exc:
-                raise ValueError(f"{variable}: {exc}") from None
-        return cls(session=SessionSettings(**session), **values)
-
-
-_SESSION_FIELDS = frozenset(("ttl", "max_participants"))
-
-
-def cors_origins_from(environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The CORS origins ``environ`` asks for, as ``from_environ`` reads them, without checking
-    anything else: never raises (an unusable ``PUBLIC_URL`` is for ``from_environ`` to report)."""
-    origins = _origins(environ.get(_CORS_ORIGINS, ""))
-    return origins or _default_origins(environ.get(_PUBLIC_URL, "").strip() or DEV_ORIGIN)
+def _without_trailing_slash(url: str) -> str:
+    return url.rstrip("/")
 
 
 def _origins(raw: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
 
 
+def _default_origins(settings: WatchPartySettings) -> tuple[str, ...]:
+    parts = urlsplit(settings.public_url)
+    return tuple(dict.fromkeys((DEV_ORIGIN, f"{parts.scheme}://{parts.netloc}")))
+
+
 def _ice_servers(raw: str) -> tuple[IceServer, ...]:
     try:
-        entries = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from None
+        entries = json_loads(raw)
+    except JsonRejected as exc:
+        raise ValueError(f"not JSON: {exc.reason}") from None
     if not isinstance(entries, list):
-        raise ValueError("must be a JSON array of ICE servers")
-    return tuple(_ice_server(entry) for entry in entries)
+        raise TypeError("must be a JSON array of ICE servers")
+    try:
+        servers: tuple[IceServer, ...] = WIRE.structure(entries, tuple[IceServer, ...])
+    except cattrs.BaseValidationError as exc:
+        problems = "; ".join(cattrs.transform_error(exc))
+        raise ValueError(f"not an array of ICE servers: {problems}") from None
+    return servers
 
 
-def _ice_server(entry: Any) -> IceServer:
-    if not isinstance(entry, dict):
-        raise ValueError(f"an ICE server must be an object, not {entry!r}")
-    urls = entry.get("urls")
-    if isinstance(urls, list) and urls and all(isinstance(url, str) for url in urls):
-        urls = tuple(urls)
-    elif not isinstance(urls, str):
-        raise ValueError(f"an ICE server's urls must be a string or a list of them: {entry!r}")
-    optional = {key: entry.get(key) for key in ("username", "credential")}
-    if not all(value is None or isinstance(value, str) for value in optional.values()):
-        raise ValueError(f"an ICE server's username and credential must be strings: {entry!r}")
-    return IceServer(urls, **optional)
+@attrs.frozen
+class WatchPartySettings:
+    """Everything configurable about the app. ``public_url`` has no trailing slash."""
+
+    session_ttl: float = setting(24 * 3600.0, min=1, help="seconds a session lives")
+    max_participants: int = setting(10, min=1, help="seats per session")
+    bcrypt_cost: int = setting(12, min=4, max=31, help="the cost of new password hashes")
+    public_url: str = attrs.field(
+        default=DEV_ORIGIN,
+        converter=_without_trailing_slash,
+        validator=_check_url,
+    )
+    cors_origins: tuple[str, ...] = setting(
+        attrs.Factory(_default_origins, takes_self=True),
+        parse=_origins,
+        help="origins allowed to call the API from a browser (comma-separated)",
+    )
+    ice_servers: tuple[IceServer, ...] = setting(
+        DEFAULT_ICE_SERVERS, parse=_ice_servers, help="ICE servers for clients (a JSON array)"
+    )
+
+    @property
+    def session(self) -> SessionSettings:
+        """The limits of new sessions."""
+        return SessionSettings(max_participants=self.max_participants, ttl=self.session_ttl)
+
+    def share_url(self, session_id: str) -> str:
+        return f"{self.public_url}/join/{session_id}"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], **overrides: Any) -> WatchPartySettings:
+        """Defaults, overridden by the ``PARTY_ENGINE_WATCHPARTY_*`` variables that are set and
+        not blank, then by ``overrides`` (tests, embedders)."""
+        return read_settings(cls, environ, app="watchparty", **overrides)
+
+
+#: Every variable read, for documentation and tests.
+ENVIRONMENT = tuple(environment_variables(WatchPartySettings, "watchparty"))

@@ -3,12 +3,11 @@
 Client to server: ``parse_client_message`` turns a decoded message into a session command, or
 raises ``InvalidMessage`` naming what is wrong. Only ``type``, ``payload`` and ``target_id`` are
 read: ``session_id``, ``user_id`` and ``timestamp`` are the server's to say, so a client cannot
-speak for someone else. ``ClientRouter`` is what ``engine.net.serve_peer`` calls for each
-message (``on_message``) and for the errors it answers itself (``errors``): refused messages are
-answered to their sender with an ``error`` message and never reach the session actor.
+speak for someone else.
 
-Server to client: ``envelope`` and the builders below give ``Envelope`` values; ``encode`` turns
-one into a frame, once, for any number of recipients.
+Server to client: ``envelope`` and the builders below give ``Envelope`` values, ``to_json``
+their JSON (which a session's peer group encodes once for every recipient). ``SocketErrors``
+addresses one connection's ``error`` messages.
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote
 
-from engine.actors import ActorRef
-from engine.net import JSON_CODEC, Frame, Peer, RateLimitKind, RateLimitRule
+from engine import clock
+from engine.errors import AppError
+from engine.net import RateLimitKind, RateLimitRule
+from engine.parties import PartyErrors
 
-from .clock import TrioWallClock
-from .errors import InvalidMessage, RateLimited, ServerError, WatchPartyError, error_body
-from .messages import ChatMessage, Identity, Playback, Relay, Signal
+from .errors import InvalidMessage, RateLimited, ServerError
+from .messages import ChatMessage, Playback, Relay, Signal
 from .models import (
     WIRE,
     ChatInput,
@@ -46,29 +46,22 @@ from .validation import normalise_chat
 
 __all__ = [
     "MESSAGE_RATE_LIMIT",
-    "USER_ID_ATTR",
-    "ClientRouter",
+    "SocketErrors",
     "chat_envelope",
     "details_view",
-    "encode",
     "envelope",
-    "error_envelope",
     "parse_client_message",
-    "peer_attrs",
     "playback_envelope",
     "rfc3339",
     "to_json",
     "user_event_envelope",
-    "user_of",
 ]
 
-#: The key of ``Peer.attrs`` that holds the connection's user id, from its token.
-USER_ID_ATTR = "user_id"
 #: The spec's "100 messages per minute", per user rather than per connection (a reconnect must
-#: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_peer``.
+#: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_member``.
 MESSAGE_RATE_LIMIT = RateLimitRule(100, 60.0, RateLimitKind.FIXED_WINDOW)
 
-_SIGNAL_PAYLOADS: dict[str, type[SessionDescription] | type[IceCandidate]] = {
+_SIGNAL_PAYLOADS: dict[str, type[SessionDescription | IceCandidate]] = {
     MessageType.WEBRTC_OFFER: SessionDescription,
     MessageType.WEBRTC_ANSWER: SessionDescription,
     MessageType.ICE_CANDIDATE: IceCandidate,
@@ -79,22 +72,10 @@ _SERVER_ONLY = frozenset({MessageType.USER_JOINED, MessageType.USER_LEFT, Messag
 _CUSTOM_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-def peer_attrs(identity: Identity) -> dict[str, Any]:
-    """The ``attrs`` a route gives ``serve_peer`` for a connection whose token says ``identity``."""
-    return {USER_ID_ATTR: identity.user_id}
-
-
-def user_of(peer: Peer) -> str:
-    """The user id of a connection (set by the route from its token)."""
-    return peer.attrs[USER_ID_ATTR]
-
-
 # -- client to server ------------------------------------------------------------------------
 
 
-def parse_client_message(
-    peer: Peer, message: Mapping[str, Any]
-) -> ChatMessage | Signal | Playback | Relay:
+def parse_client_message(message: Mapping[str, Any]) -> ChatMessage | Signal | Playback | Relay:
     """The session command a client's decoded message asks for.
 
     Raises ``InvalidMessage`` (its ``details`` name the offending fields, with the payload's as
@@ -103,29 +84,33 @@ def parse_client_message(
     """
     kind = message.get("type")
     if not isinstance(kind, str):
-        raise InvalidMessage("A message needs a type", {"type": "must be a string"})
+        raise InvalidMessage("A message needs a type", details={"type": "must be a string"})
     payload = message.get("payload")
     if kind == MessageType.CHAT:
         text = _structure(kind, payload, ChatInput).message
         try:
-            return ChatMessage(peer, normalise_chat(text))
+            return ChatMessage(normalise_chat(text))
         except ValueError as exc:
-            raise InvalidMessage("Invalid chat message", {"payload.message": str(exc)}) from None
+            raise InvalidMessage(
+                "Invalid chat message", details={"payload.message": str(exc)}
+            ) from None
     if kind in _SIGNAL_PAYLOADS:
         signal = _structure(kind, payload, _SIGNAL_PAYLOADS[kind])
         expected = _SDP_TYPES.get(kind)
         if expected is not None and signal.type != expected:
             raise InvalidMessage(
-                f"Invalid {kind} payload", {"payload.type": f"must be {expected!r}"}
+                f"Invalid {kind} payload", details={"payload.type": f"must be {expected!r}"}
             )
-        return Signal(peer, MessageType(kind), signal, _target(message.get("target_id")))
+        return Signal(MessageType(kind), signal, _target(message.get("target_id")))
     if kind == MessageType.PLAYBACK_STATE:
-        return Playback(peer, _structure(kind, payload, PlaybackPayload))
+        return Playback(_structure(kind, payload, PlaybackPayload))
     if kind in _SERVER_ONLY:
-        raise InvalidMessage(f"Only the server sends {kind} messages", {"type": "server only"})
+        raise InvalidMessage(
+            f"Only the server sends {kind} messages", details={"type": "server only"}
+        )
     if _CUSTOM_TYPE.fullmatch(kind) is None:
-        raise InvalidMessage("Unknown message type", {"type": "unknown"})
-    return Relay(peer, kind, payload)
+        raise InvalidMessage("Unknown message type", details={"type": "unknown"})
+    return Relay(kind, payload)
 
 
 def _target(value: Any) -> str | None:
@@ -133,17 +118,17 @@ def _target(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidMessage("Invalid target", {"target_id": "must be a string"})
+        raise InvalidMessage("Invalid target", details={"target_id": "must be a string"})
     return value
 
 
 def _structure(kind: str, payload: Any, cls: type[Any]) -> Any:
     if not isinstance(payload, Mapping):
-        raise InvalidMessage(f"Invalid {kind} payload", {"payload": "must be an object"})
+        raise InvalidMessage(f"Invalid {kind} payload", details={"payload": "must be an object"})
     try:
         return WIRE.structure(payload, cls)
     except cattrs.ClassValidationError as exc:
-        raise InvalidMessage(f"Invalid {kind} payload", _problems(exc, cls)) from None
+        raise InvalidMessage(f"Invalid {kind} payload", details=_problems(exc, cls)) from None
 
 
 def _problems(error: cattrs.ClassValidationError, cls: type[Any]) -> dict[str, str]:
@@ -159,42 +144,36 @@ def _problems(error: cattrs.ClassValidationError, cls: type[Any]) -> dict[str, s
 
 
 @attrs.frozen
-class ClientRouter:
-    """``serve_peer``'s ``on_message`` and ``errors`` for one connection to ``party``.
+class SocketErrors:
+    """The ``error`` messages of one member's connection: the app's error format (``errors``,
+    whose ``event`` is the spec's error body) as the payload of an envelope from the
+    connection's session to its user, stamped now.
 
-    ``__call__`` parses each message and tells the session actor the command; a message it
-    refuses is answered with an ``error`` message. ``MailboxFull`` and ``ActorStopped`` from the
-    tell propagate: ``serve_peer`` then closes the connection (1013, 1011).
+    ``serve_member`` answers what it refuses itself with it (``malformed``, ``too_big``,
+    ``rate_limited``, ``internal_error``); the session its refusals (``event``).
     """
 
-    party: ActorRef
+    errors: PartyErrors
     session_id: str
     user_id: str
-    clock: TrioWallClock
 
-    def __call__(self, peer: Peer, message: Any) -> None:
-        try:
-            command = parse_client_message(peer, message)
-        except WatchPartyError as error:
-            peer.send_json(self._error(error))
-            return
-        self.party.tell(command)
+    def event(self, error: AppError) -> dict[str, Any]:
+        payload = self.errors.event(error)
+        to = {"session_id": self.session_id, "user_id": self.user_id}
+        return to_json(envelope(MessageType.ERROR, payload, **to, now=clock.now()))
 
     def malformed(self, reason: str) -> dict[str, Any]:
-        return self._error(InvalidMessage(f"Malformed message: {reason}"))
+        return self.event(InvalidMessage(f"Malformed message: {reason}"))
 
     def too_big(self, limit: int) -> dict[str, Any]:
-        return self._error(InvalidMessage(f"Messages are limited to {limit} bytes"))
+        return self.event(InvalidMessage(f"Messages are limited to {limit} bytes"))
 
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         message = f"Maximum {MESSAGE_RATE_LIMIT.limit} messages per minute"
-        return self._error(RateLimited(message, retry_after=retry_after))
+        return self.event(RateLimited(message, retry_after=retry_after))
 
     def internal_error(self) -> dict[str, Any]:
-        return self._error(ServerError())
-
-    def _error(self, error: WatchPartyError) -> dict[str, Any]:
-        return to_json(error_envelope(self.session_id, self.user_id, error, self.clock.now()))
+        return self.event(ServerError())
 
 
 # -- server to client ------------------------------------------------------------------------
@@ -215,11 +194,6 @@ def envelope(
 
 def to_json(message: Envelope) -> dict[str, Any]:
     return WIRE.unstructure(message, Envelope)
-
-
-def encode(message: Envelope) -> Frame:
-    """One frame for any number of recipients (``Peer.send``)."""
-    return JSON_CODEC.encode(to_json(message))
 
 
 def chat_envelope(session_id: str, entry: ChatEntry) -> Envelope:
@@ -243,15 +217,6 @@ def user_event_envelope(
     """``user_joined`` or ``user_left`` about ``who``."""
     payload = UserEvent(who.user_id, who.username)
     return envelope(kind, payload, session_id=session_id, user_id=who.user_id, now=now)
-
-
-def error_envelope(
-    session_id: str, user_id: str, error: WatchPartyError, now: float
-) -> Envelope:
-    """The answer to a refused message, to its sender: the spec's error body as payload."""
-    return envelope(
-        MessageType.ERROR, error_body(error), session_id=session_id, user_id=user_id, now=now
-    )
 
 
 def rfc3339(epoch: float) -> str:

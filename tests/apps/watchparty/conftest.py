@@ -1,9 +1,8 @@
-"""Fixtures for the WatchParty tests: a fake connection, a running session directory, and the
-app served on a loopback port with a client that speaks its API."""
+"""Fixtures for the WatchParty tests: a connection without a socket, a running session
+directory, and the app served on a loopback port with a client that speaks its API."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -14,76 +13,75 @@ import jwt
 import pytest
 from serving import Served, serve_apps
 
-from engine.apps.watchparty import SessionSettings, TrioWallClock, start_session_directory
-from engine.apps.watchparty.app import app
-from engine.apps.watchparty.directory import SessionDirectory
-from engine.net import Frame
+from engine import clock
+from engine.apps.watchparty import WatchPartySettings
+from engine.apps.watchparty.app import app, start_sessions
+from engine.apps.watchparty.session_actor import SessionActor
+from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected, PeerMessage
 from engine.net.client import Client, ClientWebSocket
+from engine.net.testing import MemoryPeerInbox
+from engine.parties import PartyDirectory
+from engine.parties.testing import memory_member
 from engine.store import open_store
 from engine.supervisors import open_actor_system
 
+#: The wall clock of the tests that do not serve (2026-02-02T02:40:00Z).
+T0 = 1_770_000_000.0
 
+
+@attrs.frozen
 class FakePeer:
-    """Stands in for ``engine.net.Peer``: records what it is sent, decoded, and its close."""
+    """A member's connection without a socket (``engine.parties.testing``): what the session
+    is told of it, and what it received, decoded."""
 
-    def __init__(self, user_id: str) -> None:
-        self.attrs = {"user_id": user_id}
-        self.received: list[dict[str, Any]] = []
-        self.close_code: int | None = None
-        self.close_reason = ""
+    peer: Peer
+    inbox: MemoryPeerInbox
+
+    @classmethod
+    def of(cls, user_id: str) -> FakePeer:
+        return cls(*memory_member(user_id))
+
+    def connects(self) -> PeerConnected:
+        return PeerConnected(self.peer)
+
+    def says(self, message: Any) -> PeerMessage:
+        return PeerMessage(self.peer, message)
+
+    def leaves(self, code: int = CloseReason.NORMAL_CLOSURE, reason: str = "") -> PeerDisconnected:
+        return self.inbox.disconnect(code, reason)
 
     @property
-    def closed(self) -> bool:
-        return self.close_code is not None
+    def close_code(self) -> int | None:
+        return self.inbox.close_code
 
-    def send(self, frame: Frame) -> bool:
-        if self.closed:
-            return False
-        self.received.append(json.loads(frame.payload))
-        return True
-
-    def send_json(self, value: Any) -> bool:
-        if self.closed:
-            return False
-        # Through JSON, as the codec would: catches values that would not encode.
-        self.received.append(json.loads(json.dumps(value, allow_nan=False)))
-        return True
-
-    def close(self, code: int = 1000, reason: str = "") -> None:
-        if self.close_code is None:
-            self.close_code, self.close_reason = code, reason
+    @property
+    def close_reason(self) -> str | None:
+        return self.inbox.close_reason
 
     def take(self) -> list[dict[str, Any]]:
         """Everything received since the last take."""
-        received, self.received = self.received, []
-        return received
+        return self.inbox.take_all()
 
     def types(self) -> list[str]:
         return [message["type"] for message in self.take()]
 
 
 @pytest.fixture
-def clock() -> TrioWallClock:
-    return TrioWallClock(wall=lambda: 1_770_000_000.0)
+def settings() -> WatchPartySettings:
+    return WatchPartySettings()
 
 
 @pytest.fixture
-def settings() -> SessionSettings:
-    return SessionSettings()
-
-
-@pytest.fixture
-async def directory(
-    clock: TrioWallClock, settings: SessionSettings
-) -> AsyncIterator[SessionDirectory]:
+async def directory(settings: WatchPartySettings) -> AsyncIterator[PartyDirectory[SessionActor]]:
+    clock.set_wall_source(lambda: T0)
     async with open_store("memory://") as store, open_actor_system() as system:
-        yield await start_session_directory(system, store, settings=settings, clock=clock)
+        yield await start_sessions(system, store, settings)
 
 
 @pytest.fixture
-def make_peer() -> type[FakePeer]:
-    """``make_peer(user_id)``: a fake connection authenticated as ``user_id``."""
-    return FakePeer
+def make_peer() -> Callable[[str], FakePeer]:
+    """``make_peer(user_id)``: a connection authenticated as ``user_id``."""
+    return FakePeer.of
 
 
 # -- end to end ----------------------------------------------------------------------------------

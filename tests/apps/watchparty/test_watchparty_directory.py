@@ -1,24 +1,18 @@
-"""Creating and finding sessions: expiry deletes them, and they survive a restart of the
-process (simulated by closing the store and the actor system, and opening them again with a
-wall clock that has moved on)."""
+"""Creating and finding sessions (the app's party directory): expiry deletes them, and they
+survive a restart of the process (simulated by closing the store and the actor system, and
+opening them again with a wall clock that has moved on)."""
 
 from __future__ import annotations
 
 import pytest
 import trio
 
+from engine import clock
 from engine.actors import ActorCrashed
-
-from engine.apps.watchparty import (
-    SESSION_KIND,
-    SessionSettings,
-    TrioWallClock,
-    start_session_directory,
-)
+from engine.apps.watchparty import SESSION_KIND, WatchPartySettings
+from engine.apps.watchparty.app import start_sessions
 from engine.apps.watchparty.errors import SessionNotFound
-from engine.apps.watchparty.messages import ChatMessage, Details, Join, PasswordHash, Playback
-from engine.apps.watchparty.models import PlaybackPayload
-from engine.net import PeerConnected
+from engine.apps.watchparty.messages import Details, Join, NewSession, Open, PasswordHash
 from engine.store import StoreError, open_store
 from engine.supervisors import open_actor_system
 
@@ -28,21 +22,34 @@ HOUR = 3600.0
 
 
 async def connect(ref, peer):
-    ref.tell(PeerConnected(peer))
+    ref.tell(peer.connects())
     await ref.ask(Details())
     return peer
+
+
+async def create(directory, name="Movie Night"):
+    """A new session's actor and its host's ticket."""
+    _, ref = await directory.create(NewSession(name, HASH, clock.now()))
+    return ref, await ref.ask(Open())
+
+
+async def start_directory(system, store, *, wall, settings=None):
+    """The app's directory, as a process whose wall clock reads ``wall`` at start would."""
+    clock.set_wall_source(lambda: wall)
+    return await start_sessions(system, store, settings or WatchPartySettings())
+
+
+def chat(text):
+    return {"type": "chat", "payload": {"message": text}}
 
 
 async def test_a_session_expires_closes_its_connections_and_is_deleted(
     make_peer, autojump_clock
 ):
-    clock = TrioWallClock(wall=lambda: T0)
     async with open_store("memory://") as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=SessionSettings(ttl=HOUR), clock=clock
-        )
-        host = await directory.create("Movie Night", HASH)
-        ref = await directory.find(host.session_id)
+        settings = WatchPartySettings(session_ttl=HOUR)
+        directory = await start_directory(system, store, wall=T0, settings=settings)
+        ref, host = await create(directory)
         peer = await connect(ref, make_peer(host.user_id))
         await trio.sleep(HOUR - 1)
         assert (await ref.ask(Details())).id == host.session_id
@@ -50,12 +57,11 @@ async def test_a_session_expires_closes_its_connections_and_is_deleted(
         assert await ref.wait_stopped() == "normal"
         assert (peer.close_code, peer.close_reason) == (4404, "session expired")
         assert await store.load(SESSION_KIND, host.session_id) is None
-        assert await directory.find(host.session_id) is None
+        assert await directory.get(host.session_id) is None
 
 
 async def test_the_default_lifetime_is_a_day(directory, autojump_clock):
-    host = await directory.create("Movie Night", HASH)
-    ref = await directory.find(host.session_id)
+    ref, host = await create(directory)
     await trio.sleep(24 * HOUR - 1)
     await ref.ask(Details())
     await trio.sleep(1)
@@ -63,32 +69,21 @@ async def test_the_default_lifetime_is_a_day(directory, autojump_clock):
     assert await directory.store.load(SESSION_KIND, host.session_id) is None
 
 
-class ManualClock:
-    """A wall clock that moves only when told, while Trio's clock (and the timer) stands still."""
-
-    def __init__(self, now: float) -> None:
-        self.time = now
-
-    def now(self) -> float:
-        return self.time
-
-
 async def test_requests_after_the_deadline_are_refused_before_the_timer_runs(make_peer):
-    clock = ManualClock(T0)
     async with open_store("memory://") as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=SessionSettings(ttl=HOUR), clock=clock
-        )
-        host = await directory.create("Movie Night", HASH)
-        ref = await directory.find(host.session_id)
+        settings = WatchPartySettings(session_ttl=HOUR)
+        directory = await start_directory(system, store, wall=T0, settings=settings)
+        ref, host = await create(directory)
         peer = await connect(ref, make_peer(host.user_id))
-        clock.time = T0 + HOUR
+        # The wall clock jumps past the deadline while Trio's clock (and the timer) stands still
+        # (a second past it: Trio's clock moved on a little since the session was created).
+        clock.set_wall_source(lambda: T0 + HOUR + 1)
         for request in (PasswordHash(), Join(HASH), Details()):
             with pytest.raises(SessionNotFound):
                 await ref.ask(request)
-        ref.tell(ChatMessage(peer, "anyone?"))
+        ref.tell(peer.says(chat("anyone?")))
         late = make_peer(host.user_id)
-        ref.tell(PeerConnected(late))
+        ref.tell(late.connects())
         with pytest.raises(SessionNotFound):
             await ref.ask(Details())
         (refusal,) = peer.take()
@@ -98,29 +93,24 @@ async def test_requests_after_the_deadline_are_refused_before_the_timer_runs(mak
 
 async def test_a_session_and_its_history_survive_a_restart(tmp_path, make_peer):
     url = f"sqlite:///{tmp_path / 'watchparty.db'}"
-    settings = SessionSettings()
     async with open_store(url) as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0)
-        )
-        host = await directory.create("Movie Night", HASH)
-        ref = await directory.find(host.session_id)
+        directory = await start_directory(system, store, wall=T0)
+        ref, host = await create(directory)
         viewer = await ref.ask(Join(HASH))
         host_peer = await connect(ref, make_peer(host.user_id))
         await connect(ref, make_peer(viewer.user_id))
         for text in ("one", "two", "three"):
-            ref.tell(ChatMessage(host_peer, text))
-        ref.tell(Playback(host_peer, PlaybackPayload(True, 100.0, 0.5)))
+            ref.tell(host_peer.says(chat(text)))
+        state = {"playing": True, "currentTime": 100.0, "volume": 0.5}
+        ref.tell(host_peer.says({"type": "playback_state", "payload": state}))
         before = await ref.ask(Details())
 
     # Ten minutes later, a new process.
     async with open_store(url) as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0 + 600)
-        )
+        directory = await start_directory(system, store, wall=T0 + 600)
         ref = system.lookup((SESSION_KIND, host.session_id))
         assert ref is not None  # restored at start-up, before anyone asked
-        assert await directory.find(host.session_id) is ref
+        assert await directory.get(host.session_id) is ref
         assert await ref.ask(Details()) == before
 
         # The viewer's token still names a seat: connecting replays the chat and the film.
@@ -142,35 +132,27 @@ async def test_a_session_and_its_history_survive_a_restart(tmp_path, make_peer):
 
 async def test_a_session_that_expired_while_down_is_deleted_at_start(tmp_path):
     url = f"sqlite:///{tmp_path / 'watchparty.db'}"
-    settings = SessionSettings(ttl=HOUR)
+    settings = WatchPartySettings(session_ttl=HOUR)
     async with open_store(url) as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0)
-        )
-        gone = await directory.create("Gone by then", HASH)
+        directory = await start_directory(system, store, wall=T0, settings=settings)
+        _, gone = await create(directory, "Gone by then")
     async with open_store(url) as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0 + HOUR + 1)
-        )
+        directory = await start_directory(system, store, wall=T0 + HOUR + 1, settings=settings)
         assert await store.load(SESSION_KIND, gone.session_id) is None
-        assert await directory.find(gone.session_id) is None
+        assert await directory.get(gone.session_id) is None
         assert system.lookup((SESSION_KIND, gone.session_id)) is None
 
 
 async def test_a_restored_session_expires_on_time_without_being_asked(autojump_clock):
     # One memory store outlives two actor systems: a restart, without SQLite's worker threads
     # (a MockClock that autojumps would see them as idle time).
-    settings = SessionSettings(ttl=HOUR)
+    settings = WatchPartySettings(session_ttl=HOUR)
     async with open_store("memory://") as store:
         async with open_actor_system() as system:
-            directory = await start_session_directory(
-                system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0)
-            )
-            host = await directory.create("Movie Night", HASH)
+            directory = await start_directory(system, store, wall=T0, settings=settings)
+            _, host = await create(directory)
         async with open_actor_system() as system:
-            await start_session_directory(
-                system, store, settings=settings, clock=TrioWallClock(wall=lambda: T0 + HOUR - 10)
-            )
+            await start_directory(system, store, wall=T0 + HOUR - 10, settings=settings)
             ref = system.lookup((SESSION_KIND, host.session_id))
             await trio.sleep(9)
             assert await store.load(SESSION_KIND, host.session_id) is not None
@@ -192,13 +174,11 @@ class FailingSaves:
         raise StoreError("disk full")
 
 
-async def test_a_session_that_cannot_be_saved_is_not_left_behind(clock):
+async def test_a_session_that_cannot_be_saved_is_not_left_behind():
     async with open_store("memory://") as store, open_actor_system() as system:
-        directory = await start_session_directory(
-            system, FailingSaves(store), settings=SessionSettings(), clock=clock
-        )
+        directory = await start_directory(system, FailingSaves(store), wall=T0)
         with pytest.raises(ActorCrashed) as caught:
-            await directory.create("Movie Night", HASH)
+            await create(directory)
         assert isinstance(caught.value.__cause__, StoreError)
         assert list(system.registry.names(SESSION_KIND)) == []
         assert await store.keys(SESSION_KIND) == []

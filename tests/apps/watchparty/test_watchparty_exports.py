@@ -11,14 +11,4 @@ def test_public_names() -> None:
         for name, value in vars(engine.apps.watchparty).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert public == {
-        "SESSION_KIND",
-        "SessionActor",
-        "SessionDirectory",
-        "SessionSettings",
-        "TrioWallClock",
-        "WatchPartyError",
-        "WatchPartySettings",
-        "error_body",
-        "start_session_directory",
-    }
+    assert public == {"SESSION_KIND", "SessionActor", "SessionSettings", "WatchPartySettings"}

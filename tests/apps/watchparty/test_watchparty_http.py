@@ -10,9 +10,8 @@ import jwt
 import pytest
 from serving import serve_apps
 
-from engine.apps.watchparty.app import app, make_app
+from engine.apps.watchparty.app import app
 from engine.apps.watchparty.session_actor import SESSION_KIND
-from engine.apps.watchparty.settings import WatchPartySettings
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 SESSION_FULL = {
@@ -291,11 +290,11 @@ async def test_details_refuse_a_valid_token_of_someone_without_a_seat(api):
 
 
 async def test_cors_allows_the_configured_origins_with_credentials():
-    settings = WatchPartySettings(
-        bcrypt_cost=4,
-        public_url="https://watchparty.example.com",
-    )
-    async with serve_apps([make_app(settings)], prefixed=False) as served:
+    environ = {
+        "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
+        "PARTY_ENGINE_WATCHPARTY_PUBLIC_URL": "https://watchparty.example.com",
+    }
+    async with serve_apps([app], prefixed=False, environ=environ) as served:
         client = served.client
         for origin in ("http://localhost:5173", "https://watchparty.example.com"):
             preflight = await client.request(

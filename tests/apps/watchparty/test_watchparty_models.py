@@ -1,13 +1,10 @@
-"""The spec's JSON shapes, the wire converter, and error bodies."""
+"""The spec's JSON shapes and the wire converter."""
 
 from __future__ import annotations
 
 import cattrs
 import pytest
 
-from engine.actors import Rejection
-from engine.apps.watchparty import errors
-from engine.apps.watchparty.errors import error_body
 from engine.apps.watchparty.models import (
     WIRE,
     CreateSessionResponse,
@@ -95,47 +92,3 @@ def test_structuring_is_strict(payload):
 def test_numbers_may_be_ints_and_extra_keys_are_ignored():
     payload = {"playing": False, "currentTime": 3, "volume": 1, "extra": "x"}
     assert WIRE.structure(payload, PlaybackPayload) == PlaybackPayload(False, 3.0, 1.0)
-
-
-def test_errors_carry_the_spec_status_and_error_strings():
-    table = {
-        errors.BadRequest: (400, "Bad Request"),
-        errors.Unauthorized: (401, "Unauthorized"),
-        errors.WrongPassword: (401, "Authentication failed"),
-        errors.Forbidden: (403, "Forbidden"),
-        errors.NotHost: (403, "Forbidden"),
-        errors.NotAParticipant: (403, "Forbidden"),
-        errors.SessionFull: (403, "Session full"),
-        errors.SessionNotFound: (404, "Session not found"),
-        errors.RateLimited: (429, "Rate limit exceeded"),
-    }
-    for cls, (status, error_type) in table.items():
-        error = cls()
-        assert (error.status, error.error_type) == (status, error_type)
-        assert isinstance(error, Rejection)
-
-
-def test_error_bodies():
-    assert error_body(errors.SessionFull()) == {
-        "error": "Session full",
-        "message": "This session has reached the maximum number of participants",
-    }
-    assert error_body(errors.WrongPassword()) == {
-        "error": "Authentication failed",
-        "message": "Invalid password",
-    }
-    assert error_body(errors.RateLimited("Maximum 5 session creations per hour")) == {
-        "error": "Rate limit exceeded",
-        "message": "Maximum 5 session creations per hour",
-    }
-    failed = errors.ValidationFailed({"name": "Name must be between 3 and 50 characters"})
-    assert error_body(failed) == {
-        "error": "Validation failed",
-        "message": "Invalid input",
-        "details": {"name": "Name must be between 3 and 50 characters"},
-    }
-
-
-def test_a_validation_error_names_a_field():
-    with pytest.raises(ValueError):
-        errors.ValidationFailed({})

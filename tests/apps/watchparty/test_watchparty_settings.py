@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.apps.watchparty.app import app
 from engine.apps.watchparty.models import IceServer
-from engine.apps.watchparty.settings import (
-    DEFAULT_ICE_SERVERS,
-    ENVIRONMENT,
-    WatchPartySettings,
-    cors_origins_from,
-)
+from engine.apps.watchparty.settings import DEFAULT_ICE_SERVERS, ENVIRONMENT, WatchPartySettings
 
 
 def test_defaults_are_the_specs():
@@ -22,6 +18,20 @@ def test_defaults_are_the_specs():
     assert settings.cors_origins == ("http://localhost:5173",)
     assert settings.ice_servers == DEFAULT_ICE_SERVERS
     assert settings.share_url("abc") == "http://localhost:5173/join/abc"
+
+
+def test_the_variables_are_the_documented_ones():
+    assert ENVIRONMENT == tuple(
+        f"PARTY_ENGINE_WATCHPARTY_{name}"
+        for name in (
+            "SESSION_TTL",
+            "MAX_PARTICIPANTS",
+            "BCRYPT_COST",
+            "PUBLIC_URL",
+            "CORS_ORIGINS",
+            "ICE_SERVERS",
+        )
+    )
 
 
 def test_every_variable_is_read():
@@ -60,14 +70,15 @@ def test_the_default_origins_follow_the_public_url():
     assert settings.cors_origins == ("http://localhost:5173", "https://watch.example.com")
 
 
-def test_cors_origins_from_reads_as_the_settings_do_and_never_raises():
+def test_the_apps_cors_origins_are_the_settings():
     for environ in (
         {},
         {"PARTY_ENGINE_WATCHPARTY_PUBLIC_URL": "https://watch.example.com/app"},
         {"PARTY_ENGINE_WATCHPARTY_CORS_ORIGINS": "https://a.example,https://b.example"},
     ):
-        assert cors_origins_from(environ) == WatchPartySettings.from_environ(environ).cors_origins
-    assert cors_origins_from({"PARTY_ENGINE_WATCHPARTY_PUBLIC_URL": "nonsense"})
+        cors = app.cors_for(environ)
+        assert cors is not None
+        assert cors.origins == WatchPartySettings.from_environ(environ).cors_origins
 
 
 @pytest.mark.parametrize(

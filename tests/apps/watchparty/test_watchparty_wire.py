@@ -5,57 +5,40 @@ from __future__ import annotations
 import pytest
 import trio
 
-from engine.apps.watchparty.clock import TrioWallClock
+from engine import clock
 from engine.apps.watchparty.errors import InvalidMessage, NotHost, Unauthorized
-from engine.apps.watchparty.messages import (
-    ChatMessage,
-    Identity,
-    Playback,
-    Relay,
-    Signal,
-    Ticket,
-)
+from engine.apps.watchparty.messages import ChatMessage, Identity, Playback, Relay, Signal, Ticket
 from engine.apps.watchparty.models import (
     IceCandidate,
     MessageType,
     PlaybackPayload,
     SessionDescription,
 )
+from engine.apps.watchparty.routes import ERRORS
 from engine.apps.watchparty.session import SessionSettings, add_participant, admit_host, new_session
 from engine.apps.watchparty.wire import (
-    ClientRouter,
+    SocketErrors,
     details_view,
-    error_envelope,
     parse_client_message,
-    peer_attrs,
     rfc3339,
-    to_json,
-    user_of,
 )
-from engine.actors import Actor, on
-from engine.supervisors import open_actor_system
 
 T0 = 1_770_000_000.0
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
 CANDIDATE = "candidate:1 1 UDP 2130706431 192.168.1.100 54321 typ host"
 
 
-@pytest.fixture
-def peer(make_peer):
-    return make_peer("u1")
+def parse(message):
+    return parse_client_message(message)
 
 
-def parse(peer, message):
-    return parse_client_message(peer, message)
-
-
-def test_chat(peer):
-    command = parse(peer, {"type": "chat", "payload": {"message": " Hello everyone!\x00 "}})
+def test_chat():
+    command = parse({"type": "chat", "payload": {"message": " Hello everyone!\x00 "}})
     assert isinstance(command, ChatMessage)
-    assert (command.peer, command.text) == (peer, "Hello everyone!")
+    assert command.text == "Hello everyone!"
 
 
-def test_the_envelope_fields_a_client_sends_are_ignored(peer):
+def test_the_envelope_fields_a_client_sends_are_ignored():
     message = {
         "type": "chat",
         "payload": {"message": "hi"},
@@ -63,28 +46,28 @@ def test_the_envelope_fields_a_client_sends_are_ignored(peer):
         "user_id": "someone-else",
         "timestamp": 1,
     }
-    command = parse(peer, message)
+    command = parse(message)
     assert isinstance(command, ChatMessage) and command.text == "hi"
 
 
-def test_signals_keep_their_target(peer):
-    offer = parse(peer, {"type": "webrtc_offer", "payload": OFFER, "target_id": "u2"})
+def test_signals_keep_their_target():
+    offer = parse({"type": "webrtc_offer", "payload": OFFER, "target_id": "u2"})
     assert isinstance(offer, Signal)
     assert (offer.kind, offer.payload, offer.target_id) == (
         MessageType.WEBRTC_OFFER, SessionDescription(**OFFER), "u2",
     )  # fmt: skip
     candidate = {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0}
-    ice = parse(peer, {"type": "ice_candidate", "payload": candidate, "target_id": ""})
+    ice = parse({"type": "ice_candidate", "payload": candidate, "target_id": ""})
     assert ice.payload == IceCandidate(CANDIDATE, "0", 0)
     assert ice.target_id is None
 
 
-def test_playback_and_custom_types(peer):
+def test_playback_and_custom_types():
     state = {"playing": True, "currentTime": 125.5, "volume": 0.8}
-    playback = parse(peer, {"type": "playback_state", "payload": state})
+    playback = parse({"type": "playback_state", "payload": state})
     assert isinstance(playback, Playback)
     assert playback.payload == PlaybackPayload(True, 125.5, 0.8)
-    relay = parse(peer, {"type": "reaction", "payload": {"emoji": "🎉"}})
+    relay = parse({"type": "reaction", "payload": {"emoji": "🎉"}})
     assert isinstance(relay, Relay) and (relay.type, relay.payload) == ("reaction", {"emoji": "🎉"})
 
 
@@ -131,16 +114,11 @@ def playback(payload):
         ({"type": "Bad Type!", "payload": {}}, {"type": "unknown"}),
     ],
 )
-def test_refusals_name_what_is_wrong(peer, message, details):
+def test_refusals_name_what_is_wrong(message, details):
     with pytest.raises(InvalidMessage) as caught:
-        parse(peer, message)
+        parse(message)
     assert caught.value.details == details
     assert caught.value.status == 400
-
-
-def test_peer_identity_comes_from_the_token(make_peer):
-    identity = Identity("s", "u9", "SwiftLynx", False)
-    assert user_of(make_peer(peer_attrs(identity)["user_id"])) == "u9"
 
 
 def test_identity_claims_round_trip():
@@ -154,8 +132,9 @@ def test_identity_claims_round_trip():
             Identity.from_claims(broken)
 
 
-def test_error_envelope():
-    message = to_json(error_envelope("s", "u1", NotHost(), T0))
+async def test_error_envelope():
+    clock.set_wall_source(lambda: T0)
+    message = SocketErrors(ERRORS, "s", "u1").event(NotHost())
     assert message == {
         "type": "error",
         "payload": {"error": "Forbidden", "message": "Only the host can control playback"},
@@ -175,40 +154,18 @@ def test_details_view():
     assert view.expires_at == "2026-02-03T02:40:00Z"
 
 
-class Seen:
-    """Ask an ``Inbox`` what it was told."""
-
-
-class Inbox(Actor):
-    def __init__(self):
-        self.seen = []
-
-    @on(ChatMessage, Signal, Playback, Relay)
-    def got(self, message):
-        self.seen.append(message)
-
-    @on(Seen)
-    def report(self, _):
-        return list(self.seen)
-
-
-async def test_client_router_tells_commands_and_answers_refusals(make_peer, autojump_clock):
-    peer = make_peer("u1")
-    clock = TrioWallClock(wall=lambda: T0)
-    async with open_actor_system() as system:
-        inbox = await system.spawn(Inbox)
-        router = ClientRouter(inbox, "s1", "u1", clock)
-        router(peer, {"type": "chat", "payload": {"message": "hi"}})
-        router(peer, {"type": "chat", "payload": {}})
-        seen = await inbox.ask(Seen())
-        assert [(type(m), m.text) for m in seen] == [(ChatMessage, "hi")]
-        (refusal,) = peer.take()
-        assert refusal["type"] == "error" and refusal["user_id"] == "u1"
-        assert refusal["payload"]["details"] == {"payload.message": "is required"}
-        await trio.sleep(2)
-        assert router.rate_limited(1.5)["payload"] == {
-            "error": "Rate limit exceeded",
-            "message": "Maximum 100 messages per minute",
-        }
-        assert router.malformed("not JSON")["payload"]["message"] == "Malformed message: not JSON"
-        assert router.too_big(65536)["timestamp"] == int((T0 + 2) * 1000)
+async def test_socket_errors_answer_what_the_reader_refuses(autojump_clock):
+    clock.set_wall_source(lambda: T0)
+    errors = SocketErrors(ERRORS, "s1", "u1")
+    with pytest.raises(InvalidMessage) as refused:
+        parse({"type": "chat", "payload": {}})
+    refusal = errors.event(refused.value)
+    assert refusal["type"] == "error" and refusal["user_id"] == "u1"
+    assert refusal["payload"]["details"] == {"payload.message": "is required"}
+    await trio.sleep(2)
+    assert errors.rate_limited(1.5)["payload"] == {
+        "error": "Rate limit exceeded",
+        "message": "Maximum 100 messages per minute",
+    }
+    assert errors.malformed("not JSON")["payload"]["message"] == "Malformed message: not JSON"
+    assert errors.too_big(65536)["timestamp"] == int((T0 + 2) * 1000)
