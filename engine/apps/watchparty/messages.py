@@ -96,7 +96,7 @@ class NewSession:
 
 @attrs.frozen
 class Open:
-    """Seat the host of a session just created. Asking again returns the same ticket."""
+    """The host's ticket (the host is seated as the session starts, from its seed)."""
 
 
 @attrs.frozen
