@@ -275,7 +275,7 @@ async def test_details_refuse_a_valid_token_of_someone_without_a_seat(api):
         {"session_id": host.session_id, "user_id": "not-a-participant", "username": "x",
          "is_host": False, "iss": "watchparty", "iat": int(time.time()),
          "exp": int(time.time()) + 600},
-        api.served.engine.jwt_secret,
+        api.served.engine.contexts["watchparty"].tokens.secret,
         algorithm="HS256",
     )  # fmt: skip
     refused = await api.details(host.session_id, stranger)
