@@ -163,6 +163,14 @@ class ClientWebSocket:
         except trio_websocket.ConnectionClosed as exc:
             raise _closed(exc) from exc
 
+    async def send_bytes(self, data: bytes) -> None:
+        """Send ``data`` as one binary message (the engine's apps speak text: for testing how
+        a server treats what it does not expect)."""
+        try:
+            await self._connection.send_message(data)
+        except trio_websocket.ConnectionClosed as exc:
+            raise _closed(exc) from exc
+
     async def receive_json(self, timeout: float = DEFAULT_RECEIVE_TIMEOUT) -> Any:
         """Take the oldest message, waiting up to ``timeout`` seconds (``math.inf``: forever).
 

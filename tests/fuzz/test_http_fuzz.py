@@ -1,0 +1,67 @@
+"""Every app's HTTP API fuzzed over the real server (issue 9): no request may get a 5xx or
+restart anything.
+
+Schemathesis generates requests from the engine's own ``/openapi.json`` (every app, under its
+prefix, as ``party-engine serve`` publishes it), so a new app's routes are fuzzed as soon as
+they are registered. Routes whose bodies the document does not describe (an app that parses its
+body itself) get hostile bodies too: random JSON, JSON no library would write, and bytes that
+are not UTF-8, on every declared route that takes a body.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import schemathesis
+from fuzzing import ALL_APPS, FUZZ_ENVIRON, HTTP_FUZZ_SETTINGS
+from hostile_json import BODIES
+from hypothesis import given
+from threaded_server import serve_in_thread
+
+#: (app name, method, path as declared) of every route that may carry a body.
+BODY_ROUTES = [
+    (app.name, route.method, route.path)
+    for app in ALL_APPS
+    for route in app.routes.http
+    if route.method in ("POST", "PUT", "PATCH")
+]
+
+
+def test_schemathesis_finds_no_server_error(tally) -> None:
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
+        schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert operations, "the OpenAPI document lists no operation"
+        for operation in operations:
+
+            @HTTP_FUZZ_SETTINGS
+            @given(case=operation.as_strategy())
+            def fuzz(case: schemathesis.Case) -> None:
+                response = case.call(base_url=server.base_url, timeout=10)
+                tally.answered(response.status_code)
+                assert response.status_code < 500, f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
+
+            fuzz()
+        restarted = server.restarts()
+        tally.restarts += restarted
+        assert restarted == 0
+
+
+@pytest.mark.parametrize(
+    ("app_name", "method", "path"), BODY_ROUTES, ids=[f"{a}:{m} {p}" for a, m, p in BODY_ROUTES]
+)
+def test_hostile_bodies_are_never_a_server_error(app_name: str, method: str, path: str, tally) -> None:
+    url = f"/{app_name}{path}".replace("{", "").replace("}", "")
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server, httpx.Client(base_url=server.base_url, timeout=10) as client:
+
+        @HTTP_FUZZ_SETTINGS
+        @given(body=BODIES)
+        def fuzz(body: bytes) -> None:
+            response = client.request(method, url, content=body, headers={"Content-Type": "application/json"})
+            tally.answered(response.status_code)
+            assert response.status_code < 500, f"{method} {url} {body[:300]!r} -> {response.status_code} {response.text[:500]}"
+
+        fuzz()
+        restarted = server.restarts()
+        tally.restarts += restarted
+        assert restarted == 0

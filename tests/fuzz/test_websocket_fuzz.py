@@ -1,0 +1,114 @@
+"""Hypothesis-generated frames against every WebSocket route of every shipped app (issue 9).
+
+Each app's routes are found as registered (``engine.cli.available_apps``), so a new app is
+fuzzed with no code here. One server serves every app, under its prefix, for a whole route's
+examples. Each example: a control member joins a party, a fuzzed member of the same party sends
+one to twelve hostile frames (random JSON, wrong types and unknown events made from the route's
+own messages, huge, deep, non-finite, surrogate and binary frames), then something happens
+that every member hears. The example passes when the control member hears it, the fuzzed
+connection was not closed 1011 (nor cut without a close), and nothing in the supervision tree
+restarted. Routes with no entry in ``party_members.MEMBERS`` are fuzzed anonymously.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import trio
+from fuzzing import ALL_APPS, FUZZ_ENVIRON, FUZZ_SETTINGS
+from hostile_json import frames
+from hypothesis import given
+from hypothesis import strategies as st
+from party_members import MEMBERS, Members
+from threaded_server import serve_in_thread
+
+from engine.net.client import Client, ClientWebSocket, WebSocketClosed, WebSocketRejected, open_client
+from engine.web._routes import WebSocketRoute
+
+ROUTES = [(app.name, route) for app in ALL_APPS for route in app.routes.websockets]
+
+#: Closes a server may choose for what a client sent (policy, too big, unsupported data,
+#: invalid payload, normal) or that an app defines (4000-4999). 1011 is a server error.
+POLICY_CLOSES = {1000, 1001, 1003, 1007, 1008, 1009}
+
+
+def _allowed(code: int | None) -> bool:
+    return code in POLICY_CLOSES or (code is not None and 4000 <= code <= 4999)
+
+
+async def _send_all(ws: ClientWebSocket, batch: list[str | bytes]) -> int:
+    """Send ``batch`` until the server closes; the number sent."""
+    for sent, frame in enumerate(batch):
+        try:
+            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
+        except WebSocketClosed:
+            return sent
+    return len(batch)
+
+
+async def _fuzzed(ws: ClientWebSocket, batch: list[str | bytes], tally) -> None:
+    tally.frames += await _send_all(ws, batch)
+    await ws.close()
+    # The server's own close if it closed first, else its answer to ours (1000).
+    tally.close_codes[ws.close_code] += 1
+    assert _allowed(ws.close_code), f"closed {ws.close_code} {ws.close_reason!r} after {batch!r}"[:2000]
+
+
+async def _with_control(client: Client, members: Members, base: str, batch: list[str | bytes], tally) -> None:
+    party = await members.party(client, base)
+    async with party.member(client, "control") as control:
+        async with party.member(client, "fuzzed") as ws:
+            await _fuzzed(ws, batch, tally)
+        heard = await party.provoke(client)
+        await control.receive_until(heard)
+
+
+async def _anonymous(client: Client, path: str, batch: list[str | bytes], tally) -> None:
+    try:
+        async with client.websocket(path) as ws:
+            await _fuzzed(ws, batch, tally)
+    except WebSocketRejected as rejected:
+        tally.answered(rejected.status_code)
+        assert rejected.status_code < 500, rejected.body
+
+
+@pytest.mark.parametrize(
+    ("app_name", "route"), ROUTES, ids=[f"{name}:{route.path}" for name, route in ROUTES]
+)
+def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
+    app_name: str, route: WebSocketRoute, tally
+) -> None:
+    make_members = MEMBERS.get((app_name, route.path))
+    members = make_members() if make_members is not None else None
+    templates = members.templates if members is not None else ()
+    base = f"/{app_name}"
+    tally.routes.add(base + route.path)
+    if members is None:
+        tally.without_control.add(base + route.path)
+
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
+
+        async def example(batch: list[str | bytes]) -> None:
+            async with open_client(server.base_url) as client:
+                if members is not None:
+                    await _with_control(client, members, base, batch, tally)
+                else:
+                    await _anonymous(client, base + re.sub(r"\{\w+\}", "fuzz", route.path), batch, tally)
+
+        @FUZZ_SETTINGS
+        @given(st.lists(frames(templates), min_size=1, max_size=12))
+        def fuzz(batch: list[str | bytes]) -> None:
+            trio.run(example, batch)
+            assert server.restarts() == 0, "an actor or supervisor restarted"
+
+        fuzz()
+        restarted = server.restarts()
+        tally.restarts += restarted
+        assert restarted == 0
+
+
+def test_every_member_entry_names_a_registered_route() -> None:
+    """A renamed route must not silently lose its control member."""
+    registered = {(name, route.path) for name, route in ROUTES}
+    assert set(MEMBERS) <= registered, set(MEMBERS) - registered

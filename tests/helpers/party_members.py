@@ -1,0 +1,224 @@
+"""How a test client takes part in the party a WebSocket route serves, per app and route.
+
+The WebSocket fuzzer finds every app's routes by itself (``engine.cli.available_apps``); what it
+cannot know is how a client becomes a member of a party: which HTTP call makes one, where a
+token comes from, what a socket says to join, and what makes every member hear something. That,
+and only that, is here, each entry written against the app's own public HTTP and WebSocket
+API, as a user's client would do it. A route with no entry is still fuzzed, anonymously and
+without a control member.
+
+A `Party` is plain data (ids, tokens) made in one client's Trio run and used in later ones:
+Hypothesis runs each example in a fresh ``trio.run``.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import attrs
+
+from engine.apps.liaptui.protocol import LOBBY_EVENTS, ROOM_EVENTS
+from engine.apps.watchparty.models import MessageType
+from engine.net.client import Client, ClientWebSocket
+
+Heard = Callable[[Any], bool]
+
+
+class Party(abc.ABC):
+    """One party of a route, and its members' ways in."""
+
+    #: The route's path, parameters filled in, under the app's prefix.
+    path: str
+    #: The field of a message that names its kind (``receive_until``).
+    type_key: str
+
+    @abc.abstractmethod
+    def member(self, client: Client, role: str) -> AbstractAsyncContextManager[ClientWebSocket]:
+        """A socket that has joined the party (``role`` is "control" or "fuzzed")."""
+
+    @abc.abstractmethod
+    async def provoke(self, client: Client) -> Heard:
+        """Make something happen that every member hears; return how to recognise it."""
+
+
+class Members(abc.ABC):
+    """The parties of one route: `party` is asked once per example."""
+
+    #: Messages the route accepts, which the fuzzer mutates into wrong ones.
+    templates: Sequence[Mapping[str, Any]]
+
+    @abc.abstractmethod
+    async def party(self, client: Client, base: str) -> Party:
+        """A party to fuzz (a new one, or the same as before); ``base`` is the app's prefix."""
+
+
+# -- liaptui ---------------------------------------------------------------------------------
+
+def _liaptui_message(event: str, **data: Any) -> dict[str, Any]:
+    return {"event": event, "data": data}
+
+
+_LIAPTUI_COMMON = [
+    _liaptui_message("ping", client_time=1_700_000_000_000, sequence=1),
+    _liaptui_message("version_info", client_version="1.0.0", supported_versions=["1.0.0"]),
+]
+_LIAPTUI_LOBBY = [
+    *_LIAPTUI_COMMON,
+    _liaptui_message("create_room", room_name="Table", player_name="Alice", is_public=True, action_timeout=30.0),
+    _liaptui_message("room_list"),
+]
+_LIAPTUI_ROOM = [
+    *_LIAPTUI_COMMON,
+    _liaptui_message("join_room", player_name="Dana", player_token=None, last_sequence=0),
+    _liaptui_message("leave_room", player_name="Fuzz"),
+    _liaptui_message("start_game", player_name="Fuzz"),
+    _liaptui_message("declare", declaration=2, player_name="Fuzz"),
+    _liaptui_message("play", piece_ids=["p1", "p2"], player_name="Fuzz"),
+    _liaptui_message("accept_redeal", player_name="Fuzz"),
+    _liaptui_message("decline_redeal", player_name="Fuzz"),
+    _liaptui_message("sync_request", last_sequence=0),
+]
+assert {m["event"] for m in _LIAPTUI_LOBBY} == set(LOBBY_EVENTS)
+assert {m["event"] for m in _LIAPTUI_ROOM} == set(ROOM_EVENTS)
+
+
+async def _create_room(client: Client, base: str) -> dict[str, Any]:
+    async with client.websocket(f"{base}/ws/lobby", type_key="event") as lobby:
+        await lobby.send_json(_liaptui_message("create_room", room_name="Fuzz", player_name="Alice"))
+        return (await lobby.receive_until("room_created"))["data"]
+
+
+@asynccontextmanager
+async def _seated(client: Client, path: str, name: str, token: str | None = None) -> AsyncIterator[ClientWebSocket]:
+    async with client.websocket(path, type_key="event") as ws:
+        await ws.send_json(_liaptui_message("join_room", player_name=name, player_token=token))
+        await ws.receive_until("room_joined")
+        yield ws
+
+
+@attrs.frozen
+class _LiaptuiLobby(Party):
+    base: str
+    type_key: str = "event"
+
+    @property
+    def path(self) -> str:
+        return f"{self.base}/ws/lobby"
+
+    @asynccontextmanager
+    async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
+        async with client.websocket(self.path, type_key="event") as ws:
+            await ws.send_json(_liaptui_message("room_list"))
+            await ws.receive_until("room_list")
+            yield ws
+
+    async def provoke(self, client: Client) -> Heard:
+        # A room is listed (pushed to every lobby socket) once its creator sits down.
+        created = await _create_room(client, self.base)
+        async with _seated(client, f"{self.base}/ws/{created['room_id']}", "Alice", created["player_token"]):
+            pass
+        room_id = created["room_id"]
+        return lambda m: m.get("event") == "room_list" and room_id in {r["room_id"] for r in m["data"]["rooms"]}
+
+
+@attrs.frozen
+class _LiaptuiRoom(Party):
+    path: str
+    host_token: str
+    type_key: str = "event"
+
+    def member(self, client: Client, role: str) -> AbstractAsyncContextManager[ClientWebSocket]:
+        if role == "control":
+            return _seated(client, self.path, "Alice", self.host_token)
+        return _seated(client, self.path, "Fuzz")
+
+    async def provoke(self, client: Client) -> Heard:
+        async with _seated(client, self.path, "Carol"):
+            pass
+        return lambda m: m.get("event") == "player_joined" and m["data"].get("player_name") == "Carol"
+
+
+class LiaptuiLobby(Members):
+    templates = _LIAPTUI_LOBBY
+
+    async def party(self, client: Client, base: str) -> Party:
+        return _LiaptuiLobby(base)
+
+
+class LiaptuiRoom(Members):
+    """A new room each time: four seats would not hold a speaker per example."""
+
+    templates = _LIAPTUI_ROOM
+
+    async def party(self, client: Client, base: str) -> Party:
+        created = await _create_room(client, base)
+        return _LiaptuiRoom(f"{base}/ws/{created['room_id']}", created["player_token"])
+
+
+# -- watchparty ------------------------------------------------------------------------------
+
+_WATCHPARTY = [
+    {"type": "chat", "payload": {"message": "hello"}},
+    {"type": "playback_state", "payload": {"playing": True, "currentTime": 12.5, "volume": 0.5}},
+    {"type": "webrtc_offer", "target_id": "someone", "payload": {"type": "offer", "sdp": "v=0"}},
+    {"type": "webrtc_answer", "target_id": "someone", "payload": {"type": "answer", "sdp": "v=0"}},
+    {"type": "ice_candidate", "target_id": "someone", "payload": {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}},
+    {"type": "custom_event", "payload": {"x": 1}},
+]
+assert {m["type"] for m in _WATCHPARTY} >= {t.value for t in MessageType} - {"user_joined", "user_left", "error"}
+
+_PASSWORD = "fuzz-password"
+
+
+@attrs.frozen
+class _WatchParty(Party):
+    path: str
+    tokens: Mapping[str, str]
+    chats: itertools.count = attrs.field(factory=itertools.count)
+    type_key: str = "type"
+
+    def member(self, client: Client, role: str) -> AbstractAsyncContextManager[ClientWebSocket]:
+        return client.websocket(self.path, params={"token": self.tokens[role]})
+
+    async def provoke(self, client: Client) -> Heard:
+        text = f"can you hear me? ({next(self.chats)})"
+        async with client.websocket(self.path, params={"token": self.tokens["speaker"]}) as speaker:
+            await speaker.send_json({"type": "chat", "payload": {"message": text}})
+            await speaker.receive_until(lambda m: m.get("type") == "chat" and m["payload"]["message"] == text)
+        return lambda m: m.get("type") == "chat" and m["payload"]["message"] == text
+
+
+class WatchPartySession(Members):
+    """One session for the whole test: creating one is limited to five an hour per address."""
+
+    templates = _WATCHPARTY
+
+    def __init__(self) -> None:
+        self._party: _WatchParty | None = None
+
+    async def party(self, client: Client, base: str) -> Party:
+        if self._party is None:
+            created = await client.post(f"{base}/api/sessions/create", json={"name": "Fuzz", "password": _PASSWORD})
+            created.raise_for_status()
+            session_id = created.json()["id"]
+            tokens = {"control": created.json()["token"]}
+            for role in ("fuzzed", "speaker"):
+                joined = await client.post(
+                    f"{base}/api/sessions/join", json={"session_id": session_id, "password": _PASSWORD}
+                )
+                joined.raise_for_status()
+                tokens[role] = joined.json()["token"]
+            self._party = _WatchParty(f"{base}/ws/{session_id}", tokens)
+        return self._party
+
+
+#: (app name, route path as declared) -> how to take part in its parties.
+MEMBERS: Mapping[tuple[str, str], Callable[[], Members]] = {
+    ("liaptui", "/ws/lobby"): LiaptuiLobby,
+    ("liaptui", "/ws/{room_id}"): LiaptuiRoom,
+    ("watchparty", "/ws/{session_id}"): WatchPartySession,
+}
