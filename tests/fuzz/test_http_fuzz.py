@@ -13,7 +13,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
-from fuzzing import ALL_APPS, FUZZ_ENVIRON, HTTP_FUZZ_SETTINGS
+from fuzzing import ALL_APPS, FUZZ_ENVIRON, HTTP_FUZZ_SETTINGS, FuzzTally, client_addresses, session_from
 from hostile_json import BODIES
 from hypothesis import given
 from threaded_server import serve_in_thread
@@ -27,17 +27,19 @@ BODY_ROUTES = [
 ]
 
 
-def test_schemathesis_finds_no_server_error(tally) -> None:
+def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
     with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
         schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert operations, "the OpenAPI document lists no operation"
+        addresses = client_addresses()
         for operation in operations:
 
             @HTTP_FUZZ_SETTINGS
             @given(case=operation.as_strategy())
             def fuzz(case: schemathesis.Case) -> None:
-                response = case.call(base_url=server.base_url, timeout=10)
+                with session_from(next(addresses)) as session:
+                    response = case.call(base_url=server.base_url, session=session, timeout=10)
                 tally.answered(response.status_code)
                 assert response.status_code < 500, f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
 
@@ -50,14 +52,17 @@ def test_schemathesis_finds_no_server_error(tally) -> None:
 @pytest.mark.parametrize(
     ("app_name", "method", "path"), BODY_ROUTES, ids=[f"{a}:{m} {p}" for a, m, p in BODY_ROUTES]
 )
-def test_hostile_bodies_are_never_a_server_error(app_name: str, method: str, path: str, tally) -> None:
+def test_hostile_bodies_are_never_a_server_error(app_name: str, method: str, path: str, tally: FuzzTally) -> None:
     url = f"/{app_name}{path}".replace("{", "").replace("}", "")
-    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server, httpx.Client(base_url=server.base_url, timeout=10) as client:
+    addresses = client_addresses()
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
 
         @HTTP_FUZZ_SETTINGS
         @given(body=BODIES)
         def fuzz(body: bytes) -> None:
-            response = client.request(method, url, content=body, headers={"Content-Type": "application/json"})
+            transport = httpx.HTTPTransport(local_address=next(addresses))
+            with httpx.Client(base_url=server.base_url, transport=transport, timeout=10) as client:
+                response = client.request(method, url, content=body, headers={"Content-Type": "application/json"})
             tally.answered(response.status_code)
             assert response.status_code < 500, f"{method} {url} {body[:300]!r} -> {response.status_code} {response.text[:500]}"
 

@@ -1,8 +1,16 @@
-"""What the fuzz tests share: the apps (every shipped one), their environment, and the bounds."""
+"""What the fuzz tests share: the apps (every shipped one), their environment, the bounds, and
+the tally of what they sent and what came back."""
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import Counter
+from collections.abc import Iterator
+
+import attrs
+import requests
+from requests.adapters import HTTPAdapter
 
 from hypothesis import HealthCheck, settings
 
@@ -22,7 +30,7 @@ FUZZ_ENVIRON = {
 #: 2-core machine is slow at times), the same examples on every CI run (``CI=true``) and new
 #: ones in development. A failure prints the blob that reproduces it.
 FUZZ_SETTINGS = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     derandomize=os.environ.get("CI") == "true",
     print_blob=True,
@@ -30,4 +38,61 @@ FUZZ_SETTINGS = settings(
 )
 
 #: HTTP requests are cheaper than a WebSocket example (three connections and a party).
-HTTP_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=60)
+HTTP_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=40)
+
+
+def client_addresses() -> Iterator[str]:
+    """Loopback addresses (127.1.0.1, 127.1.0.2, ...) for requests to come from, one each.
+
+    Per-address rate limits would otherwise answer nearly every fuzzed request with a 429
+    before its body is read (WatchParty allows five sessions an hour per address). Linux
+    routes all of 127/8 to the loopback interface, so any of them can be a source.
+    """
+    for n in itertools.count():
+        yield f"127.1.{n // 254 % 256}.{n % 254 + 1}"
+
+
+class _FromAddress(HTTPAdapter):
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+        super().init_poolmanager(*args, source_address=(self._address, 0), **kwargs)
+
+
+def session_from(address: str) -> requests.Session:
+    """A ``requests`` session whose connections come from ``address`` (for schemathesis)."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
+
+
+@attrs.define
+class FuzzTally:
+    """Counts across every fuzz test of the session."""
+
+    requests: int = 0
+    statuses: Counter[int] = attrs.field(factory=Counter)
+    frames: int = 0
+    close_codes: Counter[int | None] = attrs.field(factory=Counter)
+    routes: set[str] = attrs.field(factory=set)
+    without_control: set[str] = attrs.field(factory=set)
+    restarts: int = 0
+
+    def answered(self, status: int) -> None:
+        self.requests += 1
+        self.statuses[status] += 1
+
+    def summary(self) -> str:
+        server_errors = sum(n for status, n in self.statuses.items() if status >= 500)
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items()))
+        closes = ", ".join(f"{c}: {n}" for c, n in sorted(self.close_codes.items(), key=str))
+        line = (
+            f"fuzz: {self.requests} HTTP requests ({statuses}), 5xx: {server_errors}; "
+            f"{self.frames} WebSocket frames on {len(self.routes)} routes "
+            f"(closes {closes or 'none'}), 1011: {self.close_codes[1011]}; crashes (supervisor restarts): {self.restarts}"
+        )
+        if self.without_control:
+            line += f"; no control member on {', '.join(sorted(self.without_control))}"
+        return line

@@ -30,12 +30,21 @@ LEAVES = st.one_of(
     STRINGS,
 )
 
+def _deep(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 #: Values known to have hurt (non-finite numbers, a lone surrogate, numbers past every bound)
 #: and the wrong types a field most often gets, drawn as often as everything else together.
-SHARP = st.sampled_from([
+SHARP_VALUES: tuple[Any, ...] = (
     math.inf, -math.inf, math.nan, "\ud800", "ab\udfffcd", 10**400, -(10**400), 2**63, -1, 0, 1e308,
     "", "3", "true", True, None, [], {}, [[[[]]]], "x" * 5000,
-])
+    _deep(200),
+)
+SHARP = st.sampled_from(SHARP_VALUES)
 
 VALUES = st.recursive(
     LEAVES,
@@ -108,6 +117,18 @@ def mutations(draw: st.DrawFn, templates: Sequence[Mapping[str, Any]]) -> Any:
     if how == "add":
         return {**template, draw(STRINGS): draw(VALUES)}
     return _replaced(template, draw(st.sampled_from(paths)), draw(VALUES), drop=False)
+
+
+def sharp_sweep(templates: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every template with each of its fields, one at a time, set to each sharp value: the
+    known classes of hostile input, every one of them in every field, whatever chance picks."""
+    return [
+        text_of(_replaced(template, path, value, drop=False))
+        for template in templates
+        for path in _paths(template)
+        if path and not isinstance(_at(template, path), (Mapping, list))
+        for value in SHARP_VALUES
+    ]
 
 
 def _at(value: Any, path: tuple[Any, ...]) -> Any:
