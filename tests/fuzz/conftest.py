@@ -1,7 +1,7 @@
 """The fuzz tests' tally: what they sent and what came back, printed after the run.
 
 The counts are the evidence a fuzz run gives (how many requests and frames, how many 5xx,
-1011 closes and restarts: all zero), so they are kept for the whole session and printed in
+1011 closes and crashes: all zero), so they are kept for the whole session and printed in
 pytest's terminal summary, one line, whatever the verbosity.
 """
 

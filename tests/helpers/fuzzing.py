@@ -78,7 +78,7 @@ class FuzzTally:
     close_codes: Counter[int | None] = attrs.field(factory=Counter)
     routes: set[str] = attrs.field(factory=set)
     without_control: set[str] = attrs.field(factory=set)
-    restarts: int = 0
+    crashes: int = 0
 
     def answered(self, status: int) -> None:
         self.requests += 1
@@ -91,7 +91,7 @@ class FuzzTally:
         line = (
             f"fuzz: {self.requests} HTTP requests ({statuses}), 5xx: {server_errors}; "
             f"{self.frames} WebSocket frames on {len(self.routes)} routes "
-            f"(closes {closes or 'none'}), 1011: {self.close_codes[1011]}; crashes (supervisor restarts): {self.restarts}"
+            f"(closes {closes or 'none'}), 1011: {self.close_codes[1011]}; crashes: {self.crashes}"
         )
         if self.without_control:
             line += f"; no control member on {', '.join(sorted(self.without_control))}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.supervisors import ActorSystem
 from engine.supervisors import SupervisorNode
+from engine.web import Engine
 
 
 def restarts(system: ActorSystem) -> int:
@@ -16,3 +17,18 @@ def restarts(system: ActorSystem) -> int:
         return total
 
     return count(system.snapshot())
+
+
+def crashes(engine: Engine) -> int:
+    """Every crash the engine has recovered from, including those the live tree forgets: each
+    restart in it, each party stopped for crashing too often, and each app set up again after
+    its supervisor failed (the failed app's tree is gone, replaced by a new one)."""
+
+    def failed(node: SupervisorNode) -> int:
+        return node.failed_children + sum(failed(c) for c in node.children if isinstance(c, SupervisorNode))
+
+    return (
+        restarts(engine.system)
+        + failed(engine.system.snapshot())
+        + sum(host.restarts for host in engine.hosts.values())
+    )

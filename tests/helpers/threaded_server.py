@@ -16,7 +16,7 @@ from typing import TypeVar
 import attrs
 import trio
 from serving import serve_apps
-from supervision import restarts
+from supervision import crashes
 
 from engine.web import AppSpec, Engine
 
@@ -42,9 +42,9 @@ class ThreadedServer:
         """``function()`` run on the server's loop (the engine's state is that loop's alone)."""
         return trio.from_thread.run_sync(function, trio_token=self.token)
 
-    def restarts(self) -> int:
-        """Every restart in the engine's supervision tree so far."""
-        return self.call(lambda: restarts(self.engine.system))
+    def crashes(self) -> int:
+        """Every crash the engine recovered from so far (`supervision.crashes`)."""
+        return self.call(lambda: crashes(self.engine))
 
 
 @contextmanager
