@@ -47,6 +47,15 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _add_path_parameters(operation: dict[str, Any], path: str) -> None:
+    """Declare each ``{name}`` of ``path``: OpenAPI requires every path template's parameters."""
+    params = re.findall(r"\{(\w+)\}", path)
+    if params:
+        operation["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+        ]
+
+
 def openapi_document(apps: Sequence[AppSpec], *, prefixed: bool) -> dict[str, Any]:
     components: dict[str, Any] = {}
     paths: dict[str, Any] = {}
@@ -58,11 +67,7 @@ def openapi_document(apps: Sequence[AppSpec], *, prefixed: bool) -> dict[str, An
                 "tags": [app.name],
                 "responses": {str(route.status): {"description": "OK"}},
             }
-            params = re.findall(r"\{(\w+)\}", route.path)
-            if params:
-                operation["parameters"] = [
-                    {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-                ]
+            _add_path_parameters(operation, route.path)
             if route.body is not None:
                 operation["requestBody"] = {
                     "required": True,
@@ -74,12 +79,14 @@ def openapi_document(apps: Sequence[AppSpec], *, prefixed: bool) -> dict[str, An
                 }
             paths.setdefault(prefix + route.path, {})[route.method.lower()] = operation
         for ws in app.routes.websockets:
-            paths.setdefault(prefix + ws.path, {})["get"] = {
+            upgrade: dict[str, Any] = {
                 "summary": ws.summary or "WebSocket",
                 "tags": [app.name],
                 "description": "WebSocket upgrade (RFC 6455).",
                 "responses": {"101": {"description": "Switching Protocols"}},
             }
+            _add_path_parameters(upgrade, ws.path)
+            paths.setdefault(prefix + ws.path, {})["get"] = upgrade
     title = apps[0].title or apps[0].name if len(apps) == 1 else "party-engine"
     return {
         "openapi": "3.1.0",
