@@ -1,7 +1,7 @@
 """Every app's HTTP API fuzzed over the real server (issue 9): no request may get a 5xx or
 crash anything (`supervision.crashes`: restarts, parties stopped, apps set up again).
 
-Schemathesis generates requests from the engine's own ``/openapi.json`` (every app, under its
+Schemathesis generates requests, valid and invalid, from the engine's own ``/openapi.json`` (every app, under its
 prefix, as ``party-engine serve`` publishes it), so a new app's routes are fuzzed as soon as
 they are registered. Routes whose bodies the document does not describe (an app that parses its
 body itself) get hostile bodies too: random JSON, JSON no library would write, and bytes that
@@ -16,6 +16,8 @@ import schemathesis
 from fuzzing import ALL_APPS, FUZZ_ENVIRON, HTTP_FUZZ_SETTINGS, FuzzTally, client_addresses, session_from
 from hostile_json import BODIES
 from hypothesis import given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from threaded_server import serve_in_thread
 
 #: (app name, method, path as declared) of every route that may carry a body.
@@ -36,7 +38,7 @@ def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
         for operation in operations:
 
             @HTTP_FUZZ_SETTINGS
-            @given(case=operation.as_strategy())
+            @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
             def fuzz(case: schemathesis.Case) -> None:
                 with session_from(next(addresses)) as session:
                     response = case.call(base_url=server.base_url, session=session, timeout=10)

@@ -13,6 +13,8 @@ crashed. Routes with no entry in ``party_members.MEMBERS`` are fuzzed anonymousl
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from urllib.parse import quote
 
 import pytest
 import trio
@@ -69,9 +71,11 @@ async def _with_control(client: Client, members: Members, base: str, batch: list
             pytest.fail(f"the control member heard nothing after {party.path} got {batch!r}"[:3000])
 
 
-async def _anonymous(client: Client, path: str, batch: list[str | bytes], tally: FuzzTally) -> None:
+async def _anonymous(
+    client: Client, path: str, batch: list[str | bytes], tally: FuzzTally, query: Mapping[str, str] | None = None
+) -> None:
     try:
-        async with client.websocket(path) as ws:
+        async with client.websocket(path, params=query) as ws:
             await _fuzzed(ws, batch, tally)
     except WebSocketRejected as rejected:
         tally.answered(rejected.status_code)
@@ -106,6 +110,36 @@ def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
         def fuzz(batch: list[str | bytes]) -> None:
             trio.run(example, batch)
             assert server.crashes() == 0, "an actor, party or app crashed"
+
+        fuzz()
+        crashed = server.crashes()
+        tally.crashes += crashed
+        assert crashed == 0
+
+
+@pytest.mark.parametrize(
+    ("app_name", "route"), ROUTES, ids=[f"{name}:{route.path}" for name, route in ROUTES]
+)
+def test_hostile_upgrades_are_never_a_server_error(app_name: str, route: WebSocketRoute, tally: FuzzTally) -> None:
+    """Any path parameter and query (forged tokens, odd ids): refused with a 4xx, or served and
+    closed with a policy code."""
+    names = re.findall(r"\{(\w+)\}", route.path)
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
+
+        async def upgrade(values: list[str], query: dict[str, str]) -> None:
+            path = route.path
+            for name, value in zip(names, values, strict=True):
+                path = path.replace(f"{{{name}}}", quote(value, safe=""))
+            async with open_client(server.base_url) as client:
+                await _anonymous(client, f"/{app_name}{path}", [], tally, query)
+
+        @FUZZ_SETTINGS
+        @given(
+            st.lists(st.text(min_size=1, max_size=40), min_size=len(names), max_size=len(names)),
+            st.dictionaries(st.one_of(st.just("token"), st.text(max_size=8)), st.text(max_size=300), max_size=3),
+        )
+        def fuzz(values: list[str], query: dict[str, str]) -> None:
+            trio.run(upgrade, values, query)
 
         fuzz()
         crashed = server.crashes()
