@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 import cattrs
-from quart import Blueprint, request
+from quart import Blueprint, has_request_context, request, websocket
 from quart import Response as QuartResponse
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -87,7 +87,7 @@ def build_http_app(
 
     @app.errorhandler(HTTPException)
     async def http_exception(exc: HTTPException) -> QuartResponse:
-        errors, _ = format_for(request.path)
+        errors, _ = format_for(_handled_path())
         error = HttpError(exc.code or 500, exc.description or exc.name)
         response = _error_response(errors, error)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
@@ -215,6 +215,12 @@ def _json_response(body: Any, status: int, headers: dict[str, str]) -> QuartResp
     if status == 204:
         return QuartResponse("", status=204, headers=headers)
     return QuartResponse(json_dumps(body), status=status, headers=headers, content_type="application/json")
+
+
+def _handled_path() -> str:
+    """The path of the request being handled, or of the WebSocket upgrade: one that no route of
+    the engine's listener takes reaches Quart, which answers it (404) in a WebSocket context."""
+    return (request if has_request_context() else websocket).path
 
 
 def _quart_path(path: str) -> str:

@@ -8,11 +8,14 @@ traceback or invalid JSON on the wire.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from notes_app import app
 from serving import serve_apps
 
 from engine.net import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
+from engine.net.client import WebSocketRejected
 
 HOSTILE_BODIES = [
     '{"text":' + "[" * 1000 + "]" * 1000 + "}",
@@ -54,3 +57,16 @@ async def test_an_unencodable_answer_is_a_logged_500_with_the_request_id(
         assert (await served.client.post("/notes", json={"text": "fine"})).status_code == 201
     (record,) = [r for r in caplog.records if "req-42" in r.getMessage()]
     assert "GET /unencodable" in record.getMessage()
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/notes/1", "/notes/a%2Fb"])
+async def test_a_websocket_upgrade_no_route_takes_is_the_apps_4xx_not_a_500(path: str) -> None:
+    # Found by the fuzz tests: Quart answers such an upgrade, and the error handler read the
+    # HTTP request of a WebSocket context ("Not within a request context": an empty 500).
+    async with serve_apps([app], prefixed=False) as served:
+        with pytest.raises(WebSocketRejected) as rejected:
+            async with served.client.websocket(path):
+                pass
+        assert rejected.value.status_code in (400, 404)
+        assert "detail" in json.loads(rejected.value.body)
+        assert (await served.client.post("/notes", json={"text": "fine"})).status_code == 201
