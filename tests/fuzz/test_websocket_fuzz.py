@@ -76,10 +76,11 @@ async def _anonymous(
 ) -> None:
     try:
         async with client.websocket(path, params=query) as ws:
+            tally.upgrades[101] += 1
             await _fuzzed(ws, batch, tally)
     except WebSocketRejected as rejected:
-        tally.answered(rejected.status_code)
-        assert rejected.status_code < 500, rejected.body
+        tally.upgrades[rejected.status_code] += 1
+        assert rejected.status_code < 500, (path, query, rejected.body)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,8 @@ class FuzzTally:
     requests: int = 0
     statuses: Counter[int] = attrs.field(factory=Counter)
     frames: int = 0
+    #: WebSocket upgrades by their answer's status (101: accepted).
+    upgrades: Counter[int] = attrs.field(factory=Counter)
     close_codes: Counter[int | None] = attrs.field(factory=Counter)
     routes: set[str] = attrs.field(factory=set)
     without_control: set[str] = attrs.field(factory=set)
@@ -85,11 +87,13 @@ class FuzzTally:
         self.statuses[status] += 1
 
     def summary(self) -> str:
-        server_errors = sum(n for status, n in self.statuses.items() if status >= 500)
+        server_errors = sum(n for s, n in (*self.statuses.items(), *self.upgrades.items()) if s >= 500)
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items()))
+        upgrades = ", ".join(f"{s}: {n}" for s, n in sorted(self.upgrades.items()))
         closes = ", ".join(f"{c}: {n}" for c, n in sorted(self.close_codes.items(), key=str))
         line = (
-            f"fuzz: {self.requests} HTTP requests ({statuses}), 5xx: {server_errors}; "
+            f"fuzz: {self.requests} HTTP requests ({statuses}), "
+            f"{sum(self.upgrades.values())} WebSocket upgrades ({upgrades}), 5xx: {server_errors}; "
             f"{self.frames} WebSocket frames on {len(self.routes)} routes "
             f"(closes {closes or 'none'}), 1011: {self.close_codes[1011]}; crashes: {self.crashes}"
         )
