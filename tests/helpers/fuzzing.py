@@ -7,12 +7,13 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import attrs
 import requests
-from requests.adapters import HTTPAdapter
-
 from hypothesis import HealthCheck, settings
+from requests.adapters import HTTPAdapter
+from threaded_server import ThreadedServer, serve_in_thread
 
 from engine.cli import available_apps
 
@@ -39,6 +40,17 @@ FUZZ_SETTINGS = settings(
 
 #: HTTP requests are cheaper than a WebSocket example (three connections and a party).
 HTTP_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=40)
+
+
+@contextmanager
+def serve_for_fuzz(tally: FuzzTally) -> Iterator[ThreadedServer]:
+    """Every shipped app served from a thread for the block; on leaving it, the crashes the
+    engine recovered from are tallied, and there must be none."""
+    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
+        yield server
+        crashed = server.crashes()
+        tally.crashes += crashed
+        assert crashed == 0, f"{crashed} crashes (restarts, parties stopped, apps set up again)"
 
 
 def client_addresses() -> Iterator[str]:

@@ -27,6 +27,10 @@ from engine.net.client import Client, ClientWebSocket
 
 Heard = Callable[[Any], bool]
 
+#: Seconds to wait for an answer: a bound against a hang, generous for a loaded 2-core machine
+#: (fuzz runs share it with the rest of the suite); nothing here is a timing assertion.
+WAIT = 20.0
+
 
 class Party(abc.ABC):
     """One party of a route, and its members' ways in."""
@@ -89,14 +93,14 @@ assert {m["event"] for m in _LIAPTUI_ROOM} == set(ROOM_EVENTS)
 async def _create_room(client: Client, base: str) -> dict[str, Any]:
     async with client.websocket(f"{base}/ws/lobby", type_key="event") as lobby:
         await lobby.send_json(_liaptui_message("create_room", room_name="Fuzz", player_name="Alice"))
-        return (await lobby.receive_until("room_created"))["data"]
+        return (await lobby.receive_until("room_created", WAIT))["data"]
 
 
 @asynccontextmanager
 async def _seated(client: Client, path: str, name: str, token: str | None = None) -> AsyncIterator[ClientWebSocket]:
     async with client.websocket(path, type_key="event") as ws:
         await ws.send_json(_liaptui_message("join_room", player_name=name, player_token=token))
-        await ws.receive_until("room_joined")
+        await ws.receive_until("room_joined", WAIT)
         yield ws
 
 
@@ -113,7 +117,7 @@ class _LiaptuiLobby(Party):
     async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
         async with client.websocket(self.path, type_key="event") as ws:
             await ws.send_json(_liaptui_message("room_list"))
-            await ws.receive_until("room_list")
+            await ws.receive_until("room_list", WAIT)
             yield ws
 
     async def provoke(self, client: Client) -> Heard:
@@ -181,15 +185,28 @@ class _WatchParty(Party):
     chats: itertools.count = attrs.field(factory=itertools.count)
     type_key: str = "type"
 
-    def member(self, client: Client, role: str) -> AbstractAsyncContextManager[ClientWebSocket]:
-        return client.websocket(self.path, params={"token": self.tokens[role]})
+    @asynccontextmanager
+    async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
+        async with client.websocket(self.path, params={"token": self.tokens[role]}) as ws:
+            # Nothing tells a newcomer it is in (the history may be empty): hearing its own
+            # chat does, so nothing said after this can miss it.
+            await self._say(ws, f"{role} is here")
+            yield ws
 
     async def provoke(self, client: Client) -> Heard:
-        text = f"can you hear me? ({next(self.chats)})"
         async with client.websocket(self.path, params={"token": self.tokens["speaker"]}) as speaker:
-            await speaker.send_json({"type": "chat", "payload": {"message": text}})
-            await speaker.receive_until(lambda m: m.get("type") == "chat" and m["payload"]["message"] == text)
-        return lambda m: m.get("type") == "chat" and m["payload"]["message"] == text
+            return await self._say(speaker, "can you hear me?")
+
+    async def _say(self, ws: ClientWebSocket, text: str) -> Heard:
+        """Chat ``text`` (numbered, so it is unique) and wait to hear it back."""
+        text = f"{text} ({next(self.chats)})"
+
+        def heard(message: Any) -> bool:
+            return message.get("type") == "chat" and message["payload"]["message"] == text
+
+        await ws.send_json({"type": "chat", "payload": {"message": text}})
+        await ws.receive_until(heard, WAIT)
+        return heard
 
 
 class WatchPartySession(Members):
