@@ -52,7 +52,8 @@ def _add_path_parameters(operation: dict[str, Any], path: str) -> None:
     params = re.findall(r"\{(\w+)\}", path)
     if params:
         operation["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
         ]
 
 

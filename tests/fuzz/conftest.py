@@ -18,6 +18,8 @@ def tally(pytestconfig: pytest.Config) -> FuzzTally:
     return pytestconfig.stash.setdefault(_TALLY, FuzzTally())
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     if _TALLY in config.stash:
         terminalreporter.write_line(config.stash[_TALLY].summary())

@@ -13,7 +13,14 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
-from fuzzing import ALL_APPS, HTTP_FUZZ_SETTINGS, FuzzTally, client_addresses, serve_for_fuzz, session_from
+from fuzzing import (
+    ALL_APPS,
+    HTTP_FUZZ_SETTINGS,
+    FuzzTally,
+    client_addresses,
+    serve_for_fuzz,
+    session_from,
+)
 from hostile_json import BODIES
 from hypothesis import given
 from hypothesis import strategies as st
@@ -42,7 +49,9 @@ def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
                 with session_from(next(addresses)) as session:
                     response = case.call(base_url=server.base_url, session=session, timeout=10)
                 tally.answered(response.status_code)
-                assert response.status_code < 500, f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
+                assert response.status_code < 500, (
+                    f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
+                )
 
             fuzz()
 
@@ -50,7 +59,9 @@ def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
 @pytest.mark.parametrize(
     ("app_name", "method", "path"), BODY_ROUTES, ids=[f"{a}:{m} {p}" for a, m, p in BODY_ROUTES]
 )
-def test_hostile_bodies_are_never_a_server_error(app_name: str, method: str, path: str, tally: FuzzTally) -> None:
+def test_hostile_bodies_are_never_a_server_error(
+    app_name: str, method: str, path: str, tally: FuzzTally
+) -> None:
     url = f"/{app_name}{path}".replace("{", "").replace("}", "")
     addresses = client_addresses()
     with serve_for_fuzz(tally) as server:
@@ -60,8 +71,12 @@ def test_hostile_bodies_are_never_a_server_error(app_name: str, method: str, pat
         def fuzz(body: bytes) -> None:
             transport = httpx.HTTPTransport(local_address=next(addresses))
             with httpx.Client(base_url=server.base_url, transport=transport, timeout=10) as client:
-                response = client.request(method, url, content=body, headers={"Content-Type": "application/json"})
+                response = client.request(
+                    method, url, content=body, headers={"Content-Type": "application/json"}
+                )
             tally.answered(response.status_code)
-            assert response.status_code < 500, f"{method} {url} {body[:300]!r} -> {response.status_code} {response.text[:500]}"
+            assert response.status_code < 500, (
+                f"{method} {url} {body[:300]!r} -> {response.status_code} {response.text[:500]}"
+            )
 
         fuzz()

@@ -25,7 +25,12 @@ from hypothesis import strategies as st
 from party_members import MEMBERS, WAIT, Members
 
 from engine.net.client import (
-    Client, ClientWebSocket, ReceiveTimeout, WebSocketClosed, WebSocketRejected, open_client,
+    Client,
+    ClientWebSocket,
+    ReceiveTimeout,
+    WebSocketClosed,
+    WebSocketRejected,
+    open_client,
 )
 from engine.web._routes import WebSocketRoute
 
@@ -55,10 +60,14 @@ async def _fuzzed(ws: ClientWebSocket, batch: list[str | bytes], tally: FuzzTall
     await ws.close()
     # The server's own close if it closed first, else its answer to ours (1000).
     tally.close_codes[ws.close_code] += 1
-    assert _allowed(ws.close_code), f"closed {ws.close_code} {ws.close_reason!r} after {batch!r}"[:2000]
+    assert _allowed(ws.close_code), f"closed {ws.close_code} {ws.close_reason!r} after {batch!r}"[
+        :2000
+    ]
 
 
-async def _with_control(client: Client, members: Members, base: str, batch: list[str | bytes], tally: FuzzTally) -> None:
+async def _with_control(
+    client: Client, members: Members, base: str, batch: list[str | bytes], tally: FuzzTally
+) -> None:
     party = await members.party(client, base)
     async with party.member(client, "control") as control:
         async with party.member(client, "fuzzed") as ws:
@@ -71,7 +80,11 @@ async def _with_control(client: Client, members: Members, base: str, batch: list
 
 
 async def _anonymous(
-    client: Client, path: str, batch: list[str | bytes], tally: FuzzTally, query: Mapping[str, str] | None = None
+    client: Client,
+    path: str,
+    batch: list[str | bytes],
+    tally: FuzzTally,
+    query: Mapping[str, str] | None = None,
 ) -> None:
     try:
         async with client.websocket(path, params=query) as ws:
@@ -103,7 +116,9 @@ def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
                 if members is not None:
                     await _with_control(client, members, base, batch, tally)
                 else:
-                    await _anonymous(client, base + re.sub(r"\{\w+\}", "fuzz", route.path), batch, tally)
+                    await _anonymous(
+                        client, base + re.sub(r"\{\w+\}", "fuzz", route.path), batch, tally
+                    )
 
         @FUZZ_SETTINGS
         @given(st.lists(frames(templates), min_size=1, max_size=8))
@@ -117,7 +132,9 @@ def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
 @pytest.mark.parametrize(
     ("app_name", "route"), ROUTES, ids=[f"{name}:{route.path}" for name, route in ROUTES]
 )
-def test_hostile_upgrades_are_never_a_server_error(app_name: str, route: WebSocketRoute, tally: FuzzTally) -> None:
+def test_hostile_upgrades_are_never_a_server_error(
+    app_name: str, route: WebSocketRoute, tally: FuzzTally
+) -> None:
     """Any path parameter and query (forged tokens, odd ids): refused with a 4xx, or served and
     closed with a policy code."""
     names = re.findall(r"\{(\w+)\}", route.path)
@@ -133,7 +150,9 @@ def test_hostile_upgrades_are_never_a_server_error(app_name: str, route: WebSock
         @FUZZ_SETTINGS
         @given(
             st.lists(st.text(min_size=1, max_size=40), min_size=len(names), max_size=len(names)),
-            st.dictionaries(st.one_of(st.just("token"), st.text(max_size=8)), st.text(max_size=300), max_size=3),
+            st.dictionaries(
+                st.one_of(st.just("token"), st.text(max_size=8)), st.text(max_size=300), max_size=3
+            ),
         )
         def fuzz(values: list[str], query: dict[str, str]) -> None:
             trio.run(upgrade, values, query)
@@ -148,7 +167,9 @@ SWEEP_BATCH = 50
 @pytest.mark.parametrize(
     ("app_name", "path"), list(MEMBERS), ids=[f"{name}:{path}" for name, path in MEMBERS]
 )
-def test_every_sharp_value_in_every_field_crashes_nothing(app_name: str, path: str, tally: FuzzTally) -> None:
+def test_every_sharp_value_in_every_field_crashes_nothing(
+    app_name: str, path: str, tally: FuzzTally
+) -> None:
     """The deterministic complement of the random fuzz: each known kind of hostile value in
     each field of each message the route accepts (`hostile_json.sharp_sweep`)."""
     members = MEMBERS[app_name, path]()
@@ -159,7 +180,9 @@ def test_every_sharp_value_in_every_field_crashes_nothing(app_name: str, path: s
         async def sweep_all() -> None:
             async with open_client(server.base_url) as client:
                 for start in range(0, len(sweep), SWEEP_BATCH):
-                    await _with_control(client, members, base, sweep[start:start + SWEEP_BATCH], tally)
+                    await _with_control(
+                        client, members, base, sweep[start : start + SWEEP_BATCH], tally
+                    )
 
         trio.run(sweep_all)
 

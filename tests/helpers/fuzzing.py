@@ -99,7 +99,9 @@ class FuzzTally:
         self.statuses[status] += 1
 
     def summary(self) -> str:
-        server_errors = sum(n for s, n in (*self.statuses.items(), *self.upgrades.items()) if s >= 500)
+        server_errors = sum(
+            n for s, n in (*self.statuses.items(), *self.upgrades.items()) if s >= 500
+        )
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.statuses.items()))
         upgrades = ", ".join(f"{s}: {n}" for s, n in sorted(self.upgrades.items()))
         closes = ", ".join(f"{c}: {n}" for c, n in sorted(self.close_codes.items(), key=str))

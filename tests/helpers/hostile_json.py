@@ -25,10 +25,13 @@ LEAVES = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
-    st.builds(lambda digits, sign: sign * (10**digits - 1), st.integers(1, 4000), st.sampled_from([1, -1])),
+    st.builds(
+        lambda digits, sign: sign * (10**digits - 1), st.integers(1, 4000), st.sampled_from([1, -1])
+    ),
     st.floats(allow_nan=True, allow_infinity=True),
     STRINGS,
 )
+
 
 def _deep(depth: int) -> Any:
     value: Any = []
@@ -40,8 +43,26 @@ def _deep(depth: int) -> Any:
 #: Values known to have hurt (non-finite numbers, a lone surrogate, numbers past every bound)
 #: and the wrong types a field most often gets, drawn as often as everything else together.
 SHARP_VALUES: tuple[Any, ...] = (
-    math.inf, -math.inf, math.nan, "\ud800", "ab\udfffcd", 10**400, -(10**400), 2**63, -1, 0, 1e308,
-    "", "3", "true", True, None, [], {}, [[[[]]]], "x" * 5000,
+    math.inf,
+    -math.inf,
+    math.nan,
+    "\ud800",
+    "ab\udfffcd",
+    10**400,
+    -(10**400),
+    2**63,
+    -1,
+    0,
+    1e308,
+    "",
+    "3",
+    "true",
+    True,
+    None,
+    [],
+    {},
+    [[[[]]]],
+    "x" * 5000,
     _deep(200),
 )
 SHARP = st.sampled_from(SHARP_VALUES)
@@ -108,10 +129,14 @@ def mutations(draw: st.DrawFn, templates: Sequence[Mapping[str, Any]]) -> Any:
     added, or the whole message replaced."""
     template = draw(st.sampled_from(templates))
     paths = _paths(template)
-    leaves = [path for path in paths if path and not isinstance(_at(template, path), (Mapping, list))]
+    leaves = [
+        path for path in paths if path and not isinstance(_at(template, path), (Mapping, list))
+    ]
     how = draw(st.sampled_from(["leaf", "leaf", "leaf", "part", "drop", "add"]))
     if how == "leaf" and leaves:
-        return _replaced(template, draw(st.sampled_from(leaves)), draw(st.one_of(SHARP, VALUES)), drop=False)
+        return _replaced(
+            template, draw(st.sampled_from(leaves)), draw(st.one_of(SHARP, VALUES)), drop=False
+        )
     if how == "drop" and len(paths) > 1:
         return _replaced(template, draw(st.sampled_from(paths[1:])), None, drop=True)
     if how == "add":

@@ -62,6 +62,7 @@ class Members(abc.ABC):
 
 # -- liaptui ---------------------------------------------------------------------------------
 
+
 def _liaptui_message(event: str, **data: Any) -> dict[str, Any]:
     return {"event": event, "data": data}
 
@@ -72,7 +73,9 @@ _LIAPTUI_COMMON = [
 ]
 _LIAPTUI_LOBBY = [
     *_LIAPTUI_COMMON,
-    _liaptui_message("create_room", room_name="Table", player_name="Alice", is_public=True, action_timeout=30.0),
+    _liaptui_message(
+        "create_room", room_name="Table", player_name="Alice", is_public=True, action_timeout=30.0
+    ),
     _liaptui_message("room_list"),
 ]
 _LIAPTUI_ROOM = [
@@ -92,12 +95,16 @@ assert {m["event"] for m in _LIAPTUI_ROOM} == set(ROOM_EVENTS)
 
 async def _create_room(client: Client, base: str) -> dict[str, Any]:
     async with client.websocket(f"{base}/ws/lobby", type_key="event") as lobby:
-        await lobby.send_json(_liaptui_message("create_room", room_name="Fuzz", player_name="Alice"))
+        await lobby.send_json(
+            _liaptui_message("create_room", room_name="Fuzz", player_name="Alice")
+        )
         return (await lobby.receive_until("room_created", WAIT))["data"]
 
 
 @asynccontextmanager
-async def _seated(client: Client, path: str, name: str, token: str | None = None) -> AsyncIterator[ClientWebSocket]:
+async def _seated(
+    client: Client, path: str, name: str, token: str | None = None
+) -> AsyncIterator[ClientWebSocket]:
     async with client.websocket(path, type_key="event") as ws:
         await ws.send_json(_liaptui_message("join_room", player_name=name, player_token=token))
         await ws.receive_until("room_joined", WAIT)
@@ -123,10 +130,14 @@ class _LiaptuiLobby(Party):
     async def provoke(self, client: Client) -> Heard:
         # A room is listed (pushed to every lobby socket) once its creator sits down.
         created = await _create_room(client, self.base)
-        async with _seated(client, f"{self.base}/ws/{created['room_id']}", "Alice", created["player_token"]):
+        async with _seated(
+            client, f"{self.base}/ws/{created['room_id']}", "Alice", created["player_token"]
+        ):
             pass
         room_id = created["room_id"]
-        return lambda m: m.get("event") == "room_list" and room_id in {r["room_id"] for r in m["data"]["rooms"]}
+        return lambda m: (
+            m.get("event") == "room_list" and room_id in {r["room_id"] for r in m["data"]["rooms"]}
+        )
 
 
 @attrs.frozen
@@ -143,7 +154,9 @@ class _LiaptuiRoom(Party):
     async def provoke(self, client: Client) -> Heard:
         async with _seated(client, self.path, "Carol"):
             pass
-        return lambda m: m.get("event") == "player_joined" and m["data"].get("player_name") == "Carol"
+        return lambda m: (
+            m.get("event") == "player_joined" and m["data"].get("player_name") == "Carol"
+        )
 
 
 class LiaptuiLobby(Members):
@@ -170,10 +183,18 @@ _WATCHPARTY = [
     {"type": "playback_state", "payload": {"playing": True, "currentTime": 12.5, "volume": 0.5}},
     {"type": "webrtc_offer", "target_id": "someone", "payload": {"type": "offer", "sdp": "v=0"}},
     {"type": "webrtc_answer", "target_id": "someone", "payload": {"type": "answer", "sdp": "v=0"}},
-    {"type": "ice_candidate", "target_id": "someone", "payload": {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}},
+    {
+        "type": "ice_candidate",
+        "target_id": "someone",
+        "payload": {"candidate": "", "sdpMid": "0", "sdpMLineIndex": 0},
+    },
     {"type": "custom_event", "payload": {"x": 1}},
 ]
-assert {m["type"] for m in _WATCHPARTY} >= {t.value for t in MessageType} - {"user_joined", "user_left", "error"}
+assert {m["type"] for m in _WATCHPARTY} >= {t.value for t in MessageType} - {
+    "user_joined",
+    "user_left",
+    "error",
+}
 
 _PASSWORD = "fuzz-password"
 
@@ -219,13 +240,16 @@ class WatchPartySession(Members):
 
     async def party(self, client: Client, base: str) -> Party:
         if self._party is None:
-            created = await client.post(f"{base}/api/sessions/create", json={"name": "Fuzz", "password": _PASSWORD})
+            created = await client.post(
+                f"{base}/api/sessions/create", json={"name": "Fuzz", "password": _PASSWORD}
+            )
             created.raise_for_status()
             session_id = created.json()["id"]
             tokens = {"control": created.json()["token"]}
             for role in ("fuzzed", "speaker"):
                 joined = await client.post(
-                    f"{base}/api/sessions/join", json={"session_id": session_id, "password": _PASSWORD}
+                    f"{base}/api/sessions/join",
+                    json={"session_id": session_id, "password": _PASSWORD},
                 )
                 joined.raise_for_status()
                 tokens[role] = joined.json()["token"]

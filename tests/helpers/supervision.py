@@ -25,7 +25,8 @@ def crashes(engine: Engine) -> int:
     its supervisor failed (the failed app's tree is gone, replaced by a new one)."""
 
     def failed(node: SupervisorNode) -> int:
-        return node.failed_children + sum(failed(c) for c in node.children if isinstance(c, SupervisorNode))
+        below = (failed(child) for child in node.children if isinstance(child, SupervisorNode))
+        return node.failed_children + sum(below)
 
     return (
         restarts(engine.system)

@@ -65,14 +65,16 @@ def serve_in_thread(
         async with serve_apps(apps, environ=environ, prefixed=True) as served:
             stopping = trio.Event()
             stop.append(stopping.set)
-            started.append(ThreadedServer(served.engine, served.port, trio.lowlevel.current_trio_token()))
+            started.append(
+                ThreadedServer(served.engine, served.port, trio.lowlevel.current_trio_token())
+            )
             ready.set()
             await stopping.wait()
 
     def main() -> None:
         try:
             trio.run(run)
-        except BaseException as exc:  # handed to the test's thread, which raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread, which raises it
             failed.append(exc)
         finally:
             ready.set()

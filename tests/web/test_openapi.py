@@ -14,7 +14,9 @@ from engine.cli import available_apps
 from engine.web._openapi import openapi_document
 
 APPS = list(available_apps().values())
-DOCUMENTS = [openapi_document(APPS, prefixed=True)] + [openapi_document([a], prefixed=False) for a in APPS]
+DOCUMENTS = [openapi_document(APPS, prefixed=True)] + [
+    openapi_document([a], prefixed=False) for a in APPS
+]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda document: document["info"]["title"])
