@@ -18,6 +18,7 @@ from fuzzing import (
     HTTP_FUZZ_SETTINGS,
     FuzzTally,
     client_addresses,
+    in_worker_thread,
     serve_for_fuzz,
     session_from,
 )
@@ -35,42 +36,46 @@ BODY_ROUTES = [
 ]
 
 
-def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
-    with serve_for_fuzz(tally) as server:
-        schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
-        operations = [result.ok() for result in schema.get_all_operations()]
-        assert operations, "the OpenAPI document lists no operation"
+async def test_schemathesis_finds_no_server_error(tally: FuzzTally) -> None:
+    async with serve_for_fuzz(tally) as served:
         addresses = client_addresses()
-        for operation in operations:
 
-            @HTTP_FUZZ_SETTINGS
-            @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
-            def fuzz(case: schemathesis.Case) -> None:
-                with session_from(next(addresses)) as session:
-                    response = case.call(base_url=server.base_url, session=session, timeout=10)
-                tally.answered(response.status_code)
-                assert response.status_code < 500, (
-                    f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
-                )
+        def fuzz_every_operation() -> None:
+            schema = schemathesis.openapi.from_url(f"{served.base_url}/openapi.json")
+            operations = [result.ok() for result in schema.get_all_operations()]
+            assert operations, "the OpenAPI document lists no operation"
+            for operation in operations:
 
-            fuzz()
+                @HTTP_FUZZ_SETTINGS
+                @given(case=st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode)))
+                def fuzz(case: schemathesis.Case) -> None:
+                    with session_from(next(addresses)) as session:
+                        response = case.call(base_url=served.base_url, session=session, timeout=10)
+                    tally.answered(response.status_code)
+                    assert response.status_code < 500, (
+                        f"{case.as_curl_command()}\n-> {response.status_code} {response.text[:500]}"
+                    )
+
+                fuzz()
+
+        await in_worker_thread(fuzz_every_operation)
 
 
 @pytest.mark.parametrize(
     ("app_name", "method", "path"), BODY_ROUTES, ids=[f"{a}:{m} {p}" for a, m, p in BODY_ROUTES]
 )
-def test_hostile_bodies_are_never_a_server_error(
+async def test_hostile_bodies_are_never_a_server_error(
     app_name: str, method: str, path: str, tally: FuzzTally
 ) -> None:
     url = f"/{app_name}{path}".replace("{", "").replace("}", "")
     addresses = client_addresses()
-    with serve_for_fuzz(tally) as server:
+    async with serve_for_fuzz(tally) as served:
 
         @HTTP_FUZZ_SETTINGS
         @given(body=BODIES)
         def fuzz(body: bytes) -> None:
             transport = httpx.HTTPTransport(local_address=next(addresses))
-            with httpx.Client(base_url=server.base_url, transport=transport, timeout=10) as client:
+            with httpx.Client(base_url=served.base_url, transport=transport, timeout=10) as client:
                 response = client.request(
                     method, url, content=body, headers={"Content-Type": "application/json"}
                 )
@@ -79,4 +84,4 @@ def test_hostile_bodies_are_never_a_server_error(
                 f"{method} {url} {body[:300]!r} -> {response.status_code} {response.text[:500]}"
             )
 
-        fuzz()
+        await in_worker_thread(fuzz)

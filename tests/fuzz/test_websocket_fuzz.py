@@ -2,12 +2,15 @@
 
 Each app's routes are found as registered (``engine.cli.available_apps``), so a new app is
 fuzzed with no code here. One server serves every app, under its prefix, for a whole route's
-examples. Each example: a control member joins a party, a fuzzed member of the same party sends
-one to eight hostile frames (random JSON, wrong types and unknown events made from the route's
-own messages, huge, deep, non-finite, surrogate and binary frames), then something happens
-that every member hears. The example passes when the control member hears it, the fuzzed
-connection was not closed 1011 (nor cut without a close), and nothing in the supervision tree
-crashed. Routes with no entry in ``party_members.MEMBERS`` are fuzzed anonymously.
+examples, and a control member stays connected to the party being fuzzed throughout (to the
+end of the test when the route's examples share one party, as the lobby's and a watch party's
+do; a room is new each example, its four seats being too few to share). Each example: a
+fuzzed member of the same party sends one to eight hostile frames (random JSON, wrong types and
+unknown events made from the route's own messages, huge, deep, non-finite, surrogate and
+binary frames), then something happens that every member hears. The example passes when the
+control member hears it, the fuzzed connection was not closed 1011 (nor cut without a close),
+and nothing crashed (`supervision.crashes`: no restart, no party stopped, no app set up again).
+Routes with no entry in ``party_members.MEMBERS`` are fuzzed anonymously.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+import attrs
 import pytest
 import trio
-from fuzzing import ALL_APPS, FUZZ_SETTINGS, FuzzTally, serve_for_fuzz
+from fuzzing import ALL_APPS, FUZZ_SETTINGS, FuzzTally, in_worker_thread, serve_for_fuzz
 from hostile_json import frames, sharp_sweep
 from hypothesis import given
 from hypothesis import strategies as st
-from party_members import MEMBERS, WAIT, Members
+from party_members import MEMBERS, WAIT, Members, Party
+from serving import Served
+from supervision import crashes
 
 from engine.net.client import (
     Client,
@@ -30,7 +36,6 @@ from engine.net.client import (
     ReceiveTimeout,
     WebSocketClosed,
     WebSocketRejected,
-    open_client,
 )
 from engine.web._routes import WebSocketRoute
 
@@ -65,18 +70,48 @@ async def _fuzzed(ws: ClientWebSocket, batch: list[str | bytes], tally: FuzzTall
     ]
 
 
+@attrs.define(eq=False)
+class Controls:
+    """The control member of the party being fuzzed, connected until another party is fuzzed
+    or the test ends. Each is held open by a task of its own in ``nursery`` (a WebSocket belongs
+    to the task that opened it, and examples run in tasks of their own)."""
+
+    nursery: trio.Nursery
+    client: Client
+    _party: Party | None = None
+    _control: ClientWebSocket | None = None
+    _holder: trio.CancelScope | None = None
+
+    async def of(self, party: Party) -> ClientWebSocket:
+        if self._control is None or party != self._party:
+            if self._holder is not None:
+                self._holder.cancel()
+            self._control, self._holder = await self.nursery.start(self._hold, party)
+            self._party = party
+        return self._control
+
+    async def _hold(self, party: Party, task_status: trio.TaskStatus[object]) -> None:
+        with trio.CancelScope() as holder:
+            async with party.member(self.client, "control") as control:
+                task_status.started((control, holder))
+                await trio.sleep_forever()
+
+
 async def _with_control(
-    client: Client, members: Members, base: str, batch: list[str | bytes], tally: FuzzTally
+    controls: Controls, members: Members, base: str, batch: list[str | bytes], tally: FuzzTally
 ) -> None:
+    client = controls.client
     party = await members.party(client, base)
-    async with party.member(client, "control") as control:
-        async with party.member(client, "fuzzed") as ws:
-            await _fuzzed(ws, batch, tally)
-        heard = await party.provoke(client)
-        try:
-            await control.receive_until(heard, WAIT)
-        except ReceiveTimeout:
-            pytest.fail(f"the control member heard nothing after {party.path} got {batch!r}"[:3000])
+    control = await controls.of(party)
+    async with party.member(client, "fuzzed") as ws:
+        await _fuzzed(ws, batch, tally)
+    heard = await party.provoke(client)
+    try:
+        await control.receive_until(heard, WAIT)
+    except (ReceiveTimeout, WebSocketClosed) as exc:
+        pytest.fail(
+            f"the control member heard nothing ({exc}) after {party.path} got {batch!r}"[:3000]
+        )
 
 
 async def _anonymous(
@@ -98,7 +133,7 @@ async def _anonymous(
 @pytest.mark.parametrize(
     ("app_name", "route"), ROUTES, ids=[f"{name}:{route.path}" for name, route in ROUTES]
 )
-def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
+async def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
     app_name: str, route: WebSocketRoute, tally: FuzzTally
 ) -> None:
     make_members = MEMBERS.get((app_name, route.path))
@@ -109,43 +144,43 @@ def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
     if members is None:
         tally.without_control.add(base + route.path)
 
-    with serve_for_fuzz(tally) as server:
+    async with serve_for_fuzz(tally) as served, trio.open_nursery() as nursery:
+        controls = Controls(nursery, served.client)
 
         async def example(batch: list[str | bytes]) -> None:
-            async with open_client(server.base_url) as client:
-                if members is not None:
-                    await _with_control(client, members, base, batch, tally)
-                else:
-                    await _anonymous(
-                        client, base + re.sub(r"\{\w+\}", "fuzz", route.path), batch, tally
-                    )
+            if members is not None:
+                await _with_control(controls, members, base, batch, tally)
+            else:
+                path = base + re.sub(r"\{\w+\}", "fuzz", route.path)
+                await _anonymous(served.client, path, batch, tally)
+            _assert_no_crash(served)
 
         @FUZZ_SETTINGS
         @given(st.lists(frames(templates), min_size=1, max_size=8))
         def fuzz(batch: list[str | bytes]) -> None:
-            trio.run(example, batch)
-            assert server.crashes() == 0, "an actor, party or app crashed"
+            trio.from_thread.run(example, batch)
 
-        fuzz()
+        await in_worker_thread(fuzz)
+        nursery.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize(
     ("app_name", "route"), ROUTES, ids=[f"{name}:{route.path}" for name, route in ROUTES]
 )
-def test_hostile_upgrades_are_never_a_server_error(
+async def test_hostile_upgrades_are_never_a_server_error(
     app_name: str, route: WebSocketRoute, tally: FuzzTally
 ) -> None:
     """Any path parameter and query (forged tokens, odd ids): refused with a 4xx, or served and
     closed with a policy code."""
     names = re.findall(r"\{(\w+)\}", route.path)
-    with serve_for_fuzz(tally) as server:
+    async with serve_for_fuzz(tally) as served:
 
         async def upgrade(values: list[str], query: dict[str, str]) -> None:
             path = route.path
             for name, value in zip(names, values, strict=True):
                 path = path.replace(f"{{{name}}}", quote(value, safe=""))
-            async with open_client(server.base_url) as client:
-                await _anonymous(client, f"/{app_name}{path}", [], tally, query)
+            await _anonymous(served.client, f"/{app_name}{path}", [], tally, query)
+            _assert_no_crash(served)
 
         @FUZZ_SETTINGS
         @given(
@@ -155,9 +190,9 @@ def test_hostile_upgrades_are_never_a_server_error(
             ),
         )
         def fuzz(values: list[str], query: dict[str, str]) -> None:
-            trio.run(upgrade, values, query)
+            trio.from_thread.run(upgrade, values, query)
 
-        fuzz()
+        await in_worker_thread(fuzz)
 
 
 #: Frames per connection in the sweep: within every app's per-connection rate limit burst.
@@ -167,24 +202,25 @@ SWEEP_BATCH = 50
 @pytest.mark.parametrize(
     ("app_name", "path"), list(MEMBERS), ids=[f"{name}:{path}" for name, path in MEMBERS]
 )
-def test_every_sharp_value_in_every_field_crashes_nothing(
+async def test_every_sharp_value_in_every_field_crashes_nothing(
     app_name: str, path: str, tally: FuzzTally
 ) -> None:
     """The deterministic complement of the random fuzz: each known kind of hostile value in
     each field of each message the route accepts (`hostile_json.sharp_sweep`)."""
     members = MEMBERS[app_name, path]()
     sweep = sharp_sweep(members.templates)
-    base = f"/{app_name}"
-    with serve_for_fuzz(tally) as server:
+    async with serve_for_fuzz(tally) as served, trio.open_nursery() as nursery:
+        controls = Controls(nursery, served.client)
+        for start in range(0, len(sweep), SWEEP_BATCH):
+            await _with_control(
+                controls, members, f"/{app_name}", sweep[start : start + SWEEP_BATCH], tally
+            )
+            _assert_no_crash(served)
+        nursery.cancel_scope.cancel()
 
-        async def sweep_all() -> None:
-            async with open_client(server.base_url) as client:
-                for start in range(0, len(sweep), SWEEP_BATCH):
-                    await _with_control(
-                        client, members, base, sweep[start : start + SWEEP_BATCH], tally
-                    )
 
-        trio.run(sweep_all)
+def _assert_no_crash(served: Served) -> None:
+    assert crashes(served.engine) == 0, "an actor, party or app crashed"
 
 
 def test_every_member_entry_names_a_registered_route() -> None:

@@ -1,19 +1,28 @@
-"""What the fuzz tests share: the apps (every shipped one), their environment, the bounds, and
-the tally of what they sent and what came back."""
+"""What the fuzz tests share: the apps (every shipped one), their environment, the bounds, the
+tally of what they sent and what came back, and how Hypothesis runs next to a served engine.
+
+The engine is served on the test's own Trio loop, as in every end-to-end test. Hypothesis (and
+schemathesis, whose calls are synchronous) runs in a worker thread (`in_worker_thread`), so the
+loop keeps serving while it blocks; each example comes back into the loop with
+``trio.from_thread.run``. One loop for the whole test is what lets a control member stay
+connected across examples.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import attrs
 import requests
+import trio
 from hypothesis import HealthCheck, settings
 from requests.adapters import HTTPAdapter
-from threaded_server import ThreadedServer, serve_in_thread
+from serving import Served, serve_apps
+from supervision import crashes
 
 from engine.cli import available_apps
 
@@ -42,15 +51,20 @@ FUZZ_SETTINGS = settings(
 HTTP_FUZZ_SETTINGS = settings(FUZZ_SETTINGS, max_examples=40)
 
 
-@contextmanager
-def serve_for_fuzz(tally: FuzzTally) -> Iterator[ThreadedServer]:
-    """Every shipped app served from a thread for the block; on leaving it, the crashes the
-    engine recovered from are tallied, and there must be none."""
-    with serve_in_thread(ALL_APPS, environ=FUZZ_ENVIRON) as server:
-        yield server
-        crashed = server.crashes()
+@asynccontextmanager
+async def serve_for_fuzz(tally: FuzzTally) -> AsyncIterator[Served]:
+    """Every shipped app served (each under its prefix) for the block; on leaving it, the
+    crashes the engine recovered from are tallied, and there must be none."""
+    async with serve_apps(ALL_APPS, environ=FUZZ_ENVIRON, prefixed=True) as served:
+        yield served
+        crashed = crashes(served.engine)
         tally.crashes += crashed
         assert crashed == 0, f"{crashed} crashes (restarts, parties stopped, apps set up again)"
+
+
+async def in_worker_thread(run: Callable[[], None]) -> None:
+    """Run blocking ``run`` (a Hypothesis test) in a thread while this loop goes on serving."""
+    await trio.to_thread.run_sync(run)
 
 
 def client_addresses() -> Iterator[str]:
