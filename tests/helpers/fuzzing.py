@@ -34,6 +34,8 @@ FUZZ_ENVIRON = {
     "PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0",
     "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0",
     "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
+    # A newly joined user per fuzzed WebSocket connection (see party_members).
+    "PARTY_ENGINE_WATCHPARTY_MAX_PARTICIPANTS": "1000",
 }
 
 #: Bounded: a few dozen examples per route or operation, no per-example deadline (a shared

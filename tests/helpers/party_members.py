@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import abc
 import itertools
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import attrs
+import httpx
+from fuzzing import client_addresses
 
 from engine.apps.liaptui.protocol import LOBBY_EVENTS, ROOM_EVENTS
 from engine.apps.watchparty.models import MessageType
@@ -201,22 +203,45 @@ _PASSWORD = "fuzz-password"
 
 @attrs.frozen
 class _WatchParty(Party):
-    path: str
+    """A session: its host is the control member, and each fuzzed connection is a newly
+    joined user (messages are limited per user, 100 a minute: one user could not send a
+    test's frames)."""
+
+    base: str
+    session_id: str
     tokens: Mapping[str, str]
+    addresses: Iterator[str]
     chats: itertools.count = attrs.field(factory=itertools.count)
     type_key: str = "type"
 
+    @property
+    def path(self) -> str:
+        return f"{self.base}/ws/{self.session_id}"
+
     @asynccontextmanager
     async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
-        async with client.websocket(self.path, params={"token": self.tokens[role]}) as ws:
-            # Nothing tells a newcomer it is in (the history may be empty): hearing its own
-            # chat does, so nothing said after this can miss it.
-            await self._say(ws, f"{role} is here")
+        token = self.tokens[role] if role in self.tokens else await self._join(client)
+        async with client.websocket(self.path, params={"token": token}) as ws:
+            if role == "control":
+                # Nothing tells a newcomer it is in (the history may be empty): hearing its own
+                # chat does, so nothing said after this can miss it.
+                await self._say(ws, "control is here")
             yield ws
 
     async def provoke(self, client: Client) -> Heard:
         async with client.websocket(self.path, params={"token": self.tokens["speaker"]}) as speaker:
             return await self._say(speaker, "can you hear me?")
+
+    async def _join(self, client: Client) -> str:
+        # From an address of its own: joins are limited to ten a minute per session and address.
+        transport = httpx.AsyncHTTPTransport(local_address=next(self.addresses))
+        async with httpx.AsyncClient(base_url=client.http.base_url, transport=transport) as http:
+            joined = await http.post(
+                f"{self.base}/api/sessions/join",
+                json={"session_id": self.session_id, "password": _PASSWORD},
+            )
+        joined.raise_for_status()
+        return str(joined.json()["token"])
 
     async def _say(self, ws: ClientWebSocket, text: str) -> Heard:
         """Chat ``text`` (numbered, so it is unique) and wait to hear it back."""
@@ -231,7 +256,8 @@ class _WatchParty(Party):
 
 
 class WatchPartySession(Members):
-    """One session for the whole test: creating one is limited to five an hour per address."""
+    """One session for the whole test (creating one is limited to five an hour per address);
+    ``FUZZ_ENVIRON`` gives it seats enough for a fuzzed user per example."""
 
     templates = _WATCHPARTY
 
@@ -244,16 +270,10 @@ class WatchPartySession(Members):
                 f"{base}/api/sessions/create", json={"name": "Fuzz", "password": _PASSWORD}
             )
             created.raise_for_status()
-            session_id = created.json()["id"]
-            tokens = {"control": created.json()["token"]}
-            for role in ("fuzzed", "speaker"):
-                joined = await client.post(
-                    f"{base}/api/sessions/join",
-                    json={"session_id": session_id, "password": _PASSWORD},
-                )
-                joined.raise_for_status()
-                tokens[role] = joined.json()["token"]
-            self._party = _WatchParty(f"{base}/ws/{session_id}", tokens)
+            host = created.json()
+            party = _WatchParty(base, host["id"], {"control": host["token"]}, client_addresses())
+            speaker = await party._join(client)
+            self._party = attrs.evolve(party, tokens={**party.tokens, "speaker": speaker})
         return self._party
 
 
