@@ -129,9 +129,7 @@ def mutations(draw: st.DrawFn, templates: Sequence[Mapping[str, Any]]) -> Any:
     added, or the whole message replaced."""
     template = draw(st.sampled_from(templates))
     paths = _paths(template)
-    leaves = [
-        path for path in paths if path and not isinstance(_at(template, path), (Mapping, list))
-    ]
+    leaves = _leaves(template)
     how = draw(st.sampled_from(["leaf", "leaf", "leaf", "part", "drop", "add"]))
     if how == "leaf" and leaves:
         return _replaced(
@@ -150,16 +148,21 @@ def sharp_sweep(templates: Sequence[Mapping[str, Any]]) -> list[str]:
     return [
         text_of(_replaced(template, path, value, drop=False))
         for template in templates
-        for path in _paths(template)
-        if path and not isinstance(_at(template, path), (Mapping, list))
+        for path in _leaves(template)
         for value in SHARP_VALUES
     ]
 
 
-def _at(value: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        value = value[step]
-    return value
+def _leaves(value: Any) -> list[tuple[Any, ...]]:
+    """The paths to the scalar fields of ``value``."""
+
+    def at(path: tuple[Any, ...]) -> Any:
+        part = value
+        for step in path:
+            part = part[step]
+        return part
+
+    return [path for path in _paths(value) if path and not isinstance(at(path), (Mapping, list))]
 
 
 def frames(templates: Sequence[Mapping[str, Any]] = ()) -> st.SearchStrategy[str | bytes]:
