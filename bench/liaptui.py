@@ -30,10 +30,14 @@ from typing import Any
 import trio
 
 from engine.apps.liaptui import game as rules
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.bots import choose_action
 from engine.apps.liaptui.settings import Settings
-from engine.apps.liaptui.testing import LocalClient, ScriptedPlayer, open_local_liaptui
+from engine.apps.liaptui.testing import (
+    LocalClient,
+    ScriptedPlayer,
+    create_room,
+    open_local_liaptui,
+)
 from engine.store import open_store
 
 ROOMS = 200
@@ -69,7 +73,7 @@ async def play_rooms(rooms: int, store_url: str) -> dict[str, Any]:
     async with open_store(store_url) as store, open_local_liaptui(SETTINGS, store=store) as app:
         hosts = []
         for number in range(rooms):
-            created = await app.lobby.ask(m.CreateRoom(f"Room {number}", "Host", is_public=False))
+            created = await create_room(app, f"Room {number}", "Host", is_public=False)
             host = Host("Host", latencies, trio.Event())
             room = app.find(created.room_id)
             host.client = LocalClient.connect(room, on_message=host.on_message)

@@ -2,11 +2,11 @@
 
 Modules: the rules, pure functions over attrs values (``pieces``, ``plays``, ``game``,
 ``outcomes``, ``bots``, ``views``); ``errors`` (every refusal with the spec's code);
-``messages`` and ``protocol`` (the wire); the room actor (``state``, ``seating``, ``audience``,
-``pacing``, ``table`` for its game, ``room`` for its connections and seats); ``lobby`` and
-``directory`` (creating, listing and finding rooms); ``settings`` (the environment);
-``testing`` (in-process clients and a scripted player); ``routes`` and ``app`` (the engine
-app), which this package does not import: only they need the web layer.
+``messages`` and ``protocol`` (the wire), ``refusals`` (the error format); the room party
+(``state``, ``seating``, ``pacing``, ``table`` for its game, ``room`` for its connections and
+seats); ``lobby`` and ``directory`` (creating, listing and finding rooms); ``settings`` (the
+environment); ``testing`` (in-process clients and a scripted player); ``routes`` and ``app``
+(the engine app), which this package does not import: only they need the web layer.
 """
 
 from .directory import RoomDirectory as RoomDirectory

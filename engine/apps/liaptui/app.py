@@ -1,7 +1,7 @@
 """Liap Tui as an engine app: ``party-engine serve --app liaptui`` serves it at the root,
 ``party-engine serve`` under ``/liaptui``.
 
-Settings come from the engine's environment (`Settings.from_environ`, see `settings`) unless
+Settings come from the engine's environment (``PARTY_ENGINE_LIAPTUI_*``, see `settings`) unless
 `make_app` is given its own (tests, embedders).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from engine.settings import read_settings
 from engine.web import AppSpec, Engine
 
 from .directory import RoomDirectory, open_directory
@@ -25,8 +26,11 @@ def make_app(settings: Settings | None = None) -> AppSpec:
 
     @asynccontextmanager
     async def setup(engine: Engine) -> AsyncIterator[RoomDirectory]:
-        chosen = settings if settings is not None else Settings.from_environ(engine.environ)
-        yield await open_directory(engine.system, engine.store, chosen)
+        chosen = settings if settings is not None else read_settings(
+            Settings, engine.environ, app="liaptui"
+        )
+        async with open_directory(engine.system, engine.store, chosen) as directory:
+            yield directory
 
     return AppSpec(
         name="liaptui", routes=routes, setup=setup, title="Liap Tui", version=SERVER_VERSION

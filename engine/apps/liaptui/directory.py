@@ -1,47 +1,41 @@
-"""Where Liap Tui's actors live: the rooms' dynamic supervisor, the lobby, and the way to them.
+"""Where Liap Tui's actors live: the rooms' party directory, the lobby, and the way to them.
 
-`open_directory` starts, under the actor system's root, a ``liaptui.rooms`` dynamic supervisor
-(one_for_one, generous restart intensity: one buggy room restarting must not take the others
-down) and a ``liaptui.lobby`` supervisor with the lobby, then restores every room saved in the
-store, so that games between bots carry on, away players' clocks run and abandoned rooms close
-after a restart without waiting for anyone to connect.
-
-Rooms are registered as ``("liaptui.room", room_id)`` and restarted after a crash (TRANSIENT):
-a restarted room reloads its last committed state.
+`open_directory` starts, under the actor system's root, the rooms' `PartyDirectory` (its own
+dynamic supervisor; rooms are registered as ``("liaptui.room", room_id)`` and restarted from
+their last commit after a crash) and a ``liaptui.lobby`` supervisor with the lobby. Every room
+saved in the store is restored first, so that games between bots carry on, away players'
+clocks run and abandoned rooms close after a restart without waiting for anyone to connect.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+import string
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 import attrs
+import trio
 
 from engine.actors import ActorRef
 from engine.net import RateLimiter
-from engine.store import Record, Store
-from engine.supervisors import (
-    ActorSpec, ActorSystem, ChildStartFailed, RestartType, Supervisor, SupervisorSpec,
-)
+from engine.parties import JoinCodes, PartyDirectory, start_party_directory
+from engine.store import Store
+from engine.supervisors import ActorSpec, ActorSystem, SupervisorSpec
 
 from .lobby import LobbyActor
+from .refusals import ERRORS
 from .room import RoomActor
 from .settings import Settings
 
-__all__ = ["LOBBY_NAME", "RoomDirectory", "open_directory", "room_name"]
-
-log = logging.getLogger("engine.apps.liaptui")
+__all__ = ["LOBBY_NAME", "ROOM_IDS", "RoomDirectory", "open_directory"]
 
 LOBBY_NAME = ("liaptui.lobby",)
-# Rooms can hold many timers' and peers' messages at once; the lobby hears from every room.
-_ROOM_MAILBOX = 1024
+#: Room ids: unguessable, as knowing a private room's id is what lets one in.
+ROOM_IDS = JoinCodes(length=8, alphabet=string.ascii_uppercase + string.digits)
+# The lobby hears from every room.
 _LOBBY_MAILBOX = 65536
-
-
-def room_name(room_id: str) -> tuple[str, str]:
-    """The registry name of a room."""
-    return (RoomActor.kind, room_id)
 
 
 @attrs.define(eq=False)
@@ -49,9 +43,9 @@ class RoomDirectory:
     """The app's context: what routes, the lobby and the rooms need to reach each other."""
 
     system: ActorSystem
-    store: Store
     settings: Settings
-    rooms: Supervisor
+    rooms: PartyDirectory[RoomActor]
+    _nursery: trio.Nursery
     # Clients' messages, under the settings' rule (None: no limit); routes choose the keys.
     messages: RateLimiter | None = attrs.field(init=False)
 
@@ -64,73 +58,44 @@ class RoomDirectory:
     def lobby(self) -> ActorRef | None:
         return self.system.lookup(LOBBY_NAME)
 
+    @property
+    def store(self) -> Store:
+        return self.rooms.store
+
     def find(self, room_id: str) -> ActorRef | None:
         """The live room ``room_id`` (every saved room is live once the app is set up)."""
-        return self.system.lookup(room_name(room_id))
+        return self.rooms.find(room_id)
 
-    def live_rooms(self) -> Iterator[ActorRef]:
-        for name in self.system.registry.names(RoomActor.kind):
-            ref = self.system.lookup(name)
-            if ref is not None:
-                yield ref
-
-    async def start_room(
-        self, room_id: str, *, fresh: bool = False, preloaded: Record | None = None
-    ) -> ActorRef:
-        """Start room ``room_id`` under the rooms' supervisor; return once it is ready.
-
-        ``fresh``: the lobby is creating it. ``preloaded``: its record, already read from the
-        store. Raises ``ChildStartFailed`` if it cannot start (nothing saved and not fresh).
-        """
-        handed = [preloaded]
-
-        def incarnation() -> RoomActor:
-            # Only the first incarnation may use the record read at boot: one restarted after a
-            # crash must read what was committed since.
-            record = handed.pop() if handed else None
-            return RoomActor(self.store, room_id, directory=self, fresh=fresh, preloaded=record)
-
-        spec = ActorSpec(
-            incarnation,
-            name=room_name(room_id),
-            restart=RestartType.TRANSIENT,
-            mailbox_capacity=_ROOM_MAILBOX,
-        )
-        return await self.rooms.start_child(spec)
-
-    async def stop_room(self, room: ActorRef) -> None:
-        """Stop a live room without deleting it (the lobby's way out of a failed set-up)."""
-        await self.rooms.terminate_child(room)
-
-    async def restore_rooms(self) -> int:
-        """Start every room saved in the store; return how many started.
-
-        A room whose record cannot be loaded is logged and left in the store, so that one bad
-        record does not keep the server from starting.
-        """
-        started = 0
-        for room_id, record in await self.store.load_all(RoomActor.kind):
-            try:
-                await self.start_room(room_id, preloaded=record)
-            except ChildStartFailed:
-                log.exception("liaptui room %s could not be restored", room_id)
-            else:
-                started += 1
-        return started
+    def start_soon(self, task: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run ``task(*args)`` beside the actors, until it ends or the app stops (the lobby's
+        room creations: an actor's handler does not wait for them)."""
+        self._nursery.start_soon(task, *args)
 
 
-async def open_directory(system: ActorSystem, store: Store, settings: Settings) -> RoomDirectory:
-    """Start the rooms' supervisor and the lobby, restore the saved rooms, return the directory.
+@asynccontextmanager
+async def open_directory(
+    system: ActorSystem, store: Store, settings: Settings
+) -> AsyncIterator[RoomDirectory]:
+    """Start the rooms (the saved ones restored) and the lobby; the directory for the block.
 
-    Everything started here stops with the actor system.
+    The rooms and the lobby stop with the actor system; tasks started with ``start_soon`` are
+    cancelled when the block ends.
     """
-    rooms = await system.start_supervisor(
-        SupervisorSpec(id="liaptui.rooms", max_restarts=1000, max_seconds=1.0)
+    rooms = await start_party_directory(
+        system,
+        store,
+        RoomActor,
+        errors=ERRORS,
+        ids=ROOM_IDS,
+        context=settings,
+        restore_all=True,
+        event_capacity=settings.event_capacity,
     )
-    directory = RoomDirectory(system, store, settings, rooms)
-    lobby = ActorSpec(
-        partial(LobbyActor, directory), name=LOBBY_NAME, mailbox_capacity=_LOBBY_MAILBOX
-    )
-    await system.start_supervisor(SupervisorSpec(id="liaptui.lobby", children=(lobby,)))
-    await directory.restore_rooms()
-    return directory
+    async with trio.open_nursery() as nursery:
+        directory = RoomDirectory(system, settings, rooms, nursery)
+        lobby = ActorSpec(
+            partial(LobbyActor, directory), name=LOBBY_NAME, mailbox_capacity=_LOBBY_MAILBOX
+        )
+        await system.start_supervisor(SupervisorSpec(id="liaptui.lobby", children=(lobby,)))
+        yield directory
+        nursery.cancel_scope.cancel()

@@ -2,7 +2,7 @@
 
 ::
 
-    LiaptuiError                  (base; a Rejection: the actor replies with it and carries on)
+    LiaptuiError                  (base; an engine AppError: the actor refuses and carries on)
     ├── SessionError              1xxx: who the connection is and where it may go
     │   ├── ConnectionReplaced    1001  a newer connection took this seat over
     │   ├── AuthenticationFailed  1002  wrong or missing player token; not allowed
@@ -31,13 +31,17 @@
         └── VersionMismatch       4004
 
 An error means the request was refused and nothing changed: transitions and the room raise
-before building a new state. ``code`` is an int; the wire sends it as a string (``"2002"``).
+before building a new state. ``code`` is the spec's int; the wire sends it as a string
+(``"2002"``). ``status`` (the engine's kind of refusal) is what an HTTP edge would answer.
 """
 
+# mypy: disable-error-code="assignment"
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from engine.errors import AppError
 
 __all__ = [
     "AlreadyDeclared", "AlreadyInRoom", "AuthenticationFailed", "ConnectionReplaced",
@@ -49,22 +53,21 @@ __all__ = [
 ]
 
 
-class LiaptuiError(Exception):
-    """A refused request (registered as the runtime's ``Rejection`` by ``table``, so the rules
-    stay free of runtime imports). ``recoverable`` says whether retrying differently can succeed;
-    ``event`` is the spec event that carries it (``error`` or ``validation_error``)."""
+class LiaptuiError(AppError):
+    """A refused request, with the spec's ``code``. ``recoverable`` says whether retrying
+    differently can succeed; ``event`` is the spec event that carries it (``error`` or
+    ``validation_error``). ``details`` may be given positionally, as the spec's tables read."""
 
-    code: ClassVar[int]
-    default_message: ClassVar[str]
+    # The spec's codes are numbers where the engine's are names (hence the file's mypy
+    # pragma): the wire writes them as strings ("2002"), as an HTTP edge would.
+    code: int
     recoverable: ClassVar[bool] = True
     event: ClassVar[str] = "error"
 
     def __init__(
         self, message: str | None = None, details: Mapping[str, Any] | None = None
     ) -> None:
-        self.message = message or self.default_message
-        self.details: dict[str, Any] = dict(details or {})
-        super().__init__(self.message)
+        super().__init__(message, details=details)
 
 
 class SessionError(LiaptuiError):
@@ -72,30 +75,35 @@ class SessionError(LiaptuiError):
 
 
 class ConnectionReplaced(SessionError):
+    status = 409
     code = 1001
     default_message = "This seat was taken over by a newer connection"
     recoverable = False
 
 
 class AuthenticationFailed(SessionError):
+    status = 403
     code = 1002
     default_message = "Authentication failed"
     recoverable = False
 
 
 class RoomNotFound(SessionError):
+    status = 404
     code = 1003
     default_message = "Room not found"
     recoverable = False
 
 
 class RoomFull(SessionError):
+    status = 409
     code = 1004
     default_message = "The room is full"
     recoverable = False
 
 
 class AlreadyInRoom(SessionError):
+    status = 409
     code = 1005
     default_message = "You are already in this room"
     recoverable = False
@@ -104,6 +112,7 @@ class AlreadyInRoom(SessionError):
 class LiaptuiRuleError(LiaptuiError):
     """A move the rules refuse; the game value is unchanged."""
 
+    status = 409
 
 class GameNotStarted(LiaptuiRuleError):
     code = 2001
@@ -154,6 +163,7 @@ class NoPiecesSelected(LiaptuiRuleError):
 class MessageInvalid(LiaptuiError):
     """The message itself is wrong, whatever the game's state; fix it and send it again."""
 
+    status = 400
     event = "validation_error"
 
 
@@ -182,21 +192,25 @@ class ServiceError(LiaptuiError):
 
 
 class RateLimited(ServiceError):
+    status = 429
     code = 4001
     default_message = "Too many messages; slow down"
 
 
 class ServerError(ServiceError):
+    status = 500
     code = 4002
     default_message = "Internal server error"
 
 
 class MaintenanceMode(ServiceError):
+    status = 503
     code = 4003
     default_message = "The server is going down for maintenance; reconnect shortly"
 
 
 class VersionMismatch(ServiceError):
+    status = 400
     code = 4004
     default_message = "Unsupported API version"
     recoverable = False

@@ -18,9 +18,9 @@ from .errors import OutOfRange
 
 __all__ = [
     "ACTION_TIMEOUT_RANGE", "NAME_MAX", "AcceptRedeal", "ActionTimeout", "BotMove", "CreateRoom",
-    "Created", "DeclineRedeal", "GraceExpired", "Inspect", "JoinRoom", "LeaveRoom", "ListRooms",
-    "MakeDeclaration", "NextRound", "Ping", "PlayPieces", "ReportStatus", "RoomListing",
-    "RoomStatus", "SetUp", "StartGame", "SyncRequest", "VersionInfo",
+    "DeclineRedeal", "GraceExpired", "JoinRoom", "LeaveRoom", "ListRooms", "MakeDeclaration",
+    "NextRound", "Ping", "PlayPieces", "RoomListing", "RoomStatus", "StartGame", "SyncRequest",
+    "VersionInfo",
 ]
 
 #: Longest room or player name, in characters.
@@ -71,7 +71,8 @@ class CreateRoom:
 
 @attrs.frozen
 class ListRooms:
-    """Lobby: the public rooms with a free seat (also an ask, answered with the listings)."""
+    """Lobby: the public rooms with a free seat (also an ask of the lobby actor, answered with
+    the listings)."""
 
 
 @attrs.frozen
@@ -137,27 +138,8 @@ class VersionInfo:
 
 
 @attrs.frozen
-class Created:
-    """The lobby's answer to `CreateRoom` asked directly (tests, benchmark)."""
-
-    room_id: str
-    player_token: str
-
-
-@attrs.frozen
-class SetUp:
-    """Ask, lobby -> new room: become this room; answers the creator's player token once the
-    room is durable."""
-
-    room_name: str
-    creator: str
-    is_public: bool
-    action_timeout: float
-
-
-@attrs.frozen
 class RoomListing:
-    """One line of ``room_list``."""
+    """One line of ``room_list``: a room's summary in the rooms' directory."""
 
     room_id: str
     room_name: str
@@ -168,20 +150,10 @@ class RoomListing:
 
 @attrs.frozen
 class RoomStatus:
-    """Room -> lobby: the room is listed as ``listing`` now, or not listed (None)."""
+    """Rooms' directory -> lobby: the room is listed as ``listing`` now, or not listed (None)."""
 
     room_id: str
     listing: RoomListing | None
-
-
-@attrs.frozen
-class ReportStatus:
-    """Lobby -> room, after a lobby restart: tell me your `RoomStatus` again."""
-
-
-@attrs.frozen
-class Inspect:
-    """Ask a room for its `RoomState` (tests, benchmark, dashboards)."""
 
 
 @attrs.frozen

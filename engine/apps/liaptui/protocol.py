@@ -8,9 +8,11 @@ and lengths (3004). Unknown extra fields are ignored, as the spec's clients send
 lines over the requests' attrs fields do this rather than a cattrs converter: the order of the
 checks and the code each failure gets are the spec's, not those of cattrs' error tree.
 
-Server messages are ``{"event", "data", "room_id", "server_time"}`` plus ``sequence_number``
-for a room's sequenced events; errors are ``{"event": "error" | "validation_error", "error":
-{"code", "message", "details", "timestamp", "recoverable"}}`` as in the spec's error format.
+Server messages are `ServerEvent` values, ``{"event", "data", "room_id", "server_time"}`` on
+the wire (plus ``sequence_number`` for a room's sequenced events, and ``private`` on a hand);
+errors are `ErrorEvent` values, ``{"event": "error" | "validation_error", "error": {"code",
+"message", "details", "timestamp", "recoverable"}}`` as in the spec's error format. Both reach
+the wire through `WIRE`, the app's converter (`server_event`, `error_event`).
 
 Everything here is a pure function of its arguments (times are passed in).
 """
@@ -23,17 +25,19 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.preconf.json import make_converter
 
 from . import messages as m
 from .errors import (
-    InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, OutOfRange,
-    RateLimited, ServerError, VersionMismatch,
+    InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, VersionMismatch,
 )
 from .views import error_data
 
 __all__ = [
-    "LOBBY_EVENTS", "ROOM_EVENTS", "SERVER_VERSION", "SUPPORTED_VERSIONS", "WireErrors",
-    "error_event", "negotiate_version", "parse", "pong", "server_event",
+    "LOBBY_EVENTS", "ROOM_EVENTS", "SERVER_VERSION", "SUPPORTED_VERSIONS", "WIRE", "ErrorBody",
+    "ErrorEvent", "ServerEvent", "error_event", "negotiate_version", "parse", "pong",
+    "server_event",
 ]
 
 LOBBY_EVENTS: Mapping[str, type] = types.MappingProxyType({
@@ -166,40 +170,71 @@ def _kind(value: Any) -> str:
 # -- server -> client -----------------------------------------------------------------------
 
 
-def server_event(event: str, data: Json, *, now: float, room_id: str | None = None) -> Json:
-    """The envelope of a server event; a room's `EventStream` adds ``sequence_number``."""
-    envelope: Json = {"event": event, "data": data, "server_time": now}
-    if room_id is not None:
-        envelope["room_id"] = room_id
-    return envelope
+@attrs.frozen
+class ServerEvent:
+    """A server event; a room's `EventStream` adds ``sequence_number`` to its wire form.
+    ``room_id`` is left out of the lobby's events, ``private`` is set on a player's hand."""
+
+    event: str
+    data: Json
+    server_time: float
+    room_id: str | None = None
+    private: bool = False
+
+
+@attrs.frozen
+class ErrorBody:
+    """The spec's error object; ``code`` is the error's number as a string."""
+
+    code: str
+    message: str
+    details: Json
+    timestamp: float
+    recoverable: bool
+
+
+@attrs.frozen
+class ErrorEvent:
+    event: str
+    error: ErrorBody
+
+
+def _as_is(data: Json) -> Json:
+    # Event data is built by `views` from plain JSON values already: copying it again on every
+    # event would be the converter's whole cost.
+    return data
+
+
+#: The app's converter for what the server sends.
+WIRE = make_converter()
+WIRE.register_unstructure_hook(
+    ServerEvent,
+    make_dict_unstructure_fn(
+        ServerEvent,
+        WIRE,
+        data=override(unstruct_hook=_as_is),
+        room_id=override(omit_if_default=True),
+        private=override(omit_if_default=True),
+    ),
+)
+WIRE.register_unstructure_hook(
+    ErrorBody, make_dict_unstructure_fn(ErrorBody, WIRE, details=override(unstruct_hook=_as_is))
+)
+
+
+def server_event(
+    event: str, data: Json, *, now: float, room_id: str | None = None, private: bool = False
+) -> Json:
+    """The wire form of a `ServerEvent` (a dict: a room's stream numbers it)."""
+    unstructured: Json = WIRE.unstructure(ServerEvent(event, data, now, room_id, private))
+    return unstructured
 
 
 def error_event(error: LiaptuiError, *, now: float) -> Json:
     """``error`` or ``validation_error``, as the spec's standard error response."""
-    return {"event": error.event, "error": {**error_data(error), "timestamp": now}}
-
-
-@attrs.frozen
-class WireErrors:
-    """What the connection's reader answers itself (`engine.net.ErrorEncoder`): malformed
-    frames (3001), frames over the size limit (3004), messages over the rate limit (4001), and
-    a reply the server could not encode (4002)."""
-
-    clock: typing.Callable[[], float]
-
-    def malformed(self, reason: str) -> Json:
-        return error_event(InvalidMessageFormat(reason.capitalize()), now=self.clock())
-
-    def too_big(self, limit: int) -> Json:
-        error = OutOfRange(f"Messages are limited to {limit} bytes", {"max_bytes": limit})
-        return error_event(error, now=self.clock())
-
-    def rate_limited(self, retry_after: float) -> Json:
-        error = RateLimited(details={"retry_after": round(retry_after, 3)})
-        return error_event(error, now=self.clock())
-
-    def internal_error(self) -> Json:
-        return error_event(ServerError(), now=self.clock())
+    body = ErrorBody(**error_data(error), timestamp=now)
+    unstructured: Json = WIRE.unstructure(ErrorEvent(error.event, body))
+    return unstructured
 
 
 def pong(ping: m.Ping, *, now: float) -> Json:

@@ -1,35 +1,35 @@
 """Liap Tui's WebSocket routes: ``/ws/lobby`` and ``/ws/{room_id}`` (WebSocket only, no HTTP).
 
-Each connection is served by the engine's peer layer (`serve_peer`): its frames go to the
-lobby or to the room actor as messages, and what the reader answers itself (malformed or
-oversized frames, rate limiting) is answered in the spec's error format. A room id that names no
-room gets an ``error`` 1003 event, then the connection is closed (1008).
+The lobby's connections are served by the engine's peer layer (`serve_peer`), a room's by the
+party layer (`serve_member`, as a visitor until it joins a seat): their frames go to the lobby
+or to the room as messages, and what the reader answers itself (malformed or oversized frames,
+rate limiting) is answered in the spec's error format. A room id that names no room gets an
+``error`` 1003 event, then the connection is closed (1008).
 
 Rate limits: lobby clients are anonymous, so the lobby's limit is per client address, across its
 connections (reconnecting does not reset it). A room's connections are limited one by one: a
 client has no identity before it joins, and the four seats of a table may well share an address.
-
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Hashable, Mapping
 
 from engine.net import (
     JSON_CODEC, Accept, CloseReason, KeyedLimit, WebSocket, WebSocketOptions, WebSocketRequest,
     serve_peer,
 )
+from engine.parties import serve_member
 from engine.web import Routes
 
 from .directory import RoomDirectory
 from .errors import RoomNotFound
-from .protocol import WireErrors, error_event
+from .refusals import ERRORS
+from .table import VISITOR, Connection
 
 __all__ = ["routes"]
 
 routes = Routes()
-_WIRE_ERRORS = WireErrors(time.time)
 
 
 def _limit(directory: RoomDirectory, key: Hashable) -> KeyedLimit | None:
@@ -55,7 +55,7 @@ async def lobby_socket(
 
     async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
         limit = _limit(directory, _address(request))
-        await serve_peer(ws, directory.lobby, errors=_WIRE_ERRORS, rate_limit=limit)
+        await serve_peer(ws, directory.lobby, errors=ERRORS, rate_limit=limit)
 
     return Accept(serve, options=_options(directory))
 
@@ -70,12 +70,16 @@ async def room_socket(
         room_id = params["room_id"]
         room = directory.find(room_id)
         if room is None:
-            error = RoomNotFound(details={"room_id": room_id})
-            ws.send(JSON_CODEC.encode(error_event(error, now=time.time())))
+            ws.send(JSON_CODEC.encode(ERRORS.event(RoomNotFound(details={"room_id": room_id}))))
             await ws.close(CloseReason.POLICY_VIOLATION, "room not found")
             return
-        await serve_peer(
-            ws, room, errors=_WIRE_ERRORS, rate_limit=_limit(directory, ws)
+        await serve_member(
+            ws,
+            room,
+            user_id=VISITOR,
+            state=Connection(),
+            errors=ERRORS,
+            rate_limit=_limit(directory, ws),
         )
 
     return Accept(serve, params, options=_options(directory))

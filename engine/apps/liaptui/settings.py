@@ -1,4 +1,5 @@
-"""The pacing and limits of Liap Tui rooms, read from the environment of ``party-engine serve``.
+"""The pacing and limits of Liap Tui rooms, read from the environment of ``party-engine serve``
+with `engine.settings.read_settings` (``read_settings(Settings, environ, app="liaptui")``).
 
 - ``PARTY_ENGINE_LIAPTUI_BOT_DELAY`` (default 1): seconds a bot thinks before its move.
 - ``PARTY_ENGINE_LIAPTUI_TURN_PAUSE`` (default 2): seconds between a won turn and the next lead,
@@ -8,6 +9,9 @@
 - ``PARTY_ENGINE_LIAPTUI_RECONNECT_GRACE`` (default 300): seconds a room waits with no human
   connected before it is closed and deleted.
 
+A value that is not a number of seconds is refused with an error naming its variable. The
+other fields are read the same way (``PARTY_ENGINE_LIAPTUI_MAX_MESSAGE_SIZE``,
+``_EVENT_CAPACITY``, ``_SEED``) but are meant for embedders and tests, as overrides.
 With the first two at 0 every bot move follows the previous one at once, which is how tests and
 the benchmark play whole games in a fraction of a second.
 """
@@ -20,16 +24,9 @@ from collections.abc import Mapping
 import attrs
 
 from engine.net import RateLimitKind, RateLimitRule
+from engine.settings import variable_name
 
 __all__ = ["ENVIRONMENT", "Settings"]
-
-#: Environment variable -> Settings field.
-ENVIRONMENT: Mapping[str, str] = {
-    "PARTY_ENGINE_LIAPTUI_BOT_DELAY": "bot_delay",
-    "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "turn_pause",
-    "PARTY_ENGINE_LIAPTUI_ACTION_TIMEOUT": "action_timeout",
-    "PARTY_ENGINE_LIAPTUI_RECONNECT_GRACE": "reconnect_grace",
-}
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -64,23 +61,9 @@ class Settings:
     event_capacity: int = 32
     seed: int | None = None
 
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
-        """Defaults, then the ``PARTY_ENGINE_LIAPTUI_*`` variables, then ``overrides``.
 
-        Raises ValueError naming the variable whose value is not a number of seconds.
-        """
-        values: dict[str, object] = {}
-        for variable, field in ENVIRONMENT.items():
-            raw = environ.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            try:
-                values[field] = float(raw)
-            except ValueError:
-                raise ValueError(f"{variable} must be a number of seconds, not {raw!r}") from None
-        values.update(overrides)
-        try:
-            return cls(**values)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise ValueError(f"liaptui settings: {exc}") from None
+#: Environment variable -> Settings field.
+ENVIRONMENT: Mapping[str, str] = {
+    variable_name("liaptui", field): field
+    for field in ("bot_delay", "turn_pause", "action_timeout", "reconnect_grace")
+}

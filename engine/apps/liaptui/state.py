@@ -54,8 +54,8 @@ class Seat:
 class RoomState:
     """A room; ``game`` is None until the creator starts the first game.
 
-    ``seq`` is the last sequence number the room's events were given, so that its `EventStream`
-    carries on from there after a restart. ``game_started_at`` is wall-clock seconds.
+    ``seq`` is the last sequence number the room's events were given (committed with them).
+    ``created_at`` and ``game_started_at`` are wall-clock seconds (``engine.clock``).
     """
 
     room_id: str

@@ -1,67 +1,81 @@
 """A room's game as a persistent actor: moves from players, bots and clocks become the room's
 events.
 
-`GameTable` is the half of the room actor that plays: it applies a move with the rules
-(`game`), publishes what the outcomes say happened, sends each player its hand, and plans the
+`GameTable` is the half of the room party that plays: it applies a move with the rules
+(`game`), broadcasts what the outcomes say happened, sends each player its hand, and plans the
 clocks (`pacing`): bots' moves, humans' timeouts, the next deal. `RoomActor` adds the players'
-connections, the seats and the lobby.
+connections, the seats and the room's listing.
+
+Connections are the party's ``peers``: each member's `Connection` says which seat it plays
+(None: a visitor, who gets answers but not the room's events). A seated connection is filed in
+the group under its seat (`seat_user`), so a seat's hand goes to it alone (``send_to``).
 
 Guarantees: a move is applied whole or not at all (a refused one raises before any change); the
-room's events for it are numbered in order and leave only once committed; every seat the game
-waits for has exactly one pending wake-up after every change.
+room's events for it are numbered in order and leave only once committed, as do the private
+messages made with them, in the order they were made (a player's ``hand_updated`` never
+overtakes the ``play_accepted`` it follows); every seat the game waits for has exactly one
+pending wake-up after every change.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Collection
 from typing import Any
 
 import attrs
 
-from engine.actors import Rejection, on
-from engine.net import EventStream, Peer
-from engine.store import PersistentActor, Record, Store
+from engine import clock
+from engine.actors import on
+from engine.parties import Birth, Member, Party
 
 from . import game as rules
 from . import messages as m
-from .audience import Audience
 from .bots import choose_action
-from .errors import LiaptuiError
 from .outcomes import Action, HandsDealt, Outcome, PlayAccepted, Redealt, TurnWon
 from .pacing import ROUND, Pacer, seat_key
 from .pieces import SEATS
+from .protocol import server_event
 from .settings import Settings
 from .state import STATE_CONVERTER, RoomState, Seat
 from .views import event_for, hand_updated_data, player_timeout_data
 
-__all__ = ["GameTable"]
+__all__ = ["VISITOR", "Connection", "GameTable", "seat_user"]
 
-# The rules raise LiaptuiError without importing the runtime; to the runtime it is a refusal
-# (the asker gets it, the room carries on), not a crash.
-Rejection.register(LiaptuiError)
-
+#: The group's user for connections not seated yet.
+VISITOR = "visitor"
 # What `bot_activated` says of the bots' strength: there is one strategy, a middling one.
 _BOT_DIFFICULTY = "medium"
 
 
-class GameTable(PersistentActor[RoomState]):
-    """The game of room ``room_id``, saved under ``("liaptui.room", room_id)``."""
+def seat_user(seat: int) -> str:
+    """The group's user for the connection playing ``seat``."""
+    return f"seat {seat}"
+
+
+@attrs.define
+class Connection:
+    """What a room knows of one connection: the seat it plays (None: not seated) and that
+    seat's token hash when it sat (a restarted room checks it against its last commit)."""
+
+    seat: int | None = None
+    token_hash: str = ""
+
+
+class GameTable(Party[RoomState, Connection]):
+    """The game of room ``self.key``, saved under ``("liaptui.room", room_id)``; its directory's
+    context is the app's `Settings`."""
 
     kind = "liaptui.room"
     state_type = RoomState
     converter = STATE_CONVERTER
 
-    def __init__(
-        self, store: Store, room_id: str, *, settings: Settings, preloaded: Record | None = None
-    ) -> None:
-        super().__init__(store, room_id, preloaded=preloaded)
-        self.settings = settings
-        seed = f"{settings.seed}:{room_id}" if settings.seed is not None else None
+    def __init__(self, birth: Birth) -> None:
+        super().__init__(birth)
+        self.settings: Settings = self.context
+        seed = f"{self.settings.seed}:{self.key}" if self.settings.seed is not None else None
         self.rng = random.Random(seed)
-        self.audience = Audience(room_id, EventStream(capacity=settings.event_capacity), self)
-        self.pacer = Pacer(self, settings.bot_delay, settings.turn_pause)
+        self.pacer = Pacer(self, self.settings.bot_delay, self.settings.turn_pause)
 
     # -- moves the room makes itself ---------------------------------------------------------
 
@@ -76,7 +90,7 @@ class GameTable(PersistentActor[RoomState]):
             game = self.state.game
             action = rules.timeout_action(game, message.seat)
             timeout = player_timeout_data(game, action, self.state.action_timeout)
-            self._publish("player_timeout", timeout)
+            self._broadcast("player_timeout", timeout)
             self._apply(action)
 
     @on(m.NextRound)
@@ -84,8 +98,8 @@ class GameTable(PersistentActor[RoomState]):
         if not self.pacer.consume(ROUND, message.stamp):
             return
         self._advance(*rules.next_round(self.state.game, self.rng))
-        # Only the newest events are ever replayed (`RoomActor.on_loaded` reads no further back).
-        older = self.state.seq - self.audience.events.capacity
+        # Only the newest events are ever replayed (a restart reads no further back).
+        older = self.peers.events.seq - self.peers.events.capacity
         if older > 0:
             await self.store.trim_events(self.kind, self.key, older)
 
@@ -105,16 +119,16 @@ class GameTable(PersistentActor[RoomState]):
         self, game: rules.Game, outcomes: tuple[Outcome, ...], keep: bool = False
     ) -> None:
         """Make ``game`` the room's game and tell everyone what ``outcomes`` say happened."""
-        duration = round(time.time() - self.state.game_started_at, 3)
+        duration = round(clock.now() - self.state.game_started_at, 3)
         for outcome in outcomes:
             shown = event_for(game, outcome, game_duration=duration)
             if shown is not None:
-                self._publish(*shown)
+                self._broadcast(*shown)
             if isinstance(outcome, HandsDealt):
-                for seat in self.audience.connected_seats():
-                    self.audience.tell_hand(seat, hand_updated_data(game, seat))
+                for seat in self._connected_seats():
+                    self._send_hand(game, seat)
             elif isinstance(outcome, PlayAccepted):
-                self.audience.tell_hand(outcome.seat, hand_updated_data(game, outcome.seat))
+                self._send_hand(game, outcome.seat)
         self.state = attrs.evolve(self.state, game=game)
         paused = any(isinstance(outcome, TurnWon) for outcome in outcomes)
         self._plan(fresh=() if keep else None, pause=paused)
@@ -124,7 +138,7 @@ class GameTable(PersistentActor[RoomState]):
         held = self.state.seats[seat]
         self._set_bot(seat, True)
         self._set_active(seat, False)
-        self._publish("bot_activated", {
+        self._broadcast("bot_activated", {
             "player": held.name, "position": seat, "reason": reason,
             "bot_difficulty": _BOT_DIFFICULTY,
         })
@@ -148,14 +162,45 @@ class GameTable(PersistentActor[RoomState]):
             game = rules.set_player(game, seat, is_active=active)
             self.state = attrs.evolve(self.state, game=game)
 
-    def _publish(self, event: str, data: dict[str, Any], *, exclude: Peer | None = None) -> None:
-        seq = self.audience.publish(event, data, exclude=exclude)
-        # Saved with the event, so that a restart carries on numbering after it.
+    def _broadcast(self, event: str, data: dict[str, Any], *, exclude: int | None = None) -> None:
+        """Send ``event`` to every seated connection (but ``exclude``'s seat) once committed.
+
+        ``phase_change`` also carries its number and time inside ``data``, as the spec shows.
+        """
+        now = clock.now()
+        if event == "phase_change":
+            data["sequence_number"] = self.peers.events.seq + 1
+            data["server_time"] = now
+        seq = self.peers.broadcast(
+            server_event(event, data, now=now, room_id=self.key),
+            exclude=None if exclude is None else seat_user(exclude),
+            where=_seated,
+        )
         self.state = attrs.evolve(self.state, seq=seq)
+
+    def _tell(self, member: Member[Connection], event: str, data: dict[str, Any]) -> None:
+        """Send a private ``event`` to ``member`` once committed."""
+        envelope = server_event(event, data, now=clock.now(), room_id=self.key)
+        self.after_commit(lambda: member.send_json(envelope))
+
+    def _send_hand(self, game: rules.Game, seat: int) -> None:
+        """``hand_updated`` to the player at ``seat`` alone, once committed, marked private."""
+        hand = server_event(
+            "hand_updated", hand_updated_data(game, seat), now=clock.now(), room_id=self.key,
+            private=True,
+        )
+        self.after_commit(lambda: self.peers.send_to(seat_user(seat), hand))
+
+    def _seated(self) -> dict[int, Member[Connection]]:
+        """The seated connections, by seat."""
+        return {m.state.seat: m for m in self.peers if m.state.seat is not None}
+
+    def _connected_seats(self) -> set[int]:
+        return set(self._seated())
 
     def _humans(self, *, connected: bool = False) -> list[int]:
         """Seats that belong to a human (who may take them back), in seat order."""
-        present = self.audience.connected_seats()
+        present = self._connected_seats()
         return [
             index for index, seat in enumerate(self.state.seats)
             if seat is not None and seat.token_hash and (not connected or index in present)
@@ -168,3 +213,7 @@ class GameTable(PersistentActor[RoomState]):
         self.pacer.plan(
             self.state.game, bots, action_timeout=self.state.action_timeout, keep=keep, pause=pause
         )
+
+
+def _seated(member: Member[Connection]) -> bool:
+    return member.state.seat is not None

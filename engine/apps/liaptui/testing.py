@@ -1,9 +1,11 @@
 """In-process clients for the lobby and the rooms: no socket, the same messages.
 
 A `LocalClient` is a player's connection as an actor sees it: it tells the actor `PeerConnected`,
-`PeerMessage` and `PeerDisconnected` exactly as the engine's connection reader would, and keeps
-what the actor sends it, decoded, in arrival order. Tests drive rooms with it (with a
-`MockClock` where time matters), and the benchmark plays thousands of moves through it.
+`PeerMessage` and `PeerDisconnected` exactly as the engine's connection reader would (a room's
+as the route admits it: a visitor), and keeps what the actor sends it, decoded, in arrival
+order. Tests drive rooms with it (with a `MockClock` where time matters), and the benchmark
+plays thousands of moves through it. `create_room` creates a room as a lobby client does, and
+`room_state` reads what a room last committed.
 
 Receiving is selective, as with `engine.net.client`: `receive` takes the oldest message with the
 given event name and leaves the others, in order, for later.
@@ -21,16 +23,23 @@ import trio
 
 from engine.actors import ActorRef
 from engine.net import ConnectionClosed, Peer, PeerConnected, PeerMessage
-from engine.net.testing import MemoryPeerInbox, memory_peer
+from engine.net.testing import MemoryPeerInbox
+from engine.parties.testing import memory_member
 from engine.store import Store, open_store
 from engine.supervisors import open_actor_system
 
 from .bots import declaration_for, play_for
 from .directory import RoomDirectory, open_directory
 from .pieces import PIECES_BY_ID
+from .room import RoomActor
 from .settings import Settings
+from .state import STATE_CONVERTER, RoomState
+from .table import VISITOR, Connection
 
-__all__ = ["LocalClient", "ScriptedPlayer", "open_local_liaptui", "play_until"]
+__all__ = [
+    "CreatedRoom", "LocalClient", "ScriptedPlayer", "create_room", "open_local_liaptui",
+    "play_until", "room_state",
+]
 
 
 @asynccontextmanager
@@ -47,8 +56,47 @@ async def open_local_liaptui(
             async with open_local_liaptui(settings, store=memory) as directory:
                 yield directory
         return
-    async with open_actor_system() as system:
-        yield await open_directory(system, store, settings)
+    async with open_actor_system() as system, open_directory(system, store, settings) as directory:
+        yield directory
+
+
+@attrs.frozen
+class CreatedRoom:
+    """What ``room_created`` tells the room's creator."""
+
+    room_id: str
+    player_token: str
+
+
+async def create_room(
+    directory: RoomDirectory, room_name: str, player_name: str, **fields: Any
+) -> CreatedRoom:
+    """Create a room through a lobby connection, as a client does (``create_room``, with
+    ``fields`` such as ``is_public``); return once ``room_created`` arrives."""
+    assert directory.lobby is not None, "the lobby is not running"
+    lobby = LocalClient.connect(directory.lobby)
+    try:
+        lobby.send("create_room", room_name=room_name, player_name=player_name, **fields)
+        created = (await lobby.receive("room_created"))["data"]
+    finally:
+        lobby.disconnect()
+    return CreatedRoom(created["room_id"], created["player_token"])
+
+
+async def room_state(directory: RoomDirectory, room_id: str) -> RoomState:
+    """What room ``room_id`` last committed, once it has handled every message told it so far
+    (a visitor's ping answered is the sign)."""
+    room = directory.find(room_id)
+    assert room is not None, f"no room {room_id}"
+    probe = LocalClient.connect(room)
+    try:
+        probe.send("ping", client_time=0)
+        await probe.receive("pong")
+    finally:
+        probe.disconnect()
+    record = await directory.rooms.store.load(RoomActor.kind, room_id)
+    assert record is not None, f"room {room_id} is not saved"
+    return STATE_CONVERTER.structure(record.data, RoomState)
 
 
 @attrs.define(eq=False)
@@ -72,7 +120,8 @@ class LocalClient:
     ) -> LocalClient:
         """Connect to ``party`` (tells it `PeerConnected`)."""
         client = cls(party, on_message)
-        client.peer, client._inbox = memory_peer(on_message=client._deliver)
+        client.peer, client._inbox = memory_member(VISITOR, Connection())
+        client._inbox.on_message = client._deliver
         party.tell(PeerConnected(client.peer))
         return client
 

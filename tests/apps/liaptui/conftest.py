@@ -9,10 +9,14 @@ import attrs
 import pytest
 
 from engine.actors import ActorRef
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.directory import RoomDirectory
 from engine.apps.liaptui.settings import Settings
-from engine.apps.liaptui.testing import LocalClient, open_local_liaptui
+from engine.apps.liaptui.testing import (
+    LocalClient,
+    create_room,
+    open_local_liaptui,
+    room_state,
+)
 
 #: Bots move and rounds follow at once; deals are reproducible.
 FAST = Settings(bot_delay=0, turn_pause=0, seed=7)
@@ -37,7 +41,7 @@ class Table:
         return client
 
     async def state(self) -> Any:
-        return await self.room.ask(m.Inspect())
+        return await room_state(self.directory, self.room_id)
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ def make_table(liaptui: RoomDirectory) -> Callable[..., Awaitable[Table]]:
 
     async def make(*names: str, directory: RoomDirectory | None = None, **create: Any) -> Table:
         directory = directory or liaptui
-        created = await directory.lobby.ask(m.CreateRoom("Table", names[0], **create))
+        created = await create_room(directory, "Table", names[0], **create)
         room = directory.find(created.room_id)
         assert room is not None
         table = Table(directory, created.room_id, room)

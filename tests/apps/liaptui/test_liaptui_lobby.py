@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.apps.liaptui import messages as m
-from engine.apps.liaptui.lobby import ROOM_ID_ALPHABET, ROOM_ID_LENGTH
-from engine.apps.liaptui.testing import LocalClient
+from engine.apps.liaptui.directory import ROOM_IDS
+from engine.apps.liaptui.testing import LocalClient, create_room
+
+ROOM_ID_ALPHABET, ROOM_ID_LENGTH = ROOM_IDS.alphabet, ROOM_IDS.length
 
 
 async def test_create_room_answers_room_created_with_the_creators_token(liaptui: Any) -> None:
@@ -31,8 +33,8 @@ async def test_the_list_holds_public_rooms_with_a_free_seat_once_their_creator_s
     watcher.send("room_list")
     assert (await watcher.receive("room_list"))["data"] == {"rooms": []}
 
-    created = await liaptui.lobby.ask(m.CreateRoom("Open", "Alice"))
-    await liaptui.lobby.ask(m.CreateRoom("Secret", "Zed", is_public=False))
+    created = await create_room(liaptui, "Open", "Alice")
+    await create_room(liaptui, "Secret", "Zed", is_public=False)
     # Not listed until Alice has taken her held seat.
     assert await liaptui.lobby.ask(m.ListRooms()) == ()
     alice = LocalClient.connect(liaptui.find(created.room_id))

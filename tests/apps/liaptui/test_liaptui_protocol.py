@@ -12,7 +12,6 @@ from engine.apps.liaptui.protocol import (
     LOBBY_EVENTS,
     ROOM_EVENTS,
     SUPPORTED_VERSIONS,
-    WireErrors,
     error_event,
     negotiate_version,
     parse,
@@ -173,20 +172,6 @@ def _subclasses(cls: type) -> list[type]:
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found
-
-
-def test_the_reader_errors() -> None:
-    wire = WireErrors(lambda: 7.0)
-    assert wire.malformed("malformed JSON: x")["error"]["code"] == "3001"
-    too_big = wire.too_big(1024)
-    assert (too_big["event"], too_big["error"]["code"]) == ("validation_error", "3004")
-    assert too_big["error"]["details"] == {"max_bytes": 1024}
-    limited = wire.rate_limited(0.25)
-    assert (limited["event"], limited["error"]["code"]) == ("error", "4001")
-    assert (
-        limited["error"]["details"] == {"retry_after": 0.25}
-        and limited["error"]["timestamp"] == 7.0
-    )
 
 
 def test_pong_reports_latency_in_milliseconds() -> None:

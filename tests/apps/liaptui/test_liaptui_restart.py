@@ -11,7 +11,13 @@ from engine.apps.liaptui import game as rules
 from engine.apps.liaptui import messages as m
 from engine.apps.liaptui import table as table_module
 from engine.apps.liaptui.settings import Settings
-from engine.apps.liaptui.testing import LocalClient, ScriptedPlayer, open_local_liaptui
+from engine.apps.liaptui.testing import (
+    LocalClient,
+    ScriptedPlayer,
+    create_room,
+    open_local_liaptui,
+    room_state,
+)
 from engine.store import open_store
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
@@ -43,7 +49,7 @@ class Seat:
 
 
 async def seat_everyone(directory: Any) -> tuple[str, dict[str, Seat], dict[str, str]]:
-    created = await directory.lobby.ask(m.CreateRoom("Table", "Alice"))
+    created = await create_room(directory, "Table", "Alice")
     room = directory.find(created.room_id)
     seats, tokens = {}, {}
     for name in NAMES:
@@ -51,7 +57,7 @@ async def seat_everyone(directory: Any) -> tuple[str, dict[str, Seat], dict[str,
         token = {"player_token": created.player_token} if name == "Alice" else {}
         seat.client.send("join_room", player_name=name, **token)
         seats[name] = seat
-    await room.ask(m.Inspect())
+    await room_state(directory, created.room_id)
     for name, seat in seats.items():
         tokens[name] = next(msg for msg in seat.log if msg["event"] == "room_joined")["data"][
             "player_token"
@@ -77,7 +83,7 @@ async def test_a_restart_brings_the_game_back_and_the_players_take_their_seats()
             seats["Alice"].client.send("start_game")
             with trio.fail_after(10):
                 await halfway.wait()
-            before = await first.find(room_id).ask(m.Inspect())
+            before = await room_state(first, room_id)
         # The engine went down: the players were told, then their connections closed.
         notice = [msg for msg in seats["Bob"].log if msg["event"] == "error"][-1]
         assert notice["error"]["code"] == "4003" and seats["Bob"].client.closed.code == 1001
@@ -85,7 +91,7 @@ async def test_a_restart_brings_the_game_back_and_the_players_take_their_seats()
         async with open_local_liaptui(FAST, store=store) as second:
             room = second.find(room_id)
             assert room is not None
-            after = await room.ask(m.Inspect())
+            after = await room_state(second, room_id)
             assert after.game.hands == before.game.hands and after.seq == before.seq
             # Not replaced by bots: the server went away, the players did not.
             assert not any(seat.is_bot for seat in after.seats)
@@ -117,19 +123,19 @@ async def test_a_restart_brings_the_game_back_and_the_players_take_their_seats()
                     range(seats[name].last_sequence + 1, reconnected["current_sequence"] + 1)
                 )
                 assert replayed == expected and reconnected["missed_events"] == len(expected)
-            final = await room.ask(m.Inspect())
+            final = await room_state(second, room_id)
             assert final.game.phase is rules.Phase.GAME_OVER
 
 
 async def test_the_lobby_lists_restored_rooms() -> None:
     async with open_store("memory://") as store:
         async with open_local_liaptui(FAST, store=store) as first:
-            created = await first.lobby.ask(m.CreateRoom("Open", "Alice"))
+            created = await create_room(first, "Open", "Alice")
             alice = LocalClient.connect(first.find(created.room_id))
             alice.send("join_room", player_name="Alice", player_token=created.player_token)
             await alice.receive("room_joined")
         async with open_local_liaptui(FAST, store=store) as second:
-            await second.find(created.room_id).ask(m.Inspect())
+            await room_state(second, created.room_id)
             listed = await second.lobby.ask(m.ListRooms())
             assert [(room.room_id, room.players) for room in listed] == [
                 (created.room_id, ("Alice",))
@@ -150,7 +156,7 @@ async def test_a_crashed_room_reloads_and_takes_its_connections_back(
 
     monkeypatch.setattr(table_module, "choose_action", buggy_once)
     async with open_local_liaptui(FAST) as directory:
-        created = await directory.lobby.ask(m.CreateRoom("Table", "Alice"))
+        created = await create_room(directory, "Table", "Alice")
         room = directory.find(created.room_id)
         alice = Seat("Alice", LocalClient.connect(room))
         alice.client.send("join_room", player_name="Alice", player_token=created.player_token)
@@ -159,7 +165,7 @@ async def test_a_crashed_room_reloads_and_takes_its_connections_back(
             await crashed.wait()
         # The restarted room reloads its last commit and carries on; Alice's connection is
         # still open and is taken back, with what it missed, as soon as it says anything.
-        state = await room.ask(m.Inspect())
+        state = await room_state(directory, created.room_id)
         assert state.game is not None and room.alive
         alice.client.send("ping", client_time=0)
         with trio.fail_after(30):

@@ -9,10 +9,14 @@ import pytest
 import trio
 
 from engine.apps.liaptui import game as rules
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.pieces import PIECES_BY_ID
 from engine.apps.liaptui.plays import classify
-from engine.apps.liaptui.testing import LocalClient, ScriptedPlayer, play_until
+from engine.apps.liaptui.testing import (
+    LocalClient,
+    ScriptedPlayer,
+    create_room,
+    play_until,
+)
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 
@@ -52,7 +56,7 @@ async def test_the_creators_seat_is_hers_alone_once_taken(liaptui: Any, make_tab
 
 
 async def test_the_creator_may_claim_her_held_seat_by_name(liaptui: Any) -> None:
-    created = await liaptui.lobby.ask(m.CreateRoom("R", "Alice"))
+    created = await create_room(liaptui, "R", "Alice")
     alice = LocalClient.connect(liaptui.find(created.room_id))
     alice.send("join_room", player_name="Alice")
     joined = await alice.receive("room_joined")

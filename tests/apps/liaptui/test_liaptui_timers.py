@@ -10,7 +10,13 @@ import trio.testing
 from engine.apps.liaptui import game as rules
 from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.settings import Settings
-from engine.apps.liaptui.testing import LocalClient, ScriptedPlayer, open_local_liaptui
+from engine.apps.liaptui.testing import (
+    LocalClient,
+    ScriptedPlayer,
+    create_room,
+    open_local_liaptui,
+    room_state,
+)
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 
@@ -58,7 +64,7 @@ async def test_bots_think_turns_and_rounds_pause_as_configured(
 ) -> None:
     settings = Settings(bot_delay=1.5, turn_pause=4.0, seed=3)
     async with open_local_liaptui(settings) as directory:
-        created = await directory.lobby.ask(m.CreateRoom("R", "Alice"))
+        created = await create_room(directory, "R", "Alice")
         alice = LocalClient.connect(directory.find(created.room_id))
         player = ScriptedPlayer("Alice")
         moves: list[tuple[str, float]] = []
@@ -101,7 +107,7 @@ async def test_a_room_without_humans_closes_after_the_grace(
 ) -> None:
     settings = Settings(bot_delay=0, turn_pause=0, reconnect_grace=300, seed=1)
     async with open_local_liaptui(settings) as directory:
-        created = await directory.lobby.ask(m.CreateRoom("R", "Alice"))
+        created = await create_room(directory, "R", "Alice")
         room = directory.find(created.room_id)
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
@@ -121,7 +127,7 @@ async def test_coming_back_within_the_grace_keeps_the_room(
 ) -> None:
     settings = Settings(bot_delay=0, turn_pause=0, reconnect_grace=300, seed=1)
     async with open_local_liaptui(settings) as directory:
-        created = await directory.lobby.ask(m.CreateRoom("R", "Alice"))
+        created = await create_room(directory, "R", "Alice")
         room = directory.find(created.room_id)
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
@@ -132,7 +138,7 @@ async def test_coming_back_within_the_grace_keeps_the_room(
         again.send("join_room", player_name="Alice", player_token=token)
         await again.receive("reconnected")
         await trio.sleep(600)
-        assert room.alive and (await room.ask(m.Inspect())).seats[0].name == "Alice"
+        assert room.alive and (await room_state(directory, created.room_id)).seats[0].name == "Alice"
 
 
 async def test_a_room_nobody_joins_closes_after_the_grace(
@@ -140,7 +146,7 @@ async def test_a_room_nobody_joins_closes_after_the_grace(
 ) -> None:
     settings = Settings(reconnect_grace=60)
     async with open_local_liaptui(settings) as directory:
-        created = await directory.lobby.ask(m.CreateRoom("R", "Alice"))
+        created = await create_room(directory, "R", "Alice")
         room = directory.find(created.room_id)
         assert await room.wait_stopped() == "normal"
         assert await directory.store.load("liaptui.room", created.room_id) is None
