@@ -28,6 +28,8 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
+from engine.net import json_type
+
 from . import messages as m
 from .errors import (
     InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, VersionMismatch,
@@ -153,18 +155,12 @@ def _expected(kind: str, value: Any) -> str:
     return f"expected {kind}, got {_kind(value)}"
 
 
-_JSON_KINDS = {
-    bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
-}
-
-
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
+    """`json_type`, and what a non-empty array holds (the spec's ``array of integer``)."""
     if isinstance(value, list) and value:
         items = {_kind(item) for item in value}
         return f"array of {items.pop()}" if len(items) == 1 else "array of mixed values"
-    return _JSON_KINDS.get(type(value), type(value).__name__)
+    return json_type(value)
 
 
 # -- server -> client -----------------------------------------------------------------------

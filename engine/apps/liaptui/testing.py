@@ -94,7 +94,7 @@ async def room_state(directory: RoomDirectory, room_id: str) -> RoomState:
         await probe.receive("pong")
     finally:
         probe.disconnect()
-    record = await directory.rooms.store.load(RoomActor.kind, room_id)
+    record = await directory.store.load(RoomActor.kind, room_id)
     assert record is not None, f"room {room_id} is not saved"
     return STATE_CONVERTER.structure(record.data, RoomState)
 
