@@ -1,5 +1,4 @@
-"""A room's game as a persistent actor: moves from players, bots and clocks become the room's
-events.
+"""A room's game as a party: moves from players, bots and clocks become the room's events.
 
 `GameTable` is the half of the room party that plays: it applies a move with the rules
 (`game`), broadcasts what the outcomes say happened, sends each player its hand, and plans the

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import trio
+
 from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.directory import ROOM_IDS
 from engine.apps.liaptui.testing import LocalClient, create_room
@@ -96,3 +99,33 @@ async def test_the_lobby_answers_ping_and_version_info(liaptui: Any) -> None:
     assert (await lobby.receive("pong"))["data"]["client_time"] == 10
     lobby.send("version_info", client_version="2.0.0", supported_versions=["1.0.0"])
     assert (await lobby.receive("version_accepted"))["data"]["negotiated_version"] == "1.0.0"
+
+
+async def test_a_room_being_created_does_not_hold_the_lobby_up(
+    liaptui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first save of the first room waits until released: a slow fsync.
+    release, held = trio.Event(), trio.Event()
+    store = liaptui.store
+    save = store.save
+
+    async def slow_save(*args: Any, **kwargs: Any) -> Any:
+        if not held.is_set():
+            held.set()
+            await release.wait()
+        return await save(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save", slow_save)
+    slow = LocalClient.connect(liaptui.lobby)
+    slow.send("create_room", room_name="Slow", player_name="Alice")
+    await held.wait()
+    # Meanwhile the lobby answers, and creates another room.
+    other = LocalClient.connect(liaptui.lobby)
+    other.send("ping", client_time=1)
+    assert (await other.receive("pong"))["data"]["client_time"] == 1
+    other.send("create_room", room_name="Quick", player_name="Bob")
+    quick = (await other.receive("room_created"))["data"]
+    assert slow.take_all() == []
+    release.set()
+    first = (await slow.receive("room_created"))["data"]
+    assert first["room_name"] == "Slow" and first["room_id"] != quick["room_id"]
