@@ -92,10 +92,6 @@ class LobbyActor(Actor):
 
     # -- rooms -------------------------------------------------------------------------------
 
-    @on(m.ListRooms)
-    def list_rooms(self, message: m.ListRooms) -> tuple[m.RoomListing, ...]:
-        return tuple(self.directory.rooms.listing())
-
     @on(m.RoomStatus)
     def room_status(self, status: m.RoomStatus) -> None:
         if self.peers:

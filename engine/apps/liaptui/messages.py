@@ -71,8 +71,7 @@ class CreateRoom:
 
 @attrs.frozen
 class ListRooms:
-    """Lobby: the public rooms with a free seat (also an ask of the lobby actor, answered with
-    the listings)."""
+    """Lobby: the public rooms with a free seat."""
 
 
 @attrs.frozen

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 import trio
 
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.directory import ROOM_IDS
 from engine.apps.liaptui.testing import LocalClient, create_room
 
@@ -39,7 +38,7 @@ async def test_the_list_holds_public_rooms_with_a_free_seat_once_their_creator_s
     created = await create_room(liaptui, "Open", "Alice")
     await create_room(liaptui, "Secret", "Zed", is_public=False)
     # Not listed until Alice has taken her held seat.
-    assert await liaptui.lobby.ask(m.ListRooms()) == ()
+    assert tuple(liaptui.rooms.listing()) == ()
     alice = LocalClient.connect(liaptui.find(created.room_id))
     alice.send("join_room", player_name="Alice", player_token=created.player_token)
     pushed = (await watcher.receive("room_list"))["data"]["rooms"]
@@ -66,13 +65,13 @@ async def test_a_full_room_leaves_the_list_and_comes_back_when_a_seat_frees(
 ) -> None:
     watcher = LocalClient.connect(liaptui.lobby)
     table = await make_table("Alice", "Bob", "Carol")
-    assert len(await liaptui.lobby.ask(m.ListRooms())) == 1
+    assert len(tuple(liaptui.rooms.listing())) == 1
     await table.join("Dave")
     await table.state()
-    assert await liaptui.lobby.ask(m.ListRooms()) == ()
+    assert tuple(liaptui.rooms.listing()) == ()
     table.clients["Dave"].send("leave_room")
     await table.state()
-    assert [r.players for r in await liaptui.lobby.ask(m.ListRooms())] == [
+    assert [r.players for r in tuple(liaptui.rooms.listing())] == [
         ("Alice", "Bob", "Carol")
     ]
     pushes = [msg["data"]["rooms"] for msg in watcher.take_all() if msg["event"] == "room_list"]
@@ -90,7 +89,7 @@ async def test_lobby_requests_are_validated(liaptui: Any) -> None:
     assert (await lobby.receive("validation_error"))["error"]["code"] == "3003"
     lobby.send("join_room", player_name="Alice")
     assert (await lobby.receive("validation_error"))["error"]["code"] == "3001"
-    assert await liaptui.lobby.ask(m.ListRooms()) == ()
+    assert tuple(liaptui.rooms.listing()) == ()
 
 
 async def test_the_lobby_answers_ping_and_version_info(liaptui: Any) -> None:

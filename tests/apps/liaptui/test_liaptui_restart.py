@@ -8,7 +8,6 @@ import pytest
 import trio
 
 from engine.apps.liaptui import game as rules
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui import table as table_module
 from engine.apps.liaptui.settings import Settings
 from engine.apps.liaptui.testing import (
@@ -136,7 +135,7 @@ async def test_the_lobby_lists_restored_rooms() -> None:
             await alice.receive("room_joined")
         async with open_local_liaptui(FAST, store=store) as second:
             await room_state(second, created.room_id)
-            listed = await second.lobby.ask(m.ListRooms())
+            listed = tuple(second.rooms.listing())
             assert [(room.room_id, room.players) for room in listed] == [
                 (created.room_id, ("Alice",))
             ]

@@ -8,7 +8,6 @@ import trio
 import trio.testing
 
 from engine.apps.liaptui import game as rules
-from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.settings import Settings
 from engine.apps.liaptui.testing import (
     LocalClient,
@@ -112,14 +111,14 @@ async def test_a_room_without_humans_closes_after_the_grace(
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
         await alice.receive("room_joined")
-        assert await directory.lobby.ask(m.ListRooms())
+        assert tuple(directory.rooms.listing())
         alice.disconnect(1006)
         began = trio.current_time()
         reason = await room.wait_stopped()
         assert reason == "normal" and 300 <= trio.current_time() - began < 301
         assert directory.find(created.room_id) is None
         assert await directory.store.load("liaptui.room", created.room_id) is None
-        assert await directory.lobby.ask(m.ListRooms()) == ()
+        assert tuple(directory.rooms.listing()) == ()
 
 
 async def test_coming_back_within_the_grace_keeps_the_room(
