@@ -34,13 +34,25 @@ from engine.parties import Member
 from . import game as rules
 from . import messages as m
 from .errors import (
-    AlreadyInRoom, AuthenticationFailed, ConnectionReplaced, GameNotStarted, MaintenanceMode,
+    AlreadyInRoom,
+    AuthenticationFailed,
+    ConnectionReplaced,
+    GameNotStarted,
+    MaintenanceMode,
     NotYourTurn,
 )
 from .outcomes import Declare, Play, RedealDecision
 from .protocol import ROOM_EVENTS, negotiate_version, parse, pong
 from .seating import Admission, Arrival, admit, fill_with_bots, mark_away
-from .state import RoomState, Seat, full_state, listing, new_token, players_data, room_data
+from .state import (
+    RoomState,
+    Seat,
+    full_state,
+    listing,
+    new_token,
+    players_data,
+    room_data,
+)
 from .table import VISITOR, Connection, GameTable, seat_user
 from .views import game_state
 
@@ -162,7 +174,12 @@ class RoomActor(GameTable):
             if seat is None:
                 continue
             held = self.state.seats[seat]
-            if held is None or held.is_bot or held.token_hash != member.state.token_hash:
+            # Claimed (not the creator's held seat), not a bot's, and still this token's.
+            kept = (
+                held is not None and held.claimed and not held.is_bot
+                and held.token_hash == member.state.token_hash
+            )
+            if not kept:
                 self._unseat(member)
 
     # -- joining and leaving -----------------------------------------------------------------

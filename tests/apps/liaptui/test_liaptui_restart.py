@@ -8,6 +8,7 @@ import pytest
 import trio
 
 from engine.apps.liaptui import game as rules
+from engine.apps.liaptui import room as room_module
 from engine.apps.liaptui import table as table_module
 from engine.apps.liaptui.settings import Settings
 from engine.apps.liaptui.testing import (
@@ -171,3 +172,33 @@ async def test_a_crashed_room_reloads_and_takes_its_connections_back(
             await alice.over.wait()
         numbers = [msg["sequence_number"] for msg in alice.log if "sequence_number" in msg]
         assert sorted(set(numbers)) == list(range(numbers[0], numbers[-1] + 1))
+
+
+async def test_a_join_that_crashed_the_room_is_undone_and_can_be_made_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = room_module.room_data
+    crashed = trio.Event()
+
+    def buggy_once(state: Any) -> Any:
+        if not crashed.is_set():
+            crashed.set()
+            raise RuntimeError("a bug while seating")
+        return real(state)
+
+    monkeypatch.setattr(room_module, "room_data", buggy_once)
+    async with open_local_liaptui(FAST) as directory:
+        created = await create_room(directory, "Table", "Alice")
+        room = directory.find(created.room_id)
+        alice = LocalClient.connect(room)
+        alice.send("join_room", player_name="Alice", player_token=created.player_token)
+        with trio.fail_after(10):
+            await crashed.wait()
+        # The restarted room has not seated her (that join was never committed): she is a
+        # visitor again, told so if she acts, and may join again with the same token.
+        alice.send("start_game")
+        refused = await alice.receive("error")
+        assert refused["error"]["details"]["reason"] == "not_joined"
+        alice.send("join_room", player_name="Alice", player_token=created.player_token)
+        joined = await alice.receive("room_joined")
+        assert joined["data"]["position"] == 0 and room.alive
