@@ -11,6 +11,7 @@ from ._codec import JSON_CODEC as JSON_CODEC
 from ._codec import Codec as Codec
 from ._codec import DecodeError as DecodeError
 from ._codec import JsonCodec as JsonCodec
+from ._convert import make_strict_converter as make_strict_converter
 from ._events import EventStream as EventStream
 from ._events import EventStreamStatistics as EventStreamStatistics
 from ._events import Journal as Journal

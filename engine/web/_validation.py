@@ -1,7 +1,7 @@
 """Turning request JSON into attrs values, strictly, with every problem named.
 
-cattrs would happily turn ``"5"`` into ``5`` and ``5.7`` into ``5``; a client that sends the
-wrong type should hear about it. One converter per engine, built once (STYLE.md, 9).
+The converter is engine.net's strict one (no type coercion), under the name the edge has always
+exported it by; one converter per engine, built once (STYLE.md, 9).
 """
 
 from __future__ import annotations
@@ -10,41 +10,17 @@ import re
 from typing import Any, TypeVar
 
 import cattrs
-from cattrs.preconf.json import make_converter
 
 from engine.net import json_type
+from engine.net import make_strict_converter as make_request_converter
 
 from ._errors import Problem, ValidationFailed
+
+__all__ = ["make_request_converter", "structure_body"]
 
 T = TypeVar("T")
 
 _PATH = re.compile(r"^(?P<msg>.*?)(?: @ \$(?P<path>.*))?$")
-
-
-def _strict(kind: type, name: str) -> Any:
-    def structure(value: Any, _: type) -> Any:
-        # bool is an int in Python; JSON true is not a number.
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise TypeError(f"expected {name}, got {json_type(value)}")
-        return value
-
-    return structure
-
-
-def _structure_float(value: Any, _: type) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"expected number, got {json_type(value)}")
-    return float(value)
-
-
-def make_request_converter(*, forbid_extra_keys: bool = False) -> cattrs.Converter:
-    """A JSON converter that refuses type coercion; optionally refuses unknown fields."""
-    converter = make_converter(forbid_extra_keys=forbid_extra_keys)
-    converter.register_structure_hook(str, _strict(str, "string"))
-    converter.register_structure_hook(int, _strict(int, "integer"))
-    converter.register_structure_hook(bool, _strict(bool, "boolean"))
-    converter.register_structure_hook(float, _structure_float)
-    return converter
 
 
 def structure_body(converter: cattrs.Converter, data: Any, cls: type[T], *, where: str = "body") -> T:

@@ -61,6 +61,7 @@ def test_public_names() -> None:
         "json_dumps",
         "json_loads",
         "json_type",
+        "make_strict_converter",
         # STUN and NAT observation
         "NatObservation",
         "StunBinding",

@@ -16,14 +16,13 @@ original server's JSON decoder did.
 from __future__ import annotations
 
 import enum
-import math
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-from cattrs.preconf.json import make_converter
+
+from engine.net import make_strict_converter
 
 __all__ = [
     "WIRE",
@@ -47,7 +46,6 @@ __all__ = [
 ]
 
 _JSON_NAME = "watchparty.json_name"
-T = TypeVar("T")
 
 
 def _json(name: str) -> dict[str, str]:
@@ -220,30 +218,6 @@ class UserEvent:
 # -- the converter ---------------------------------------------------------------------------
 
 
-def _strict(kind: type[T], label: str) -> Callable[[Any, type], T]:
-    def structure(value: Any, _: type) -> T:
-        if type(value) is not kind:
-            raise TypeError(f"expected {label}, got {type(value).__name__}")
-        return value
-
-    return structure
-
-
-def _structure_int(value: Any, _: type) -> int:
-    # bool is an int subclass in Python, and JSON's true must not pass as 1.
-    if type(value) is not int:
-        raise TypeError(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _structure_float(value: Any, _: type) -> float:
-    if type(value) not in (int, float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError("expected a finite number")
-    return float(value)
-
-
 def json_name(field: attrs.Attribute[Any]) -> str:
     """The spec's JSON name of an attrs field of these models."""
     return field.metadata.get(_JSON_NAME, field.name)
@@ -261,11 +235,7 @@ def _overrides(cls: type, *, unstructure: bool) -> dict[str, Any]:
 
 def make_wire_converter() -> cattrs.Converter:
     """A converter for the spec's JSON: renames, strict primitives, optional fields omitted."""
-    converter = make_converter()
-    converter.register_structure_hook(str, _strict(str, "a string"))
-    converter.register_structure_hook(bool, _strict(bool, "true or false"))
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(float, _structure_float)
+    converter = make_strict_converter()
     converter.register_unstructure_hook_factory(
         attrs.has,
         lambda cls: make_dict_unstructure_fn(cls, converter, **_overrides(cls, unstructure=True)),

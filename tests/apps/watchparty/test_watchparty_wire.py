@@ -86,7 +86,7 @@ def playback(payload):
         ({"type": 7}, {"type": "must be a string"}),
         (chat("hi"), {"payload": "must be an object"}),
         (chat({}), {"payload.message": "is required"}),
-        (chat({"message": 5}), {"payload.message": "expected a string, got int"}),
+        (chat({"message": 5}), {"payload.message": "expected string, got integer"}),
         (chat({"message": " \x00 "}), {"payload.message": "Message must not be empty"}),
         (
             {"type": "webrtc_offer", "payload": {**OFFER, "type": "answer"}},
@@ -95,7 +95,7 @@ def playback(payload):
         ({"type": "webrtc_answer", "payload": {"type": "answer"}}, {"payload.sdp": "is required"}),
         (
             {"type": "ice_candidate", "payload": {"candidate": "c", "sdpMLineIndex": "0"}},
-            {"payload.sdpMLineIndex": "expected an integer, got str"},
+            {"payload.sdpMLineIndex": "expected integer, got string"},
         ),
         (
             {"type": "webrtc_offer", "payload": OFFER, "target_id": 5},
@@ -107,7 +107,7 @@ def playback(payload):
         ),
         (
             playback({"playing": "yes", "currentTime": 1}),
-            {"payload.playing": "expected true or false, got str"},
+            {"payload.playing": "expected boolean, got string"},
         ),
         ({"type": "user_joined", "payload": {}}, {"type": "server only"}),
         ({"type": "error", "payload": {}}, {"type": "server only"}),
