@@ -132,7 +132,8 @@ def test_identity_claims_round_trip():
             Identity.from_claims(broken)
 
 
-async def test_error_envelope():
+async def test_error_envelope(mock_clock):
+    # A MockClock stands still: on the real clock a busy machine moved the timestamp by 1 ms.
     clock.set_wall_source(lambda: T0)
     message = SocketErrors(ERRORS, "s", "u1").event(NotHost())
     assert message == {
