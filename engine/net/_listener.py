@@ -8,7 +8,9 @@ Hypercorn's Trio `TCPServer` together with the bytes already read, so every HTTP
 Quart's own websocket routes behave as under `hypercorn.trio.serve`, except that no HTTP
 connection hangs (see `_http_exchange` and `_ReplayStream`). Only a
 connection's first request is examined: later requests on a keep-alive connection are
-Hypercorn's, as browsers open a fresh connection for each WebSocket.
+Hypercorn's, as browsers open a fresh connection for each WebSocket. With `direct` routes,
+HTTP connections go to `engine.net._http1` first, which serves the requests those routes match
+and hands the connection to Hypercorn from the first request they do not.
 
 Hypercorn internals used, as of Hypercorn 0.17 (`hypercorn.trio.tcp_server.TCPServer`,
 `hypercorn.trio.lifespan.Lifespan`, `hypercorn.trio.worker_context.WorkerContext`,
@@ -39,6 +41,7 @@ from hypercorn.utils import wrap_app
 
 from ._frames import CloseReason
 from ._http_exchange import exchange_app
+from ._http1 import DirectHttp, DirectRoutes
 from ._websocket import WebSocket, open_server_websocket
 from ._ws_errors import ConnectionClosed
 from ._ws_handshake import (
@@ -69,6 +72,8 @@ async def serve_tcp(
     head_timeout: float = 10.0,
     send_timeout: float = 30.0,
     drain_timeout: float = 5.0,
+    direct: DirectRoutes | None = None,
+    max_body: int = 1 << 20,
     shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
     shutdown_reason: str = "server shutting down",
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
@@ -91,6 +96,10 @@ async def serve_tcp(
     and within `drain_timeout` after the app answered without reading it (then the connection
     closes instead of staying alive, see `_http_exchange`); each write of the response must
     be taken by the client within `send_timeout`, or the connection is dropped.
+
+    `direct` routes are served on the listener's own HTTP/1.1 path (see `engine.net._http1`):
+    bodies up to `max_body` bytes; a client silent in the middle of a request is dropped
+    after `head_timeout`.
 
     Graceful shutdown starts when `shutdown_trigger` returns (wait on SIGINT/SIGTERM there):
     accepting stops; connections still sending their request head are dropped; every open
@@ -117,6 +126,14 @@ async def serve_tcp(
         options=websocket_options,
         head_timeout=head_timeout,
         send_timeout=send_timeout,
+        direct=None
+        if direct is None
+        else DirectHttp(
+            direct,
+            max_body=max_body,
+            max_head=config.h11_max_incomplete_size,
+            read_timeout=head_timeout,
+        ),
     )
     async with trio.open_nursery() as lifespan_nursery:
         await lifespan_nursery.start(lifespan.handle_lifespan)
@@ -153,6 +170,7 @@ class _Server:
     options: WebSocketOptions
     head_timeout: float
     send_timeout: float
+    direct: DirectHttp | None
     websockets: set[WebSocket] = attrs.Factory(set)
     # Cancel scopes of connections still sending their head, cancelled at shutdown.
     reading_heads: set[trio.CancelScope] = attrs.Factory(set)
@@ -235,6 +253,13 @@ class _Server:
 
     async def _serve_http(self, stream: trio.SocketStream, head: bytes) -> None:
         replay = _ReplayStream(stream, head, self.send_timeout)
+        if self.direct is None:
+            await self._serve_hypercorn(stream, head)
+        else:
+            await self.direct.serve(stream, head, self._serve_hypercorn)
+
+    async def _serve_hypercorn(self, stream: trio.SocketStream, head: bytes) -> None:
+        replay = _ReplayStream(stream, head)
         state = ConnectionState(self.lifespan_state.copy())
         await TCPServer(self.app, self.config, self.context, state, replay).run()
 
@@ -283,6 +308,8 @@ class _Server:
             scope.cancel()
         for ws in self.websockets:
             nursery.start_soon(ws.close, CloseReason.GOING_AWAY, reason)
+        if self.direct is not None:
+            self.direct.begin_shutdown()
         # Hypercorn closes idle keep-alive connections when this is set.
         await self.context.terminated.set()
 

@@ -26,7 +26,7 @@ from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
 from ._app_host import AppHost
-from ._http import HttpCounters, build_http_app
+from ._http import MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import openapi_document
 from ._ws_router import WebSocketRouter
@@ -51,8 +51,11 @@ class Engine:
 
     def http_app(self, *, prefixed: bool | None = None) -> Any:
         """The ASGI app serving every app's HTTP routes plus /health, /metrics, /openapi.json."""
+        return self._http_edge(prefixed).app
+
+    def _http_edge(self, prefixed: bool | None) -> HttpEdge:
         prefixed = len(self.apps) != 1 if prefixed is None else prefixed
-        return build_http_app(
+        return build_http_edge(
             self.apps,
             self.contexts,
             prefixed=prefixed,
@@ -89,21 +92,29 @@ class Engine:
         port: int = 8000,
         *,
         prefixed: bool | None = None,
+        through_quart: bool = False,
         shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
         task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
     ) -> None:
         """Serve HTTP and WebSocket on one port until cancelled or ``shutdown_trigger`` returns
         (then: stop accepting, close sockets with 1001, finish in-flight requests). Reports the
-        bound port through ``task_status``."""
+        bound port through ``task_status``.
+
+        The apps' declared routes are answered on the listener's direct HTTP/1.1 path, the
+        rest by Quart-Trio on Hypercorn; ``through_quart`` sends every request through
+        Quart-Trio (for its middleware), with the same answers."""
         config = Config()
         config.graceful_timeout = 5.0
         config.accesslog = None
+        edge = self._http_edge(prefixed)
         await serve_tcp(
-            self.http_app(prefixed=prefixed),
+            edge.app,
             self.websocket_router(prefixed=prefixed),
             host,
             port,
             hypercorn_config=config,
+            direct=None if through_quart else edge.direct,
+            max_body=MAX_BODY_BYTES,
             shutdown_trigger=shutdown_trigger,
             task_status=task_status,
         )

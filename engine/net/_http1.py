@@ -1,0 +1,404 @@
+"""HTTP/1.1 served on the listener's own connections, for the routes an app declared.
+
+The listener passes each HTTP connection here with the bytes it has read. Each request head is
+framed here and parsed by httptools (llhttp, in C); a request for a route that `DirectRoutes`
+matches is answered by calling its handler in the connection's own task (no task per request,
+no ASGI); its body is read first (``Content-Length`` or chunked, ``Expect: 100-continue``
+answered). Anything else, from the first request that is not ours to the end of the
+connection, goes to `handoff` with every byte not yet consumed, starting at that request's
+first byte: Hypercorn and the ASGI app then serve it exactly as they would have from the start.
+That covers other routes, other methods, OPTIONS, HTTP/2 and h2c, upgrades, absolute or
+non-ASCII targets, heads that llhttp refuses (Hypercorn answers 400) or that exceed the head
+limit, transfer codings other than chunked, and any ``Expect`` but ``100-continue``.
+
+Guarantees: responses go out in request order (requests are served one at a time, so pipelined
+requests are answered in order); HEAD is answered like GET without the body; a request body
+over `max_body` is not read, its handler gets ``body=None`` and the connection closes after
+the answer; a connection that stops sending in the middle of a head or body closes after
+`read_timeout`; a connection closes after a request that asks for it (``Connection: close``,
+or HTTP/1.0 without keep-alive). A connection idle between requests stays open until the
+client closes it or the server shuts down, as on Hypercorn's path, whose keep-alive timeout
+does not fire on the listener's connections: closing it on one path only would make the same
+client fail on one path only (it would send its next request on a connection being closed).
+Once `begin_shutdown` is called, idle connections close at once, busy ones after their answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from email.utils import formatdate
+from typing import Protocol, final
+from urllib.parse import unquote
+
+import attrs
+import httptools
+import trio
+
+__all__ = ["DirectHttp", "DirectRoutes", "Headers", "HttpReply", "HttpRequest", "RouteHandler"]
+
+_logger = logging.getLogger(__name__)
+_RECEIVE_SIZE = 65536
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_MAX_CHUNK_LINE = 4096
+
+
+@final
+class Headers(Mapping[str, str]):
+    """A request's headers, looked up case-insensitively; a repeated header keeps its first value.
+
+    Iterating yields the names in lower case.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: dict[str, str]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self._items.get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+@attrs.frozen(slots=True)
+class HttpRequest:
+    """One request as its route handler sees it.
+
+    ``path`` is percent-decoded, ``query`` is the raw query string (without ``?``), ``body``
+    the whole body, or None when it exceeded the server's limit and was not read.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: Headers
+    client: tuple[str, int] | None
+    body: bytes | None
+
+
+@attrs.frozen(slots=True)
+class HttpReply:
+    """A complete answer: status, headers (without framing ones) and body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+RouteHandler = Callable[[HttpRequest], Awaitable[HttpReply]]
+
+
+class DirectRoutes(Protocol):
+    """Which requests are served directly."""
+
+    def match(self, method: str, path: str) -> RouteHandler | None:
+        """The handler for `method` on the decoded `path`, or None to hand the request off."""
+
+
+Handoff = Callable[[trio.SocketStream, bytes], Awaitable[None]]
+
+
+class _NotOurs(Exception):
+    """The current request goes to the handoff, from its first byte."""
+
+
+class _Closed(Exception):
+    """The connection ends: the client left, timed out or asked for it, or the server stops."""
+
+
+class _BadFraming(Exception):
+    """A chunked body that breaks the framing rules: answered 400 and closed, as Hypercorn does."""
+
+
+_BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_SERVER_ERROR = b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+
+
+@final
+@attrs.define(eq=False)
+class DirectHttp:
+    """The direct HTTP/1.1 path of one listener: settings, and the connections it serves."""
+
+    routes: DirectRoutes
+    max_body: int
+    max_head: int
+    read_timeout: float
+    # Cancel scopes of connections waiting for a request, cancelled at shutdown.
+    _idle: set[trio.CancelScope] = attrs.field(factory=set, init=False)
+    _stopping: bool = attrs.field(default=False, init=False)
+
+    async def serve(self, stream: trio.SocketStream, received: bytes, handoff: Handoff) -> None:
+        """Serve `stream` until it closes or its requests are no longer ours (then `handoff`)."""
+        connection = _Connection(self, stream, bytearray(received))
+        try:
+            await connection.run()
+        except _NotOurs:
+            await handoff(stream, bytes(connection.buffer))
+        except _BadFraming:
+            await _send_quietly(stream, _BAD_REQUEST)
+        except (_Closed, trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+
+    def begin_shutdown(self) -> None:
+        """Close idle connections now and every other one after its current answer."""
+        self._stopping = True
+        for scope in self._idle:
+            scope.cancel()
+
+
+@final
+class _Connection:
+    """One connection's request loop."""
+
+    __slots__ = ("server", "stream", "buffer", "client")
+
+    def __init__(self, server: DirectHttp, stream: trio.SocketStream, buffer: bytearray) -> None:
+        self.server = server
+        self.stream = stream
+        self.buffer = buffer
+        self.client = _peer_address(stream.socket)
+
+    async def run(self) -> None:
+        while True:
+            await self._serve_one()
+
+    async def _serve_one(self) -> None:
+        server = self.server
+        head_end = await self._head_end()
+        head = _Head.parse(bytes(self.buffer[:head_end]))
+        method = "GET" if head.method == "HEAD" else head.method
+        handler = server.routes.match(method, head.path)
+        if handler is None:
+            raise _NotOurs
+        content_length, chunked = head.body_framing()
+        if head.expect is not None and (head.expect != "100-continue"):
+            raise _NotOurs
+        del self.buffer[:head_end]
+        keep_alive = head.keep_alive
+        if content_length > server.max_body:
+            body = None
+            keep_alive = False
+        else:
+            if head.expect is not None and (chunked or len(self.buffer) < content_length):
+                await self.stream.send_all(_CONTINUE)
+            body = await (self._chunked_body() if chunked else self._body(content_length))
+            if body is None:
+                keep_alive = False
+        request = HttpRequest(head.method, head.path, head.query, head.headers, self.client, body)
+        keep_alive = keep_alive and not server._stopping
+        try:
+            response = _encode(await handler(request), head.method == "HEAD", keep_alive)
+        except Exception:
+            # Route handlers answer their own errors; this is a bug in one, or a bad header.
+            _logger.exception("serving %s %s failed", head.method, head.path)
+            response, keep_alive, body = _SERVER_ERROR, False, b""
+        await self.stream.send_all(response)
+        if not keep_alive:
+            if body is None:
+                await self._linger()
+            raise _Closed
+
+    async def _head_end(self) -> int:
+        """The end of the next request head in the buffer, reading until it is there."""
+        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
+            if len(self.buffer) > self.server.max_head or b"\n\n" in self.buffer:
+                raise _NotOurs  # Hypercorn answers oversized heads and bare-LF heads
+            if self.buffer:
+                await self._receive(self.server.read_timeout)
+            elif self.server._stopping:
+                raise _Closed
+            else:
+                await self._receive(math.inf, idle=True)
+        return end + 4
+
+    async def _body(self, length: int) -> bytes:
+        while len(self.buffer) < length:
+            await self._receive(self.server.read_timeout)
+        body = bytes(self.buffer[:length])
+        del self.buffer[:length]
+        return body
+
+    async def _chunked_body(self) -> bytes | None:
+        """The decoded chunked body, or None once it grows past the limit (left unread)."""
+        body = bytearray()
+        while True:
+            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE)
+            size_text = bytes(self.buffer[:line_end]).split(b";", 1)[0].strip(b" \t")
+            if _CHUNK_SIZE.fullmatch(size_text) is None:
+                raise _BadFraming
+            size = int(size_text, 16)
+            if size == 0:
+                del self.buffer[: line_end + 2]
+                break
+            if len(body) + size > self.server.max_body:
+                return None
+            del self.buffer[: line_end + 2]
+            while len(self.buffer) < size + 2:
+                await self._receive(self.server.read_timeout)
+            if self.buffer[size : size + 2] != b"\r\n":
+                raise _BadFraming
+            body += self.buffer[:size]
+            del self.buffer[: size + 2]
+        # Trailer fields, if any, end with an empty line.
+        while True:
+            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE)
+            del self.buffer[: line_end + 2]
+            if line_end == 0:
+                return bytes(body)
+
+    async def _find(self, needle: bytes, limit: int) -> int:
+        while (found := self.buffer.find(needle)) < 0:
+            if len(self.buffer) > limit:
+                raise _BadFraming
+            await self._receive(self.server.read_timeout)
+        return found
+
+    async def _receive(self, timeout: float, *, idle: bool = False) -> None:
+        """Add what the client sends next to the buffer; `_Closed` if it does not in time.
+
+        Bytes that arrive as the time runs out are still served: a scope per wait, left
+        without a checkpoint once the bytes are in, never cancels a request already read.
+        """
+        with trio.CancelScope(deadline=trio.current_time() + timeout) as scope:
+            if idle:
+                self.server._idle.add(scope)
+            try:
+                chunk = await self.stream.receive_some(_RECEIVE_SIZE)
+            finally:
+                if idle:
+                    self.server._idle.discard(scope)
+            if chunk:
+                self.buffer += chunk
+                return
+        raise _Closed
+
+    async def _linger(self) -> None:
+        """After refusing an unread body: stop sending, and read what the client still sends
+        for a moment, so that closing does not reset the connection before it reads the answer."""
+        with trio.move_on_after(self.server.read_timeout):
+            await self.stream.send_eof()
+            while await self.stream.receive_some(_RECEIVE_SIZE):
+                pass
+
+
+@final
+@attrs.define(slots=True)
+class _Head:
+    """A request head, parsed by llhttp."""
+
+    method: str = ""
+    path: str = ""
+    query: str = ""
+    headers: Headers = Headers({})
+    keep_alive: bool = True
+    expect: str | None = None
+    _url: bytes = b""
+    _fields: dict[str, str] = attrs.Factory(dict)
+
+    @classmethod
+    def parse(cls, data: bytes) -> _Head:
+        """Raises `_NotOurs` for anything the direct path leaves to Hypercorn."""
+        head = cls()
+        parser = httptools.HttpRequestParser(head)
+        try:
+            parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            raise _NotOurs from None
+        if not head._url.startswith(b"/") or parser.get_http_version() not in ("1.1", "1.0"):
+            raise _NotOurs
+        raw_path, _, query = head._url.partition(b"?")
+        try:
+            head.path = unquote(raw_path.decode("ascii"))
+            head.query = query.decode("ascii")
+        except UnicodeDecodeError:
+            raise _NotOurs from None
+        head.method = parser.get_method().decode("ascii")
+        head.keep_alive = parser.should_keep_alive()
+        head.headers = Headers(head._fields)
+        expect = head._fields.get("expect")
+        head.expect = None if expect is None else expect.lower()
+        return head
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+
+    def body_framing(self) -> tuple[int, bool]:
+        """(Content-Length, chunked); a transfer coding other than chunked is not ours."""
+        coding = self._fields.get("transfer-encoding")
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                raise _NotOurs
+            return 0, True
+        length = self._fields.get("content-length")
+        return (int(length) if length else 0), False
+
+
+_REASONS = {
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
+    429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+}  # fmt: skip
+
+
+def _encode(reply: HttpReply, head_only: bool, keep_alive: bool) -> bytes:
+    lines = [f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, '')}"]
+    for name, value in reply.headers.items():
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+            raise ValueError(f"header {name!r} holds a line break")
+        lines.append(f"{name}: {value}")
+    if reply.status != 204 and not 100 <= reply.status < 200 and reply.status != 304:
+        lines.append(f"content-length: {len(reply.body)}")
+    lines.append(f"date: {_date()}")
+    if not keep_alive:
+        lines.append("connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head if head_only or not reply.body else head + reply.body
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _date() -> str:
+    """The Date header's value, formatted once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+async def _send_quietly(stream: trio.SocketStream, data: bytes) -> None:
+    try:
+        await stream.send_all(data)
+    except (trio.BrokenResourceError, trio.ClosedResourceError):
+        pass
+
+
+def _peer_address(sock: trio.socket.SocketType) -> tuple[str, int] | None:
+    try:
+        address = sock.getpeername()
+    except OSError:
+        return None
+    return (address[0], address[1]) if isinstance(address, tuple) else None
