@@ -310,19 +310,21 @@ class _Head:
     headers: Headers = Headers({})
     keep_alive: bool = True
     expect: str | None = None
+    version: str = ""
     _url: bytes = b""
     _fields: dict[str, str] = attrs.Factory(dict)
+    _parser: httptools.HttpRequestParser | None = None
 
     @classmethod
     def parse(cls, data: bytes) -> _Head:
         """Raises `_NotOurs` for anything the direct path leaves to Hypercorn."""
         head = cls()
-        parser = httptools.HttpRequestParser(head)
+        head._parser = httptools.HttpRequestParser(head)
         try:
-            parser.feed_data(data)
+            head._parser.feed_data(data)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade):
             raise _NotOurs from None
-        if not head._url.startswith(b"/") or parser.get_http_version() not in ("1.1", "1.0"):
+        if not head._url.startswith(b"/") or head.version not in ("1.1", "1.0"):
             raise _NotOurs
         raw_path, _, query = head._url.partition(b"?")
         try:
@@ -330,8 +332,6 @@ class _Head:
             head.query = query.decode("ascii")
         except UnicodeDecodeError:
             raise _NotOurs from None
-        head.method = parser.get_method().decode("ascii")
-        head.keep_alive = parser.should_keep_alive()
         head.headers = Headers(head._fields)
         expect = head._fields.get("expect")
         head.expect = None if expect is None else expect.lower()
@@ -342,6 +342,13 @@ class _Head:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+
+    def on_headers_complete(self) -> None:
+        # Read here: once a message without a body completes, llhttp resets for the next one.
+        assert self._parser is not None
+        self.method = self._parser.get_method().decode("ascii")
+        self.version = self._parser.get_http_version()
+        self.keep_alive = self._parser.should_keep_alive()
 
     def body_framing(self) -> tuple[int, bool]:
         """(Content-Length, chunked); a transfer coding other than chunked is not ours."""

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
+import trio
 
 from engine.actors import Actor, Rejection, on
 from engine.net._ratelimit import RateLimitRule
@@ -123,6 +124,13 @@ async def me(request: Request) -> dict[str, Any]:
     except TokenInvalid as exc:
         raise HttpError(401, "invalid token") from exc
     return {"sub": claims["sub"]}
+
+
+@routes.get("/slow")
+async def slow(request: Request) -> dict[str, bool]:
+    """An answer that takes a second (graceful shutdown lets it finish)."""
+    await trio.sleep(1)
+    return {"done": True}
 
 
 @routes.get("/boom")

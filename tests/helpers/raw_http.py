@@ -1,7 +1,11 @@
 """A raw HTTP/1.1 client for tests that control every byte and its timing: half-sent bodies,
-keep-alive reuse after an early response, clients that stop reading."""
+keep-alive reuse after an early response, clients that stop reading, pipelining, chunked
+bodies, HEAD, ``Expect: 100-continue``, malformed requests."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import attrs
 import trio
@@ -41,6 +45,15 @@ class RawHttp:
         del self._buffer[:length]
         return RawResponse(int(status_line.split()[1]), headers, body)
 
+    async def responses(self, count: int) -> list[RawResponse]:
+        """The next `count` responses, in order (pipelined requests are answered so)."""
+        return [await self.response() for _ in range(count)]
+
+    async def head(self) -> bytes:
+        """The next response's status line and headers, without reading a body: the answer to
+        a HEAD request, or an interim ``100 Continue``."""
+        return await self._read_until(b"\r\n\r\n")
+
     async def closed_by_server(self) -> bool:
         """Read until the server ends the connection; True once it has (EOF or reset).
 
@@ -69,3 +82,11 @@ class RawHttp:
 
 async def open_raw_http(port: int) -> RawHttp:
     return RawHttp(await trio.open_tcp_stream("127.0.0.1", port))
+
+
+@asynccontextmanager
+async def raw_http(port: int) -> AsyncIterator[RawHttp]:
+    """`open_raw_http`, closed on exit."""
+    http = await open_raw_http(port)
+    async with http.stream:
+        yield http

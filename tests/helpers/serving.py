@@ -31,15 +31,21 @@ async def serve_apps(
     store: str = "memory://",
     environ: Mapping[str, str] | None = None,
     prefixed: bool | None = None,
+    through_quart: bool = False,
 ) -> AsyncIterator[Served]:
     """Open an engine with ``apps``, serve it on 127.0.0.1:<ephemeral>, and yield a client.
+
+    ``through_quart`` serves every request through Quart-Trio instead of answering the
+    declared routes on the listener's direct path (see ``Engine.serve``).
 
     Leaving the block stops the server and the engine (actors stop, the store flushes), so a
     second ``serve_apps`` on the same store is a server restart.
     """
     async with open_engine(apps, store=store, environ=environ or {}) as engine:
         async with trio.open_nursery() as nursery:
-            port = await nursery.start(partial(engine.serve, "127.0.0.1", 0, prefixed=prefixed))
+            port = await nursery.start(
+                partial(engine.serve, "127.0.0.1", 0, prefixed=prefixed, through_quart=through_quart)
+            )
             async with open_client(f"http://127.0.0.1:{port}") as client:
                 yield Served(engine, port, client)
             nursery.cancel_scope.cancel()

@@ -1,20 +1,35 @@
-"""The HTTP edge end to end: real Hypercorn on a loopback port, a real HTTP client."""
+"""The HTTP edge end to end on a loopback port, with a real HTTP client, on both paths: the
+listener's direct path for declared routes and, with ``through_quart``, Quart-Trio on
+Hypercorn for everything. Every test runs on both and expects the same answers."""
 
 from __future__ import annotations
 
+import json
 import time
+from functools import partial
+from typing import Any
 
 import jwt
+import pytest
 import trio
+import trio.testing
 
+from engine.web import open_engine
 from notes_app import app
+from raw_http import raw_http
 from serving import serve_apps
 
 from engine.web import load_or_create_secret
 
 
-async def test_create_and_read_with_path_params_and_status():
-    async with serve_apps([app], prefixed=False) as served:
+@pytest.fixture(params=["direct", "quart"])
+def serve(request: pytest.FixtureRequest) -> Any:
+    """`serve_apps` on one path or the other."""
+    return partial(serve_apps, through_quart=request.param == "quart")
+
+
+async def test_create_and_read_with_path_params_and_status(serve):
+    async with serve([app], prefixed=False) as served:
         response = await served.client.post("/notes", json={"text": "hello"})
         assert response.status_code == 201
         assert response.json() == {"id": 1, "text": "hello", "pinned": False}
@@ -24,8 +39,8 @@ async def test_create_and_read_with_path_params_and_status():
         assert missing.json() == {"detail": "note 9 not found"}
 
 
-async def test_bad_input_names_the_fields_and_changes_nothing():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_bad_input_names_the_fields_and_changes_nothing(serve):
+    async with serve([app], prefixed=False) as served:
         client = served.client
         malformed = await client.post("/notes", content=b"{nope", headers={"Content-Type": "application/json"})
         assert malformed.status_code == 422
@@ -46,8 +61,8 @@ async def test_bad_input_names_the_fields_and_changes_nothing():
         assert "detail" in huge.json()
 
 
-async def test_a_bug_is_a_500_without_traceback_with_request_id():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_a_bug_is_a_500_without_traceback_with_request_id(serve):
+    async with serve([app], prefixed=False) as served:
         response = await served.client.get("/boom")
         assert response.status_code == 500
         body = response.json()
@@ -55,8 +70,8 @@ async def test_a_bug_is_a_500_without_traceback_with_request_id():
         assert response.headers["X-Request-ID"] in body["detail"]
 
 
-async def test_405_says_which_methods_are_allowed():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_405_says_which_methods_are_allowed(serve):
+    async with serve([app], prefixed=False) as served:
         for path in ("/notes/1", "/health"):
             response = await served.client.put(path, json={})
             assert response.status_code == 405
@@ -64,8 +79,8 @@ async def test_405_says_which_methods_are_allowed():
             assert "detail" in response.json()
 
 
-async def test_rate_limit_headers_then_429():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_rate_limit_headers_then_429(serve):
+    async with serve([app], prefixed=False) as served:
         remaining = []
         for _ in range(3):
             response = await served.client.post("/login")
@@ -80,8 +95,8 @@ async def test_rate_limit_headers_then_429():
         assert int(refused.headers["Retry-After"]) >= 1
 
 
-async def test_jwt_valid_forged_expired_and_missing():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_jwt_valid_forged_expired_and_missing(serve):
+    async with serve([app], prefixed=False) as served:
         client = served.client
         token = (await client.post("/login")).json()["token"]
         assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).json() == {"sub": "someone"}
@@ -98,17 +113,17 @@ async def test_jwt_valid_forged_expired_and_missing():
         assert (await client.get("/me")).status_code == 401
 
 
-async def test_jwt_secret_survives_a_restart(tmp_path):
+async def test_jwt_secret_survives_a_restart(serve, tmp_path):
     store = f"sqlite:///{tmp_path / 'engine.db'}"
-    async with serve_apps([app], store=store, prefixed=False) as served:
+    async with serve([app], store=store, prefixed=False) as served:
         token = (await served.client.post("/login")).json()["token"]
-    async with serve_apps([app], store=store, prefixed=False) as served:
+    async with serve([app], store=store, prefixed=False) as served:
         response = await served.client.get("/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200
 
 
-async def test_cors_allows_listed_origins_only():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_cors_allows_listed_origins_only(serve):
+    async with serve([app], prefixed=False) as served:
         ok = await served.client.get("/notes/1", headers={"Origin": "https://ok.example"})
         assert ok.headers["Access-Control-Allow-Origin"] == "https://ok.example"
         assert "X-RateLimit-Limit" in ok.headers["Access-Control-Expose-Headers"]
@@ -123,8 +138,8 @@ async def test_cors_allows_listed_origins_only():
         assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
-async def test_prefixed_serving_health_metrics_and_openapi():
-    async with serve_apps([app], prefixed=True) as served:
+async def test_prefixed_serving_health_metrics_and_openapi(serve):
+    async with serve([app], prefixed=True) as served:
         client = served.client
         assert (await client.post("/notes/notes", json={"text": "hi"})).status_code == 201
         assert (await client.get("/notes/notes/1")).status_code == 200
@@ -141,8 +156,8 @@ async def test_prefixed_serving_health_metrics_and_openapi():
         assert "/notes/notes/{note_id}" in alone["paths"]
 
 
-async def test_many_concurrent_requests():
-    async with serve_apps([app], prefixed=False) as served:
+async def test_many_concurrent_requests(serve):
+    async with serve([app], prefixed=False) as served:
         statuses = []
 
         async def one(n: int) -> None:
@@ -152,3 +167,166 @@ async def test_many_concurrent_requests():
             for n in range(50):
                 nursery.start_soon(one, n)
         assert statuses == [201] * 50
+
+
+# Protocol-level behaviour, over raw sockets: both paths must put the same answers on the wire.
+
+
+async def test_request_id_is_echoed_and_405_is_in_the_apps_format(serve):
+    async with serve([app], prefixed=False) as served:
+        response = await served.client.get("/me", headers={"X-Request-ID": "req-42"})
+        assert response.headers["X-Request-ID"] == "req-42"
+        wrong_method = await served.client.delete("/me")
+        assert wrong_method.status_code == 405
+        assert "detail" in wrong_method.json()
+
+
+async def test_keep_alive_pipelining_and_other_routes_on_one_connection(serve):
+    """Pipelined requests are answered in order, declared routes and Quart's own alike."""
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        body = b'{"text":"piped"}'
+        await http.send(
+            b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            + b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+            + b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+            + b"GET /notes/9 HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        created, read, health, missing = await http.responses(4)
+        assert (created.status, json.loads(created.body)) == (201, {"id": 1, "text": "piped", "pinned": False})
+        assert (read.status, json.loads(read.body)["text"]) == (200, "piped")
+        assert (health.status, json.loads(health.body)["status"]) == (200, "ok")
+        assert (missing.status, json.loads(missing.body)) == (404, {"detail": "note 9 not found"})
+
+
+async def test_connection_close_is_honoured(serve):
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        await http.send(b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        await http.send(b"GET /notes/1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        first, last = await http.responses(2)
+        assert (first.status, last.status) == (404, 404)
+        assert last.headers["connection"] == "close"
+        assert await http.closed_by_server()
+
+
+async def test_chunked_request_body(serve):
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        await http.send(
+            b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/json\r\n\r\n"
+            b"6\r\n{\"text\r\n0b;ext=1\r\n\":\"chunks\"}\r\n0\r\nX-Trailer: yes\r\n\r\n"
+            b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        created, read = await http.responses(2)
+        assert created.status == 201
+        assert json.loads(read.body)["text"] == "chunks"
+
+
+async def test_head_answers_the_headers_of_get_without_a_body(serve):
+    async with serve([app], prefixed=False) as served:
+        await served.client.post("/notes", json={"text": "hi"})
+        get = await served.client.get("/notes/1")
+        async with raw_http(served.port) as http:
+            await http.send(b"HEAD /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n")
+            head = await http.head()
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert b"content-length: %d" % len(get.content) in head.lower()
+            # A body after the head would be read as the start of the next response.
+            await http.send(b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n")
+            (after,) = await http.responses(1)
+            assert (after.status, after.body) == (200, get.content)
+
+
+async def test_expect_100_continue(serve):
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        body = b'{"text":"patient"}'
+        await http.send(
+            b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        assert (await http.head()).startswith(b"HTTP/1.1 100 ")
+        await http.send(body)
+        (created,) = await http.responses(1)
+        assert created.status == 201
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"NOT A REQUEST\r\n\r\n",
+        b"GET /notes/1 HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n",
+        b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Length: nine\r\n\r\n",
+        b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n",
+    ],
+    ids=["request-line", "header-name", "content-length", "two-lengths", "chunk-size", "chunk-data"],
+)
+async def test_malformed_requests_are_400_never_500(serve, request_bytes):
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        await http.send(request_bytes)
+        assert (await http.response()).status == 400
+
+
+async def test_oversized_chunked_body_is_413(serve):
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        chunk = b"x" * 65536
+        await http.send(b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        with trio.move_on_after(5):  # the server may stop reading once it has refused
+            for _ in range(20):
+                await http.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        (refused,) = await http.responses(1)
+        assert refused.status == 413
+        assert "detail" in json.loads(refused.body)
+
+
+async def test_a_client_silent_in_its_request_head_is_dropped_without_a_leak(serve, autojump_clock):
+    async with serve([app], prefixed=False) as served:
+        await trio.testing.wait_all_tasks_blocked()
+        tasks_before = _tasks()
+        async with raw_http(served.port) as http:
+            await http.send(b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n")
+            await trio.sleep(60)
+            assert await http.closed_by_server()
+        await trio.testing.wait_all_tasks_blocked()
+        assert _tasks() == tasks_before
+
+
+async def test_graceful_shutdown_finishes_in_flight_requests(serve, autojump_clock):
+    through_quart = serve.keywords["through_quart"]
+    stop = trio.Event()
+    async with open_engine([app], environ={}) as engine, trio.open_nursery() as nursery:
+        port = await nursery.start(
+            partial(
+                engine.serve, "127.0.0.1", 0, through_quart=through_quart, shutdown_trigger=stop.wait
+            )
+        )
+        async with raw_http(port) as busy, raw_http(port) as idle:
+            await idle.send(b"GET /notes/9 HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert (await idle.responses(1))[0].status == 404
+            await busy.send(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+            await trio.sleep(0.5)
+            stop.set()
+            assert await idle.closed_by_server()
+            (finished,) = await busy.responses(1)
+            assert (finished.status, json.loads(finished.body)) == (200, {"done": True})
+            assert await busy.closed_by_server()
+
+
+def _tasks() -> list[str]:
+    """The names of every running task."""
+
+    def names(task: trio.lowlevel.Task) -> list[str]:
+        below = [name for nursery in task.child_nurseries for child in nursery.child_tasks for name in names(child)]
+        return [task.name, *below]
+
+    return sorted(names(trio.lowlevel.current_root_task()))
+
+
+async def test_a_client_silent_in_its_body_is_dropped_on_the_direct_path(autojump_clock):
+    """Hypercorn waits for a body without limit; the direct path gives up after the head timeout."""
+    async with serve_apps([app], prefixed=False) as served, raw_http(served.port) as http:
+        await http.send(b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{\"te")
+        await trio.sleep(60)
+        assert await http.closed_by_server()
+        assert (await served.client.get("/notes/1")).status_code == 404
