@@ -31,13 +31,14 @@ log = logging.getLogger("engine.cli")
 
 @attrs.frozen
 class ServeSettings:
-    """The defaults of ``serve``'s flags, from ``PARTY_ENGINE_HOST``, ``_PORT``, ``_STORE`` and
-    ``_APPS``."""
+    """The defaults of ``serve``'s flags, from ``PARTY_ENGINE_HOST``, ``_PORT``, ``_STORE``,
+    ``_APPS`` and ``_THROUGH_QUART``."""
 
     host: str = "127.0.0.1"
     port: int = setting(8000, min=0, max=65535)
     store: str = "sqlite:///party-engine.db"
     apps: tuple[str, ...] = ()
+    through_quart: bool = False
 
 
 def available_apps() -> dict[str, AppSpec]:
@@ -65,6 +66,9 @@ def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Name
     serve.add_argument("--host", default=defaults.host)
     serve.add_argument("--port", type=int, default=defaults.port)
     serve.add_argument("--store", default=defaults.store, help="memory://, sqlite:///path or postgresql://...")
+    serve.add_argument("--through-quart", action="store_true", default=defaults.through_quart,
+                       help="serve every HTTP request through Quart-Trio (for its middleware), "
+                       "not the declared routes on the engine's own HTTP/1.1 path")
     args = parser.parse_args(argv)
     if args.apps is None:
         args.apps = list(defaults.apps)
@@ -89,7 +93,12 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 lambda task_status: engine.serve(
-                    args.host, args.port, prefixed=prefixed, shutdown_trigger=until_signal, task_status=task_status
+                    args.host,
+                    args.port,
+                    prefixed=prefixed,
+                    through_quart=args.through_quart,
+                    shutdown_trigger=until_signal,
+                    task_status=task_status,
                 )
             )
             where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"

@@ -19,6 +19,9 @@ def test_options_come_from_the_environment_and_flags_win():
     assert (args.port, args.store, args.apps, args.host) == (9001, "memory://", ["liaptui"], "127.0.0.1")
     args = parse_args(["serve", "--port", "9002", "--app", "watchparty"], environ)
     assert (args.port, args.apps) == (9002, ["watchparty"])
+    assert not args.through_quart
+    assert parse_args(["serve", "--through-quart"], environ).through_quart
+    assert parse_args(["serve"], {"PARTY_ENGINE_THROUGH_QUART": "true"}).through_quart
 
 
 def test_an_unusable_variable_is_named(capsys: pytest.CaptureFixture[str]) -> None:
