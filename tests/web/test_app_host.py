@@ -49,10 +49,11 @@ async def upgrade_status(client: Client, path: str) -> int:
         return rejected.status_code
 
 
+@pytest.mark.parametrize("through_quart", [False, True], ids=["direct", "quart"])
 async def test_an_app_crashing_past_every_intensity_answers_503_then_comes_back(
-    mock_clock: trio.testing.MockClock,
+    mock_clock: trio.testing.MockClock, through_quart: bool
 ) -> None:
-    async with serve_apps([crash_app.app, notes_app.app]) as served:
+    async with serve_apps([crash_app.app, notes_app.app], through_quart=through_quart) as served:
         client, engine = served.client, served.engine
         host = engine.hosts["crashy"]
         assert (await client.get("/crashy/ping")).status_code == 200

@@ -31,9 +31,13 @@ HOSTILE_BODIES = [
 ]
 
 
+# Both of the engine's paths: the listener's direct one, and Quart-Trio on Hypercorn.
+pytestmark = pytest.mark.parametrize("through_quart", [False, True], ids=["direct", "quart"])
+
+
 @pytest.mark.parametrize("body", HOSTILE_BODIES)
-async def test_a_hostile_body_is_the_apps_4xx_and_changes_nothing(body: str) -> None:
-    async with serve_apps([app], prefixed=False) as served:
+async def test_a_hostile_body_is_the_apps_4xx_and_changes_nothing(body: str, through_quart: bool) -> None:
+    async with serve_apps([app], prefixed=False, through_quart=through_quart) as served:
         response = await served.client.post(
             "/notes", content=body.encode(), headers={"Content-Type": "application/json"}
         )
@@ -46,9 +50,9 @@ async def test_a_hostile_body_is_the_apps_4xx_and_changes_nothing(body: str) -> 
 
 
 async def test_an_unencodable_answer_is_a_logged_500_with_the_request_id(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, through_quart: bool
 ) -> None:
-    async with serve_apps([app], prefixed=False) as served:
+    async with serve_apps([app], prefixed=False, through_quart=through_quart) as served:
         response = await served.client.get("/unencodable", headers={"X-Request-ID": "req-42"})
         assert response.status_code == 500
         assert response.json() == {"detail": "Internal server error (request id req-42)"}

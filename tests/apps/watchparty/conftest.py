@@ -149,14 +149,19 @@ class WatchPartyApi:
 
 
 def serve_watchparty(
-    *, store: str = "memory://", prefixed: bool = False, **environ: str
+    *, store: str = "memory://", prefixed: bool = False, through_quart: bool = False, **environ: str
 ) -> AbstractAsyncContextManager[WatchPartyApi]:
-    """Serve the app (at the root unless ``prefixed``) with fast hashing and ``environ``."""
+    """Serve the app (at the root unless ``prefixed``) with fast hashing and ``environ``;
+    ``through_quart`` as in ``serve_apps``."""
 
     @asynccontextmanager
     async def serving() -> AsyncIterator[WatchPartyApi]:
         async with serve_apps(
-            [app], store=store, environ={**FAST_HASHING, **environ}, prefixed=prefixed
+            [app],
+            store=store,
+            environ={**FAST_HASHING, **environ},
+            prefixed=prefixed,
+            through_quart=through_quart,
         ) as served:
             yield WatchPartyApi(served)
 

@@ -1,10 +1,14 @@
-"""The HTTP API end to end: real Hypercorn on a loopback port, a real HTTP client."""
+"""The HTTP API end to end on a loopback port with a real HTTP client, on both of the engine's
+paths (the listener's direct path, and Quart-Trio on Hypercorn): the answers must not differ."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import jwt
 import pytest
@@ -12,6 +16,8 @@ from serving import serve_apps
 
 from engine.apps.watchparty.app import app
 from engine.apps.watchparty.session_actor import SESSION_KIND
+
+from .conftest import WatchPartyApi, serve_watchparty
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 SESSION_FULL = {
@@ -25,6 +31,23 @@ NOT_FOUND = {
 BAD_NAME = "Name must be between 3 and 50 characters"
 TOO_LONG = "Password must be at most 72 bytes"
 UNKNOWN_ID = "550e8400-e29b-41d4-a716-446655440000"
+
+
+@pytest.fixture(params=["direct", "quart"])
+def through_quart(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param == "quart")
+
+
+@pytest.fixture
+def serve(through_quart: bool) -> Callable[..., AbstractAsyncContextManager[WatchPartyApi]]:
+    """The conftest's ``serve``, on one path or the other."""
+    return partial(serve_watchparty, through_quart=through_quart)
+
+
+@pytest.fixture
+async def api(serve: Callable[..., AbstractAsyncContextManager[WatchPartyApi]]) -> AsyncIterator[WatchPartyApi]:
+    async with serve() as served:
+        yield served
 
 
 def verified_claims(api, token: str) -> dict:
@@ -289,12 +312,12 @@ async def test_details_refuse_a_valid_token_of_someone_without_a_seat(api):
 # -- CORS and serving ----------------------------------------------------------------------------
 
 
-async def test_cors_allows_the_configured_origins_with_credentials():
+async def test_cors_allows_the_configured_origins_with_credentials(through_quart):
     environ = {
         "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
         "PARTY_ENGINE_WATCHPARTY_PUBLIC_URL": "https://watchparty.example.com",
     }
-    async with serve_apps([app], prefixed=False, environ=environ) as served:
+    async with serve_apps([app], prefixed=False, environ=environ, through_quart=through_quart) as served:
         client = served.client
         for origin in ("http://localhost:5173", "https://watchparty.example.com"):
             preflight = await client.request(
@@ -344,12 +367,12 @@ async def test_served_under_its_prefix_alongside_other_apps(serve):
             assert (await ws.receive_until("chat"))["payload"]["message"] == "hi"
 
 
-async def test_cors_origins_come_from_the_engine_environment():
+async def test_cors_origins_come_from_the_engine_environment(through_quart):
     environ = {
         "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
         "PARTY_ENGINE_WATCHPARTY_CORS_ORIGINS": "https://films.example",
     }
-    async with serve_apps([app], environ=environ, prefixed=False) as served:
+    async with serve_apps([app], environ=environ, prefixed=False, through_quart=through_quart) as served:
         allowed = await served.client.get("/health", headers={"Origin": "https://films.example"})
         assert allowed.headers["Access-Control-Allow-Origin"] == "https://films.example"
         refused = await served.client.get("/health", headers={"Origin": "http://localhost:5173"})
