@@ -11,22 +11,22 @@ That covers other routes, other methods, OPTIONS, HTTP/2 and h2c, upgrades, abso
 non-ASCII targets, heads that llhttp refuses (Hypercorn answers 400) or that exceed the head
 limit, transfer codings other than chunked, and any ``Expect`` but ``100-continue``.
 
-Guarantees: responses go out in request order (requests are served one at a time, so pipelined
-requests are answered in order); HEAD is answered like GET without the body; a request body
-over `max_body` is not read, its handler gets ``body=None`` and the connection closes after
-the answer; a connection that stops sending in the middle of a head or body closes after
-`read_timeout`; a connection closes after a request that asks for it (``Connection: close``,
-or HTTP/1.0 without keep-alive). A connection idle between requests stays open until the
-client closes it or the server shuts down, as on Hypercorn's path, whose keep-alive timeout
-does not fire on the listener's connections: closing it on one path only would make the same
-client fail on one path only (it would send its next request on a connection being closed).
-Once `begin_shutdown` is called, idle connections close at once, busy ones after their answer.
+Guarantees, the same as on Hypercorn's path as the listener drives it: responses go out in
+request order (requests are served one at a time, so pipelined requests are answered in
+order); HEAD is answered like GET without the body; a connection closes after a request that
+asks for it (``Connection: close``, or HTTP/1.0 without keep-alive). No connection waits on
+its client for ever: a request head must be complete within `keep_alive_timeout` of the
+previous answer (or of the connection's start), which also closes idle connections; a body
+over `max_body` is not read and one not complete within `body_timeout` is given up, the handler
+told which (`BodyRefused`) and the connection closed after the answer; an answer the client
+does not take within `send_timeout` drops the connection. Once `begin_shutdown` is called,
+idle connections close at once, busy ones after their answer.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
-import math
 import os
 import re
 import time
@@ -83,7 +83,7 @@ class HttpRequest:
     """One request as its route handler sees it.
 
     ``path`` is percent-decoded, ``query`` is the raw query string (without ``?``), ``body``
-    the whole body, or None when it exceeded the server's limit and was not read.
+    the whole body, or why there is none to give.
     """
 
     method: str
@@ -91,7 +91,14 @@ class HttpRequest:
     query: str
     headers: Headers
     client: tuple[str, int] | None
-    body: bytes | None
+    body: bytes | BodyRefused
+
+
+class BodyRefused(enum.Enum):
+    """Why a request has no body for its handler; the connection closes after the answer."""
+
+    TOO_LARGE = "over the server's size limit (not read)"
+    TIMED_OUT = "not complete within the body timeout"
 
 
 @attrs.frozen(slots=True)
@@ -124,6 +131,10 @@ class _Closed(Exception):
     """The connection ends: the client left, timed out or asked for it, or the server stops."""
 
 
+class _BodyTimedOut(Exception):
+    """The body did not arrive within the body timeout."""
+
+
 class _BadFraming(Exception):
     """A chunked body that breaks the framing rules: answered 400 and closed, as Hypercorn does."""
 
@@ -141,9 +152,11 @@ class DirectHttp:
     routes: DirectRoutes
     max_body: int
     max_head: int
-    read_timeout: float
-    # Connections waiting for their next request, by socket descriptor, woken at shutdown.
-    _idle: set[int] = attrs.field(factory=set, init=False)
+    keep_alive_timeout: float
+    body_timeout: float
+    send_timeout: float
+    # Waits of connections idle between requests, cancelled at shutdown.
+    _idle: set[trio.CancelScope] = attrs.field(factory=set, init=False)
     _stopping: bool = attrs.field(default=False, init=False)
 
     async def serve(self, stream: trio.SocketStream, received: bytes, handoff: Handoff) -> None:
@@ -161,9 +174,8 @@ class DirectHttp:
     def begin_shutdown(self) -> None:
         """Close idle connections now and every other one after its current answer."""
         self._stopping = True
-        for fd in self._idle:
-            # Their wait ends with ClosedResourceError; the listener then closes the socket.
-            trio.lowlevel.notify_closing(fd)
+        for scope in self._idle:
+            scope.cancel()
 
 
 @final
@@ -177,7 +189,7 @@ class _Connection:
     connection cancellable and fair to the others.
     """
 
-    __slots__ = ("server", "stream", "fd", "buffer", "client")
+    __slots__ = ("server", "stream", "fd", "buffer", "client", "head_deadline")
 
     def __init__(self, server: DirectHttp, stream: trio.SocketStream, buffer: bytearray) -> None:
         self.server = server
@@ -185,6 +197,7 @@ class _Connection:
         self.fd = stream.socket.fileno()
         self.buffer = buffer
         self.client = _peer_address(stream.socket)
+        self.head_deadline = trio.current_time() + server.keep_alive_timeout
 
     async def run(self) -> None:
         while True:
@@ -203,15 +216,19 @@ class _Connection:
             raise _NotOurs
         del self.buffer[:head_end]
         keep_alive = head.keep_alive
-        if content_length > server.max_body:
-            body = None
-            keep_alive = False
-        else:
+        body: bytes | BodyRefused = BodyRefused.TOO_LARGE
+        if content_length <= server.max_body:
             if head.expect is not None and (chunked or len(self.buffer) < content_length):
                 await self._send(_CONTINUE)
-            body = await (self._chunked_body() if chunked else self._body(content_length))
-            if body is None:
-                keep_alive = False
+            deadline = trio.current_time() + server.body_timeout
+            try:
+                if chunked:
+                    body = await self._chunked_body(deadline)
+                else:
+                    body = await self._body(content_length, deadline)
+            except _BodyTimedOut:
+                body = BodyRefused.TIMED_OUT
+        keep_alive = keep_alive and not isinstance(body, BodyRefused)
         request = HttpRequest(head.method, head.path, head.query, head.headers, self.client, body)
         keep_alive = keep_alive and not server._stopping
         try:
@@ -222,9 +239,10 @@ class _Connection:
             response, keep_alive, body = _SERVER_ERROR, False, b""
         await self._send(response)
         if not keep_alive:
-            if body is None:
+            if body is BodyRefused.TOO_LARGE:
                 await self._linger()
             raise _Closed
+        self.head_deadline = trio.current_time() + server.keep_alive_timeout
 
     async def _head_end(self) -> int:
         """The end of the next request head in the buffer, reading until it is there."""
@@ -234,25 +252,25 @@ class _Connection:
         elif self.server._stopping:
             raise _Closed
         else:
-            await self._receive(math.inf, idle=True)
+            await self._receive(self.head_deadline, idle=True)
         while (end := self.buffer.find(b"\r\n\r\n")) < 0:
             if len(self.buffer) > self.server.max_head or b"\n\n" in self.buffer:
                 raise _NotOurs  # Hypercorn answers oversized heads and bare-LF heads
-            await self._receive(self.server.read_timeout)
+            await self._receive(self.head_deadline)
         return end + 4
 
-    async def _body(self, length: int) -> bytes:
+    async def _body(self, length: int, deadline: float) -> bytes:
         while len(self.buffer) < length:
-            await self._receive(self.server.read_timeout)
+            await self._receive(deadline, timed_out=_BodyTimedOut)
         body = bytes(self.buffer[:length])
         del self.buffer[:length]
         return body
 
-    async def _chunked_body(self) -> bytes | None:
-        """The decoded chunked body, or None once it grows past the limit (left unread)."""
+    async def _chunked_body(self, deadline: float) -> bytes | BodyRefused:
+        """The decoded chunked body, or TOO_LARGE once it grows past the limit (left unread)."""
         body = bytearray()
         while True:
-            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE)
+            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE, deadline)
             size_text = bytes(self.buffer[:line_end]).split(b";", 1)[0].strip(b" \t")
             if _CHUNK_SIZE.fullmatch(size_text) is None:
                 raise _BadFraming
@@ -261,26 +279,26 @@ class _Connection:
                 del self.buffer[: line_end + 2]
                 break
             if len(body) + size > self.server.max_body:
-                return None
+                return BodyRefused.TOO_LARGE
             del self.buffer[: line_end + 2]
             while len(self.buffer) < size + 2:
-                await self._receive(self.server.read_timeout)
+                await self._receive(deadline, timed_out=_BodyTimedOut)
             if self.buffer[size : size + 2] != b"\r\n":
                 raise _BadFraming
             body += self.buffer[:size]
             del self.buffer[: size + 2]
         # Trailer fields, if any, end with an empty line.
         while True:
-            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE)
+            line_end = await self._find(b"\r\n", _MAX_CHUNK_LINE, deadline)
             del self.buffer[: line_end + 2]
             if line_end == 0:
                 return bytes(body)
 
-    async def _find(self, needle: bytes, limit: int) -> int:
+    async def _find(self, needle: bytes, limit: int, deadline: float) -> int:
         while (found := self.buffer.find(needle)) < 0:
             if len(self.buffer) > limit:
                 raise _BadFraming
-            await self._receive(self.server.read_timeout)
+            await self._receive(deadline, timed_out=_BodyTimedOut)
         return found
 
     def _read_now(self) -> bool:
@@ -296,27 +314,26 @@ class _Connection:
         self.buffer += chunk
         return True
 
-    async def _receive(self, timeout: float, *, idle: bool = False) -> None:
-        """Add what the client sends next to the buffer; `_Closed` if it does not in time.
+    async def _receive(
+        self, deadline: float, *, idle: bool = False, timed_out: type[Exception] = _Closed
+    ) -> None:
+        """Add what the client sends next to the buffer; `timed_out` if it does not by
+        `deadline`, `_Closed` if an `idle` wait is ended by shutdown.
 
         Bytes that arrive as the time runs out are still served: once the socket is readable
-        the read happens with no checkpoint that could cancel it. An idle wait (`timeout`
-        infinite) ends at shutdown instead, through `DirectHttp.begin_shutdown`.
+        the read happens with no checkpoint that could cancel it.
         """
         while not self._read_now():
-            if idle:
-                self.server._idle.add(self.fd)
+            with trio.move_on_at(deadline) as scope:
+                if idle:
+                    self.server._idle.add(scope)
                 try:
                     await trio.lowlevel.wait_readable(self.fd)
-                except trio.ClosedResourceError:
-                    raise _Closed from None
                 finally:
-                    self.server._idle.discard(self.fd)
-                continue
-            with trio.move_on_after(timeout) as scope:
-                await trio.lowlevel.wait_readable(self.fd)
+                    if idle:
+                        self.server._idle.discard(scope)
             if scope.cancelled_caught:
-                raise _Closed
+                raise _Closed if idle and self.server._stopping else timed_out
 
     async def _send(self, data: bytes) -> None:
         """Write `data`; what the socket does not take at once goes through the stream."""
@@ -327,12 +344,15 @@ class _Connection:
         except OSError:
             raise _Closed from None
         if sent < len(data):
-            await self.stream.send_all(memoryview(data)[sent:])
+            with trio.move_on_after(self.server.send_timeout):
+                await self.stream.send_all(memoryview(data)[sent:])
+                return
+            raise _Closed  # the client stopped reading
 
     async def _linger(self) -> None:
         """After refusing an unread body: stop sending, and read what the client still sends
         for a moment, so that closing does not reset the connection before it reads the answer."""
-        with trio.move_on_after(self.server.read_timeout):
+        with trio.move_on_after(self.server.keep_alive_timeout):
             await self.stream.send_eof()
             while await self.stream.receive_some(_RECEIVE_SIZE):
                 pass

@@ -74,6 +74,7 @@ async def serve_tcp(
     drain_timeout: float = 5.0,
     direct: DirectRoutes | None = None,
     max_body: int = 1 << 20,
+    body_timeout: float = 30.0,
     shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
     shutdown_reason: str = "server shutting down",
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
@@ -97,9 +98,9 @@ async def serve_tcp(
     closes instead of staying alive, see `_http_exchange`); each write of the response must
     be taken by the client within `send_timeout`, or the connection is dropped.
 
-    `direct` routes are served on the listener's own HTTP/1.1 path (see `engine.net._http1`):
-    bodies up to `max_body` bytes; a client silent in the middle of a request is dropped
-    after `head_timeout`.
+    `direct` routes are served on the listener's own HTTP/1.1 path (see `engine.net._http1`)
+    with the same bounds: bodies up to `max_body` bytes, complete within `body_timeout` (give
+    both the values the app gives Quart).
 
     Graceful shutdown starts when `shutdown_trigger` returns (wait on SIGINT/SIGTERM there):
     accepting stops; connections still sending their request head are dropped; every open
@@ -132,7 +133,9 @@ async def serve_tcp(
             direct,
             max_body=max_body,
             max_head=config.h11_max_incomplete_size,
-            read_timeout=head_timeout,
+            keep_alive_timeout=config.keep_alive_timeout,
+            body_timeout=body_timeout,
+            send_timeout=send_timeout,
         ),
     )
     async with trio.open_nursery() as lifespan_nursery:
@@ -252,14 +255,13 @@ class _Server:
         return verdict
 
     async def _serve_http(self, stream: trio.SocketStream, head: bytes) -> None:
-        replay = _ReplayStream(stream, head, self.send_timeout)
         if self.direct is None:
             await self._serve_hypercorn(stream, head)
         else:
             await self.direct.serve(stream, head, self._serve_hypercorn)
 
     async def _serve_hypercorn(self, stream: trio.SocketStream, head: bytes) -> None:
-        replay = _ReplayStream(stream, head)
+        replay = _ReplayStream(stream, head, self.send_timeout)
         state = ConnectionState(self.lifespan_state.copy())
         await TCPServer(self.app, self.config, self.context, state, replay).run()
 

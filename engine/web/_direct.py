@@ -17,9 +17,9 @@ from typing import Any, final
 from urllib.parse import parse_qsl
 
 import attrs
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 
-from engine.net._http1 import HttpReply, HttpRequest, RouteHandler
+from engine.net._http1 import BodyRefused, HttpReply, HttpRequest, RouteHandler
 
 from ._endpoint import Endpoint, cors_headers
 from ._errors import ErrorFormat
@@ -74,8 +74,11 @@ async def _answer(
     endpoint: Endpoint, cors: Cors | None, params: Mapping[str, str], request: HttpRequest
 ) -> HttpReply:
     async def read_body() -> bytes:
-        if request.body is None:
+        # Quart's request.get_data raises these two: the same answers, in the app's format.
+        if request.body is BodyRefused.TOO_LARGE:
             raise RequestEntityTooLarge()
+        if request.body is BodyRefused.TIMED_OUT:
+            raise RequestTimeout()
         return request.body
 
     reply = await endpoint.respond(

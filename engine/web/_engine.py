@@ -26,7 +26,7 @@ from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
 from ._app_host import AppHost
-from ._http import MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
+from ._http import BODY_TIMEOUT, MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import openapi_document
 from ._ws_router import WebSocketRouter
@@ -115,6 +115,7 @@ class Engine:
             hypercorn_config=config,
             direct=None if through_quart else edge.direct,
             max_body=MAX_BODY_BYTES,
+            body_timeout=BODY_TIMEOUT,
             shutdown_trigger=shutdown_trigger,
             task_status=task_status,
         )
