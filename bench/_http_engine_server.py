@@ -112,19 +112,18 @@ async def main(port: int, through_quart: bool) -> None:
             async for _ in signals:
                 return
 
-    async with open_engine([app], environ={}) as engine:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(
-                partial(
-                    engine.serve,
-                    "127.0.0.1",
-                    port,
-                    through_quart=through_quart,
-                    shutdown_trigger=until_signal,
-                )
+    async with open_engine([app], environ={}) as engine, trio.open_nursery() as nursery:
+        await nursery.start(
+            partial(
+                engine.serve,
+                "127.0.0.1",
+                port,
+                through_quart=through_quart,
+                shutdown_trigger=until_signal,
             )
-            gc.freeze()  # as `party-engine serve` does once serving
-            print("ready", flush=True)
+        )
+        gc.freeze()  # as `party-engine serve` does once serving
+        print("ready", flush=True)
 
 
 if __name__ == "__main__":

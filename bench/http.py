@@ -34,21 +34,21 @@ from pathlib import Path
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from typing import Any  # noqa: E402
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Any, Self
 
-import attrs  # noqa: E402
+import attrs
 
 HERE = Path(__file__).resolve().parent
 CONNECTIONS = 50
@@ -97,13 +97,12 @@ class Server:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         self.port = _free_port()
         self.process = subprocess.Popen(
             # -P: the servers must not import this file as `http` either.
             [sys.executable, "-P", *self.argv[:1], str(self.port), *self.argv[1:]],
             stdout=subprocess.PIPE,
-            preexec_fn=_raise_fd_limit,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + START_TIMEOUT
@@ -156,9 +155,7 @@ def _wrk(server: Server, case: Case, script: str, duration: int, connections: in
         "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
         "-s", script, f"http://127.0.0.1:{server.port}{case.path}",
     ]  # fmt: skip
-    done = subprocess.run(
-        argv, capture_output=True, text=True, check=True, preexec_fn=_raise_fd_limit
-    )
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
     return done.stdout
 
 
@@ -210,6 +207,7 @@ def _free_port() -> int:
 
 
 def _raise_fd_limit() -> None:
+    """Room for 1,000 connections at both ends: the servers and wrk inherit the limit."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
@@ -224,6 +222,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required: apt-get install wrk")
+    _raise_fd_limit()
     engine_argv = [str(HERE / "_http_engine_server.py")]
     if args.through_quart:
         engine_argv.append("--through-quart")

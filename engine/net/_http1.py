@@ -189,7 +189,7 @@ class _Connection:
     connection cancellable and fair to the others.
     """
 
-    __slots__ = ("server", "stream", "fd", "buffer", "client", "head_deadline")
+    __slots__ = ("buffer", "client", "fd", "head_deadline", "server", "stream")
 
     def __init__(self, server: DirectHttp, stream: trio.SocketStream, buffer: bytearray) -> None:
         self.server = server
@@ -366,7 +366,7 @@ class _Head:
     method: str = ""
     path: str = ""
     query: str = ""
-    headers: Headers = Headers({})
+    headers: Headers = attrs.field(init=False)
     keep_alive: bool = True
     expect: str | None = None
     version: str = ""

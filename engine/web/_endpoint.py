@@ -22,8 +22,13 @@ from engine.net import JsonRejected, json_dumps, json_loads
 from engine.net._ratelimit import RateLimiter
 
 from ._errors import (
-    ErrorFormat, HttpError, Problem, ValidationFailed, app_unavailable, as_http_error,
-)  # fmt: skip
+    ErrorFormat,
+    HttpError,
+    Problem,
+    ValidationFailed,
+    app_unavailable,
+    as_http_error,
+)
 from ._routes import Cors, Request, Response, Route, rate_limit_headers
 from ._validation import structure_body
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import cattrs
@@ -150,7 +150,8 @@ def _make_view(endpoint: Endpoint) -> Any:
             request.path,
             params,
             dict(request.args),
-            request.headers,
+            # Werkzeug's Headers reads like a case-insensitive Mapping without being one.
+            cast(Mapping[str, str], request.headers),
             request.remote_addr or "",
             partial(request.get_data, as_text=False),
         )

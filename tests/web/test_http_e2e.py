@@ -13,13 +13,11 @@ import jwt
 import pytest
 import trio
 import trio.testing
-
-from engine.web import open_engine
 from notes_app import app
 from raw_http import raw_http
 from serving import serve_apps
 
-from engine.web import load_or_create_secret
+from engine.web import load_or_create_secret, open_engine
 
 
 @pytest.fixture(params=["direct", "quart"])
