@@ -212,10 +212,9 @@ class _Connection:
         if handler is None:
             raise _NotOurs
         content_length, chunked = head.body_framing()
-        if head.expect is not None and (head.expect != "100-continue"):
+        if head.expect not in (None, "100-continue"):
             raise _NotOurs
         del self.buffer[:head_end]
-        keep_alive = head.keep_alive
         body: bytes | BodyRefused = BodyRefused.TOO_LARGE
         if content_length <= server.max_body:
             if head.expect is not None and (chunked or len(self.buffer) < content_length):
@@ -228,9 +227,8 @@ class _Connection:
                     body = await self._body(content_length, deadline)
             except _BodyTimedOut:
                 body = BodyRefused.TIMED_OUT
-        keep_alive = keep_alive and not isinstance(body, BodyRefused)
         request = HttpRequest(head.method, head.path, head.query, head.headers, self.client, body)
-        keep_alive = keep_alive and not server._stopping
+        keep_alive = head.keep_alive and not isinstance(body, BodyRefused) and not server._stopping
         try:
             response = _encode(await handler(request), head.method == "HEAD", keep_alive)
         except Exception:
