@@ -64,10 +64,12 @@ async def test_an_unencodable_answer_is_a_logged_500_with_the_request_id(
 
 
 @pytest.mark.parametrize("path", ["/nowhere", "/notes/1", "/notes/a%2Fb"])
-async def test_a_websocket_upgrade_no_route_takes_is_the_apps_4xx_not_a_500(path: str) -> None:
+async def test_a_websocket_upgrade_no_route_takes_is_the_apps_4xx_not_a_500(
+    path: str, through_quart: bool
+) -> None:
     # Found by the fuzz tests: Quart answers such an upgrade, and the error handler read the
     # HTTP request of a WebSocket context ("Not within a request context": an empty 500).
-    async with serve_apps([app], prefixed=False) as served:
+    async with serve_apps([app], prefixed=False, through_quart=through_quart) as served:
         with pytest.raises(WebSocketRejected) as rejected:
             async with served.client.websocket(path):
                 pass
