@@ -24,6 +24,8 @@ class AppSpec:
     that fails, the setup is exited and entered again (with backoff), so it must build
     everything the context holds, and must not assume it runs once per process. ``cors`` applies to every HTTP route of the app: a ``Cors``, or a
     function of the engine's environment returning one (origins from configuration).
+    ``version`` is the version of the app's own protocol, if it has one (its OpenAPI document
+    shows it beside the package's version, which is the document's).
     """
 
     name: str
@@ -31,7 +33,7 @@ class AppSpec:
     setup: Callable[[Engine], AbstractAsyncContextManager[Any]]
     cors: Cors | Callable[[Mapping[str, str]], Cors | None] | None = None
     title: str = ""
-    version: str = "1.0.0"
+    version: str = ""
 
     def cors_for(self, environ: Mapping[str, str]) -> Cors | None:
         return self.cors(environ) if callable(self.cors) else self.cors

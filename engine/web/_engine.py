@@ -11,14 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 import attrs
 import trio
 from hypercorn.config import Config
-from quart import Blueprint
+from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
+from engine.net import json_dumps
 from engine.net._listener import serve_tcp
 from engine.net._ws_routes import Accept
 from engine.store import Store, open_store
@@ -26,9 +28,11 @@ from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
 from ._app_host import AppHost
+from ._errors import HttpError
 from ._http import BODY_TIMEOUT, MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
 from ._metrics import ConnectionCounters, render_metrics
-from ._openapi import openapi_document
+from ._openapi import EngineRoute, openapi_document, package_version
+from ._pages import documents, explorer_asset, explorer_page, index_page
 from ._ws_router import WebSocketRouter
 
 @attrs.define(eq=False)
@@ -121,8 +125,39 @@ class Engine:
         )
 
     def _engine_routes(self, prefixed: bool) -> Blueprint:
+        """The engine's own GET routes: ``/`` (the index page), ``/docs`` (the API explorer and
+        its assets), ``/health``, ``/metrics``, ``/openapi.json``; under each prefix
+        ``/<app>/openapi.json`` and ``/<app>/health``; and a 426 for a plain GET on every
+        WebSocket route. A route an app declares itself (served alone, at the root) wins."""
         blueprint = Blueprint("engine", __name__)
-        app_paths = {("GET", r.path) for a in self.apps for r in a.routes.http} if not prefixed else set()
+        taken = {("GET", (f"/{a.name}" if prefixed else "") + r.path) for a in self.apps for r in a.routes.http}
+
+        def add(path: str, endpoint: str, view: Callable[..., Any]) -> None:
+            if ("GET", path) not in taken:
+                blueprint.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
+
+        documented = [
+            EngineRoute("/", "The index page: the apps served and links to their documents", "text/html", {"type": "string"}),
+            EngineRoute("/docs", "The API explorer (Swagger UI)", "text/html", {"type": "string"}),
+            EngineRoute("/health", "The server is up", schema=_HEALTH_SCHEMA),
+            EngineRoute("/metrics", "Prometheus metrics", "text/plain", {"type": "string"}),
+            EngineRoute("/openapi.json", "This document"),
+        ]
+
+        async def index() -> QuartResponse:
+            page = index_page(self.apps, prefixed=prefixed, version=package_version())
+            return QuartResponse(page, content_type="text/html; charset=utf-8")
+
+        async def explorer() -> QuartResponse:
+            page = explorer_page(documents(self.apps, prefixed=prefixed))
+            return QuartResponse(page, content_type="text/html; charset=utf-8")
+
+        async def explorer_file(name: str) -> QuartResponse:
+            found = explorer_asset(name)
+            if found is None:
+                abort(404)
+            data, media_type = found
+            return QuartResponse(data, content_type=media_type, headers={"Cache-Control": "max-age=86400"})
 
         async def health() -> Any:
             return {"status": "ok", "apps": [a.name for a in self.apps]}
@@ -132,20 +167,51 @@ class Engine:
             return QuartResponse(text, content_type="text/plain; version=0.0.4")
 
         async def openapi() -> Any:
-            return openapi_document(self.apps, prefixed=prefixed)
+            return openapi_document(self.apps, prefixed=prefixed, engine_routes=documented)
 
-        for path, view in (("/health", health), ("/metrics", metrics), ("/openapi.json", openapi)):
-            if ("GET", path) not in app_paths:
-                blueprint.add_url_rule(path, endpoint=view.__name__, view_func=view, methods=["GET"])
-        if prefixed:
-            for app in self.apps:
-                def app_openapi(app: AppSpec = app) -> Any:
-                    return openapi_document([app], prefixed=True)
-
-                blueprint.add_url_rule(
-                    f"/{app.name}/openapi.json", endpoint=f"{app.name}-openapi", view_func=app_openapi
-                )
+        add("/", "index", index)
+        add("/docs", "explorer", explorer)
+        add("/docs/assets/<name>", "explorer_file", explorer_file)
+        for route, view in zip(documented[2:], (health, metrics, openapi)):
+            add(route.path, view.__name__, view)
+        for app in self.apps:
+            prefix = f"/{app.name}" if prefixed else ""
+            if prefixed:
+                add(f"{prefix}/openapi.json", f"{app.name}-openapi", partial(openapi_document, [app], prefixed=True))
+                add(f"{prefix}/health", f"{app.name}-health", partial(self._app_health, app.name))
+            for ws in app.routes.websockets:
+                add(prefix + _rule(ws.path), f"{app.name}-upgrade-{ws.path}", partial(_upgrade_required, app))
         return blueprint
+
+    async def _app_health(self, name: str) -> QuartResponse:
+        """``/<app>/health``: 200 while the app serves, 503 while it is being set up again."""
+        up = name in self.contexts
+        body = {"status": "ok" if up else "unavailable", "app": name}
+        return QuartResponse(json_dumps(body), status=200 if up else 503, content_type="application/json")
+
+
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "apps": {"type": "array", "items": {"type": "string"}}},
+    "required": ["status", "apps"],
+}
+
+
+async def _upgrade_required(app: AppSpec, **params: str) -> QuartResponse:
+    """A plain GET on a WebSocket route: 426 (RFC 9110) in the app's error format."""
+    errors = app.routes.errors
+    error = HttpError(426, "This is a WebSocket route: connect with a WebSocket client")
+    return QuartResponse(
+        json_dumps(errors.body(error)),
+        status=errors.status(error),
+        headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+        content_type="application/json",
+    )
+
+
+def _rule(path: str) -> str:
+    """``/ws/{id}`` -> ``/ws/<id>`` (Werkzeug's rule syntax)."""
+    return path.replace("{", "<").replace("}", ">")
 
 
 @asynccontextmanager

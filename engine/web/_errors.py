@@ -70,6 +70,9 @@ class ErrorFormat(Protocol):
     def status(self, error: HttpError) -> int:
         """The status for ``error`` (apps differ on validation: 400 vs 422)."""
 
+    def schema(self) -> dict[str, Any]:
+        """The JSON schema of every body ``body`` makes (for the app's OpenAPI document)."""
+
 
 class _Format:
     """What every format derives from its ``body``, ``status`` and ``event``: the refusal of
@@ -135,6 +138,19 @@ class DetailErrors(_Format):
     def status(self, error: HttpError) -> int:
         return self.validation_status if isinstance(error, ValidationFailed) else error.status
 
+    def schema(self) -> dict[str, Any]:
+        problem = {
+            "type": "object",
+            "properties": {
+                "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                "msg": {"type": "string"},
+                "type": {"type": "string"},
+            },
+            "required": ["loc", "msg", "type"],
+        }
+        detail = {"anyOf": [{"type": "string"}, {"type": "array", "items": problem}]}
+        return {"type": "object", "properties": {"detail": detail}, "required": ["detail"]}
+
     def _event(self, error: HttpError) -> Any:
         code = error.code or _default_code(error.status).lower()
         return {"type": self.event_type, "code": code, "detail": error.message}
@@ -172,6 +188,17 @@ class CodedErrors(_Format):
     def status(self, error: HttpError) -> int:
         return self.validation_status if isinstance(error, ValidationFailed) else error.status
 
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                "error": {"type": "string", "description": "a stable code to branch on"},
+                "message": {"type": "string", "description": "for people"},
+                "details": {"description": "the offending fields, or more about the error"},
+            },
+            "required": ["error", "message", *(["details"] if self.empty_details else [])],
+        }
+
     def _event(self, error: HttpError) -> Any:
         body = self.body(error)
         return body if self.event_type is None else {"type": self.event_type, **body}
@@ -192,6 +219,7 @@ def _default_code(status: int) -> str:
         405: "METHOD_NOT_ALLOWED",
         409: "CONFLICT",
         413: "PAYLOAD_TOO_LARGE",
+        426: "UPGRADE_REQUIRED",
         429: "RATE_LIMIT_EXCEEDED",
         503: "SERVICE_UNAVAILABLE",
     }.get(status, "INTERNAL_ERROR")

@@ -77,6 +77,11 @@ class Cors:
 
 @attrs.frozen
 class Route:
+    """One HTTP route. ``body`` is structured (strictly) into that attrs type before the
+    handler runs; ``accepts`` documents the JSON body of a handler that checks it itself.
+    ``bearer`` says the route wants ``Authorization: Bearer`` (the handler checks it); the
+    examples go into the OpenAPI document as they are."""
+
     method: str
     path: str
     handler: Callable[[Request], Awaitable[Any]]
@@ -85,6 +90,10 @@ class Route:
     status: int = 200
     summary: str = ""
     rate_limit: RateLimit | None = None
+    accepts: type | None = None
+    bearer: bool = False
+    request_example: Any = None
+    response_example: Any = None
 
 
 @attrs.frozen

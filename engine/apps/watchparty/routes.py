@@ -56,8 +56,10 @@ from .errors import Forbidden, NotAParticipant, SessionNotFound, Unauthorized, W
 from .messages import Details, Identity, Join, NewSession, Open, PasswordHash, Ticket
 from .models import (
     WIRE,
+    CreateSessionRequest,
     CreateSessionResponse,
     HealthResponse,
+    JoinSessionRequest,
     JoinSessionResponse,
     SessionDetails,
 )
@@ -100,6 +102,7 @@ ERRORS = CodedErrors(
         404: "Not Found",
         405: "Method Not Allowed",
         413: "Payload Too Large",
+        426: "Upgrade Required",
         429: "Rate limit exceeded",
         500: "Internal Server Error",
         503: "Service Unavailable",
@@ -179,8 +182,17 @@ async def health(request: Request) -> Any:
 
 @routes.post(
     "/api/sessions/create",
+    accepts=CreateSessionRequest,
     response=CreateSessionResponse,
     rate_limit=RateLimit(CREATE_RATE_LIMIT, message="Maximum 5 session creations per hour"),
+    request_example={"name": "Movie night", "password": "popcorn"},
+    response_example={
+        "id": "7987e4d2-cf91-487a-9064-10941886b948",
+        "name": "Movie night",
+        "share_url": "http://localhost:5173/join/7987e4d2-cf91-487a-9064-10941886b948",
+        "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.signature",
+        "ice_servers": [{"urls": "stun:stun.l.google.com:19302"}],
+    },
 )
 async def create_session(request: Request) -> Any:
     """Create a session; the caller is its host."""
@@ -203,8 +215,15 @@ async def create_session(request: Request) -> Any:
 
 @routes.post(
     "/api/sessions/join",
+    accepts=JoinSessionRequest,
     response=JoinSessionResponse,
     rate_limit=RateLimit(JOIN_RATE_LIMIT, key=_join_key, message="Maximum 10 join attempts per minute"),
+    request_example={"session_id": "7987e4d2-cf91-487a-9064-10941886b948", "password": "popcorn"},
+    response_example={
+        "id": "7987e4d2-cf91-487a-9064-10941886b948",
+        "name": "Movie night",
+        "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.signature",
+    },
 )
 async def join_session(request: Request) -> Any:
     """Join a session with its password."""
@@ -217,7 +236,20 @@ async def join_session(request: Request) -> Any:
     return _json(JoinSessionResponse(ticket.session_id, ticket.name, watchparty.token(ticket)))
 
 
-@routes.get("/api/sessions/{session_id}", response=SessionDetails)
+@routes.get(
+    "/api/sessions/{session_id}",
+    response=SessionDetails,
+    bearer=True,
+    response_example={
+        "id": "7987e4d2-cf91-487a-9064-10941886b948",
+        "name": "Movie night",
+        "host_id": "3d5a2e7b-7768-45cd-9b7d-574a5a84a8dc",
+        "participants": ["3d5a2e7b-7768-45cd-9b7d-574a5a84a8dc"],
+        "max_participants": 10,
+        "created_at": "2026-12-02T06:40:43Z",
+        "expires_at": "2026-12-03T06:40:43Z",
+    },
+)
 async def session_details(request: Request) -> Any:
     """The session's details (needs a token of one of its participants)."""
     watchparty: WatchParty = request.context
