@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+from http import HTTPStatus
 import types
 import typing
 from collections.abc import Sequence
@@ -34,11 +35,13 @@ _ERROR_REASONS = {
     429: "Over the route's rate limit",
     503: "The app is restarting after a failure: try again shortly",
 }
-_RATE_LIMIT_HEADERS = {
-    "X-RateLimit-Limit": ("integer", "Requests allowed in the window"),
-    "X-RateLimit-Remaining": ("integer", "Requests left in the window"),
-    "X-RateLimit-Reset": ("integer", "Epoch second at which the window reopens"),
+_HEADERS = {
+    "X-RateLimit-Limit": "Requests allowed in the window",
+    "X-RateLimit-Remaining": "Requests left in the window",
+    "X-RateLimit-Reset": "Epoch second at which the window reopens",
+    "Retry-After": "Seconds before a retry can pass",
 }
+_RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
 def package_version() -> str:
@@ -178,7 +181,7 @@ class _Builder:
 
     def _operation(self, app: AppSpec, route: Route, error: dict[str, Any]) -> dict[str, Any]:
         errors = app.routes.errors
-        success: dict[str, Any] = {"description": "OK" if route.status < 300 else "Created"}
+        success: dict[str, Any] = {"description": HTTPStatus(route.status).phrase}
         if route.status != 204:
             schema = schema_of(route.response, self.schemas) if route.response else {}
             success["content"] = _json(schema, route.response_example)
@@ -217,7 +220,7 @@ class _Builder:
         description = _description(route)
         if description:
             operation["description"] = description
-        if route.path.count("{"):
+        if "{" in route.path:
             operation["parameters"] = _path_parameters(route.path)
         if body_type is not None:
             operation["requestBody"] = {
@@ -233,8 +236,7 @@ class _Builder:
         return {name: self._header(name) for name in _RATE_LIMIT_HEADERS}
 
     def _header(self, name: str) -> dict[str, str]:
-        kind, description = _RATE_LIMIT_HEADERS.get(name, ("integer", "Seconds before a retry can pass"))
-        self.headers[name] = {"description": description, "schema": {"type": kind}}
+        self.headers[name] = {"description": _HEADERS[name], "schema": {"type": "integer"}}
         return {"$ref": f"#/components/headers/{name}"}
 
 
