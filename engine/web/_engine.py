@@ -130,15 +130,19 @@ class Engine:
         ``/<app>/openapi.json`` and ``/<app>/health``; and a 426 for a plain GET on every
         WebSocket route. A route an app declares itself (served alone, at the root) wins."""
         blueprint = Blueprint("engine", __name__)
-        taken = {("GET", (f"/{a.name}" if prefixed else "") + r.path) for a in self.apps for r in a.routes.http}
+        taken = {
+            ("GET", (f"/{a.name}" if prefixed else "") + r.path)
+            for a in self.apps
+            for r in a.routes.http
+        }
 
         def add(path: str, endpoint: str, view: Callable[..., Any]) -> None:
             if ("GET", path) not in taken:
                 blueprint.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
 
         documented = [
-            EngineRoute("/", "The index page: the apps served and links to their documents", "text/html", {"type": "string"}),
-            EngineRoute("/docs", "The API explorer (Swagger UI)", "text/html", {"type": "string"}),
+            EngineRoute("/", "The index page: the apps served, links to their documents", *_TEXT),
+            EngineRoute("/docs", "The API explorer (Swagger UI)", *_TEXT),
             EngineRoute("/health", "The server is up", schema=_HEALTH_SCHEMA),
             EngineRoute("/metrics", "Prometheus metrics", "text/plain", {"type": "string"}),
             EngineRoute("/openapi.json", "This document"),
@@ -157,7 +161,8 @@ class Engine:
             if found is None:
                 abort(404)
             data, media_type = found
-            return QuartResponse(data, content_type=media_type, headers={"Cache-Control": "max-age=86400"})
+            cache = {"Cache-Control": "max-age=86400"}
+            return QuartResponse(data, content_type=media_type, headers=cache)
 
         async def health() -> Any:
             return {"status": "ok", "apps": [a.name for a in self.apps]}
@@ -177,22 +182,29 @@ class Engine:
         for app in self.apps:
             prefix = f"/{app.name}" if prefixed else ""
             if prefixed:
-                add(f"{prefix}/openapi.json", f"{app.name}-openapi", partial(openapi_document, [app], prefixed=True))
+                document = partial(openapi_document, [app], prefixed=True)
+                add(f"{prefix}/openapi.json", f"{app.name}-openapi", document)
                 add(f"{prefix}/health", f"{app.name}-health", partial(self._app_health, app.name))
             for ws in app.routes.websockets:
-                add(prefix + _rule(ws.path), f"{app.name}-upgrade-{ws.path}", partial(_upgrade_required, app))
+                refuse = partial(_upgrade_required, app)
+                add(prefix + _rule(ws.path), f"{app.name}-upgrade-{ws.path}", refuse)
         return blueprint
 
     async def _app_health(self, name: str) -> QuartResponse:
         """``/<app>/health``: 200 while the app serves, 503 while it is being set up again."""
         up = name in self.contexts
         body = {"status": "ok" if up else "unavailable", "app": name}
-        return QuartResponse(json_dumps(body), status=200 if up else 503, content_type="application/json")
+        status = 200 if up else 503
+        return QuartResponse(json_dumps(body), status=status, content_type="application/json")
 
 
+_TEXT = ("text/html", {"type": "string"})
 _HEALTH_SCHEMA = {
     "type": "object",
-    "properties": {"status": {"type": "string"}, "apps": {"type": "array", "items": {"type": "string"}}},
+    "properties": {
+        "status": {"type": "string"},
+        "apps": {"type": "array", "items": {"type": "string"}},
+    },
     "required": ["status", "apps"],
 }
 

@@ -85,7 +85,9 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
             fields = attrs.fields(tp)
             schema: dict[str, Any] = {
                 "type": "object",
-                "properties": {f.name: schema_of(hints.get(f.name, Any), components) for f in fields},
+                "properties": {
+                    f.name: schema_of(hints.get(f.name, Any), components) for f in fields
+                },
                 "required": [f.name for f in fields if f.default is attrs.NOTHING],
             }
             description = (tp.__doc__ or "").strip()
@@ -156,7 +158,9 @@ class _Builder:
                     "101": {"description": "Switching Protocols: the WebSocket is open"},
                     "426": {
                         "description": "Upgrade Required: a plain GET on a WebSocket route",
-                        "headers": {"Upgrade": {"schema": {"type": "string", "const": "websocket"}}},
+                        "headers": {
+                            "Upgrade": {"schema": {"type": "string", "const": "websocket"}}
+                        },
                         "content": _json(error, app.routes.errors.body(_upgrade_required())),
                     },
                     "default": {"description": "The upgrade was refused", "content": _json(error)},
@@ -205,7 +209,10 @@ class _Builder:
             statuses.append(429)
         for status in sorted(statuses):
             example = errors.body(HttpError(status, _ERROR_REASONS[status]))
-            responses[str(status)] = {"description": _ERROR_REASONS[status], "content": _json(error, example)}
+            responses[str(status)] = {
+                "description": _ERROR_REASONS[status],
+                "content": _json(error, example),
+            }
         responses["default"] = {"description": "Any other error", "content": _json(error)}
         if route.rate_limit is not None:
             limited = self._rate_limit_headers()

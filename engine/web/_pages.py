@@ -48,10 +48,12 @@ class Document:
 
 def documents(apps: Sequence[AppSpec], *, prefixed: bool) -> list[Document]:
     """The server's documents: the root one, then one per app when apps are under prefixes."""
-    root = Document("all" if prefixed else apps[0].name if apps else "engine", _title(apps, prefixed), "/openapi.json")
+    name = "all" if prefixed else apps[0].name if apps else "engine"
+    root = Document(name, _title(apps, prefixed), "/openapi.json")
     if not prefixed:
         return [root]
-    return [root, *(Document(app.name, app.title or app.name, f"/{app.name}/openapi.json") for app in apps)]
+    alone = [Document(a.name, a.title or a.name, f"/{a.name}/openapi.json") for a in apps]
+    return [root, *alone]
 
 
 def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
