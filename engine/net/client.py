@@ -286,8 +286,12 @@ class Client:
         subprotocols: Iterable[str] = (),
         type_key: str = "type",
         max_pending: int = 1000,
+        local_address: str | None = None,
     ) -> AsyncIterator[ClientWebSocket]:
         """Open a WebSocket to ``path`` under the base URL (``http`` becomes ``ws``).
+
+        ``local_address`` binds the connection's source address (say, one of 127/8 per
+        simulated client, so per-address limits see several clients).
 
         ``type_key`` names the field that ``receive_until("name")`` compares (liaptui's
         messages use ``"event"``).
@@ -310,7 +314,9 @@ class Client:
             if name not in _NOT_FOR_UPGRADE and not name.startswith("sec-websocket-")
         ]
         offered = list(subprotocols) or None
-        async with _open_connection(url, extra_headers, offered, self.timeout) as connection:
+        async with _open_connection(
+            url, extra_headers, offered, self.timeout, local_address
+        ) as connection:
             yield ClientWebSocket(connection, type_key, max_pending, self.timeout)
 
 
@@ -345,11 +351,12 @@ async def _open_connection(
     extra_headers: list[tuple[bytes, bytes]],
     subprotocols: list[str] | None,
     timeout: float,
+    local_address: str | None = None,
 ) -> AsyncIterator[trio_websocket.WebSocketConnection]:
     """trio-websocket's ``open_websocket``, except that the TCP stream is ours: opened here and
     closed here. ``open_websocket`` leaves the socket open when the server closes or rejects
     first, until the garbage collector finds it."""
-    stream = await _connect_tcp(url, timeout)
+    stream = await _connect_tcp(url, timeout, local_address)
     async with stream:
         connection = None
         try:
@@ -384,7 +391,7 @@ async def _open_connection(
 
 
 async def _connect_tcp(
-    url: httpx.URL, timeout: float
+    url: httpx.URL, timeout: float, local_address: str | None = None
 ) -> trio.SocketStream | trio.SSLStream[trio.SocketStream]:
     secure = url.scheme == "https"
     port = url.port or (443 if secure else 80)
@@ -395,7 +402,7 @@ async def _connect_tcp(
                 return await trio.open_ssl_over_tcp_stream(
                     url.host, port, ssl_context=context, https_compatible=True
                 )
-            return await trio.open_tcp_stream(url.host, port)
+            return await trio.open_tcp_stream(url.host, port, local_address=local_address)
     except (OSError, trio.TooSlowError) as exc:
         raise WebSocketHandshakeFailed(f"cannot connect to {url}: {exc!r}") from exc
 

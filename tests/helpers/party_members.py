@@ -95,8 +95,13 @@ assert {m["event"] for m in _LIAPTUI_LOBBY} == set(LOBBY_EVENTS)
 assert {m["event"] for m in _LIAPTUI_ROOM} == set(ROOM_EVENTS)
 
 
+_LOBBY_CONTROL_ADDRESS = "127.2.0.1"
+
+
 async def _create_room(client: Client, base: str) -> dict[str, Any]:
-    async with client.websocket(f"{base}/ws/lobby", type_key="event") as lobby:
+    async with client.websocket(
+        f"{base}/ws/lobby", type_key="event", local_address=_LOBBY_CONTROL_ADDRESS
+    ) as lobby:
         await lobby.send_json(
             _liaptui_message("create_room", room_name="Fuzz", player_name="Alice")
         )
@@ -124,7 +129,11 @@ class _LiaptuiLobby(Party):
 
     @asynccontextmanager
     async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
-        async with client.websocket(self.path, type_key="event") as ws:
+        # The lobby limits messages per address: the control member (and the room creations
+        # that provoke its room_list) must not share the fuzzed connections' budget, or a fast
+        # run has them refused and the control member hears nothing.
+        address = _LOBBY_CONTROL_ADDRESS if role == "control" else None
+        async with client.websocket(self.path, type_key="event", local_address=address) as ws:
             await ws.send_json(_liaptui_message("room_list"))
             await ws.receive_until("room_list", WAIT)
             yield ws
