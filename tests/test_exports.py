@@ -30,6 +30,7 @@ EXPECTED = {
         "MailboxFull",
         "MailboxStatistics",
         "NameTaken",
+        "NoPublicConstructor",
         "Overflow",
         "ReceiveTimeout",
         "Registry",

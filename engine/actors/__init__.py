@@ -23,3 +23,4 @@ from ._ref import ActorRef as ActorRef
 from ._registry import Registry as Registry
 from ._topic import Topic as Topic
 from ._topic import TopicStatistics as TopicStatistics
+from ._util import NoPublicConstructor as NoPublicConstructor

@@ -1,4 +1,4 @@
-"""Small helpers for the runtime's own classes."""
+"""Small helpers for the engine's own classes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 
 class NoPublicConstructor(type):
-    """Metaclass for handles that only the runtime makes (``ActorRef``): ``Cls(...)`` raises.
+    """Metaclass for handles that only the engine makes (``ActorRef``, ``Peer``): ``Cls(...)`` raises.
 
     The runtime builds them with ``Cls._create(...)``.
     """

@@ -58,8 +58,7 @@ from typing import Any, Protocol, final
 
 import attrs
 
-from engine.actors import ActorRef, ActorStopped, MailboxFull
-from engine.actors._util import NoPublicConstructor
+from engine.actors import ActorRef, ActorStopped, MailboxFull, NoPublicConstructor
 
 from ._codec import JSON_CODEC, Codec, DecodeError
 from ._frames import CloseReason, Frame
