@@ -62,14 +62,25 @@ def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Name
         defaults = read_settings(ServeSettings, environ, app=None)
     except SettingsError as exc:
         parser.error(str(exc))
-    serve.add_argument("--app", action="append", dest="apps", default=None,
-                       help="serve only this app, at the root (repeat for several, under prefixes)")
+    serve.add_argument(
+        "--app",
+        action="append",
+        dest="apps",
+        default=None,
+        help="serve only this app, at the root (repeat for several, under prefixes)",
+    )
     serve.add_argument("--host", default=defaults.host)
     serve.add_argument("--port", type=int, default=defaults.port)
-    serve.add_argument("--store", default=defaults.store, help="memory://, sqlite:///path or postgresql://...")
-    serve.add_argument("--through-quart", action="store_true", default=defaults.through_quart,
-                       help="serve every HTTP request through Quart-Trio (for its middleware), "
-                       "not the declared routes on the engine's own HTTP/1.1 path")
+    serve.add_argument(
+        "--store", default=defaults.store, help="memory://, sqlite:///path or postgresql://..."
+    )
+    serve.add_argument(
+        "--through-quart",
+        action="store_true",
+        default=defaults.through_quart,
+        help="serve every HTTP request through Quart-Trio (for its middleware), "
+        "not the declared routes on the engine's own HTTP/1.1 path",
+    )
     args = parser.parse_args(argv)
     if args.apps is None:
         args.apps = list(defaults.apps)
@@ -108,11 +119,17 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
             # stalled), 16 ms after gc.freeze(); POST /items p99 224 -> 64 ms.
             gc.freeze()
             where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
-            print(f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}", flush=True)
+            print(
+                f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}",
+                flush=True,
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=os.environ.get("PARTY_ENGINE_LOG", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("PARTY_ENGINE_LOG", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     environ = os.environ
     args = parse_args(sys.argv[1:] if argv is None else argv, environ)
     if args.command == "serve":

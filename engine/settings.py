@@ -95,8 +95,9 @@ def read_settings(
     cls: type[T], environ: Mapping[str, str], *, app: str | None, **overrides: Any
 ) -> T:
     """An instance of ``cls``: defaults, then the ``PARTY_ENGINE_<APP>_*`` variables (the
-    engine's ``PARTY_ENGINE_*`` with ``app`` None), then ``overrides`` (tests, embedders). Raises ``SettingsError`` naming the first variable whose
-    value is unusable (overrides are the caller's values: their errors are plain ValueError)."""
+    engine's ``PARTY_ENGINE_*`` with ``app`` None), then ``overrides`` (tests, embedders).
+    Raises ``SettingsError`` naming the first variable whose value is unusable (overrides are the
+    caller's values: their errors are plain ValueError)."""
     values: dict[str, Any] = {}
     for field in _readable(cls):
         variable = variable_name(app, field.name)

@@ -330,9 +330,7 @@ def test_rules_modules_import_no_runtime() -> None:
         runtime = top in RUNTIME_LIBRARIES or (
             within(found.target, "engine")
             and found.target not in PURE_LEAVES
-            and not (
-                app_of(found.target) == app_of(found.module) and is_rules_module(found.target)
-            )
+            and not (app_of(found.target) == app_of(found.module) and is_rules_module(found.target))
         )
         if runtime:
             found_violations.add((found.file, found.target))

@@ -14,9 +14,18 @@ from engine.net.client import WebSocketClosed, open_client
 
 
 def test_options_come_from_the_environment_and_flags_win():
-    environ = {"PARTY_ENGINE_PORT": "9001", "PARTY_ENGINE_STORE": "memory://", "PARTY_ENGINE_APPS": "liaptui"}
+    environ = {
+        "PARTY_ENGINE_PORT": "9001",
+        "PARTY_ENGINE_STORE": "memory://",
+        "PARTY_ENGINE_APPS": "liaptui",
+    }
     args = parse_args(["serve"], environ)
-    assert (args.port, args.store, args.apps, args.host) == (9001, "memory://", ["liaptui"], "127.0.0.1")
+    assert (args.port, args.store, args.apps, args.host) == (
+        9001,
+        "memory://",
+        ["liaptui"],
+        "127.0.0.1",
+    )
     args = parse_args(["serve", "--port", "9002", "--app", "watchparty"], environ)
     assert (args.port, args.apps) == (9002, ["watchparty"])
     assert not args.through_quart

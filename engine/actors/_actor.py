@@ -142,7 +142,7 @@ class Actor:
         return None if timers is None else timers.remaining(key, now=trio.current_time())
 
     def set_receive_timeout(self, seconds: float | None) -> None:
-        """Get a ``ReceiveTimeout`` message after ``seconds`` without messages; None turns it off."""
+        """Get a ``ReceiveTimeout`` after ``seconds`` without messages; None turns it off."""
         self._cell.set_receive_timeout(seconds)
 
     def watch(self, ref: ActorRef) -> None:

@@ -8,6 +8,7 @@ with ``ActorStopped``, tells the watchers and frees the registry name.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -303,10 +304,9 @@ class Cell:
                 item.fail(ActorStopped(f"{self.ref!r} stopped ({_describe(reason)})"))
         if self._watchers:
             for watcher in list(self._watchers):
-                try:
+                # A watcher that is gone or full has nobody left to tell.
+                with contextlib.suppress(Exception):
                     watcher.tell(Terminated(self.ref, reason))
-                except Exception:  # a watcher that is gone or full has nobody left to tell
-                    pass
         self._watchers = None
         for callback in self._on_finalize or ():
             callback()

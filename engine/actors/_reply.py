@@ -21,7 +21,7 @@ class Ask:
     ignored, so the actor never has to know whether anyone is still waiting.
     """
 
-    __slots__ = ("message", "_task")
+    __slots__ = ("_task", "message")
 
     def __init__(self, message: Any, task: trio.lowlevel.Task) -> None:
         self.message = message

@@ -6,7 +6,7 @@ from typing import Any
 
 
 class NoPublicConstructor(type):
-    """Metaclass for handles that only the engine makes (``ActorRef``, ``Peer``): ``Cls(...)`` raises.
+    """Metaclass for handles only the engine makes (``ActorRef``, ``Peer``): ``Cls(...)`` raises.
 
     The runtime builds them with ``Cls._create(...)``.
     """

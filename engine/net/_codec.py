@@ -51,8 +51,8 @@ class Codec(Protocol):
 @final
 @attrs.frozen
 class JsonCodec:
-    """Strict JSON (`engine.net.json_loads`, `json_dumps`) in text frames. Incoming messages must be JSON
-    objects unless `objects_only` is off.
+    """Strict JSON (`engine.net.json_loads`, `json_dumps`) in text frames. Incoming messages must
+    be JSON objects unless `objects_only` is off.
 
     Decoding refuses what the strict decoder refuses (non-finite or overlong numbers, lone
     surrogates, deep nesting), so no value a client sends can make an encode fail later.

@@ -140,9 +140,10 @@ class EventStream:
         """Give `event` the next sequence number, send it to `to`, keep it; return the number.
 
         Sets `event[seq_field]`. The stream keeps the encoded frame, not `event` (a journal
-        keeps it until its commit, so do not change it before then). Without a journal the frame is sent now. With one, the event is recorded in the
-        journal's commit, and `to` is iterated, the frame sent and the event kept only once
-        that commit is durable (nothing happens if the message is rejected).
+        keeps it until its commit, so do not change it before then). Without a journal the frame
+        is sent now. With one, the event is recorded in the journal's commit, and `to` is
+        iterated, the frame sent and the event kept only once that commit is durable (nothing
+        happens if the message is rejected).
 
         An event the codec cannot encode is a bug of the party: the codec logs it (with the
         caller's stack, which names the actor's handler) and raises `UnencodableValue`, with

@@ -123,8 +123,9 @@ def loads(document: str | bytes) -> Any:
         # The C decoder recurses once per level: far deeper than MAX_DEPTH, it gives up first.
         raise JsonRejected(_TOO_DEEP) from None
     # Most documents cannot hold what _check looks for, and the text says so faster than a walk
-    # of the value (see the module docstring for figures): a raw surrogate is found in the text itself, an escaped one
-    # needs a "\u", and a document with fewer brackets than MAX_DEPTH cannot nest deeper.
+    # of the value (see the module docstring for figures): a raw surrogate is found in the text
+    # itself, an escaped one needs a "\u", and a document with fewer brackets than MAX_DEPTH
+    # cannot nest deeper.
     if not document.isascii() and _SURROGATE.search(document):
         raise JsonRejected(_SURROGATE_REASON)
     if "\\u" in document or document.count("[") + document.count("{") > MAX_DEPTH:
@@ -183,5 +184,10 @@ def json_type(value: Any) -> str:
 
 
 _TYPE_NAMES = {
-    bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
 }

@@ -65,8 +65,8 @@ from ._frames import CloseReason, Frame
 from ._json import UnencodableValue
 from ._ratelimit import KeyedLimit
 from ._websocket import WebSocket
-from ._ws_handshake import WebSocketRequest
 from ._ws_errors import ConnectionClosed, MessageTooBig
+from ._ws_handshake import WebSocketRequest
 
 __all__ = [
     "ErrorEncoder",
@@ -250,11 +250,11 @@ async def serve_peer(
     """Serve one client connection to `party` until the connection goes; see the module doc.
 
     `attrs` (copied) become the peer's `attrs`. `rate_limit` is the client's limit, shared with
-    its other connections: every message counts (oversized and malformed ones too). `on_message(peer, message)` routes
-    decoded messages instead of telling `PeerMessage` to `party` (to several actors, say); it
-    must not block, and `ActorStopped` or `MailboxFull` from it close the connection as for the
-    party. With `on_message` the party (if any) still gets `PeerConnected` and
-    `PeerDisconnected`.
+    its other connections: every message counts (oversized and malformed ones too).
+    `on_message(peer, message)` routes decoded messages instead of telling `PeerMessage` to
+    `party` (to several actors, say); it must not block, and `ActorStopped` or `MailboxFull` from
+    it close the connection as for the party. With `on_message` the party (if any) still gets
+    `PeerConnected` and `PeerDisconnected`.
 
     Returns once the connection is closing, however it ends; the route's WebSocket block then
     finishes the close. Errors: a bug in `on_message` or in the error encoder propagates after

@@ -34,6 +34,7 @@ class NotSaved(LookupError):
     state over (expired) while loading and deleted it. ``get_or_restore`` reads this, and only
     this, as "no such key"; any other error while starting is a failure."""
 
+
 #: The store's wire format: attrs state to JSON-compatible dicts. Built once (STYLE.md, 9).
 STATE_CONVERTER = make_converter()
 

@@ -105,7 +105,9 @@ class Supervisor:
 
     # -- running ---------------------------------------------------------------------------
 
-    async def run(self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(
+        self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """Start the children in order, then supervise until stopped or failed.
 
         Raises ``ChildStartFailed`` if a static child cannot start (the ones already started are

@@ -111,9 +111,7 @@ async def open_actor_system(
     cancelled and ``SupervisorFailed`` propagates.
     """
     system = ActorSystem(Registry())
-    user = SupervisorSpec(
-        id="user", max_restarts=USER_MAX_RESTARTS, max_seconds=USER_MAX_SECONDS
-    )
+    user = SupervisorSpec(id="user", max_restarts=USER_MAX_RESTARTS, max_seconds=USER_MAX_SECONDS)
     root_spec = SupervisorSpec(id=name, children=(user, *children), shutdown=shutdown_timeout)
     root = Supervisor(root_spec, system)
     try:

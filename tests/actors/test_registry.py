@@ -3,6 +3,7 @@ import pytest
 import trio
 
 from engine.actors import Actor, NameTaken, on
+from engine.supervisors import ChildStartFailed
 
 
 @attrs.frozen
@@ -39,6 +40,7 @@ async def test_register_lookup_and_release_on_stop(system):
 async def test_concurrent_get_or_start_makes_one_actor(system):
     Slow.starts = 0
     refs = []
+
     async def create():
         refs.append(await system.get_or_spawn(Slow, name=("party", "X")))
 
@@ -55,6 +57,6 @@ async def test_failed_start_frees_the_name(system):
         async def on_start(self):
             raise RuntimeError("cannot start")
 
-    with pytest.raises(Exception):
+    with pytest.raises(ChildStartFailed, match="cannot start"):
         await system.spawn(Broken, name="b")
     assert system.lookup("b") is None

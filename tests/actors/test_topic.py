@@ -51,7 +51,9 @@ async def test_publish_reaches_every_subscriber(system):
 async def test_a_full_subscriber_misses_messages_alone(system):
     topic = Topic()
     fast = await system.spawn(Reader)
-    slow = await system.spawn(Reader, mailbox_capacity=2, overflow=Overflow.DROP_NEWEST, shutdown=0.01)
+    slow = await system.spawn(
+        Reader, mailbox_capacity=2, overflow=Overflow.DROP_NEWEST, shutdown=0.01
+    )
     topic.subscribe(fast)
     topic.subscribe(slow)
     slow.tell(Block())

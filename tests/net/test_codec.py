@@ -17,7 +17,8 @@ def test_encodes_compact_utf8_json_in_one_text_frame() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [{"score": float("nan")}, {"score": float("-inf")}, {"when": object()}, {"name": "a\ud800"}]
+    "value",
+    [{"score": float("nan")}, {"score": float("-inf")}, {"when": object()}, {"name": "a\ud800"}],
 )
 def test_encoding_what_json_cannot_carry_is_the_senders_bug(value: object) -> None:
     with pytest.raises(UnencodableValue):

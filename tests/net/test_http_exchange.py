@@ -47,7 +47,7 @@ async def test_engine_answers_a_body_that_stops_coming_with_408_and_closes(
     async with serve_apps([notes], prefixed=False) as served:
         http = await open_raw_http(served.port)
         async with http.stream:
-            await http.send(b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{\"te")
+            await http.send(b'POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{"te')
             with trio.fail_after(120):
                 response = await http.response()
                 assert response.status == 408

@@ -116,7 +116,10 @@ def test_integers_are_bounded_in_digits() -> None:
     biggest = "9" * MAX_INT_DIGITS
     assert loads(f"[{biggest}, -{biggest}]") == [int(biggest), -int(biggest)]
     for document in ("1" * (MAX_INT_DIGITS + 1), f"[-{'1' * (MAX_INT_DIGITS + 1)}]", "1" * 4301):
-        assert _rejected(document) == f"malformed JSON: a number is too long (over {MAX_INT_DIGITS} digits)"
+        assert (
+            _rejected(document)
+            == f"malformed JSON: a number is too long (over {MAX_INT_DIGITS} digits)"
+        )
 
 
 def test_syntax_errors_and_bad_bytes_say_why_without_echoing() -> None:
@@ -152,14 +155,22 @@ def test_unencodable_values_are_rejections_not_crashes() -> None:
 
 
 def test_encodes_compact_utf8() -> None:
-    assert dumps({"a": [1, 2.5, None, True], "t": "héllo ✓"}) == '{"a":[1,2.5,null,true],"t":"héllo ✓"}'
+    assert (
+        dumps({"a": [1, 2.5, None, True], "t": "héllo ✓"})
+        == '{"a":[1,2.5,null,true],"t":"héllo ✓"}'
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "name"),
     [
-        (None, "null"), (True, "boolean"), (3, "integer"), (2.5, "number"),
-        ("s", "string"), ([], "array"), ({}, "object"),
+        (None, "null"),
+        (True, "boolean"),
+        (3, "integer"),
+        (2.5, "number"),
+        ("s", "string"),
+        ([], "array"),
+        ({}, "object"),
     ],
 )
 def test_json_type_names(value: Any, name: str) -> None:
@@ -168,15 +179,32 @@ def test_json_type_names(value: Any, name: str) -> None:
 
 # Pieces of hostile documents: valid JSON, and what an attacker splices in.
 _hostile_atoms = st.sampled_from(
-    ["1e400", "-1e400", "NaN", "Infinity", '"\\ud800"', '"\\udfff\\ud800"', '"\\ud83d\\ude00"',
-     "9" * (MAX_INT_DIGITS + 1), "9" * 4301, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
-     "1.5", "-0", "null", "true", '"x"', '"\\\\ud800"']
+    [
+        "1e400",
+        "-1e400",
+        "NaN",
+        "Infinity",
+        '"\\ud800"',
+        '"\\udfff\\ud800"',
+        '"\\ud83d\\ude00"',
+        "9" * (MAX_INT_DIGITS + 1),
+        "9" * 4301,
+        "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),
+        "1.5",
+        "-0",
+        "null",
+        "true",
+        '"x"',
+        '"\\\\ud800"',
+    ]
 )
 _hostile = st.recursive(
     _hostile_atoms,
-    lambda inner: st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
-    | st.lists(st.tuples(_hostile_atoms.filter(lambda a: a.startswith('"')), inner), max_size=4).map(
-        lambda pairs: "{" + ",".join(f"{key}:{value}" for key, value in pairs) + "}"
+    lambda inner: (
+        st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
+        | st.lists(
+            st.tuples(_hostile_atoms.filter(lambda a: a.startswith('"')), inner), max_size=4
+        ).map(lambda pairs: "{" + ",".join(f"{key}:{value}" for key, value in pairs) + "}")
     ),
     max_leaves=12,
 )

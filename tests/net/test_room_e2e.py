@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import trio
 import trio.testing
-from raw_websocket import raw_client
-from room_app import HISTORY, Members, RoomConfig, Stats, WaitGone, serve_rooms
 from wsproto.frame_protocol import Opcode
 
 from engine.net import RateLimitRule, WebSocketOptions
 from engine.net.client import Client, ClientWebSocket, WebSocketClosed, open_client
+
+from raw_websocket import raw_client
+from room_app import HISTORY, Members, RoomConfig, Stats, WaitGone, serve_rooms
 
 
 @asynccontextmanager

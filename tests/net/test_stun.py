@@ -23,9 +23,9 @@ from engine.net._stun_message import (
     StunAttribute,
     StunClass,
     StunMessage,
-    error_response,
     binding_request,
     binding_success,
+    error_response,
 )
 
 Reply = Callable[[StunMessage, tuple[str, int]], bytes | None]

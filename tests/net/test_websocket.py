@@ -14,9 +14,9 @@ from functools import partial
 
 import pytest
 import trio
+import trio.lowlevel
 import trio_websocket
 from quart_trio import QuartTrio
-from raw_websocket import raw_client
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
 from engine.net._frames import binary_frame, close_frame, ping_frame, text_frame
@@ -27,6 +27,8 @@ from engine.net._ws_errors import ConnectionClosed, MessageTooBig
 from engine.net._ws_handshake import WebSocketRequest
 from engine.net._ws_options import WebSocketOptions
 from engine.net._ws_routes import Accept, WebSocketHandler, WebSocketResolver
+
+from raw_websocket import raw_client
 
 
 @asynccontextmanager
@@ -219,7 +221,7 @@ async def test_slow_consumer_is_closed_while_others_keep_receiving() -> None:
                 while slow_ws.send(frame) and sent < 100_000:
                     assert fast_ws.send(frame)
                     sent += 1
-                    await trio.sleep(0)
+                    await trio.lowlevel.checkpoint()
                 assert fast_ws.send(frame)
                 assert not slow_ws.send(frame)
                 for _ in range(sent + 1):

@@ -54,7 +54,7 @@ async def test_create_gives_up_when_no_free_code_turns_up(store: Store) -> None:
         ids = Scripted(iter(["AAAAA"] * 11))
         directory = await start_party_directory(system, store, Counter, errors=ERRORS, ids=ids)
         await directory.create(Tally())
-        with pytest.raises(RuntimeError, match="no free test.counter id"):
+        with pytest.raises(RuntimeError, match=r"no free test\.counter id"):
             await directory.create(Tally())
 
 

@@ -16,7 +16,8 @@ KILL_AFTER = 300
 
 async def start_server(url: str) -> tuple[trio.Process, int]:
     process = await trio.lowlevel.open_process(
-        [sys.executable, str(SERVER), url], stdout=-1  # subprocess.PIPE
+        [sys.executable, str(SERVER), url],
+        stdout=-1,  # subprocess.PIPE
     )
     line = b""
     while not line.endswith(b"\n"):

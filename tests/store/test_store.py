@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import pytest
@@ -85,10 +86,8 @@ async def test_concurrent_creations_exactly_one_wins(store_url: str) -> None:
 
 
 async def _save_or_conflict(store, n: int) -> None:
-    try:
+    with contextlib.suppress(VersionConflict):
         await store.save("party", "new", {"n": n}, expected_version=0)
-    except VersionConflict:
-        pass
 
 
 async def test_delete_removes_the_state_and_its_events(store_url: str) -> None:

@@ -7,7 +7,6 @@ from engine.actors import Actor, ActorCrashed, ActorStopped, on
 from engine.supervisors import (
     ActorSpec,
     Backoff,
-    ChildFailed,
     ChildStartFailed,
     RestartType,
     Strategy,
@@ -140,7 +139,9 @@ async def test_restart_types(restart, after_crash, after_quit):
     journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
-            SupervisorSpec(id="s", children=[worker("x", journal, restart), worker("y", journal, restart)])
+            SupervisorSpec(
+                id="s", children=[worker("x", journal, restart), worker("y", journal, restart)]
+            )
         )
         await crash(system, "x")
         await system.lookup("y").ask(Quit())
@@ -245,7 +246,9 @@ async def test_static_child_failing_to_start_fails_the_supervisor_start():
     async with open_actor_system() as system:
         with pytest.raises(ChildStartFailed):
             await system.start_supervisor(
-                SupervisorSpec(id="s", children=[worker("ok", journal), ActorSpec(Broken, id="bad")])
+                SupervisorSpec(
+                    id="s", children=[worker("ok", journal), ActorSpec(Broken, id="bad")]
+                )
             )
         assert journal == [("start", "ok"), ("stop", "ok")]
         assert system.lookup("ok") is None
@@ -255,7 +258,9 @@ async def test_dynamic_children_and_snapshot():
     journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
-        refs = [await sup.start_child(worker(f"r{i}", journal, RestartType.TRANSIENT)) for i in range(5)]
+        refs = [
+            await sup.start_child(worker(f"r{i}", journal, RestartType.TRANSIENT)) for i in range(5)
+        ]
         assert [await ref.ask(Who()) for ref in refs] == [f"r{i}" for i in range(5)]
         await crash(system, "r1")
         await sup.terminate_child(refs[4])
