@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import attrs
 
@@ -201,7 +201,10 @@ class EventStream:
         events = []
         for index in range(*window):
             item = items[index]
-            events.append(decode(item.payload) if isinstance(item, Frame) else item)
+            # The stream holds data frames only: their payload is the message's text or bytes.
+            events.append(
+                decode(cast("str | bytes", item.payload)) if isinstance(item, Frame) else item
+            )
         return events
 
     def restore(

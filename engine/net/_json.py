@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from engine.actors import Rejection
@@ -139,6 +140,7 @@ def _check(root: Any) -> None:
         _check_string(root)
         return
     pending: list[tuple[Any, int]] = [(root, 1)]
+    children: Iterable[Any]
     while pending:
         node, depth = pending.pop()
         if depth > MAX_DEPTH:

@@ -45,7 +45,7 @@ import socket
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import final
+from typing import cast, final
 
 import attrs
 import trio
@@ -318,13 +318,15 @@ class WebSocket:
                         self._begin_close(CloseReason.POLICY_VIOLATION, "too many pings")
                         raise self._closed_error()
                     # Through send(), so a peer pinging without reading meets the outbox bound.
-                    self.send(pong_frame(frame.payload))
+                    self.send(pong_frame(cast(bytes, frame.payload)))
                 elif opcode is Opcode.CLOSE:
                     self._on_peer_close(*frame.payload)
                     raise self._closed_error()
                 elif opcode is not Opcode.PONG and self._state is _State.OPEN:
                     # (Once closing, RFC 6455 lets data be discarded until the peer's close.)
-                    message = self._messages.add(frame.payload, frame.message_finished)
+                    # wsproto gives data frames a str (text) or bytes (binary) payload.
+                    payload = cast("str | bytes", frame.payload)
+                    message = self._messages.add(payload, frame.message_finished)
                     if message is not None:
                         return message
         except ParseFailed as exc:

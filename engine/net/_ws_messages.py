@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import final
+from typing import cast, final
 
 import attrs
 
@@ -51,6 +51,10 @@ class MessageAssembler:
         if not self._parts:
             return payload
         self._parts.append(payload)
-        message = "".join(self._parts) if isinstance(payload, str) else b"".join(self._parts)
+        # The parts of one message are all text or all binary (continuations keep the opcode).
+        if isinstance(payload, str):
+            message: str | bytes = "".join(cast("list[str]", self._parts))
+        else:
+            message = b"".join(cast("list[bytes]", self._parts))
         self._parts.clear()
         return message

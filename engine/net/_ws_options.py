@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from ._ratelimit import RateLimitKind, RateLimitRule
@@ -9,7 +11,7 @@ from ._ratelimit import RateLimitKind, RateLimitRule
 __all__ = ["WebSocketOptions", "WebSocketStatistics"]
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ValueError(f"{attribute.name} must be positive, got {value!r}")
 

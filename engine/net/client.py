@@ -340,7 +340,7 @@ async def open_client(
     if not 0 < timeout < math.inf:
         raise ValueError("the timeout must be a positive number of seconds")
     async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, cookies=cookies, timeout=timeout
+        base_url=base_url, headers=headers, cookies=dict(cookies or {}), timeout=timeout
     ) as http:
         yield Client(http, timeout)
 

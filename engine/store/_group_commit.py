@@ -35,7 +35,7 @@ from ._store import Store
 
 #: Commits a batch; returns one outcome per operation, in order, and how many transactions
 #: committed. One operation's failure is its ``outcome.Error``, not an exception.
-CommitFunction = Callable[[list[Op]], Awaitable[tuple[list[outcome.Outcome], int]]]
+CommitFunction = Callable[[list[Op]], Awaitable[tuple[list[outcome.Outcome[Any]], int]]]
 
 
 @attrs.define(eq=False)
@@ -45,7 +45,7 @@ class _Pending:
     op: Op
     task: trio.lowlevel.Task | None
 
-    def resolve(self, result: outcome.Outcome) -> None:
+    def resolve(self, result: outcome.Outcome[Any]) -> None:
         if self.task is not None:
             trio.lowlevel.reschedule(self.task, result)
             self.task = None
@@ -131,7 +131,11 @@ class GroupCommitter:
         return batch
 
     def _account(
-        self, batch: list[_Pending], results: list[outcome.Outcome], commits: int, latency: float
+        self,
+        batch: list[_Pending],
+        results: list[outcome.Outcome[Any]],
+        commits: int,
+        latency: float,
     ) -> None:
         self._commits += commits
         self._batches += 1
@@ -175,7 +179,7 @@ class GroupCommitStore(Store):
         self._closed = False
 
     @abc.abstractmethod
-    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome], int]:
+    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome[Any]], int]:
         """The ``CommitFunction`` of this backend."""
 
     @contextlib.asynccontextmanager
@@ -200,7 +204,10 @@ class GroupCommitStore(Store):
         expected_version: int,
         events: Sequence[tuple[int, dict[str, Any]]] = (),
     ) -> int:
-        return await self._writer.submit(make_save(kind, key, data, expected_version, events))
+        version: int = await self._writer.submit(
+            make_save(kind, key, data, expected_version, events)
+        )
+        return version
 
     async def delete(self, kind: str, key: str) -> None:
         await self._writer.submit(make_delete(kind, key))

@@ -52,11 +52,11 @@ class MemoryStore(GroupCommitStore):
         upto = MAX_SEQ if upto is None else upto
         return [(seq, decode(log[seq])) for seq in sorted(log) if after < seq <= upto]
 
-    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome], int]:
+    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome[Any]], int]:
         await trio.lowlevel.checkpoint()
         return [self._apply(op) for op in ops], 1
 
-    def _apply(self, op: Op) -> outcome.Outcome:
+    def _apply(self, op: Op) -> outcome.Outcome[Any]:
         if isinstance(op, Save):
             return self._apply_save(op)
         if isinstance(op, Delete):
@@ -68,7 +68,7 @@ class MemoryStore(GroupCommitStore):
                 del log[seq]
         return outcome.Value(None)
 
-    def _apply_save(self, op: Save) -> outcome.Outcome:
+    def _apply_save(self, op: Save) -> outcome.Outcome[Any]:
         # Every check comes before any change, so a refused save leaves no trace.
         states = self._states.setdefault(op.kind, {})
         actual = states[op.key][0] if op.key in states else 0

@@ -35,6 +35,7 @@ async def open_store(url: str, *, group_commit: bool = True) -> AsyncIterator[St
     Raises ``ValueError`` for an unknown scheme or a malformed URL, and ``StoreError`` if the
     database cannot be opened or its schema is newer than this code knows.
     """
+    opened: contextlib.AbstractAsyncContextManager[Store]
     scheme, separator, rest = url.partition("://")
     if not separator:
         raise ValueError(f"not a store URL: {url!r}")

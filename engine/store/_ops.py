@@ -56,7 +56,8 @@ def encode(data: dict[str, Any]) -> str:
 
 
 def decode(text: str) -> dict[str, Any]:
-    return json.loads(text)
+    data: dict[str, Any] = json.loads(text)  # the engine wrote it, from a dict (encode)
+    return data
 
 
 def make_save(

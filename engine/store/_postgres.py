@@ -47,7 +47,7 @@ from ._sql import Queries, SqlReader, SqlStore, SqlWriter, open_sql_store
 
 #: Used unless the URL says otherwise. A connect that hangs would hold the writer (and closing)
 #: until TCP gives up; the name shows in pg_stat_activity.
-_CONNECT_DEFAULTS = {"connect_timeout": 10, "application_name": "party-engine"}
+_CONNECT_DEFAULTS: dict[str, Any] = {"connect_timeout": 10, "application_name": "party-engine"}
 #: Serialises schema migrations of several engines sharing one database.
 _MIGRATION_LOCK_ID = 0x70617274795F6573  # "party_es"
 
@@ -104,7 +104,7 @@ class PostgresWriter(SqlWriter):
         ),
     )
 
-    def apply(self, conn: psycopg.Connection[Any], ops: list[Op]) -> list[outcome.Outcome]:
+    def apply(self, conn: psycopg.Connection[Any], ops: list[Op]) -> list[outcome.Outcome[Any]]:
         with conn.pipeline():
             conn.execute("BEGIN")
             cursors = [_send(conn, op) for op in ops]
@@ -136,10 +136,12 @@ def _send(conn: psycopg.Connection[Any], op: Op) -> psycopg.Cursor[Any]:
     return conn.execute(_TRIM_EVENTS, (op.kind, op.key, op.upto))
 
 
-def _result(op: Op, cursor: psycopg.Cursor[Any]) -> outcome.Outcome:
+def _result(op: Op, cursor: psycopg.Cursor[Any]) -> outcome.Outcome[Any]:
     if not isinstance(op, Save):
         return outcome.Value(None)
-    written, actual = cursor.fetchone()
+    row = cursor.fetchone()
+    assert row is not None  # the save statement always returns one row
+    written, actual = row
     if not written:
         return outcome.Error(VersionConflict(op.kind, op.key, op.expected_version, actual or 0))
     return outcome.Value(op.expected_version + 1)

@@ -87,7 +87,7 @@ class SqlWriter(abc.ABC):
         self._connection = _Connection(connect, self.driver_error)
 
     @abc.abstractmethod
-    def apply(self, conn: Any, ops: list[Op]) -> list[outcome.Outcome]:
+    def apply(self, conn: Any, ops: list[Op]) -> list[outcome.Outcome[Any]]:
         """Begin, apply ``ops`` in order, commit. On a driver error just raise: ``recover`` runs."""
 
     def migrate(self) -> None:
@@ -116,7 +116,7 @@ class SqlWriter(abc.ABC):
             self._connection.drop()
             raise store_error("cannot open the database", exc) from exc
 
-    def commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome], int]:
+    def commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome[Any]], int]:
         """Commit ``ops`` in one transaction, or else one per transaction; never raises.
 
         Returns one outcome per operation and the number of transactions committed.
@@ -125,7 +125,7 @@ class SqlWriter(abc.ABC):
             return self._transaction(ops), 1
         except self.driver_error as exc:
             cause = exc
-        results: list[outcome.Outcome] = []
+        results: list[outcome.Outcome[Any]] = []
         commits = 0
         for op in ops:
             # Replaying isolates one write's own failure (a logged seq). When the database
@@ -143,7 +143,7 @@ class SqlWriter(abc.ABC):
     def close(self) -> None:
         self._connection.drop()
 
-    def _transaction(self, ops: list[Op]) -> list[outcome.Outcome]:
+    def _transaction(self, ops: list[Op]) -> list[outcome.Outcome[Any]]:
         conn = self._connection.get()
         try:
             return self.apply(conn, ops)
@@ -218,7 +218,7 @@ class SqlStore(GroupCommitStore):
         bounds = (clamp_seq(after), MAX_SEQ if upto is None else clamp_seq(upto))
         return await self._read(self._queries.read_events, (kind, key, *bounds), _events)
 
-    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome], int]:
+    async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome[Any]], int]:
         return await trio.to_thread.run_sync(self._sql_writer.commit, ops)
 
     async def _read(

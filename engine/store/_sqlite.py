@@ -21,6 +21,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import outcome
 
@@ -67,7 +68,7 @@ class SqliteWriter(SqlWriter):
         ),
     )
 
-    def apply(self, conn: sqlite3.Connection, ops: list[Op]) -> list[outcome.Outcome]:
+    def apply(self, conn: sqlite3.Connection, ops: list[Op]) -> list[outcome.Outcome[Any]]:
         cursor = conn.cursor()
         # IMMEDIATE takes the write lock up front, so another process cannot make us fail
         # half-way through the batch.
@@ -77,7 +78,7 @@ class SqliteWriter(SqlWriter):
         return results
 
 
-def _apply_one(cursor: sqlite3.Cursor, op: Op) -> outcome.Outcome:
+def _apply_one(cursor: sqlite3.Cursor, op: Op) -> outcome.Outcome[Any]:
     if isinstance(op, Save):
         if op.expected_version == 0:
             cursor.execute(_INSERT_STATE, (op.kind, op.key, op.data))

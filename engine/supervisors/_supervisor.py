@@ -18,7 +18,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 import trio
@@ -28,6 +28,9 @@ from engine.actors import ActorRef, Cell, Mailbox
 from ._errors import ChildFailed, ChildStartFailed, SupervisorFailed
 from ._snapshot import ActorNode, SupervisorNode
 from ._spec import ActorSpec, ChildSpec, RestartType, Strategy, SupervisorSpec
+
+if TYPE_CHECKING:
+    from ._system import ActorSystem
 
 log = logging.getLogger("engine.supervisors")
 
@@ -67,14 +70,20 @@ class _Child:
     # time (parties) have one, see SupervisorSpec.child_max_restarts.
     crash_times: deque[float] | None = None
 
+    # Exactly one of cell (an actor child) and supervisor (a supervisor child) is set once the
+    # child exists; the supervisor of a supervisor child is replaced on each restart.
     @property
     def handle(self) -> ActorRef | Supervisor:
-        return self.cell.ref if self.cell is not None else self.supervisor
+        if self.cell is not None:
+            return self.cell.ref
+        assert self.supervisor is not None
+        return self.supervisor
 
     def ask_to_stop(self) -> None:
         if self.cell is not None:
             self.cell.request_stop("shutdown")
         else:
+            assert self.supervisor is not None
             self.supervisor.request_stop()
 
 
@@ -83,7 +92,7 @@ class Supervisor:
     """A running supervisor; made by the actor system or by a parent supervisor."""
 
     spec: SupervisorSpec
-    system: Any
+    system: ActorSystem
     restarts: int = attrs.field(default=0, init=False)
     #: Children stopped for good for crashing too often (``ChildFailed``).
     failed_children: int = attrs.field(default=0, init=False)
@@ -160,6 +169,10 @@ class Supervisor:
 
     # -- children --------------------------------------------------------------------------
 
+    @overload
+    async def start_child(self, spec: ActorSpec) -> ActorRef: ...
+    @overload
+    async def start_child(self, spec: SupervisorSpec) -> Supervisor: ...
     async def start_child(self, spec: ChildSpec) -> ActorRef | Supervisor:
         """Start ``spec`` as a new child; return once it is ready to receive.
 
@@ -254,6 +267,7 @@ class Supervisor:
             child.supervisor = Supervisor(child.spec, self.system)
         child.incarnation += 1
         child.exited = None
+        assert self._nursery is not None  # _add_child and restarts run only while it is open
         await self._nursery.start(self._run_child, child, child.incarnation)
 
     async def _run_child(
@@ -271,8 +285,10 @@ class Supervisor:
             with trio.CancelScope() as scope:
                 child.scope = scope
                 if child.cell is not None:
+                    assert isinstance(child.spec, ActorSpec)
                     await child.cell.run(child.spec.factory, task_status=status)
                 else:
+                    assert child.supervisor is not None
                     await child.supervisor.run(task_status=status)
             if scope.cancelled_caught:
                 reason = "killed"
@@ -318,6 +334,7 @@ class Supervisor:
         """Count a party's crash against its own intensity; past it, stop it for good."""
         now = trio.current_time()
         times = child.crash_times
+        assert times is not None  # only called for children that count their crashes
         times.append(now)
         while times and times[0] < now - self.spec.child_max_seconds:
             times.popleft()
@@ -389,6 +406,7 @@ class Supervisor:
             with trio.move_on_after(child.spec.shutdown):
                 await exited.wait()
             if not exited.is_set():
+                assert child.scope is not None  # set before the child's task reports started
                 child.scope.cancel()
                 await exited.wait()
 

@@ -32,8 +32,19 @@ class ActorSystem:
     """
 
     registry: Registry
-    _root: Supervisor | None = None
-    _user: Supervisor | None = None
+    # Set by open_actor_system once the root runs, before the system is handed out.
+    _root_or_none: Supervisor | None = None
+    _user_or_none: Supervisor | None = None
+
+    @property
+    def _root(self) -> Supervisor:
+        assert self._root_or_none is not None, "used before open_actor_system started it"
+        return self._root_or_none
+
+    @property
+    def _user(self) -> Supervisor:
+        assert self._user_or_none is not None, "used before open_actor_system started it"
+        return self._user_or_none
 
     async def spawn(
         self,
@@ -117,8 +128,10 @@ async def open_actor_system(
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(root.run)
-            system._root = root
-            system._user = root.which_children()[0][1]
+            system._root_or_none = root
+            user_supervisor = root.which_children()[0][1]
+            assert isinstance(user_supervisor, Supervisor)
+            system._user_or_none = user_supervisor
             try:
                 yield system
             finally:
@@ -132,6 +145,7 @@ async def open_actor_system(
         if failed is None or rest is not None:
             raise
         # The root failing is the one error here; hand it over as itself, not in a group.
-        while isinstance(failed, BaseExceptionGroup):
-            failed = failed.exceptions[0]
-        raise failed from None
+        root_failure: BaseException = failed
+        while isinstance(root_failure, BaseExceptionGroup):
+            root_failure = root_failure.exceptions[0]
+        raise root_failure from None
