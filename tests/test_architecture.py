@@ -102,12 +102,9 @@ RUNTIME_MODULES: dict[str, frozenset[str]] = {
     ),
     "watchparty": frozenset(
         {
-            "clock",  # TrioWallClock (engine.clock replaces it)
-            "directory",  # the sessions' supervisor and store
-            "messages",  # actor messages carrying peers (engine.net)
-            "peers",  # PeerSet
-            "session_actor",  # SessionActor
-            "wire",  # encodes events for EventStream
+            "session_actor",  # SessionActor, a Party
+            "settings",  # strict JSON from engine.net for its JSON-valued variables
+            "wire",  # the error format (PartyErrors) and message limits (engine.net)
         }
     ),
 }
@@ -130,12 +127,7 @@ KNOWN_VIOLATIONS: dict[str, frozenset[tuple[str, str]]] = {
             ("tests/helpers/notes_app.py", "engine.net._ratelimit"),
         }
     ),
-    "rules": frozenset(
-        {
-            # The watchparty port onto the party layer: errors become engine.errors kinds.
-            ("engine/apps/watchparty/errors.py", "engine.actors"),
-        }
-    ),
+    "rules": frozenset(),
     "web": frozenset(),
 }
 
