@@ -50,6 +50,7 @@ async def start_server(*args: str) -> tuple[trio.Process, int]:
         env={**os.environ, "PARTY_ENGINE_LOG": "WARNING"},
     )
     line = b""
+    assert process.stdout is not None
     with trio.fail_after(30):
         while not line.endswith(b"\n"):
             chunk = await process.stdout.receive_some(256)

@@ -92,7 +92,7 @@ def public_names(module: types.ModuleType) -> set[str]:
 
 def re_exports(module: types.ModuleType) -> list[tuple[str, str, str | None]]:
     """``(submodule, name, alias)`` for every import in the package's ``__init__.py``."""
-    tree = ast.parse(Path(module.__file__).read_text())
+    tree = ast.parse(source(module))
     found = []
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
@@ -102,7 +102,12 @@ def re_exports(module: types.ModuleType) -> list[tuple[str, str, str | None]]:
 
 
 def statements(module: types.ModuleType) -> list[ast.stmt]:
-    return ast.parse(Path(module.__file__).read_text()).body
+    return ast.parse(source(module)).body
+
+
+def source(module: types.ModuleType) -> str:
+    assert module.__file__ is not None, f"{module.__name__} has no source file"
+    return Path(module.__file__).read_text()
 
 
 @pytest.mark.parametrize("package", PACKAGES)

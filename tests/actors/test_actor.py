@@ -1,3 +1,5 @@
+from typing import Any
+
 import attrs
 import pytest
 import trio
@@ -164,8 +166,8 @@ async def test_fail_mailbox_full_reaches_sender(system):
 
 
 def test_refs_are_made_only_by_the_runtime():
-    with pytest.raises(TypeError):
-        ActorRef(None)
+    with pytest.raises(TypeError, match="no public constructor"):
+        ActorRef(None)  # type: ignore[arg-type]
 
 
 @attrs.frozen
@@ -211,7 +213,7 @@ class Clockwork(Actor):
 
 
 async def test_timers_fire_replace_and_cancel_on_mock_clock(autojump_clock):
-    log = []
+    log: list[Any] = []
     async with open_actor_system() as system:
         ref = await system.spawn(lambda: Clockwork(log))
         start = trio.current_time()
@@ -224,7 +226,7 @@ async def test_timers_fire_replace_and_cancel_on_mock_clock(autojump_clock):
 
 
 async def test_repeating_timer_and_cancel_on_stop(autojump_clock):
-    log = []
+    log: list[Any] = []
     async with open_actor_system() as system:
         ref = await system.spawn(lambda: Clockwork(log))
         await ref.ask(Arm("tick", 1.0, repeat=True))
@@ -236,7 +238,7 @@ async def test_repeating_timer_and_cancel_on_stop(autojump_clock):
 
 
 async def test_receive_timeout_fires_when_idle(autojump_clock):
-    log = []
+    log: list[Any] = []
     async with open_actor_system() as system:
         ref = await system.spawn(lambda: Clockwork(log))
         start = trio.current_time()
@@ -266,7 +268,7 @@ class Watcher(Actor):
 
 
 async def test_watch_gets_terminated_once_and_at_once_if_already_gone(system):
-    seen = []
+    seen: list[Any] = []
     watcher = await system.spawn(lambda: Watcher(seen))
     target = await system.spawn(Counter)
     await watcher.ask(Watch(target))
@@ -341,7 +343,7 @@ class Stopper(Actor):
 
 
 async def test_self_stop_runs_on_stop_and_transient_is_not_restarted(system):
-    log = []
+    log: list[Any] = []
     ref = await system.spawn(lambda: Stopper(log))
     assert await ref.ask(Get()) == "bye"
     assert await ref.wait_stopped() == "normal"
@@ -377,7 +379,7 @@ class OrderedGate(Actor):
 
 async def test_unstashed_messages_go_before_the_rest_of_the_batch(system):
     # A batch holds Open and a later message; the stashed ones arrived first, so they go first.
-    log = []
+    log: list[Any] = []
     ref = await system.spawn(lambda: OrderedGate(log))
     ref.tell(Tagged("first"))
     ref.tell(Tagged("second"))
@@ -423,7 +425,7 @@ class StopOnTimer(Actor):
 
 
 async def test_stop_from_a_timer_handler_takes_effect_before_the_next_timer(autojump_clock):
-    log = []
+    log: list[Any] = []
     async with open_actor_system() as system:
         ref = await system.spawn(lambda: StopOnTimer(log))
         assert await ref.wait_stopped() == "normal"

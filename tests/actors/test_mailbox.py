@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 import trio
 
@@ -37,7 +39,7 @@ async def test_take_batch_returns_everything_queued_in_order():
 
 async def test_take_batch_waits_for_a_put():
     box = Mailbox(10)
-    got = []
+    got: list[Any] = []
 
     async def consumer():
         got.extend(await box.take_batch())

@@ -172,7 +172,7 @@ async def test_receive_until_skips_into_pending_and_later_receives_take_those_fi
         assert await ws.receive_until(lambda m: m == [1]) == [1]
         assert await ws.receive_until("b") == {"type": "b", "n": 1}  # found among pending
         assert await ws.receive_json() == {"type": "a"}
-        assert ws.pending == ()
+        assert not ws.pending
 
 
 async def test_type_key_selects_the_field_that_names_a_message(ws_base: str) -> None:

@@ -50,6 +50,7 @@ def test_closing_records_the_first_close_and_later_sends_are_dropped() -> None:
     peer.close(4001, "kicked")
     peer.close(1000, "again")
     assert peer.closed
+    assert inbox.closed is not None
     assert (inbox.close_code, inbox.close_reason, inbox.closed.by_peer) == (4001, "kicked", False)
     assert not peer.send_json({"too": "late"})
     assert inbox.messages == type(inbox.messages)()
@@ -63,6 +64,7 @@ def test_a_full_outbox_closes_the_connection_as_a_slow_consumer() -> None:
     stream.publish({"n": 1}, [peer, fast])
     inbox.outbox_full = True
     stream.publish({"n": 2}, [peer, fast])
+    assert inbox.closed is not None
     assert (inbox.close_code, inbox.close_reason, inbox.closed.by_peer) == (
         1008,
         "slow consumer",

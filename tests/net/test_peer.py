@@ -204,6 +204,7 @@ async def test_an_answer_that_cannot_be_encoded_is_logged_and_replaced_by_the_ap
     bug, where = [r for r in caplog.records if r.levelno == logging.ERROR]
     # Which party's handler sent it (in the stack), to whom and on which route.
     assert "could not encode" in bug.getMessage()
+    assert bug.stack_info is not None
     assert "in received" in bug.stack_info and "test_peer.py" in bug.stack_info
     assert "/peer" in where.getMessage() and "Peer" in where.getMessage()
 

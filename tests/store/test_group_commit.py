@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 
 import pytest
 import trio
@@ -42,7 +43,7 @@ async def test_without_group_commit_every_save_commits_alone(store_url: str) -> 
 
 async def test_writes_are_committed_in_call_order(store_url: str) -> None:
     async with open_store(store_url) as store:
-        writes = [
+        writes: list[Callable[[], Awaitable[object]]] = [
             functools.partial(store.save, "party", "p1", {}, expected_version=0),
             functools.partial(store.delete, "party", "p1"),
             functools.partial(store.save, "party", "p2", {}, expected_version=0),

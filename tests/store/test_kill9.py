@@ -20,6 +20,7 @@ async def start_server(url: str) -> tuple[trio.Process, int]:
         stdout=-1,  # subprocess.PIPE
     )
     line = b""
+    assert process.stdout is not None
     while not line.endswith(b"\n"):
         line += await process.stdout.receive_some(64)
     return process, int(line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import trio
 import trio.testing
@@ -18,7 +20,7 @@ async def test_acknowledged_means_committed(store_url):
         ref = await system.spawn(lambda: TallyActor(store, "a"))
         assert await ref.ask(Add(1)) == 1
         record = await store.load("test.tally", "a")
-        assert record.data == {"seen": [1]}
+        assert record is not None and record.data == {"seen": [1]}
         assert await store.read_events("test.tally", "a", after=0) == [(1, {"n": 1})]
 
 
@@ -26,10 +28,11 @@ async def test_rejection_changes_nothing(store_url):
     async with open_store(store_url) as store, open_actor_system() as system:
         ref = await system.spawn(lambda: TallyActor(store, "a"))
         await ref.ask(Add(1))
-        version = (await store.load("test.tally", "a")).version
+        before = await store.load("test.tally", "a")
         with pytest.raises(Duplicate):
             await ref.ask(Add(1))
-        assert (await store.load("test.tally", "a")).version == version
+        after = await store.load("test.tally", "a")
+        assert before is not None and after is not None and after.version == before.version
         assert await ref.ask(Seen()) == [1]
 
 
@@ -77,7 +80,9 @@ async def test_finish_deletes_state_and_events_and_stops(store_url):
 
 async def test_many_actors_share_commits(store_url):
     async with open_store(store_url) as store, open_actor_system() as system:
-        refs = [await system.spawn(lambda k=k: TallyActor(store, f"k{k}")) for k in range(50)]
+        refs = [
+            await system.spawn(functools.partial(TallyActor, store, f"k{k}")) for k in range(50)
+        ]
         async with trio.open_nursery() as nursery:
             for ref in refs:
                 nursery.start_soon(ref.ask, Add(1))

@@ -1,9 +1,11 @@
+from typing import Any
+
 import attrs
 import pytest
 import trio
 import trio.testing
 
-from engine.actors import Actor, ActorCrashed, ActorStopped, on
+from engine.actors import Actor, ActorCrashed, ActorRef, ActorStopped, on
 from engine.supervisors import (
     ActorSpec,
     Backoff,
@@ -11,9 +13,12 @@ from engine.supervisors import (
     RestartType,
     Strategy,
     SupervisorFailed,
+    SupervisorNode,
     SupervisorSpec,
     open_actor_system,
 )
+
+Journal = list[tuple[str, str]]
 
 
 @attrs.frozen
@@ -65,9 +70,21 @@ def trio_names(journal, kind):
     return [name for what, name in journal if what == kind]
 
 
+def named(system: Any, name: str) -> ActorRef:
+    ref = system.lookup(name)
+    assert ref is not None, f"no actor named {name!r}"
+    return ref
+
+
+def supervisor_node(node: SupervisorNode, child_id: str) -> SupervisorNode:
+    child = next(c for c in node.children if c.id == child_id)
+    assert isinstance(child, SupervisorNode)
+    return child
+
+
 async def crash(system, name):
     with pytest.raises(ActorCrashed):
-        await system.lookup(name).ask(Crash())
+        await named(system, name).ask(Crash())
     await trio.testing.wait_all_tasks_blocked()  # let the supervisor apply its strategy
 
 
@@ -82,7 +99,7 @@ async def start_tree(system, strategy, journal, **kwargs):
 
 
 async def test_children_start_in_order_and_stop_in_reverse():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         await start_tree(system, Strategy.ONE_FOR_ONE, journal)
         assert journal == [("start", "a"), ("start", "b"), ("start", "c")]
@@ -90,23 +107,23 @@ async def test_children_start_in_order_and_stop_in_reverse():
 
 
 async def test_one_for_one_restarts_only_the_crashed_child():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await start_tree(system, Strategy.ONE_FOR_ONE, journal)
         journal.clear()
         await crash(system, "b")
-        assert await system.lookup("b").ask(Who()) == "b"
+        assert await named(system, "b").ask(Who()) == "b"
         assert journal == [("start", "b")]
         assert sup.restarts == 1
 
 
 async def test_one_for_all_restarts_everyone_in_order():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         await start_tree(system, Strategy.ONE_FOR_ALL, journal)
         journal.clear()
         await crash(system, "b")
-        await system.lookup("a").ask(Who())
+        await named(system, "a").ask(Who())
         # Survivors stop in reverse order, then everyone starts again in order.
         assert journal == [
             ("stop", "c"),
@@ -118,12 +135,12 @@ async def test_one_for_all_restarts_everyone_in_order():
 
 
 async def test_rest_for_one_restarts_the_crashed_child_and_later_ones():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         await start_tree(system, Strategy.REST_FOR_ONE, journal)
         journal.clear()
         await crash(system, "b")
-        await system.lookup("c").ask(Who())
+        await named(system, "c").ask(Who())
         assert journal == [("stop", "c"), ("start", "b"), ("start", "c")]
 
 
@@ -136,7 +153,7 @@ async def test_rest_for_one_restarts_the_crashed_child_and_later_ones():
     ],
 )
 async def test_restart_types(restart, after_crash, after_quit):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(
@@ -144,7 +161,7 @@ async def test_restart_types(restart, after_crash, after_quit):
             )
         )
         await crash(system, "x")
-        await system.lookup("y").ask(Quit())
+        await named(system, "y").ask(Quit())
         await trio.testing.wait_all_tasks_blocked()
         alive = {child_id for child_id, _, running in sup.which_children() if running}
         assert ("x" in alive) is after_crash
@@ -152,7 +169,7 @@ async def test_restart_types(restart, after_crash, after_quit):
 
 
 async def test_intensity_escalates_through_two_levels(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         inner = SupervisorSpec(
             id="inner", children=[worker("w", journal)], max_restarts=2, max_seconds=10
@@ -167,11 +184,11 @@ async def test_intensity_escalates_through_two_levels(autojump_clock):
         # restarts top, which starts the whole subtree afresh.
         assert trio_names(journal, "start").count("w") == 7
         assert system.snapshot().restarts == 1
-        assert await system.lookup("w").ask(Who()) == "w"
+        assert await named(system, "w").ask(Who()) == "w"
 
 
 async def test_root_failure_propagates_out_of_the_system(autojump_clock):
-    journal = []
+    journal: Journal = []
     with pytest.raises(SupervisorFailed):
         async with open_actor_system(
             children=[SupervisorSpec(id="top", children=[worker("w", journal)], max_restarts=0)]
@@ -183,7 +200,7 @@ async def test_root_failure_propagates_out_of_the_system(autojump_clock):
 
 
 async def test_restarts_outside_the_window_do_not_count(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(id="s", children=[worker("w", journal)], max_restarts=1, max_seconds=5)
@@ -195,7 +212,7 @@ async def test_restarts_outside_the_window_do_not_count(autojump_clock):
 
 
 async def test_backoff_delays_restarts(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         await system.start_supervisor(
             SupervisorSpec(
@@ -206,11 +223,11 @@ async def test_backoff_delays_restarts(autojump_clock):
                 backoff=Backoff(initial=1.0, factor=2.0, maximum=3.0),
             )
         )
-        starts = []
+        starts: list[float] = []
         for _ in range(3):
             before = trio.current_time()
             await crash(system, "w")
-            await system.lookup("w").ask(Who(), timeout=10)
+            await named(system, "w").ask(Who(), timeout=10)
             starts.append(round(trio.current_time() - before))
         assert starts == [1, 2, 3]
 
@@ -228,7 +245,7 @@ async def test_shutdown_timeout_then_cancel(autojump_clock):
         await system.start_supervisor(
             SupervisorSpec(id="s", children=[ActorSpec(Stubborn, name="st", shutdown=2.0)])
         )
-        ref = system.lookup("st")
+        ref = named(system, "st")
         ref.tell(Who())
         await trio.testing.wait_all_tasks_blocked()
         start = trio.current_time()
@@ -237,7 +254,7 @@ async def test_shutdown_timeout_then_cancel(autojump_clock):
 
 
 async def test_static_child_failing_to_start_fails_the_supervisor_start():
-    journal = []
+    journal: Journal = []
 
     class Broken(Actor):
         async def on_start(self):
@@ -255,7 +272,7 @@ async def test_static_child_failing_to_start_fails_the_supervisor_start():
 
 
 async def test_dynamic_children_and_snapshot():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         refs = [
@@ -265,14 +282,14 @@ async def test_dynamic_children_and_snapshot():
         await crash(system, "r1")
         await sup.terminate_child(refs[4])
         snap = system.snapshot()
-        rooms = next(c for c in snap.children if c.id == "rooms")
+        rooms = supervisor_node(snap, "rooms")
         assert [a.name for a in rooms.actors()] == ["r0", "r1", "r2", "r3"]
         assert next(a for a in rooms.actors() if a.name == "r1").restarts == 1
         assert rooms.restarts == 1
 
 
 async def test_child_terminated_during_its_restart_backoff_is_not_started_again(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(
@@ -291,7 +308,7 @@ async def test_child_terminated_during_its_restart_backoff_is_not_started_again(
 
 
 async def test_terminate_child_finds_children_by_ref_id_and_supervisor_handle():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         refs = [await sup.start_child(worker(f"r{i}", journal)) for i in range(3)]
@@ -321,7 +338,7 @@ async def test_dynamic_children_stop_concurrently(autojump_clock):
 
 
 async def test_a_party_crashing_past_its_own_intensity_is_stopped_for_good(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         bystander = await sup.start_child(worker("calm", journal, RestartType.TRANSIENT))
@@ -343,13 +360,13 @@ async def test_a_party_crashing_past_its_own_intensity_is_stopped_for_good(autoj
         assert system.lookup("loop") is None and not room.alive
         assert "ChildFailed" in str(waiting[0]) and "crashed 4 times in 5.0 s" in str(waiting[0])
         assert await bystander.ask(Who()) == "calm"
-        snap = next(c for c in system.snapshot().children if c.id == "rooms")
+        snap = supervisor_node(system.snapshot(), "rooms")
         assert (snap.restarts, snap.failed_children) == (3, 1)
         assert (sup.restarts, sup.failed_children) == (3, 1)
 
 
 async def test_party_crashes_outside_the_window_do_not_add_up(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         room = await sup.start_child(worker("slow", journal, RestartType.TRANSIENT))
@@ -377,7 +394,7 @@ class BrokenOnRestart(Actor):
 
 
 async def test_a_party_that_cannot_restart_is_given_up_instead_of_retried_forever(autojump_clock):
-    starts = []
+    starts: list[float] = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         room = await sup.start_child(
@@ -391,7 +408,7 @@ async def test_a_party_that_cannot_restart_is_given_up_instead_of_retried_foreve
 
 
 async def test_a_permanent_party_crash_loop_fails_the_supervisor_instead(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(id="s", max_restarts=5, restart=RestartType.TEMPORARY)
@@ -405,14 +422,14 @@ async def test_a_permanent_party_crash_loop_fails_the_supervisor_instead(autojum
 
 
 async def test_static_children_follow_the_supervisor_intensity_alone(autojump_clock):
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(id="s", children=[worker("w", journal)], max_restarts=10, max_seconds=5)
         )
         for _ in range(6):  # past child_max_restarts: a static child is not given up
             await crash(system, "w")
-        assert await system.lookup("w").ask(Who()) == "w"
+        assert await named(system, "w").ask(Who()) == "w"
         assert (sup.restarts, sup.failed_children) == (6, 0)
 
 
@@ -431,7 +448,7 @@ class Poisoned(Actor):
 
 
 async def test_the_message_that_crashed_a_party_is_dropped_not_redelivered(autojump_clock):
-    seen = []
+    seen: list[Any] = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
         party = await sup.start_child(ActorSpec(lambda: Poisoned(seen), name="p"))
@@ -453,14 +470,14 @@ async def test_the_message_that_crashed_a_party_is_dropped_not_redelivered(autoj
 
 
 async def test_a_system_view_within_a_supervisor_starts_supervisors_under_it():
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         app = await system.start_supervisor(SupervisorSpec(id="app"))
         view = system.within(app)
         await view.start_supervisor(SupervisorSpec(id="inner", children=[worker("w", journal)]))
         assert view.lookup("w") is system.lookup("w")
         assert [c.id for c in view.snapshot().children] == ["inner"]
-        top = next(c for c in system.snapshot().children if c.id == "app")
+        top = supervisor_node(system.snapshot(), "app")
         assert [c.id for c in top.children] == ["inner"]
 
 
@@ -468,13 +485,13 @@ async def test_a_child_crashing_at_once_on_a_queued_message_is_restarted_every_t
     # Each ask is queued while the child is down: the next incarnation handles it (and crashes)
     # as soon as it is ready, often before the supervisor has resumed from starting it. Trio
     # schedules randomly, hence the repetitions; a stale "running" used to hang the supervisor.
-    journal = []
+    journal: Journal = []
     async with open_actor_system() as system:
         sup = await system.start_supervisor(
             SupervisorSpec(id="s", children=[worker("w", journal)], max_restarts=1000)
         )
         for _ in range(30):
             with pytest.raises(ActorCrashed):
-                await system.lookup("w").ask(Crash(), timeout=10)
-        assert await system.lookup("w").ask(Who(), timeout=10) == "w"
+                await named(system, "w").ask(Crash(), timeout=10)
+        assert await named(system, "w").ask(Who(), timeout=10) == "w"
         assert sup.restarts == 30
