@@ -33,9 +33,6 @@ class Registry:
         ref = self._names.get(name)
         return ref if ref is not None and ref.alive else None
 
-    def unregister(self, name: Hashable) -> None:
-        self._names.pop(name, None)
-
     def names(self, kind: Hashable | None = None) -> Iterator[Hashable]:
         """Every live name, or those that are tuples starting with ``kind``."""
         for name, ref in list(self._names.items()):

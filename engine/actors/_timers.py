@@ -50,10 +50,6 @@ class Timers:
         """Cancel the timer ``key``; return whether one was running."""
         return self._timers.pop(key, None) is not None
 
-    def cancel_all(self) -> None:
-        self._timers.clear()
-        self._heap.clear()
-
     def active(self, key: Hashable) -> bool:
         return key in self._timers
 

@@ -39,9 +39,6 @@ class Topic:
     def subscribe(self, ref: ActorRef) -> None:
         self._subscribers[ref] = ref._cell.mailbox
 
-    def unsubscribe(self, ref: ActorRef) -> None:
-        self._subscribers.pop(ref, None)
-
     def __contains__(self, ref: ActorRef) -> bool:
         return ref in self._subscribers
 
