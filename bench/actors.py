@@ -12,7 +12,7 @@ each target and whether it was met. A full run takes 25-60 s.
   construction is not timed on either side) to an actor whose handler counts them; the clock
   stops when an ``ask`` queued behind them is answered. The mailbox holds 1024 messages with the
   BLOCK policy: the producer calls ``tell`` and, when it raises ``MailboxFull``, waits in
-  ``await ref.send``. Baseline: a memory channel of the same capacity, the producer calling
+  ``await ref.put``. Baseline: a memory channel of the same capacity, the producer calling
   ``send_nowait`` and falling back to ``await send()`` on ``WouldBlock``, the consumer awaiting
   ``receive()`` once and then draining with ``receive_nowait()`` (DESIGN.md, decision 4).
   ``raw_await_msgs_per_s`` is the same channel with one ``await receive()`` per message.
@@ -141,14 +141,14 @@ async def tell_actor(n: int) -> float:
         ref = await sup.start_child(
             ActorSpec(Tally, mailbox_capacity=CAPACITY, overflow=Overflow.BLOCK)
         )
-        tell, send, pool = ref.tell, ref.send, POOL
+        tell, put, pool = ref.tell, ref.put, POOL
         start = time.perf_counter()
         for i in range(n):
             m = pool[i & POOL_MASK]
             try:
                 tell(m)
             except MailboxFull:
-                await send(m)
+                await put(m)
         counted = await ref.ask(Total(), timeout=math.inf)
         elapsed = time.perf_counter() - start
     assert counted == n, counted

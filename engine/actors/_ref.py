@@ -50,11 +50,12 @@ class ActorRef(metaclass=NoPublicConstructor):
         """
         return self._cell.mailbox.put_nowait(message)
 
-    async def send(self, message: Any) -> None:
+    async def put(self, message: Any) -> None:
         """Queue ``message``, waiting for room if the mailbox policy is BLOCK.
 
-        For internal pipelines that want back-pressure. Cancelling it queues nothing. It yields
-        only when it waits (see ``Mailbox.put``).
+        ``tell`` is its never-waiting twin (as ``Mailbox.put_nowait`` is ``put``'s); in the
+        engine ``send`` never waits. For internal pipelines that want back-pressure. Cancelling
+        it queues nothing. It yields only when it waits (see ``Mailbox.put``).
         """
         await self._cell.mailbox.put(message)
 

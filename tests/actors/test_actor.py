@@ -12,6 +12,7 @@ from engine.actors import (
     ActorStopped,
     AskTimeout,
     MailboxFull,
+    Overflow,
     ReceiveTimeout,
     Rejection,
     StashFull,
@@ -163,6 +164,41 @@ async def test_fail_mailbox_full_reaches_sender(system):
     ref.tell(Add(1))
     with pytest.raises(MailboxFull):
         ref.tell(Add(1))
+
+
+@attrs.frozen
+class Hold:
+    until: trio.Event
+
+
+class HoldingCounter(Counter):
+    @on(Hold)
+    async def hold(self, msg):
+        await msg.until.wait()
+
+
+async def test_put_waits_for_room_where_tell_refuses(system):
+    ref = await system.spawn(HoldingCounter, mailbox_capacity=1, overflow=Overflow.BLOCK)
+    released = trio.Event()
+    ref.tell(Hold(released))
+    await trio.testing.wait_all_tasks_blocked()
+    ref.tell(Add(1))
+    with pytest.raises(MailboxFull):
+        ref.tell(Add(2))
+    queued = False
+
+    async def put() -> None:
+        nonlocal queued
+        await ref.put(Add(2))
+        queued = True
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(put)
+        await trio.testing.wait_all_tasks_blocked()
+        assert not queued
+        released.set()
+    await trio.testing.wait_all_tasks_blocked()
+    assert queued and await ref.ask(Get()) == 3
 
 
 def test_refs_are_made_only_by_the_runtime():
