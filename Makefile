@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench clean
+.PHONY: serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.11 (or python3 >= 3.11) on PATH"; exit 1; }
@@ -17,6 +17,14 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# Every check runs, so one pass reports all findings; the target fails if any did.
+lint: $(STAMP)
+	@status=0; \
+	$(VENV)/bin/ruff check engine tests bench || status=1; \
+	$(VENV)/bin/ruff format --check engine tests bench || status=1; \
+	$(VENV)/bin/mypy || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	for b in bench/[!_]*.py; do $(VENV)/bin/python $$b --json || exit 1; done
