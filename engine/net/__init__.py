@@ -26,6 +26,10 @@ from ._json import UnencodableValue as UnencodableValue
 from ._json import dumps as json_dumps
 from ._json import json_type as json_type
 from ._json import loads as json_loads
+from ._http1 import BodyRefused as BodyRefused
+from ._http1 import HttpReply as HttpReply
+from ._http1 import HttpRequest as HttpRequest
+from ._http1 import RouteHandler as RouteHandler
 from ._listener import serve_tcp as serve_tcp
 from ._nat import NatObservation as NatObservation
 from ._nat import observe_nat as observe_nat

@@ -39,7 +39,15 @@ import attrs
 import httptools
 import trio
 
-__all__ = ["DirectHttp", "DirectRoutes", "Headers", "HttpReply", "HttpRequest", "RouteHandler"]
+__all__ = [
+    "BodyRefused",
+    "DirectHttp",
+    "DirectRoutes",
+    "Headers",
+    "HttpReply",
+    "HttpRequest",
+    "RouteHandler",
+]
 
 _logger = logging.getLogger(__name__)
 _RECEIVE_SIZE = 65536

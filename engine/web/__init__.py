@@ -20,5 +20,6 @@ from ._routes import RateLimit as RateLimit
 from ._routes import Request as Request
 from ._routes import Response as Response
 from ._routes import Routes as Routes
+from ._routes import WebSocketRoute as WebSocketRoute
 from ._validation import make_request_converter as make_request_converter
 from ._validation import structure_body as structure_body

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 import attrs
 from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
 
-from engine.net._http1 import BodyRefused, HttpReply, HttpRequest, RouteHandler
+from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler
 
 from ._endpoint import Endpoint, cors_headers
 from ._errors import ErrorFormat

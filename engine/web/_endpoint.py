@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
 from engine.net import JsonRejected, json_dumps, json_loads
-from engine.net._ratelimit import RateLimiter
+from engine.net import RateLimiter
 
 from ._errors import (
     ErrorFormat,

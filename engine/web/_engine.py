@@ -21,8 +21,7 @@ from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
 from engine.net import json_dumps
-from engine.net._listener import serve_tcp
-from engine.net._ws_routes import Accept
+from engine.net import Accept, serve_tcp
 from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from engine.net._websocket import WebSocket
+from engine.net import WebSocket
 from engine.store import Store
 from engine.supervisors import ActorSystem
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from engine.net._ratelimit import RateLimitRule
+from engine.net import RateLimitRule
 
 from ._errors import DetailErrors, ErrorFormat
 

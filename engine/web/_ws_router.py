@@ -9,8 +9,7 @@ from typing import Any
 
 import attrs
 
-from engine.net._ws_handshake import WebSocketRequest
-from engine.net._ws_routes import Accept, Reject
+from engine.net import Accept, Reject, WebSocketRequest
 
 from ._app import AppSpec
 from ._errors import ErrorFormat, app_unavailable

@@ -37,7 +37,7 @@ from engine.net.client import (
     WebSocketClosed,
     WebSocketRejected,
 )
-from engine.web._routes import WebSocketRoute
+from engine.web import WebSocketRoute
 
 ROUTES = [(app.name, route) for app in ALL_APPS for route in app.routes.websockets]
 

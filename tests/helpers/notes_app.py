@@ -12,7 +12,7 @@ import attrs
 import trio
 
 from engine.actors import Actor, Rejection, on
-from engine.net._ratelimit import RateLimitRule
+from engine.net import RateLimitRule
 from engine.supervisors import ActorSpec, SupervisorSpec
 from engine.web import (
     AppSpec,

@@ -31,6 +31,11 @@ def test_public_names() -> None:
         "binary_frame",
         "open_server_websocket",
         "serve_tcp",
+        # the direct HTTP/1.1 path, for engine.web
+        "BodyRefused",
+        "HttpReply",
+        "HttpRequest",
+        "RouteHandler",
         "text_frame",
         # rate limits
         "Decision",

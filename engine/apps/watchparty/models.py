@@ -19,13 +19,8 @@ import enum
 from typing import Any
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-
-from engine.net import make_strict_converter
 
 __all__ = [
-    "WIRE",
     "ChatInput",
     "ChatPayload",
     "CreateSessionRequest",
@@ -42,7 +37,6 @@ __all__ = [
     "SessionDetails",
     "UserEvent",
     "json_name",
-    "make_wire_converter",
 ]
 
 _JSON_NAME = "watchparty.json_name"
@@ -221,31 +215,3 @@ class UserEvent:
 def json_name(field: attrs.Attribute[Any]) -> str:
     """The spec's JSON name of an attrs field of these models."""
     return field.metadata.get(_JSON_NAME, field.name)
-
-
-def _overrides(cls: type, *, unstructure: bool) -> dict[str, Any]:
-    found = {}
-    for field in attrs.fields(cls):
-        rename = field.metadata.get(_JSON_NAME)
-        omit = unstructure and field.default is None
-        if rename is not None or omit:
-            found[field.name] = override(rename=rename, omit_if_default=omit or None)
-    return found
-
-
-def make_wire_converter() -> cattrs.Converter:
-    """A converter for the spec's JSON: renames, strict primitives, optional fields omitted."""
-    converter = make_strict_converter()
-    converter.register_unstructure_hook_factory(
-        attrs.has,
-        lambda cls: make_dict_unstructure_fn(cls, converter, **_overrides(cls, unstructure=True)),
-    )
-    converter.register_structure_hook_factory(
-        attrs.has,
-        lambda cls: make_dict_structure_fn(cls, converter, **_overrides(cls, unstructure=False)),
-    )
-    return converter
-
-
-#: The WatchParty wire format (STYLE.md, 9: one converter per wire format, built once).
-WIRE = make_wire_converter()

@@ -55,7 +55,6 @@ from engine.web import (
 from .errors import Forbidden, NotAParticipant, SessionNotFound, Unauthorized, WrongPassword
 from .messages import Details, Identity, Join, NewSession, Open, PasswordHash, Ticket
 from .models import (
-    WIRE,
     CreateSessionRequest,
     CreateSessionResponse,
     HealthResponse,
@@ -66,7 +65,7 @@ from .models import (
 from .session_actor import SessionActor
 from .settings import WatchPartySettings
 from .validation import parse_create_request, parse_join_request
-from .wire import MESSAGE_RATE_LIMIT, SocketErrors
+from .wire import MESSAGE_RATE_LIMIT, WIRE, SocketErrors
 
 __all__ = ["CREATE_RATE_LIMIT", "ERRORS", "JOIN_RATE_LIMIT", "WatchParty", "routes"]
 

@@ -28,8 +28,9 @@ import cattrs
 from engine.net import JsonRejected, json_loads
 from engine.settings import environment_variables, read_settings, setting
 
-from .models import WIRE, IceServer
+from .models import IceServer
 from .session import SessionSettings
+from .wire import WIRE
 
 __all__ = ["DEFAULT_ICE_SERVERS", "DEV_ORIGIN", "ENVIRONMENT", "WatchPartySettings"]
 

@@ -20,16 +20,16 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from engine import clock
 from engine.errors import AppError
-from engine.net import RateLimitKind, RateLimitRule
+from engine.net import RateLimitKind, RateLimitRule, make_strict_converter
 from engine.parties import PartyErrors
 
 from .errors import InvalidMessage, RateLimited, ServerError
 from .messages import ChatMessage, Playback, Relay, Signal
 from .models import (
-    WIRE,
     ChatInput,
     ChatPayload,
     Envelope,
@@ -46,16 +46,49 @@ from .validation import normalise_chat
 
 __all__ = [
     "MESSAGE_RATE_LIMIT",
+    "WIRE",
     "SocketErrors",
     "chat_envelope",
     "details_view",
     "envelope",
+    "make_wire_converter",
     "parse_client_message",
     "playback_envelope",
     "rfc3339",
     "to_json",
     "user_event_envelope",
 ]
+
+
+# -- the converter ---------------------------------------------------------------------------
+
+
+def _overrides(cls: type, *, unstructure: bool) -> dict[str, Any]:
+    found = {}
+    for field in attrs.fields(cls):
+        rename = json_name(field) if json_name(field) != field.name else None
+        omit = unstructure and field.default is None
+        if rename is not None or omit:
+            found[field.name] = override(rename=rename, omit_if_default=omit or None)
+    return found
+
+
+def make_wire_converter() -> cattrs.Converter:
+    """A converter for the spec's JSON: renames, strict primitives, optional fields omitted."""
+    converter = make_strict_converter()
+    converter.register_unstructure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_unstructure_fn(cls, converter, **_overrides(cls, unstructure=True)),
+    )
+    converter.register_structure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_structure_fn(cls, converter, **_overrides(cls, unstructure=False)),
+    )
+    return converter
+
+
+#: The WatchParty wire format (STYLE.md, 9: one converter per wire format, built once).
+WIRE = make_wire_converter()
 
 #: The spec's "100 messages per minute", per user rather than per connection (a reconnect must
 #: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_member``.

@@ -6,7 +6,6 @@ import cattrs
 import pytest
 
 from engine.apps.watchparty.models import (
-    WIRE,
     CreateSessionResponse,
     Envelope,
     HealthResponse,
@@ -16,6 +15,7 @@ from engine.apps.watchparty.models import (
     PlaybackPayload,
     SessionDetails,
 )
+from engine.apps.watchparty.wire import WIRE
 
 
 def test_http_bodies_have_the_spec_keys():
