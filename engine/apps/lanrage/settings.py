@@ -1,8 +1,9 @@
 """LANrage's settings: the control plane, STUN, and the timings of heartbeats and probes.
 
-``ENVIRONMENT`` maps each ``PARTY_ENGINE_LANRAGE_*`` variable to its field; every field also
-takes the variable's text as is (``"10.0.0.2:3478"``, ``"300"``), so a reader can pass the
-strings through. Every check raises ``ValueError`` naming the field.
+``read_settings(LanrageSettings, environ, app="lanrage")`` reads each field from
+``PARTY_ENGINE_LANRAGE_<FIELD>``; each field's ``parse`` turns the variable's text into its
+value and raises ``ValueError`` with what is wrong, which ``read_settings`` reports naming the
+variable. In code the fields take their values (``stun=(("10.0.0.2", 3478),)``).
 
 - ``CONTROL_URL``: another node's base URL (``http://host:port``, with its prefix if it serves
   several apps); unset, the node is its own control plane.
@@ -24,27 +25,14 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
-__all__ = ["ENVIRONMENT", "LanrageSettings", "parse_address"]
+from engine.settings import setting
 
-T = TypeVar("T")
-
-#: Environment variable -> ``LanrageSettings`` field.
-ENVIRONMENT: Mapping[str, str] = {
-    "PARTY_ENGINE_LANRAGE_CONTROL_URL": "control_url",
-    "PARTY_ENGINE_LANRAGE_CONTROL_TOKEN": "control_token",
-    "PARTY_ENGINE_LANRAGE_STUN": "stun_servers",
-    "PARTY_ENGINE_LANRAGE_STUN_LISTEN": "stun_listen",
-    "PARTY_ENGINE_LANRAGE_HEARTBEAT_INTERVAL": "heartbeat_interval",
-    "PARTY_ENGINE_LANRAGE_PEER_TIMEOUT": "peer_timeout",
-    "PARTY_ENGINE_LANRAGE_CLEANUP_INTERVAL": "cleanup_interval",
-    "PARTY_ENGINE_LANRAGE_PROBE_INTERVAL": "probe_interval",
-}
+__all__ = ["LanrageSettings", "parse_address"]
 
 _HOST_PORT = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>[0-9]{1,5})")
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -68,23 +56,16 @@ def parse_address(value: str) -> tuple[str, int]:
     return match["host"], port
 
 
-def _address(value: Any) -> tuple[str, int] | None:
-    if value is None or isinstance(value, tuple):
-        return value
-    text = str(value).strip()
-    return parse_address(text) if text else None
+def _address(text: str) -> tuple[str, int] | None:
+    return parse_address(text) if text.strip() else None
 
 
-def _addresses(value: Any) -> tuple[tuple[str, int], ...]:
-    if isinstance(value, tuple):
-        return value
-    return tuple(parse_address(part) for part in str(value).split(",") if part.strip())
+def _addresses(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple(parse_address(part) for part in text.split(",") if part.strip())
 
 
-def _url(value: Any) -> str | None:
-    if value is None:
-        return None
-    url = str(value).strip().rstrip("/")
+def _url(text: str) -> str | None:
+    url = text.strip().rstrip("/")
     if not url:
         return None
     parts = urlsplit(url)
@@ -93,76 +74,48 @@ def _url(value: Any) -> str | None:
     return url
 
 
-def _token(value: Any) -> str | None:
-    if value is None:
-        return None
-    token = str(value).strip()
-    return token or None
+def _token(text: str) -> str | None:
+    return text.strip() or None
 
 
-def _seconds(value: Any) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number of seconds") from None
-    if not (0 < seconds < math.inf):
-        raise ValueError(f"{value!r} is not a positive, finite number of seconds")
-    return seconds
-
-
-def _named(field: str, convert: Callable[[Any], T]) -> Callable[[Any], T]:
-    def run(value: Any) -> T:
-        try:
-            return convert(value)
-        except ValueError as exc:
-            raise ValueError(f"{field}: {exc}") from None
-
-    return run
+def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (0 < value < math.inf):
+        raise ValueError(f"{attribute.name} must be a positive, finite number of seconds")
 
 
 def _two_servers_at_most(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[tuple[str, int], ...]
 ) -> None:
     if len(value) > 2:
-        raise ValueError("stun_servers: one or two servers")
+        raise ValueError("one or two servers")
     if len(set(value)) != len(value):
-        raise ValueError("stun_servers: two different servers")
+        raise ValueError("two different servers")
+
+
+def _read(default: Any, parse: Any, **options: Any) -> Any:
+    # ``setting`` gives the reader its parser; the field itself keeps attrs' options.
+    return attrs.field(default=default, metadata=setting(default, parse=parse).metadata, **options)
 
 
 @attrs.frozen
 class LanrageSettings:
     """Everything configurable about a LANrage node; times in seconds."""
 
-    control_url: str | None = attrs.field(
-        default=None, converter=_named("control_url", _url)
-    )
-    control_token: str | None = attrs.field(
-        default=None, converter=_named("control_token", _token), repr=False
-    )
-    stun_servers: tuple[tuple[str, int], ...] = attrs.field(
-        default=(), converter=_named("stun_servers", _addresses), validator=_two_servers_at_most
-    )
-    stun_listen: tuple[str, int] | None = attrs.field(
-        default=None, converter=_named("stun_listen", _address)
-    )
-    heartbeat_interval: float = attrs.field(
-        default=5.0, converter=_named("heartbeat_interval", _seconds)
-    )
-    peer_timeout: float = attrs.field(default=300.0, converter=_named("peer_timeout", _seconds))
-    cleanup_interval: float = attrs.field(
-        default=60.0, converter=_named("cleanup_interval", _seconds)
-    )
-    probe_interval: float = attrs.field(
-        default=10.0, converter=_named("probe_interval", _seconds)
-    )
+    control_url: str | None = _read(None, _url)
+    control_token: str | None = _read(None, _token, repr=False)
+    stun: tuple[tuple[str, int], ...] = _read((), _addresses, validator=_two_servers_at_most)
+    stun_listen: tuple[str, int] | None = _read(None, _address)
+    heartbeat_interval: float = attrs.field(default=5.0, validator=_positive)
+    peer_timeout: float = attrs.field(default=300.0, validator=_positive)
+    cleanup_interval: float = attrs.field(default=60.0, validator=_positive)
+    probe_interval: float = attrs.field(default=10.0, validator=_positive)
 
-    @peer_timeout.validator
-    def _outlasts_heartbeats(self, attribute: attrs.Attribute[float], value: float) -> None:
+    def __attrs_post_init__(self) -> None:
         # A peer that heartbeats on time must never look silent: allow two missed beats.
-        if value < 3 * self.heartbeat_interval:
+        if self.peer_timeout < 3 * self.heartbeat_interval:
             raise ValueError(
                 "peer_timeout must be at least 3 heartbeat intervals "
-                f"({3 * self.heartbeat_interval:g} s), not {value:g} s"
+                f"({3 * self.heartbeat_interval:g} s), not {self.peer_timeout:g} s"
             )
 
     @property
