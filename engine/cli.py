@@ -23,6 +23,7 @@ from engine.web import AppSpec, open_engine
 
 #: The systems this distribution ships, by name -> module exposing ``app: AppSpec``.
 APPS: Mapping[str, str] = {
+    "lanrage": "engine.apps.lanrage.app",
     "liaptui": "engine.apps.liaptui.app",
     "watchparty": "engine.apps.watchparty.app",
 }

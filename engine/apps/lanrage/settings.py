@@ -25,14 +25,15 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
-from engine.settings import setting
+from engine.settings import read_settings, setting
 
-__all__ = ["LanrageSettings", "parse_address"]
+__all__ = ["LanrageSettings", "parse_address", "read_lanrage_settings"]
 
 _HOST_PORT = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>[0-9]{1,5})")
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -122,3 +123,8 @@ class LanrageSettings:
     def remote_control(self) -> bool:
         """Whether the node uses another node's control plane."""
         return self.control_url is not None
+
+
+def read_lanrage_settings(environ: Mapping[str, str]) -> LanrageSettings:
+    """The settings from ``PARTY_ENGINE_LANRAGE_*``; ``SettingsError`` names a bad variable."""
+    return read_settings(LanrageSettings, environ, app="lanrage")
