@@ -33,7 +33,7 @@ from .nat import NatType, Reachability, classify_nat
 from .settings import LanrageSettings
 from .views import Link
 
-__all__ = ["PROBE_TIMEOUT", "detect_nat", "endpoint_text", "probe_peers"]
+__all__ = ["PROBE_TIMEOUT", "detect_nat", "endpoint_text", "probe_peer", "probe_peers"]
 
 log = logging.getLogger("engine.apps.lanrage")
 
@@ -128,7 +128,9 @@ async def _address_toward_control(settings: LanrageSettings) -> str | None:
     return None
 
 
-async def _probe(endpoint: str | None) -> Link:
+async def probe_peer(endpoint: str | None) -> Link:
+    """One UDP probe to ``endpoint``: answered with its round trip, or unanswered (also when
+    the peer has no endpoint: it runs no responder)."""
     if endpoint is None:
         return Link(Reachability.UNANSWERED)
     address = parse_endpoint(endpoint)
@@ -156,7 +158,7 @@ async def probe_peers(node: ActorRef, settings: LanrageSettings) -> None:
         links: dict[str, Link] = {}
 
         async def probe(peer_id: str, endpoint: str | None) -> None:
-            links[peer_id] = await _probe(endpoint)
+            links[peer_id] = await probe_peer(endpoint)
 
         async with trio.open_nursery() as nursery:
             for peer_id, endpoint in targets:
