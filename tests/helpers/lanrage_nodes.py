@@ -60,8 +60,18 @@ class NodeProcess:
 
 async def _start(store: str, settings: Mapping[str, str]) -> tuple[trio.Process, int]:
     process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "engine", "serve", "--app", "lanrage", "--port", "0",
-         "--store", store],
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "serve",
+            "--app",
+            "lanrage",
+            "--port",
+            "0",
+            "--store",
+            store,
+        ],
         stdout=-1,
         env={**os.environ, "PARTY_ENGINE_LOG": "WARNING", **settings},
     )

@@ -53,8 +53,8 @@ __all__ = [
     "LeaveParty",
     "NatDetected",
     "NodeActor",
-    "Probed",
     "ProbeTargets",
+    "Probed",
     "SyncDue",
 ]
 
@@ -245,4 +245,3 @@ class NodeActor(PersistentActor[NodeState]):
         answer = await call
         self.control_rtt = trio.current_time() - started
         return answer
-

@@ -55,19 +55,26 @@ class LocalControlPlane:
 
     async def register(self, name: str, host: PeerInfo) -> Party:
         _, ref = await self.directory.create(seed_party(name, host))
-        return await self._ask(ref, Snapshot())
+        party: Party = await self._ask(ref, Snapshot())
+        return party
 
     async def get(self, party_id: str) -> Party:
-        return await self._ask(await self._party(party_id), Snapshot())
+        party: Party = await self._ask(await self._party(party_id), Snapshot())
+        return party
 
     async def join(self, party_id: str, peer: PeerInfo) -> Party:
-        return await self._ask(await self._party(party_id), Enter(peer))
+        party: Party = await self._ask(await self._party(party_id), Enter(peer))
+        return party
 
     async def heartbeat(self, party_id: str, peer: PeerInfo) -> Party:
-        return await self._ask(await self._party(party_id), Beat(peer))
+        party: Party = await self._ask(await self._party(party_id), Beat(peer))
+        return party
 
     async def leave(self, party_id: str, peer_id: str) -> Literal["left", "disbanded"]:
-        return await self._ask(await self._party(party_id), Exit(peer_id))
+        status: Literal["left", "disbanded"] = await self._ask(
+            await self._party(party_id), Exit(peer_id)
+        )
+        return status
 
     async def _party(self, party_id: str) -> ActorRef:
         ref = None

@@ -147,6 +147,10 @@ async def probe_peer(endpoint: str | None) -> Link:
     return Link(Reachability.ANSWERED, round(binding.rtt * 1000, 3), LatencySource.UDP_PROBE)
 
 
+async def _probe_into(links: dict[str, Link], peer_id: str, endpoint: str | None) -> None:
+    links[peer_id] = await probe_peer(endpoint)
+
+
 async def probe_peers(node: ActorRef, settings: LanrageSettings) -> None:
     """Probe every peer of ``node``'s party each ``probe_interval``, forever."""
     while True:
@@ -156,13 +160,9 @@ async def probe_peers(node: ActorRef, settings: LanrageSettings) -> None:
             log.warning("no probe targets: %r", exc)
             targets = []
         links: dict[str, Link] = {}
-
-        async def probe(peer_id: str, endpoint: str | None) -> None:
-            links[peer_id] = await probe_peer(endpoint)
-
         async with trio.open_nursery() as nursery:
             for peer_id, endpoint in targets:
-                nursery.start_soon(probe, peer_id, endpoint)
+                nursery.start_soon(_probe_into, links, peer_id, endpoint)
         if targets:
             node.tell(Probed(links))
         await trio.sleep(settings.probe_interval)

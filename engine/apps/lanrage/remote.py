@@ -21,6 +21,7 @@ import httpx
 from engine.errors import AppError
 
 from .errors import ControlPlaneUnavailable, InvalidField, NotAMember, PartyFull, PartyNotFound
+from .fields import Name, PeerId
 from .models import (
     WIRE,
     HeartbeatRequest,
@@ -55,7 +56,7 @@ class RemoteControlPlane:
     client: httpx.AsyncClient
 
     async def register(self, name: str, host: PeerInfo) -> Party:
-        return await self._call("/control/parties", RegisterPartyRequest(name, host), Party)
+        return await self._call("/control/parties", RegisterPartyRequest(Name(name), host), Party)
 
     async def get(self, party_id: str) -> Party:
         return await self._call(f"/control/parties/{party_id}", None, Party)
@@ -73,7 +74,7 @@ class RemoteControlPlane:
     async def leave(self, party_id: str, peer_id: str) -> Literal["left", "disbanded"]:
         answer = await self._call(
             f"/control/parties/{party_id}/leave",
-            LeaveControlRequest(peer_id),
+            LeaveControlRequest(PeerId(peer_id)),
             LeaveControlResponse,
         )
         return answer.status
@@ -112,10 +113,10 @@ def _refusal(response: httpx.Response) -> AppError:
 
 
 @asynccontextmanager
-async def open_remote_control_plane(url: str, token: str | None) -> AsyncIterator[RemoteControlPlane]:
+async def open_remote_control_plane(
+    url: str, token: str | None
+) -> AsyncIterator[RemoteControlPlane]:
     """A client for the control plane at ``url`` (closed when the block exits)."""
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, timeout=CONTROL_TIMEOUT
-    ) as client:
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=CONTROL_TIMEOUT) as client:
         yield RemoteControlPlane(client)

@@ -120,7 +120,11 @@ def _control(request: Request) -> LocalControlPlane:
     context: Node = request.context
     expected = context.settings.control_token
     given = request.bearer_token()
-    if expected is None or given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+    if (
+        expected is None
+        or given is None
+        or not hmac.compare_digest(given.encode(), expected.encode())
+    ):
         raise ControlTokenRefused()
     return context.control
 

@@ -129,7 +129,9 @@ async def test_restarts_keep_identity_and_party(tmp_path: Path) -> None:
     assert after["party"]["id"] == party_id
     assert after["party"]["host_id"] == before["party"]["host_id"]
     host = before["party"]["host_id"]
-    assert after["party"]["peers"][host]["public_key"] == before["party"]["peers"][host]["public_key"]
+    assert (
+        after["party"]["peers"][host]["public_key"] == before["party"]["peers"][host]["public_key"]
+    )
     assert peers_of(after) == peers_of(before)
 
 

@@ -56,7 +56,11 @@ def problems(response: Any) -> list[tuple[list[Any], str]]:
             {"party_id": None, "peer_name": "x" * 51},
             [(["body", "party_id"], "type_error"), (["body", "peer_name"], "value_error")],
         ),
-        ("/party/join", {"party_id": "x" * 21, "peer_name": "B"}, [(["body", "party_id"], "value_error")]),
+        (
+            "/party/join",
+            {"party_id": "x" * 21, "peer_name": "B"},
+            [(["body", "party_id"], "value_error")],
+        ),
         ("/party/join", {"party_id": "abc"}, [(["body", "peer_name"], "missing")]),
         ("/party/leave", {"why": "bored"}, [(["body"], "value_error")]),
     ],
@@ -108,7 +112,10 @@ async def test_unknown_ids_routes_and_no_party(served: Served) -> None:
 async def test_one_party_at_a_time(served: Served) -> None:
     created = (await served.client.post("/party/create", json={"name": "Night"})).json()
     again = await served.client.post("/party/create", json={"name": "Another"})
-    assert (again.status_code, again.json()) == (409, {"detail": "Already in a party; leave it first"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"detail": "Already in a party; leave it first"},
+    )
     joining = await served.client.post(
         "/party/join", json={"party_id": created["party_id"], "peer_name": "Me"}
     )
@@ -162,16 +169,22 @@ async def test_the_control_plane_with_the_token(served: Served) -> None:
     beat = await served.client.post(f"{path}/heartbeat", json={"peer": stranger}, headers=BEARER)
     assert (beat.status_code, beat.json()) == (404, {"detail": "Peer is not in this party"})
     bad = await served.client.post(
-        f"{path}/join", json={"peer": {**alice, "public_key": "short", "nat_type": "odd"}}, headers=BEARER
+        f"{path}/join",
+        json={"peer": {**alice, "public_key": "short", "nat_type": "odd"}},
+        headers=BEARER,
     )
     assert sorted(problems(bad)) == [
         (["body", "peer", "nat_type"], "value_error"),
         (["body", "peer", "public_key"], "value_error"),
     ]
     assert (await served.client.get(path, headers=BEARER)).json() == joined
-    left = await served.client.post(f"{path}/leave", json={"peer_id": alice["peer_id"]}, headers=BEARER)
+    left = await served.client.post(
+        f"{path}/leave", json={"peer_id": alice["peer_id"]}, headers=BEARER
+    )
     assert left.json() == {"status": "left"}
-    gone = await served.client.post(f"{path}/leave", json={"peer_id": host["peer_id"]}, headers=BEARER)
+    gone = await served.client.post(
+        f"{path}/leave", json={"peer_id": host["peer_id"]}, headers=BEARER
+    )
     assert gone.json() == {"status": "disbanded"}
     assert (await served.client.get(path, headers=BEARER)).status_code == 404
 
