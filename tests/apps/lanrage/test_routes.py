@@ -3,6 +3,7 @@ errors and changes nothing; the control plane refuses calls without its token; t
 under /lanrage when served with other apps and described in the OpenAPI document.
 """
 
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +23,12 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 async def served() -> AsyncIterator[Served]:
     async with serve_apps([make_app(LanrageSettings(control_token=TOKEN))]) as served:
         yield served
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def peer(name: str = "Alice", **overrides: Any) -> dict[str, Any]:
@@ -207,3 +214,30 @@ async def test_served_under_lanrage_with_other_apps_and_described() -> None:
         ("/lanrage/control/parties/{party_id}/leave", "post"),
     ]:
         assert "content" in paths[path][method]["responses"]["200"], path
+
+
+async def test_an_unreachable_control_plane_is_503_and_changes_nothing() -> None:
+    nowhere = LanrageSettings(control_url=f"http://127.0.0.1:{free_tcp_port()}", control_token="t")
+    async with serve_apps([make_app(nowhere)]) as served:
+        created = await served.client.post("/party/create", json={"name": "Night"})
+        assert (created.status_code, created.json()) == (
+            503,
+            {"detail": "The control plane is unavailable"},
+        )
+        joined = await served.client.post(
+            "/party/join", json={"party_id": "000000000000", "peer_name": "Bob"}
+        )
+        assert joined.status_code == 503
+        assert (await served.client.get("/status")).json()["status"] == "no_party"
+
+
+async def test_a_control_plane_refusing_this_nodes_token_is_503(served: Served) -> None:
+    wrong = LanrageSettings(control_url=served.base_url, control_token="not-the-token")
+    async with serve_apps([make_app(wrong)]) as other:
+        created = await other.client.post("/party/create", json={"name": "Night"})
+        assert (created.status_code, created.json()) == (
+            503,
+            {"detail": "The control plane refused this node's token"},
+        )
+        assert (await other.client.get("/status")).json()["status"] == "no_party"
+    await nothing_changed(served)
