@@ -17,18 +17,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from engine.store.testing import PostgresServer, find_postgres_bindir, postgres_server
+from engine.store.testing import PostgresServer
+from tests.helpers.postgres import postgres as postgres
 
 BACKENDS = ["memory", "sqlite", "postgresql"]
 DURABLE_BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    if find_postgres_bindir() is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, postgres): apt-get install postgresql")
-    with postgres_server() as server:
-        yield server
 
 
 def _url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:

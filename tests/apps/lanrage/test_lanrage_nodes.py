@@ -3,11 +3,14 @@ control plane over HTTP; restarts, and a SIGKILL after which everything acknowle
 """
 
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import trio
 
 from tests.helpers.lanrage_nodes import NodeProcess, free_udp_port, lanrage_node
+from tests.helpers.postgres import postgres as postgres
 
 TOKEN = "s3cret-token"
 
@@ -135,9 +138,19 @@ async def test_restarts_keep_identity_and_party(tmp_path: Path) -> None:
     assert peers_of(after) == peers_of(before)
 
 
-async def test_a_sigkill_loses_nothing_acknowledged(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def durable_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store that outlives the process, on each durable backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'alpha.db'}"
+    else:
+        with request.getfixturevalue("postgres").database() as url:
+            yield url
+
+
+async def test_a_sigkill_loses_nothing_acknowledged(durable_store: str) -> None:
     stun = free_udp_port()
-    store = f"sqlite:///{tmp_path / 'alpha.db'}"
+    store = durable_store
     settings = control_server(stun)
     async with lanrage_node(store, settings) as alpha:
         async with lanrage_node(settings=client_of(alpha, stun)) as beta:
