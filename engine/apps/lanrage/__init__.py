@@ -7,6 +7,11 @@ a control plane other nodes may use. The rules are pure functions over attrs val
 WireGuard keys), ``node`` (a node's own state: its one current party), ``fields``
 (constrained strings), ``views`` (what ``/status`` shows); ``models`` holds every JSON body
 and the wire converter, ``errors`` every refusal, ``settings`` the configuration.
+
+The runtime on top: ``registry`` (the control plane's parties, one actor each, on the party
+layer), ``control`` (the control-plane interface and this node's own), ``remote`` (another
+node's, over HTTP), ``agent`` (the node actor), ``network`` (STUN responder, NAT detection,
+latency probes), ``service`` (a node assembled), ``routes`` and ``app`` (the HTTP edge).
 """
 
 from .errors import PartyNotFound as PartyNotFound
