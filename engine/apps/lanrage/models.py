@@ -229,7 +229,8 @@ def _unstructure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any], d
         for field in attrs.fields(cls)
         if field.metadata.get(_OMIT_IF_NONE)
     }
-    return make_dict_unstructure_fn(cls, converter, **overrides)
+    # cattrs types **overrides as AttributeOverride, but its named options share the mapping.
+    return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
 
 def make_wire_converter() -> cattrs.Converter:

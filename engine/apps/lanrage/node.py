@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 from .errors import AlreadyInParty, NotInParty
-from .fields import Name, checked
+from .fields import Endpoint, Name, PeerId, PublicKey, checked
 from .identity import NodeIdentity
 from .models import NatInfo
 from .nat import NatType
@@ -44,8 +44,10 @@ class NodeState:
     def peer_info(self, name: str) -> PeerInfo:
         """What this node tells the control plane about itself, named ``name``."""
         nat_type = self.nat.nat_type if self.nat is not None else NatType.UNKNOWN
+        endpoint = None if self.endpoint is None else Endpoint(self.endpoint)
+        identity = self.identity
         return PeerInfo(
-            self.identity.peer_id, name, self.identity.public_key, nat_type, self.endpoint
+            PeerId(identity.peer_id), Name(name), PublicKey(identity.public_key), nat_type, endpoint
         )
 
 

@@ -95,7 +95,7 @@ def new_party_id(rng: random.Random) -> str:
 
 def create_party(party_id: str, name: str, host: PeerInfo, now: float) -> Party:
     """A new party with ``host`` as its only member, at the host address."""
-    return Party(party_id, name, host.peer_id, now, (Member(host, HOST_IP, now, now),))
+    return Party(party_id, Name(name), host.peer_id, now, (Member(host, HOST_IP, now, now),))
 
 
 def join_party(party: Party, peer: PeerInfo, now: float) -> Party:
