@@ -101,6 +101,16 @@ RUNTIME_MODULES: dict[str, frozenset[str]] = {
             "table",  # the room's timers and broadcasts (Timers, EventStream)
         }
     ),
+    "lanrage": frozenset(
+        {
+            "agent",  # the node actor
+            "control",  # the control-plane interface and this node's own
+            "network",  # STUN responder, NAT detection, latency probes
+            "registry",  # the control plane's parties (Party actors)
+            "remote",  # another node's control plane over HTTP (httpx)
+            "service",  # a node assembled
+        }
+    ),
     "watchparty": frozenset(
         {
             "session_actor",  # SessionActor, a Party
