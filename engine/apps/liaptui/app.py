@@ -26,8 +26,10 @@ def make_app(settings: Settings | None = None) -> AppSpec:
 
     @asynccontextmanager
     async def setup(engine: Engine) -> AsyncIterator[RoomDirectory]:
-        chosen = settings if settings is not None else read_settings(
-            Settings, engine.environ, app="liaptui"
+        chosen = (
+            settings
+            if settings is not None
+            else read_settings(Settings, engine.environ, app="liaptui")
         )
         async with open_directory(engine.system, engine.store, chosen) as directory:
             yield directory

@@ -23,8 +23,13 @@ from .pieces import Hand, Piece
 from .plays import beats, play_value, valid_plays, winner_index
 
 __all__ = [
-    "choose_action", "choose_declaration", "choose_play", "choose_redeal", "declaration_for",
-    "estimate_piles", "play_for",
+    "choose_action",
+    "choose_declaration",
+    "choose_play",
+    "choose_redeal",
+    "declaration_for",
+    "estimate_piles",
+    "play_for",
 ]
 
 # Singles this strong (both generals, both advisors) usually win a turn led with a single.

@@ -44,12 +44,33 @@ from typing import Any, ClassVar
 from engine.errors import AppError
 
 __all__ = [
-    "AlreadyDeclared", "AlreadyInRoom", "AuthenticationFailed", "ConnectionReplaced",
-    "GameNotStarted", "InvalidDeclaration", "InvalidFieldType", "InvalidMessageFormat",
-    "InvalidPlay", "LiaptuiError", "LiaptuiRuleError", "MaintenanceMode", "MessageInvalid",
-    "MissingRequiredField", "NoPiecesSelected", "NotAPlayType", "NotYourTurn", "OutOfRange",
-    "PiecesNotInHand", "RateLimited", "RoomFull", "RoomNotFound", "ServerError", "ServiceError",
-    "SessionError", "VersionMismatch", "WrongPieceCount",
+    "AlreadyDeclared",
+    "AlreadyInRoom",
+    "AuthenticationFailed",
+    "ConnectionReplaced",
+    "GameNotStarted",
+    "InvalidDeclaration",
+    "InvalidFieldType",
+    "InvalidMessageFormat",
+    "InvalidPlay",
+    "LiaptuiError",
+    "LiaptuiRuleError",
+    "MaintenanceMode",
+    "MessageInvalid",
+    "MissingRequiredField",
+    "NoPiecesSelected",
+    "NotAPlayType",
+    "NotYourTurn",
+    "OutOfRange",
+    "PiecesNotInHand",
+    "RateLimited",
+    "RoomFull",
+    "RoomNotFound",
+    "ServerError",
+    "ServiceError",
+    "SessionError",
+    "VersionMismatch",
+    "WrongPieceCount",
 ]
 
 
@@ -113,6 +134,7 @@ class LiaptuiRuleError(LiaptuiError):
     """A move the rules refuse; the game value is unchanged."""
 
     status = 409
+
 
 class GameNotStarted(LiaptuiRuleError):
     code = 2001

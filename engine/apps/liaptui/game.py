@@ -28,17 +28,48 @@ import attrs
 
 from . import errors
 from .outcomes import (
-    Action, CompletedTurn, Declare, DeclarationAccepted, GameOver, HandsDealt, Outcome,
-    PhaseChanged, Play, PlayAccepted, PlayedPieces, RedealDecision, RedealDecisionAccepted,
-    RedealRequested, Redealt, RoundResult, RoundScored, SpecialBonus, TurnWon,
+    Action,
+    CompletedTurn,
+    DeclarationAccepted,
+    Declare,
+    GameOver,
+    HandsDealt,
+    Outcome,
+    PhaseChanged,
+    Play,
+    PlayAccepted,
+    PlayedPieces,
+    RedealDecision,
+    RedealDecisionAccepted,
+    RedealRequested,
+    Redealt,
+    RoundResult,
+    RoundScored,
+    SpecialBonus,
+    TurnWon,
 )
 from .pieces import PIECES_BY_ID, SEATS, Hand, deal, is_weak_hand
 from .plays import classify, winner_index
 
 __all__ = [
-    "DECLARATION_MAX", "WINNING_SCORE", "Game", "Phase", "Player", "Transition", "apply",
-    "decide_redeal", "declare", "legal_declarations", "next_round", "play", "round_score",
-    "seat_of", "set_player", "start_game", "timeout_action", "who_must_act",
+    "DECLARATION_MAX",
+    "WINNING_SCORE",
+    "Game",
+    "Phase",
+    "Player",
+    "Transition",
+    "apply",
+    "decide_redeal",
+    "declare",
+    "legal_declarations",
+    "next_round",
+    "play",
+    "round_score",
+    "seat_of",
+    "set_player",
+    "start_game",
+    "timeout_action",
+    "who_must_act",
 ]
 
 WINNING_SCORE = 50
@@ -200,9 +231,18 @@ def _deal_round(game: Game, rng: random.Random, starter: int | None, multiplier:
             starter = game.last_turn.winner
     weak = tuple(seat for seat in _order_from(starter) if is_weak_hand(hands[seat]))
     game = attrs.evolve(
-        game, phase=Phase.PREPARATION, hands=hands, starter=starter, redeal_multiplier=multiplier,
-        weak_seats=weak, redeal_decisions=_NO_ONE, declarations=_NO_ONE, piles=_ZEROS,
-        turn_number=0, turn_leader=starter, turn_plays=(),
+        game,
+        phase=Phase.PREPARATION,
+        hands=hands,
+        starter=starter,
+        redeal_multiplier=multiplier,
+        weak_seats=weak,
+        redeal_decisions=_NO_ONE,
+        declarations=_NO_ONE,
+        piles=_ZEROS,
+        turn_number=0,
+        turn_leader=starter,
+        turn_plays=(),
     )
     dealt = HandsDealt(game.round_number, multiplier)
     if weak:
@@ -218,8 +258,11 @@ def decide_redeal(game: Game, seat: int, accept: bool, rng: random.Random) -> Tr
     The first seat, in order from the current starter, that accepted becomes the starter of a
     whole new deal and the multiplier goes up by one. If nobody accepted, declarations begin.
     """
-    if (game.phase is not Phase.PREPARATION or seat not in game.weak_seats
-            or game.redeal_decisions[seat] is not None):
+    if (
+        game.phase is not Phase.PREPARATION
+        or seat not in game.weak_seats
+        or game.redeal_decisions[seat] is not None
+    ):
         raise _not_your_turn(game, seat)
     game = attrs.evolve(game, redeal_decisions=_replace(game.redeal_decisions, seat, accept))
     decided = (RedealDecisionAccepted(seat, accept),)
@@ -263,13 +306,18 @@ def declare(game: Game, seat: int, value: int) -> Transition:
     problem = _declaration_problem(game, seat, value)
     if problem is not None:
         reason, message = problem
-        raise errors.InvalidDeclaration(message, {
-            "reason": reason, "declaration": value,
-            "valid_declarations": list(legal_declarations(game, seat)),
-        })
+        raise errors.InvalidDeclaration(
+            message,
+            {
+                "reason": reason,
+                "declaration": value,
+                "valid_declarations": list(legal_declarations(game, seat)),
+            },
+        )
     streak = game.zero_streaks[seat] + 1 if value == 0 else 0
     game = attrs.evolve(
-        game, declarations=_replace(game.declarations, seat, value),
+        game,
+        declarations=_replace(game.declarations, seat, value),
         zero_streaks=_replace(game.zero_streaks, seat, streak),
     )
     accepted = (DeclarationAccepted(seat, value),)
@@ -330,8 +378,12 @@ def _finish_turn(game: Game) -> tuple[Game, TurnWon]:
     piles = len(plays[0].pieces)
     turn = CompletedTurn(game.turn_number, winner, piles, plays)
     game = attrs.evolve(
-        game, piles=_replace(game.piles, winner, game.piles[winner] + piles), last_turn=turn,
-        total_turns=game.total_turns + 1, turn_leader=winner, turn_plays=(),
+        game,
+        piles=_replace(game.piles, winner, game.piles[winner] + piles),
+        last_turn=turn,
+        total_turns=game.total_turns + 1,
+        turn_leader=winner,
+        turn_plays=(),
     )
     return game, TurnWon(turn)
 
@@ -344,12 +396,11 @@ def _score_round(game: Game) -> tuple[Game, tuple[Outcome, ...]]:
         game.round_number, game.starter, multiplier, declarations, game.piles, deltas
     )
     scores = tuple(score + delta for score, delta in zip(game.scores, deltas))
-    game = attrs.evolve(
-        game, phase=Phase.SCORING, scores=scores, history=(*game.history, result)
-    )
+    game = attrs.evolve(game, phase=Phase.SCORING, scores=scores, history=(*game.history, result))
     bonuses = tuple(
         SpecialBonus(seat, "PERFECT_DECLARATION", multiplier * _exact_hit_bonus(d))
-        for seat, d, n in zip(SEATS, declarations, game.piles) if d == n
+        for seat, d, n in zip(SEATS, declarations, game.piles)
+        if d == n
     )
     outcomes = (RoundScored(result, scores), *bonuses, PhaseChanged(game.phase, game))
     if max(scores) < WINNING_SCORE:
@@ -362,11 +413,14 @@ def _score_round(game: Game) -> tuple[Game, tuple[Outcome, ...]]:
 
 def _not_your_turn(game: Game, seat: int) -> errors.NotYourTurn:
     waiting = who_must_act(game)
-    return errors.NotYourTurn(details={
-        "phase": str(game.phase), "your_position": seat,
-        "current_player": game.name(waiting[0]) if len(waiting) == 1 else None,
-        "waiting_for": [game.name(s) for s in waiting],
-    })
+    return errors.NotYourTurn(
+        details={
+            "phase": str(game.phase),
+            "your_position": seat,
+            "current_player": game.name(waiting[0]) if len(waiting) == 1 else None,
+            "waiting_for": [game.name(s) for s in waiting],
+        }
+    )
 
 
 def who_must_act(game: Game) -> tuple[int, ...]:

@@ -124,7 +124,17 @@ async def create_room(directory: RoomDirectory, peer: Peer, request: m.CreateRoo
         failed = ServerError("The room could not be created", {"room_name": request.room_name})
         peer.send_json(ERRORS.event(failed))
         return
-    peer.send_json(server_event("room_created", {
-        "room_id": room_id, "room_name": request.room_name, "creator": request.player_name,
-        "is_public": request.is_public, "created_at": seed.created_at, "player_token": token,
-    }, now=clock.now()))
+    peer.send_json(
+        server_event(
+            "room_created",
+            {
+                "room_id": room_id,
+                "room_name": request.room_name,
+                "creator": request.player_name,
+                "is_public": request.is_public,
+                "created_at": seed.created_at,
+                "player_token": token,
+            },
+            now=clock.now(),
+        )
+    )

@@ -17,9 +17,25 @@ import attrs
 from .errors import OutOfRange
 
 __all__ = [
-    "ACTION_TIMEOUT_RANGE", "NAME_MAX", "AcceptRedeal", "ActionTimeout", "BotMove", "CreateRoom",
-    "DeclineRedeal", "GraceExpired", "JoinRoom", "LeaveRoom", "ListRooms", "MakeDeclaration",
-    "NextRound", "Ping", "PlayPieces", "RoomListing", "RoomStatus", "StartGame", "SyncRequest",
+    "ACTION_TIMEOUT_RANGE",
+    "NAME_MAX",
+    "AcceptRedeal",
+    "ActionTimeout",
+    "BotMove",
+    "CreateRoom",
+    "DeclineRedeal",
+    "GraceExpired",
+    "JoinRoom",
+    "LeaveRoom",
+    "ListRooms",
+    "MakeDeclaration",
+    "NextRound",
+    "Ping",
+    "PlayPieces",
+    "RoomListing",
+    "RoomStatus",
+    "StartGame",
+    "SyncRequest",
     "VersionInfo",
 ]
 

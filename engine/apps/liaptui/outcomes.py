@@ -20,10 +20,25 @@ if TYPE_CHECKING:
     from .game import Game, Phase
 
 __all__ = [
-    "Action", "CompletedTurn", "Declare", "DeclarationAccepted", "GameOver", "HandsDealt",
-    "Outcome", "PhaseChanged", "Play", "PlayAccepted", "PlayedPieces", "RedealDecision",
-    "RedealDecisionAccepted", "RedealRequested", "Redealt", "RoundResult", "RoundScored",
-    "SpecialBonus", "TurnWon",
+    "Action",
+    "CompletedTurn",
+    "DeclarationAccepted",
+    "Declare",
+    "GameOver",
+    "HandsDealt",
+    "Outcome",
+    "PhaseChanged",
+    "Play",
+    "PlayAccepted",
+    "PlayedPieces",
+    "RedealDecision",
+    "RedealDecisionAccepted",
+    "RedealRequested",
+    "Redealt",
+    "RoundResult",
+    "RoundScored",
+    "SpecialBonus",
+    "TurnWon",
 ]
 
 
@@ -164,6 +179,15 @@ class GameOver:
 
 
 Outcome = (
-    HandsDealt | RedealRequested | RedealDecisionAccepted | Redealt | DeclarationAccepted
-    | PlayAccepted | TurnWon | RoundScored | SpecialBonus | PhaseChanged | GameOver
+    HandsDealt
+    | RedealRequested
+    | RedealDecisionAccepted
+    | Redealt
+    | DeclarationAccepted
+    | PlayAccepted
+    | TurnWon
+    | RoundScored
+    | SpecialBonus
+    | PhaseChanged
+    | GameOver
 )

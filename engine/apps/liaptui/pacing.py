@@ -25,7 +25,7 @@ from .game import Game, Phase, who_must_act
 from .messages import ActionTimeout, BotMove, NextRound
 from .pieces import SEATS
 
-__all__ = ["Pacer", "ROUND", "seat_key"]
+__all__ = ["ROUND", "Pacer", "seat_key"]
 
 ROUND = "round"
 

@@ -74,7 +74,7 @@ def classify(pieces: Iterable[Piece]) -> PlayType | None:
         return None
     names = Counter(piece.name for piece in pieces)
     if len(names) == 1:
-        (name, count), = names.items()
+        ((name, count),) = names.items()
         if count == 2:
             return PlayType.PAIR
         return _SOLDIERS_BY_COUNT.get(count) if name is Rank.SOLDIER else None

@@ -32,35 +32,53 @@ from engine.net import json_type
 
 from . import messages as m
 from .errors import (
-    InvalidFieldType, InvalidMessageFormat, LiaptuiError, MissingRequiredField, VersionMismatch,
+    InvalidFieldType,
+    InvalidMessageFormat,
+    LiaptuiError,
+    MissingRequiredField,
+    VersionMismatch,
 )
 from .views import error_data
 
 __all__ = [
-    "LOBBY_EVENTS", "ROOM_EVENTS", "SERVER_VERSION", "SUPPORTED_VERSIONS", "WIRE", "ErrorBody",
-    "ErrorEvent", "ServerEvent", "error_event", "negotiate_version", "parse", "pong",
+    "LOBBY_EVENTS",
+    "ROOM_EVENTS",
+    "SERVER_VERSION",
+    "SUPPORTED_VERSIONS",
+    "WIRE",
+    "ErrorBody",
+    "ErrorEvent",
+    "ServerEvent",
+    "error_event",
+    "negotiate_version",
+    "parse",
+    "pong",
     "server_event",
 ]
 
-LOBBY_EVENTS: Mapping[str, type] = types.MappingProxyType({
-    "create_room": m.CreateRoom,
-    "room_list": m.ListRooms,
-    "ping": m.Ping,
-    "version_info": m.VersionInfo,
-})
+LOBBY_EVENTS: Mapping[str, type] = types.MappingProxyType(
+    {
+        "create_room": m.CreateRoom,
+        "room_list": m.ListRooms,
+        "ping": m.Ping,
+        "version_info": m.VersionInfo,
+    }
+)
 
-ROOM_EVENTS: Mapping[str, type] = types.MappingProxyType({
-    "join_room": m.JoinRoom,
-    "leave_room": m.LeaveRoom,
-    "start_game": m.StartGame,
-    "declare": m.MakeDeclaration,
-    "play": m.PlayPieces,
-    "accept_redeal": m.AcceptRedeal,
-    "decline_redeal": m.DeclineRedeal,
-    "ping": m.Ping,
-    "sync_request": m.SyncRequest,
-    "version_info": m.VersionInfo,
-})
+ROOM_EVENTS: Mapping[str, type] = types.MappingProxyType(
+    {
+        "join_room": m.JoinRoom,
+        "leave_room": m.LeaveRoom,
+        "start_game": m.StartGame,
+        "declare": m.MakeDeclaration,
+        "play": m.PlayPieces,
+        "accept_redeal": m.AcceptRedeal,
+        "decline_redeal": m.DeclineRedeal,
+        "ping": m.Ping,
+        "sync_request": m.SyncRequest,
+        "version_info": m.VersionInfo,
+    }
+)
 
 SERVER_VERSION = "1.0.1"
 #: API versions the server speaks, newest first; the deprecated ones still work, with a warning.
@@ -109,12 +127,11 @@ def _structure(cls: type, data: Json) -> Any:
     fields = _FIELDS[cls]
     missing = [f.name for f in fields if f.default is attrs.NOTHING and f.name not in data]
     if missing:
-        raise MissingRequiredField(
-            details={"missing_fields": missing, "received_data": data}
-        )
+        raise MissingRequiredField(details={"missing_fields": missing, "received_data": data})
     invalid = {
         f.name: _expected(_describe(f.type), data[f.name])
-        for f in fields if f.name in data and not _conforms(data[f.name], f.type)
+        for f in fields
+        if f.name in data and not _conforms(data[f.name], f.type)
     }
     if invalid:
         raise InvalidFieldType(details={"invalid_fields": invalid, "received_data": data})
@@ -259,17 +276,32 @@ def negotiate_version(info: m.VersionInfo) -> list[tuple[str, Json]]:
     if agreed is None:
         raise VersionMismatch(
             f"Server speaks API versions {', '.join(SUPPORTED_VERSIONS)}",
-            {"client_version": info.client_version, "supported_versions": list(SUPPORTED_VERSIONS),
-             "server_version": SERVER_VERSION},
+            {
+                "client_version": info.client_version,
+                "supported_versions": list(SUPPORTED_VERSIONS),
+                "server_version": SERVER_VERSION,
+            },
         )
-    replies = [("version_accepted", {
-        "server_version": SERVER_VERSION, "negotiated_version": agreed, "features": dict(FEATURES),
-    })]
+    replies = [
+        (
+            "version_accepted",
+            {
+                "server_version": SERVER_VERSION,
+                "negotiated_version": agreed,
+                "features": dict(FEATURES),
+            },
+        )
+    ]
     if agreed in DEPRECATED_VERSIONS:
-        replies.append(("deprecation_warning", {
-            "deprecated_feature": f"api_version_{agreed}",
-            "removal_version": "2.0.0",
-            "alternative": f"Use API version {SUPPORTED_VERSIONS[0]}",
-            "documentation": "https://docs.liaptui.com/migration/v2",
-        }))
+        replies.append(
+            (
+                "deprecation_warning",
+                {
+                    "deprecated_feature": f"api_version_{agreed}",
+                    "removal_version": "2.0.0",
+                    "alternative": f"Use API version {SUPPORTED_VERSIONS[0]}",
+                    "documentation": "https://docs.liaptui.com/migration/v2",
+                },
+            )
+        )
     return replies

@@ -42,7 +42,9 @@ class LiaptuiErrors:
         return self.event(InvalidMessageFormat(reason.capitalize()))
 
     def too_big(self, limit: int) -> dict[str, Any]:
-        return self.event(OutOfRange(f"Messages are limited to {limit} bytes", {"max_bytes": limit}))
+        return self.event(
+            OutOfRange(f"Messages are limited to {limit} bytes", {"max_bytes": limit})
+        )
 
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         return self.event(RateLimited(details={"retry_after": round(retry_after, 3)}))

@@ -176,7 +176,9 @@ class RoomActor(GameTable):
             held = self.state.seats[seat]
             # Claimed (not the creator's held seat), not a bot's, and still this token's.
             kept = (
-                held is not None and held.claimed and not held.is_bot
+                held is not None
+                and held.claimed
+                and not held.is_bot
                 and held.token_hash == member.state.token_hash
             )
             if not kept:
@@ -199,15 +201,30 @@ class RoomActor(GameTable):
         self._sit(member, seat, admission.token_hash)
         connected = self._connected_data(member, seat, admission.token, False)
         self._tell(member, "connected", connected)
-        self._tell(member, "room_joined", {
-            **room_data(self.state), "position": seat, "player_token": admission.token,
-            "game_state": None,
-        })
-        self._broadcast("player_joined", {
-            "player_name": name, "position": seat, "is_bot": False, "timestamp": clock.now(),
-        }, exclude=seat)
+        self._tell(
+            member,
+            "room_joined",
+            {
+                **room_data(self.state),
+                "position": seat,
+                "player_token": admission.token,
+                "game_state": None,
+            },
+        )
+        self._broadcast(
+            "player_joined",
+            {
+                "player_name": name,
+                "position": seat,
+                "is_bot": False,
+                "timestamp": clock.now(),
+            },
+            exclude=seat,
+        )
 
-    def _seat_returning(self, member: Member[Connection], admission: Admission, last_sequence: int | None) -> None:
+    def _seat_returning(
+        self, member: Member[Connection], admission: Admission, last_sequence: int | None
+    ) -> None:
         seat = admission.seat
         held = self.state.seats[seat]
         replaced = next(iter(self.peers.connections(seat_user(seat))), None)
@@ -229,20 +246,31 @@ class RoomActor(GameTable):
         if missed is not None:
             self.after_commit(lambda: self.peers.resume(member, since))
         game = self.state.game
-        self._tell(member, "reconnected", {
-            **connected,
-            "missed_events": len(missed or ()),
-            "events_replayed": missed is not None,
-            "current_sequence": self.peers.events.seq,
-            "players": players_data(self.state),
-            "game_state": game_state(game) if game is not None else None,
-        })
+        self._tell(
+            member,
+            "reconnected",
+            {
+                **connected,
+                "missed_events": len(missed or ()),
+                "events_replayed": missed is not None,
+                "current_sequence": self.peers.events.seq,
+                "players": players_data(self.state),
+                "game_state": game_state(game) if game is not None else None,
+            },
+        )
         if game is not None and self.state.in_game:
             self._send_hand(game, seat)
-        self._broadcast("player_joined", {
-            "player_name": held.name, "position": seat, "is_bot": False, "reconnected": True,
-            "timestamp": clock.now(),
-        }, exclude=seat)
+        self._broadcast(
+            "player_joined",
+            {
+                "player_name": held.name,
+                "position": seat,
+                "is_bot": False,
+                "reconnected": True,
+                "timestamp": clock.now(),
+            },
+            exclude=seat,
+        )
         self._plan(fresh={seat})
 
     def _leave(self, member: Member[Connection], seat: int) -> None:
@@ -280,19 +308,28 @@ class RoomActor(GameTable):
             )
         self.state, filled = fill_with_bots(state)
         for index in filled:
-            self._broadcast("player_joined", {
-                "player_name": self.state.seats[index].name, "position": index, "is_bot": True,
-                "timestamp": clock.now(),
-            })
+            self._broadcast(
+                "player_joined",
+                {
+                    "player_name": self.state.seats[index].name,
+                    "position": index,
+                    "is_bot": True,
+                    "timestamp": clock.now(),
+                },
+            )
         seats = self.state.seats
         game, outcomes = rules.start_game(
             [s.name for s in seats], self.rng, [s.is_bot for s in seats]
         )
         away = [index for index in self._humans() if seats[index].is_bot]
         self.state = attrs.evolve(self.state, game_started_at=clock.now())
-        self._broadcast("game_started", {
-            "players": players_data(self.state), "host_name": state.creator,
-        })
+        self._broadcast(
+            "game_started",
+            {
+                "players": players_data(self.state),
+                "host_name": state.creator,
+            },
+        )
         self._advance(*mark_away(game, outcomes, away))
 
     # -- answers -----------------------------------------------------------------------------
@@ -300,21 +337,30 @@ class RoomActor(GameTable):
     def _sync(self, member: Member[Connection], last_sequence: int) -> None:
         events = self.peers.events
         missed = events.events_since(last_sequence)
-        self._tell(member, "sync_response", {
-            "current_sequence": events.seq,
-            "missed_events": [
-                {"sequence": e["sequence_number"], "event": e["event"], "data": e["data"]}
-                for e in missed or ()
-            ],
-            "events_complete": missed is not None,
-            "full_state": full_state(self.state),
-        })
+        self._tell(
+            member,
+            "sync_response",
+            {
+                "current_sequence": events.seq,
+                "missed_events": [
+                    {"sequence": e["sequence_number"], "event": e["event"], "data": e["data"]}
+                    for e in missed or ()
+                ],
+                "events_complete": missed is not None,
+                "full_state": full_state(self.state),
+            },
+        )
 
-    def _connected_data(self, member: Member[Connection], seat: int, token: str, again: bool) -> dict[str, Any]:
+    def _connected_data(
+        self, member: Member[Connection], seat: int, token: str, again: bool
+    ) -> dict[str, Any]:
         return {
-            "connection_id": member.peer.id, "room_id": self.key,
-            "player_name": self.state.seats[seat].name, "position": seat,
-            "reconnected": again, "player_token": token,
+            "connection_id": member.peer.id,
+            "room_id": self.key,
+            "player_name": self.state.seats[seat].name,
+            "position": seat,
+            "reconnected": again,
+            "player_token": token,
         }
 
     # -- bookkeeping -------------------------------------------------------------------------

@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 
 from engine.net import (
-    JSON_CODEC, Accept, CloseReason, KeyedLimit, WebSocket, WebSocketOptions, WebSocketRequest,
+    JSON_CODEC,
+    Accept,
+    CloseReason,
+    KeyedLimit,
+    WebSocket,
+    WebSocketOptions,
+    WebSocketRequest,
     serve_peer,
 )
 from engine.parties import serve_member

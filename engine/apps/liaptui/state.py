@@ -28,8 +28,15 @@ from .pieces import PIECES_BY_ID, SEATS, Hand, Piece
 from .views import game_state, phase_data
 
 __all__ = [
-    "STATE_CONVERTER", "RoomState", "Seat", "full_state", "listing", "new_token", "players_data",
-    "room_data", "token_matches",
+    "STATE_CONVERTER",
+    "RoomState",
+    "Seat",
+    "full_state",
+    "listing",
+    "new_token",
+    "players_data",
+    "room_data",
+    "token_matches",
 ]
 
 
@@ -96,8 +103,10 @@ def new_token() -> tuple[str, str]:
 
 
 def token_matches(seat: Seat, token: str | None) -> bool:
-    return bool(seat.token_hash) and token is not None and hmac.compare_digest(
-        seat.token_hash, _hash(token)
+    return (
+        bool(seat.token_hash)
+        and token is not None
+        and hmac.compare_digest(seat.token_hash, _hash(token))
     )
 
 
@@ -114,8 +123,11 @@ def listing(state: RoomState) -> RoomListing | None:
     """
     creator_seat = state.seat_of(state.creator) if state.set_up else None
     if (
-        not state.is_public or state.game is not None or state.free_seat() is None
-        or creator_seat is None or not state.seats[creator_seat].claimed
+        not state.is_public
+        or state.game is not None
+        or state.free_seat() is None
+        or creator_seat is None
+        or not state.seats[creator_seat].claimed
     ):
         return None
     players = tuple(seat.name for seat in state.seats if seat is not None)
@@ -126,18 +138,24 @@ def players_data(state: RoomState) -> list[dict[str, Any]]:
     """The seated players as ``room_joined`` lists them."""
     return [
         {
-            "name": seat.name, "position": index, "is_bot": seat.is_bot,
+            "name": seat.name,
+            "position": index,
+            "is_bot": seat.is_bot,
             "is_host": seat.name == state.creator,
         }
-        for index, seat in enumerate(state.seats) if seat is not None
+        for index, seat in enumerate(state.seats)
+        if seat is not None
     ]
 
 
 def room_data(state: RoomState) -> dict[str, Any]:
     """The room as ``room_joined`` and ``sync_response`` describe it."""
     return {
-        "room_id": state.room_id, "room_name": state.room_name, "host_name": state.creator,
-        "is_public": state.is_public, "players": players_data(state),
+        "room_id": state.room_id,
+        "room_name": state.room_name,
+        "host_name": state.creator,
+        "is_public": state.is_public,
+        "players": players_data(state),
     }
 
 

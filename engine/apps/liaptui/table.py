@@ -109,14 +109,13 @@ class GameTable(Party[RoomState, Connection]):
         game, outcomes = rules.apply(before, action, self.rng)
         # Weak hands decide together: one decision leaves the others' deadline where it was.
         deciding = (
-            before.phase is rules.Phase.PREPARATION and game.phase is rules.Phase.PREPARATION
+            before.phase is rules.Phase.PREPARATION
+            and game.phase is rules.Phase.PREPARATION
             and not any(isinstance(outcome, Redealt) for outcome in outcomes)
         )
         self._advance(game, outcomes, keep=deciding)
 
-    def _advance(
-        self, game: rules.Game, outcomes: tuple[Outcome, ...], keep: bool = False
-    ) -> None:
+    def _advance(self, game: rules.Game, outcomes: tuple[Outcome, ...], keep: bool = False) -> None:
         """Make ``game`` the room's game and tell everyone what ``outcomes`` say happened."""
         duration = round(clock.now() - self.state.game_started_at, 3)
         for outcome in outcomes:
@@ -137,10 +136,15 @@ class GameTable(Party[RoomState, Connection]):
         held = self.state.seats[seat]
         self._set_bot(seat, True)
         self._set_active(seat, False)
-        self._broadcast("bot_activated", {
-            "player": held.name, "position": seat, "reason": reason,
-            "bot_difficulty": _BOT_DIFFICULTY,
-        })
+        self._broadcast(
+            "bot_activated",
+            {
+                "player": held.name,
+                "position": seat,
+                "reason": reason,
+                "bot_difficulty": _BOT_DIFFICULTY,
+            },
+        )
         self._plan(fresh={seat})
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -185,7 +189,10 @@ class GameTable(Party[RoomState, Connection]):
     def _send_hand(self, game: rules.Game, seat: int) -> None:
         """``hand_updated`` to the player at ``seat`` alone, once committed, marked private."""
         hand = server_event(
-            "hand_updated", hand_updated_data(game, seat), now=clock.now(), room_id=self.key,
+            "hand_updated",
+            hand_updated_data(game, seat),
+            now=clock.now(),
+            room_id=self.key,
             private=True,
         )
         self.after_commit(lambda: self.peers.send_to(seat_user(seat), hand))
@@ -201,7 +208,8 @@ class GameTable(Party[RoomState, Connection]):
         """Seats that belong to a human (who may take them back), in seat order."""
         present = self._connected_seats()
         return [
-            index for index, seat in enumerate(self.state.seats)
+            index
+            for index, seat in enumerate(self.state.seats)
             if seat is not None and seat.token_hash and (not connected or index in present)
         ]
 

@@ -37,8 +37,13 @@ from .state import STATE_CONVERTER, RoomState
 from .table import VISITOR, Connection
 
 __all__ = [
-    "CreatedRoom", "LocalClient", "ScriptedPlayer", "create_room", "open_local_liaptui",
-    "play_until", "room_state",
+    "CreatedRoom",
+    "LocalClient",
+    "ScriptedPlayer",
+    "create_room",
+    "open_local_liaptui",
+    "play_until",
+    "room_state",
 ]
 
 

@@ -15,15 +15,32 @@ from typing import Any
 from .errors import LiaptuiError
 from .game import Game, Phase, legal_declarations, who_must_act
 from .outcomes import (
-    Action, Declare, DeclarationAccepted, GameOver, Outcome, PhaseChanged, PlayAccepted,
-    PlayedPieces, RedealDecision, RedealDecisionAccepted, SpecialBonus,
+    Action,
+    DeclarationAccepted,
+    Declare,
+    GameOver,
+    Outcome,
+    PhaseChanged,
+    PlayAccepted,
+    PlayedPieces,
+    RedealDecision,
+    RedealDecisionAccepted,
+    SpecialBonus,
 )
 from .pieces import Piece
 from .plays import INVALID_PLAY_TYPE
 
 __all__ = [
-    "error_data", "event_for", "game_over_data", "game_state", "hand_updated_data",
-    "phase_change_data", "phase_data", "piece_data", "player_timeout_data", "statistics",
+    "error_data",
+    "event_for",
+    "game_over_data",
+    "game_state",
+    "hand_updated_data",
+    "phase_change_data",
+    "phase_data",
+    "piece_data",
+    "player_timeout_data",
+    "statistics",
 ]
 
 Json = dict[str, Any]
@@ -31,7 +48,10 @@ Json = dict[str, Any]
 
 def piece_data(piece: Piece) -> Json:
     return {
-        "id": piece.id, "rank": str(piece.name), "color": str(piece.color), "point": piece.point
+        "id": piece.id,
+        "rank": str(piece.name),
+        "color": str(piece.color),
+        "point": piece.point,
     }
 
 
@@ -71,7 +91,8 @@ def _preparation(game: Game) -> Json:
         "redeal_complete": game.redeal_multiplier > 1,
         "decisions": {
             game.name(seat): ("accept" if game.redeal_decisions[seat] else "decline")
-            for seat in game.weak_seats if game.redeal_decisions[seat] is not None
+            for seat in game.weak_seats
+            if game.redeal_decisions[seat] is not None
         },
         "starter": game.name(game.starter),
     }
@@ -84,7 +105,8 @@ def _declaration(game: Game) -> Json:
         "declaration_order": _names(game, game.declaration_order),
         "current_declarer": None if declarer is None else game.name(declarer),
         "declarations": {
-            game.name(s): game.declarations[s] for s in game.declaration_order
+            game.name(s): game.declarations[s]
+            for s in game.declaration_order
             if game.declarations[s] is not None
         },
         "declaration_total": sum(d for d in game.declarations if d is not None),
@@ -195,7 +217,9 @@ def statistics(game: Game) -> Json:
         for declared, captured in zip(result.declarations, result.piles)
     )
     return {
-        "total_turns": game.total_turns, "perfect_declarations": perfect, "redeals": game.redeals
+        "total_turns": game.total_turns,
+        "perfect_declarations": perfect,
+        "redeals": game.redeals,
     }
 
 

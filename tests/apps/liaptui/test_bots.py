@@ -74,8 +74,9 @@ def ids(pieces):
 
 # Seat 0 and seat 1 hands used by the play tests; the rest of the deck goes to seats 2 and 3.
 STRONG = kinds("GENERAL_RED", "CHARIOT_RED", "HORSE_RED", "CANNON_RED", "SOLDIER_BLACK")
-FOLLOWER = kinds("ADVISOR_BLACK", "HORSE_BLACK", "HORSE_BLACK", "SOLDIER_BLACK", "SOLDIER_RED",
-                 taken=STRONG)
+FOLLOWER = kinds(
+    "ADVISOR_BLACK", "HORSE_BLACK", "HORSE_BLACK", "SOLDIER_BLACK", "SOLDIER_RED", taken=STRONG
+)
 REST = [piece for piece in DECK if piece not in STRONG + FOLLOWER]
 TABLE = [STRONG, FOLLOWER, tuple(REST[:5]), tuple(REST[5:10])]
 
@@ -126,8 +127,10 @@ def test_bots_declare_legally_and_deterministically(seed, earlier):
         game, _ = declare(game, seat, next(v for v in legal_declarations(game, seat) if v >= value))
     seat = game.current_declarer
     assert choose_declaration(game, seat) in legal_declarations(game, seat)
-    assert choose_action(game, seat) == choose_action(game, seat) == Declare(
-        seat, choose_declaration(game, seat)
+    assert (
+        choose_action(game, seat)
+        == choose_action(game, seat)
+        == Declare(seat, choose_declaration(game, seat))
     )
 
 

@@ -23,8 +23,8 @@ from engine.apps.liaptui.game import (
     who_must_act,
 )
 from engine.apps.liaptui.outcomes import (
-    Declare,
     DeclarationAccepted,
+    Declare,
     GameOver,
     HandsDealt,
     PhaseChanged,
@@ -140,7 +140,9 @@ def test_round_one_is_started_by_the_red_general_holder(seed):
     if weak:
         assert game.phase is Phase.PREPARATION and who_must_act(game) == weak
         assert outcomes == (
-            HandsDealt(1, 1), RedealRequested(weak), PhaseChanged(Phase.PREPARATION, game)
+            HandsDealt(1, 1),
+            RedealRequested(weak),
+            PhaseChanged(Phase.PREPARATION, game),
         )
     else:
         assert game.phase is Phase.DECLARATION and who_must_act(game) == (game.starter,)
@@ -154,8 +156,10 @@ def test_round_one_is_started_by_the_red_general_holder(seed):
 def test_start_game_seats_players_in_order_with_bot_flags():
     game, _ = start_game(NAMES, random.Random(1), bots=[False, True, False, True])
     assert [(p.name, p.seat, p.is_bot, p.is_active) for p in game.players] == [
-        ("Alice", 0, False, True), ("Bob", 1, True, True),
-        ("Carol", 2, False, True), ("David", 3, True, True),
+        ("Alice", 0, False, True),
+        ("Bob", 1, True, True),
+        ("Carol", 2, False, True),
+        ("David", 3, True, True),
     ]
     assert seat_of(game, "Carol") == 2
     with pytest.raises(KeyError):
@@ -210,7 +214,9 @@ def test_an_accepted_redeal_deals_again_raises_the_multiplier_and_makes_the_acce
     assert game.redeal_multiplier == 2 and game.redeals == 1
     assert game.hands == deal(random.Random(3))
     assert outcomes[:3] == (
-        RedealDecisionAccepted(2, True), Redealt(2, 2), HandsDealt(game.round_number, 2)
+        RedealDecisionAccepted(2, True),
+        Redealt(2, 2),
+        HandsDealt(game.round_number, 2),
     )
     assert game.phase in (Phase.PREPARATION, Phase.DECLARATION)
 
@@ -398,7 +404,10 @@ def test_playing_out_of_turn_or_phase_is_not_your_turn():
         play(game, 1, by_kind(game, 1, "SOLDIER_BLACK"))
     assert caught.value.code == 2002
     assert caught.value.details == {
-        "phase": "TURN", "your_position": 1, "current_player": "Alice", "waiting_for": ["Alice"],
+        "phase": "TURN",
+        "your_position": 1,
+        "current_player": "Alice",
+        "waiting_for": ["Alice"],
     }
     with pytest.raises(errors.NotYourTurn):
         play(declaring(), 0, ids(declaring().hands[0][:1]))
@@ -446,9 +455,15 @@ def play_turn(game, choices):
 
 def test_the_winner_takes_as_many_piles_as_pieces_and_leads_next():
     game = turning(TABLE, leader=3)
-    game, outcomes = play_turn(game, [
-        ["SOLDIER_BLACK"], ["GENERAL_RED"], ["ADVISOR_BLACK"], ["CHARIOT_BLACK"],
-    ])
+    game, outcomes = play_turn(
+        game,
+        [
+            ["SOLDIER_BLACK"],
+            ["GENERAL_RED"],
+            ["ADVISOR_BLACK"],
+            ["CHARIOT_BLACK"],
+        ],
+    )
     won = next(o for o in outcomes if isinstance(o, TurnWon)).turn
     assert (won.winner, won.piles, won.turn_number) == (0, 1, 1)
     assert [p.seat for p in won.plays] == [3, 0, 1, 2]
@@ -459,12 +474,15 @@ def test_the_winner_takes_as_many_piles_as_pieces_and_leads_next():
 
 def test_a_stronger_play_of_another_type_does_not_win():
     game = turning(TABLE, leader=1)
-    game, _ = play_turn(game, [
-        ["HORSE_BLACK", "HORSE_BLACK"],  # a pair worth 10
-        ["CHARIOT_BLACK", "SOLDIER_RED"],  # no type
-        ["ELEPHANT_RED", "ELEPHANT_BLACK"],  # no type: a pair needs one colour
-        ["GENERAL_RED", "CHARIOT_RED"],  # no type, 22 points
-    ])
+    game, _ = play_turn(
+        game,
+        [
+            ["HORSE_BLACK", "HORSE_BLACK"],  # a pair worth 10
+            ["CHARIOT_BLACK", "SOLDIER_RED"],  # no type
+            ["ELEPHANT_RED", "ELEPHANT_BLACK"],  # no type: a pair needs one colour
+            ["GENERAL_RED", "CHARIOT_RED"],  # no type, 22 points
+        ],
+    )
     assert game.last_turn.winner == 1 and game.piles == (0, 2, 0, 0)
 
 
@@ -482,8 +500,12 @@ LAST_TURN = hands_of(["GENERAL_RED"], ["SOLDIER_BLACK"], ["SOLDIER_BLACK"], ["SO
 
 def last_turn(scores, multiplier=1, declarations=(4, 2, 2, 1)):
     game = turning(
-        LAST_TURN, declarations=declarations, piles=(3, 2, 2, 0), scores=scores,
-        redeal_multiplier=multiplier, turn_number=8,
+        LAST_TURN,
+        declarations=declarations,
+        piles=(3, 2, 2, 0),
+        scores=scores,
+        redeal_multiplier=multiplier,
+        turn_number=8,
     )
     for seat in range(4):
         game, outcomes = play(game, seat, ids(game.hands[seat]))
@@ -517,7 +539,13 @@ def test_a_round_below_fifty_ends_in_scoring():
     assert result.declarations == (4, 2, 2, 1) and result.piles == (4, 2, 2, 0)
     assert result.deltas == (9, 7, 7, -1)
     assert [type(o) for o in outcomes] == [
-        PlayAccepted, TurnWon, RoundScored, SpecialBonus, SpecialBonus, SpecialBonus, PhaseChanged,
+        PlayAccepted,
+        TurnWon,
+        RoundScored,
+        SpecialBonus,
+        SpecialBonus,
+        SpecialBonus,
+        PhaseChanged,
     ]
     assert outcomes[3] == SpecialBonus(0, "PERFECT_DECLARATION", 5)
     assert outcomes[-1] == PhaseChanged(Phase.SCORING, game)

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 import trio
-from serving import serve_apps
 
 from engine.apps.liaptui.app import app, make_app
 from engine.apps.liaptui.settings import Settings
 from engine.apps.liaptui.testing import ScriptedPlayer
 from engine.net import RateLimitKind, RateLimitRule
 from engine.net.client import Client, ClientWebSocket, WebSocketClosed
+
+from serving import serve_apps
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 #: What `party-engine serve` would read: no pause, instant bots.
@@ -164,9 +165,11 @@ async def test_a_client_drops_mid_turn_a_bot_plays_and_it_comes_back_to_finish()
                 # Bob plays until it is his turn to play a piece, then his connection drops.
                 await players["Bob"].play(
                     ws,
-                    until=lambda msg: msg.get("event") == "phase_change"
-                    and msg["data"]["phase"] == "TURN"
-                    and msg["data"]["phase_data"]["current_player"] == "Bob",
+                    until=lambda msg: (
+                        msg.get("event") == "phase_change"
+                        and msg["data"]["phase"] == "TURN"
+                        and msg["data"]["phase_data"]["current_player"] == "Bob"
+                    ),
                 )
             await bot_played_for_bob.wait()
             last = players["Bob"].last_sequence

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from serving import Served, serve_apps
-from supervision import restarts
 
 from engine.apps.liaptui.app import app
 from engine.net.client import ClientWebSocket
+
+from serving import Served, serve_apps
+from supervision import restarts
 
 FAST_ENVIRON = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0"}
 
@@ -55,7 +56,9 @@ async def refused(ws: ClientWebSocket, frame: str) -> dict[str, Any]:
 
 async def create_room(served: Served) -> dict[str, Any]:
     async with served.client.websocket("/ws/lobby", type_key="event") as lobby:
-        await lobby.send_json({"event": "create_room", "data": {"room_name": "T", "player_name": "Alice"}})
+        await lobby.send_json(
+            {"event": "create_room", "data": {"room_name": "T", "player_name": "Alice"}}
+        )
         return (await lobby.receive_until("room_created"))["data"]
 
 
@@ -86,9 +89,15 @@ async def test_a_hostile_lobby_frame_is_refused_and_the_lobby_keeps_serving(fram
             # ...and the silent watcher still gets the list pushed when it changes (a room is
             # listed once its creator sits down).
             created = await create_room(served)
-            async with served.client.websocket(f"/ws/{created['room_id']}", type_key="event") as alice:
-                await alice.send_json({"event": "join_room", "data": {
-                    "player_name": "Alice", "player_token": created["player_token"]}})
+            async with served.client.websocket(
+                f"/ws/{created['room_id']}", type_key="event"
+            ) as alice:
+                await alice.send_json(
+                    {
+                        "event": "join_room",
+                        "data": {"player_name": "Alice", "player_token": created["player_token"]},
+                    }
+                )
                 pushed = await watcher.receive_until("room_list")
             assert [room["room_id"] for room in pushed["data"]["rooms"]] == [created["room_id"]]
         assert restarts(served.engine.system) == 0
@@ -103,14 +112,20 @@ async def test_a_hostile_room_frame_is_refused_and_the_room_keeps_serving(frame:
             served.client.websocket(room, type_key="event") as alice,
             served.client.websocket(room, type_key="event") as attacker,
         ):
-            await alice.send_json({"event": "join_room", "data": {
-                "player_name": "Alice", "player_token": created["player_token"]}})
+            await alice.send_json(
+                {
+                    "event": "join_room",
+                    "data": {"player_name": "Alice", "player_token": created["player_token"]},
+                }
+            )
             await alice.receive_until("room_joined")
             await refused(attacker, frame)
             # The attacker can still join, and Alice, silent all along, hears of it.
             await attacker.send_json({"event": "join_room", "data": {"player_name": "Bob"}})
             await attacker.receive_until("room_joined")
             await alice.receive_until(
-                lambda msg: msg.get("event") == "player_joined" and msg["data"]["player_name"] == "Bob"
+                lambda msg: (
+                    msg.get("event") == "player_joined" and msg["data"]["player_name"] == "Bob"
+                )
             )
         assert restarts(served.engine.system) == 0

@@ -71,9 +71,7 @@ async def test_a_full_room_leaves_the_list_and_comes_back_when_a_seat_frees(
     assert tuple(liaptui.rooms.listing()) == ()
     table.clients["Dave"].send("leave_room")
     await table.state()
-    assert [r.players for r in tuple(liaptui.rooms.listing())] == [
-        ("Alice", "Bob", "Carol")
-    ]
+    assert [r.players for r in tuple(liaptui.rooms.listing())] == [("Alice", "Bob", "Carol")]
     pushes = [msg["data"]["rooms"] for msg in watcher.take_all() if msg["event"] == "room_list"]
     assert [len(rooms) for rooms in pushes][-2:] == [0, 1]
 

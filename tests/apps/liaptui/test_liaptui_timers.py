@@ -137,7 +137,9 @@ async def test_coming_back_within_the_grace_keeps_the_room(
         again.send("join_room", player_name="Alice", player_token=token)
         await again.receive("reconnected")
         await trio.sleep(600)
-        assert room.alive and (await room_state(directory, created.room_id)).seats[0].name == "Alice"
+        assert (
+            room.alive and (await room_state(directory, created.room_id)).seats[0].name == "Alice"
+        )
 
 
 async def test_a_room_nobody_joins_closes_after_the_grace(

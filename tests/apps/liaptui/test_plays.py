@@ -59,19 +59,29 @@ for _play in ALL_PLAYS:
         (["HORSE_RED", "HORSE_RED", "CANNON_RED"], None),
         (["SOLDIER_RED"] * 4, PlayType.FOUR_OF_A_KIND),
         (["CHARIOT_RED", "HORSE_RED", "HORSE_RED", "CANNON_RED"], PlayType.EXTENDED_STRAIGHT),
-        (["GENERAL_BLACK", "ADVISOR_BLACK", "ELEPHANT_BLACK", "ELEPHANT_BLACK"],
-         PlayType.EXTENDED_STRAIGHT),
+        (
+            ["GENERAL_BLACK", "ADVISOR_BLACK", "ELEPHANT_BLACK", "ELEPHANT_BLACK"],
+            PlayType.EXTENDED_STRAIGHT,
+        ),
         (["HORSE_RED", "HORSE_RED", "CANNON_RED", "CANNON_RED"], None),
-        (["GENERAL_RED", "ADVISOR_RED", "ADVISOR_RED", "ELEPHANT_RED", "ELEPHANT_RED"],
-         PlayType.EXTENDED_STRAIGHT_5),
-        (["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "CANNON_RED", "CANNON_RED"],
-         PlayType.EXTENDED_STRAIGHT_5),
+        (
+            ["GENERAL_RED", "ADVISOR_RED", "ADVISOR_RED", "ELEPHANT_RED", "ELEPHANT_RED"],
+            PlayType.EXTENDED_STRAIGHT_5,
+        ),
+        (
+            ["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "CANNON_RED", "CANNON_RED"],
+            PlayType.EXTENDED_STRAIGHT_5,
+        ),
         (["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "HORSE_RED", "SOLDIER_RED"], None),
         (["SOLDIER_BLACK"] * 5, PlayType.FIVE_OF_A_KIND),
-        (["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "HORSE_RED", "CANNON_RED", "CANNON_RED"],
-         PlayType.DOUBLE_STRAIGHT),
-        (["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "HORSE_RED", "CANNON_RED", "CANNON_BLACK"],
-         None),
+        (
+            ["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "HORSE_RED", "CANNON_RED", "CANNON_RED"],
+            PlayType.DOUBLE_STRAIGHT,
+        ),
+        (
+            ["CHARIOT_RED", "CHARIOT_RED", "HORSE_RED", "HORSE_RED", "CANNON_RED", "CANNON_BLACK"],
+            None,
+        ),
         (["SOLDIER_RED"] * 5 + ["CANNON_RED"], None),
         ([], None),
     ],
@@ -138,7 +148,10 @@ def test_valid_plays_finds_exactly_the_valid_subsets():
     ]
     assert found == expected
     assert {classify(play) for play in found} == {
-        PlayType.SINGLE, PlayType.PAIR, PlayType.STRAIGHT, PlayType.EXTENDED_STRAIGHT
+        PlayType.SINGLE,
+        PlayType.PAIR,
+        PlayType.STRAIGHT,
+        PlayType.EXTENDED_STRAIGHT,
     }
     assert valid_plays(hand, 2) == [play for play in found if len(play) == 2]
 

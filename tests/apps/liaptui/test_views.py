@@ -18,8 +18,8 @@ from engine.apps.liaptui.game import (
     who_must_act,
 )
 from engine.apps.liaptui.outcomes import (
-    Declare,
     DeclarationAccepted,
+    Declare,
     GameOver,
     HandsDealt,
     PhaseChanged,
@@ -53,7 +53,10 @@ def turning(seed=0):
 
 def test_piece_data_uses_the_spec_field_names():
     assert views.piece_data(PIECES_BY_ID["p1"]) == {
-        "id": "p1", "rank": "GENERAL", "color": "RED", "point": 14,
+        "id": "p1",
+        "rank": "GENERAL",
+        "color": "RED",
+        "point": 14,
     }
 
 
@@ -67,10 +70,21 @@ def test_hand_updated_shows_only_the_seats_own_hand():
 def test_game_state_has_the_spec_fields_and_no_hands():
     game = set_player(turning(), 3, is_active=False)
     state = views.game_state(game)
-    assert {"round_number", "turn_number", "players", "scores", "phase", "phase_data",
-            "pile_counts"} <= state.keys()
+    assert {
+        "round_number",
+        "turn_number",
+        "players",
+        "scores",
+        "phase",
+        "phase_data",
+        "pile_counts",
+    } <= state.keys()
     assert state["players"][1] == {
-        "name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True,
+        "name": "Bob",
+        "position": 1,
+        "score": 0,
+        "is_active": True,
+        "is_bot": True,
     }
     assert state["players"][3]["is_active"] is False
     assert state["scores"] == {name: 0 for name in NAMES}
@@ -132,14 +146,17 @@ def test_a_follower_play_that_forms_no_type_is_shown_as_invalid():
 def test_events_for_accepted_moves():
     game = started()
     assert views.event_for(game, DeclarationAccepted(0, 3)) == (
-        "declaration_accepted", {"player": "Alice", "declaration": 3}
+        "declaration_accepted",
+        {"player": "Alice", "declaration": 3},
     )
     pieces = (PIECES_BY_ID["p3"], PIECES_BY_ID["p4"])
     assert views.event_for(game, PlayAccepted(0, pieces, PlayType.PAIR)) == (
-        "play_accepted", {"player": "Alice", "pieces_played": ["p3", "p4"], "play_type": "PAIR"}
+        "play_accepted",
+        {"player": "Alice", "pieces_played": ["p3", "p4"], "play_type": "PAIR"},
     )
     assert views.event_for(game, RedealDecisionAccepted(1, True)) == (
-        "redeal_decision_accepted", {"player": "Bob", "decision": "accept"}
+        "redeal_decision_accepted",
+        {"player": "Bob", "decision": "accept"},
     )
     event, data = views.event_for(game, SpecialBonus(2, "PERFECT_DECLARATION", 8))
     assert event == "special_bonus"
@@ -147,7 +164,8 @@ def test_events_for_accepted_moves():
     assert data["bonus_type"] == "PERFECT_DECLARATION"
     assert views.event_for(game, HandsDealt(1, 1)) is None
     assert views.event_for(game, PhaseChanged(game.phase, game)) == (
-        "phase_change", views.phase_change_data(game)
+        "phase_change",
+        views.phase_change_data(game),
     )
 
 
@@ -199,14 +217,18 @@ def test_every_event_of_a_whole_game_is_json(seed):
 def test_player_timeout_data():
     game = started()
     assert views.player_timeout_data(game, Declare(1, 0), 30) == {
-        "player": "Bob", "action": "declare",
-        "auto_action": {"type": "declare", "value": 0}, "timeout_seconds": 30,
+        "player": "Bob",
+        "action": "declare",
+        "auto_action": {"type": "declare", "value": 0},
+        "timeout_seconds": 30,
     }
     assert views.player_timeout_data(game, RedealDecision(2, False), 30)["auto_action"] == {
-        "type": "decline_redeal", "value": False,
+        "type": "decline_redeal",
+        "value": False,
     }
     assert views.player_timeout_data(game, Play(0, ("p1",)), 30)["auto_action"] == {
-        "type": "play", "value": ["p1"],
+        "type": "play",
+        "value": ["p1"],
     }
 
 
