@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -164,8 +165,11 @@ def _order_from(first: int) -> tuple[int, ...]:
     return tuple((first + offset) % len(SEATS) for offset in SEATS)
 
 
-def _replace(values: tuple, seat: int, value: object) -> tuple:  # type: ignore[type-arg]
-    return values[:seat] + (value,) + values[seat + 1 :]
+_T = TypeVar("_T")
+
+
+def _replace(values: tuple[_T, ...], seat: int, value: _T) -> tuple[_T, ...]:
+    return (*values[:seat], value, *values[seat + 1 :])
 
 
 def _exact_hit_bonus(declared: int) -> int:
@@ -206,7 +210,9 @@ def start_game(
     """
     if len(names) != len(SEATS) or len(set(names)) != len(SEATS) or len(bots) != len(SEATS):
         raise ValueError("Liap Tui needs 4 players with distinct names")
-    players = tuple(Player(name, seat, bool(bot)) for seat, name, bot in zip(SEATS, names, bots))
+    players = tuple(
+        Player(name, seat, bool(bot)) for seat, name, bot in zip(SEATS, names, bots, strict=True)
+    )
     game = Game(players, Phase.NOT_STARTED, round_number=1, hands=((),) * len(SEATS), starter=0)
     return _deal_round(game, rng, starter=None, multiplier=1)
 
@@ -391,15 +397,17 @@ def _finish_turn(game: Game) -> tuple[Game, TurnWon]:
 def _score_round(game: Game) -> tuple[Game, tuple[Outcome, ...]]:
     declarations = tuple(d or 0 for d in game.declarations)
     multiplier = game.redeal_multiplier
-    deltas = tuple(round_score(d, n) * multiplier for d, n in zip(declarations, game.piles))
+    deltas = tuple(
+        round_score(d, n) * multiplier for d, n in zip(declarations, game.piles, strict=True)
+    )
     result = RoundResult(
         game.round_number, game.starter, multiplier, declarations, game.piles, deltas
     )
-    scores = tuple(score + delta for score, delta in zip(game.scores, deltas))
+    scores = tuple(score + delta for score, delta in zip(game.scores, deltas, strict=True))
     game = attrs.evolve(game, phase=Phase.SCORING, scores=scores, history=(*game.history, result))
     bonuses = tuple(
         SpecialBonus(seat, "PERFECT_DECLARATION", multiplier * _exact_hit_bonus(d))
-        for seat, d, n in zip(SEATS, declarations, game.piles)
+        for seat, d, n in zip(SEATS, declarations, game.piles, strict=True)
         if d == n
     )
     outcomes = (RoundScored(result, scores), *bonuses, PhaseChanged(game.phase, game))

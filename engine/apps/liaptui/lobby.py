@@ -14,6 +14,7 @@ durable, so one slow fsync delays only the socket that asked.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -50,11 +51,10 @@ class LobbyActor(Actor):
         lobby = self.ref
 
         def changed(room_id: str, listing: m.RoomListing | None) -> None:
-            try:
+            # The list itself is the directory's: a lost change is made good by the next one,
+            # which pushes it whole.
+            with contextlib.suppress(MailboxFull, ActorStopped):
                 lobby.tell(m.RoomStatus(room_id, listing))
-            except (MailboxFull, ActorStopped):
-                # The list itself is the directory's: the next change pushes it whole.
-                pass
 
         self._unlisten = self.directory.rooms.listen(changed)
 

@@ -92,7 +92,7 @@ class RoomState:
         return next((i for i, seat in enumerate(self.seats) if seat is None), None)
 
     def with_seat(self, index: int, seat: Seat | None) -> RoomState:
-        seats = self.seats[:index] + (seat,) + self.seats[index + 1 :]
+        seats = (*self.seats[:index], seat, *self.seats[index + 1 :])
         return attrs.evolve(self, seats=seats)
 
 

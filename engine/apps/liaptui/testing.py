@@ -46,10 +46,13 @@ __all__ = [
     "room_state",
 ]
 
+# Frozen, so one shared default is safe (ruff's B008 cannot see that).
+_DEFAULT_SETTINGS = Settings()
+
 
 @asynccontextmanager
 async def open_local_liaptui(
-    settings: Settings = Settings(), *, store: Store | None = None
+    settings: Settings = _DEFAULT_SETTINGS, *, store: Store | None = None
 ) -> AsyncIterator[RoomDirectory]:
     """The lobby and the rooms in this process, without a server, for the block.
 

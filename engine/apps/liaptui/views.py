@@ -66,7 +66,7 @@ def hand_updated_data(game: Game, seat: int) -> Json:
 
 
 def _by_name(game: Game, values: Iterable[Any]) -> Json:
-    return {player.name: value for player, value in zip(game.players, values)}
+    return {player.name: value for player, value in zip(game.players, values, strict=True)}
 
 
 def _plays(game: Game, plays: Iterable[PlayedPieces]) -> Json:
@@ -214,7 +214,7 @@ def statistics(game: Game) -> Json:
     perfect = sum(
         declared == captured
         for result in game.history
-        for declared, captured in zip(result.declarations, result.piles)
+        for declared, captured in zip(result.declarations, result.piles, strict=True)
     )
     return {
         "total_turns": game.total_turns,

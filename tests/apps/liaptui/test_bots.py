@@ -108,13 +108,13 @@ def test_four_bots_play_a_whole_game_legally_and_the_scores_add_up(seed):
         assert sum(result.declarations) != 8
         assert result.deltas == tuple(
             round_score(d, n) * result.redeal_multiplier
-            for d, n in zip(result.declarations, result.piles)
+            for d, n in zip(result.declarations, result.piles, strict=True)
         )
     totals = [sum(result.deltas[seat] for result in game.history) for seat in range(4)]
     assert tuple(totals) == game.scores
     assert max(game.scores) >= WINNING_SCORE
     assert game.winners == tuple(s for s in range(4) if game.scores[s] == max(game.scores))
-    before_last = [t - d for t, d in zip(totals, game.history[-1].deltas)]
+    before_last = [t - d for t, d in zip(totals, game.history[-1].deltas, strict=True)]
     assert max(before_last) < WINNING_SCORE
 
 

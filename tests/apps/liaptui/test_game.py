@@ -260,7 +260,8 @@ def test_only_undecided_weak_seats_decide(seat):
 
 
 def declare_all(game, values):
-    for seat, value in zip(game.declaration_order, values):
+    """Declares ``values`` in turn order; fewer values than seats leave the rest to declare."""
+    for seat, value in zip(game.declaration_order, values, strict=False):
         game, _ = declare(game, seat, value)
     return game
 
@@ -448,7 +449,7 @@ def test_followers_must_match_the_count():
 
 def play_turn(game, choices):
     outcomes = ()
-    for seat, wanted in zip(game.turn_order, choices):
+    for seat, wanted in zip(game.turn_order, choices, strict=True):
         game, outcomes = play(game, seat, by_kind(game, seat, *wanted))
     return game, outcomes
 
@@ -635,9 +636,11 @@ def test_a_round_hands_out_exactly_eight_piles_and_scores_follow_the_formula(see
         assert all(len(hand) == 0 for hand in game.hands)
         assert result.deltas == tuple(
             round_score(d, n) * result.redeal_multiplier
-            for d, n in zip(result.declarations, result.piles)
+            for d, n in zip(result.declarations, result.piles, strict=True)
         )
-        assert game.scores == tuple(s + d for s, d in zip(scores_before, result.deltas))
+        assert game.scores == tuple(
+            s + d for s, d in zip(scores_before, result.deltas, strict=True)
+        )
         assert sum(1 for o in outcomes if isinstance(o, RoundScored)) == 1
         if game.phase is Phase.GAME_OVER:
             break

@@ -46,7 +46,7 @@ def declaring(seed=0):
 
 def turning(seed=0):
     game = declaring(seed)
-    for seat, value in zip(range(4), [1, 2, 2, 1]):
+    for seat, value in zip(range(4), [1, 2, 2, 1], strict=True):
         game, _ = declare(game, seat, value)
     return game
 
@@ -186,13 +186,13 @@ def test_game_over_data():
     game, seen = play_bot_game(4)
     data = views.game_over_data(game, 12.5)
     assert data["winners"] == [NAMES[seat] for seat in game.winners]
-    assert data["final_scores"] == dict(zip(NAMES, game.scores))
+    assert data["final_scores"] == dict(zip(NAMES, game.scores, strict=True))
     assert data["rounds_played"] == game.round_number
     assert data["game_duration"] == 12.5
     stats = data["statistics"]
     assert stats["total_turns"] == game.total_turns and stats["redeals"] == game.redeals
     assert stats["perfect_declarations"] == sum(
-        d == n for r in game.history for d, n in zip(r.declarations, r.piles)
+        d == n for r in game.history for d, n in zip(r.declarations, r.piles, strict=True)
     )
     last = seen[-1][1][-1]
     assert isinstance(last, GameOver)
