@@ -195,9 +195,16 @@ def seat_of(game: Game, name: str) -> int:
     raise KeyError(name)
 
 
-def set_player(game: Game, seat: int, **flags: bool) -> Game:
-    """Change ``is_bot`` / ``is_active`` of one player; nothing else in the game changes."""
-    player = attrs.evolve(game.players[seat], **flags)
+def set_player(
+    game: Game, seat: int, *, is_bot: bool | None = None, is_active: bool | None = None
+) -> Game:
+    """Change ``is_bot`` / ``is_active`` (those given) of one player; nothing else changes."""
+    player = game.players[seat]
+    player = attrs.evolve(
+        player,
+        is_bot=player.is_bot if is_bot is None else is_bot,
+        is_active=player.is_active if is_active is None else is_active,
+    )
     return attrs.evolve(game, players=_replace(game.players, seat, player))
 
 
@@ -410,7 +417,11 @@ def _score_round(game: Game) -> tuple[Game, tuple[Outcome, ...]]:
         for seat, d, n in zip(SEATS, declarations, game.piles, strict=True)
         if d == n
     )
-    outcomes = (RoundScored(result, scores), *bonuses, PhaseChanged(game.phase, game))
+    outcomes: tuple[Outcome, ...] = (
+        RoundScored(result, scores),
+        *bonuses,
+        PhaseChanged(game.phase, game),
+    )
     if max(scores) < WINNING_SCORE:
         return game, outcomes
     # Only a score >= 50 can be the maximum here, so the top scorers are the winners.

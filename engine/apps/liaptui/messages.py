@@ -10,6 +10,7 @@ that disagrees with it is refused.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -45,6 +46,11 @@ NAME_MAX = 32
 ACTION_TIMEOUT_RANGE = (5.0, 600.0)
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    # A typed converter: with bare `tuple` mypy cannot solve the field's element type.
+    return tuple(values)
+
+
 def _name(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not value.strip() or len(value) > NAME_MAX:
         raise OutOfRange(
@@ -58,7 +64,7 @@ def _optional_name(instance: Any, attribute: attrs.Attribute[Any], value: str | 
         _name(instance, attribute, value)
 
 
-def _not_negative(instance: Any, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+def _not_negative(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 0:
         raise OutOfRange(f"{attribute.name} must be >= 0", {"field": attribute.name, "min": 0})
 
@@ -117,7 +123,7 @@ class MakeDeclaration:
 
 @attrs.frozen
 class PlayPieces:
-    piece_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    piece_ids: tuple[str, ...] = attrs.field(converter=_strings)
     player_name: str | None = attrs.field(default=None, validator=_optional_name)
 
 
@@ -145,7 +151,7 @@ class SyncRequest:
 @attrs.frozen
 class VersionInfo:
     client_version: str
-    supported_versions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    supported_versions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     minimum_version: str | None = None
 
 

@@ -9,6 +9,7 @@ All are frozen attrs values, so a snapshot can be kept or sent on without copyin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import attrs
@@ -40,6 +41,11 @@ __all__ = [
     "SpecialBonus",
     "TurnWon",
 ]
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    # A typed converter: with bare `tuple` mypy cannot solve the field's element type.
+    return tuple(values)
 
 
 @attrs.frozen
@@ -80,7 +86,7 @@ class Declare:
 @attrs.frozen
 class Play:
     seat: int
-    piece_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    piece_ids: tuple[str, ...] = attrs.field(converter=_strings)
 
 
 @attrs.frozen

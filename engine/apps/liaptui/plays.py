@@ -58,7 +58,7 @@ _SOLDIERS_BY_COUNT = {
     5: PlayType.FIVE_OF_A_KIND,
 }
 # Count of each of a group's three names, sorted, -> the straight it makes.
-_STRAIGHTS_BY_SHAPE = {
+_STRAIGHTS_BY_SHAPE: dict[tuple[int, ...], PlayType] = {
     (1, 1, 1): PlayType.STRAIGHT,
     (1, 1, 2): PlayType.EXTENDED_STRAIGHT,
     (1, 2, 2): PlayType.EXTENDED_STRAIGHT_5,

@@ -120,7 +120,7 @@ class RoomActor(GameTable):
         seat = member.state.seat
         if seat is None:
             return
-        held = self.state.seats[seat]
+        held = self.state.occupant(seat)
         self._set_seat(seat, attrs.evolve(held, gone_at=self.peers.events.seq))
         # The server closing every connection on its way down (1001) is no player leaving.
         if gone.code == 1001 and not gone.by_peer:
@@ -159,7 +159,7 @@ class RoomActor(GameTable):
         seat: int | None = member.state.seat
         if seat is None:
             raise AuthenticationFailed("Join the room first", {"reason": "not_joined"})
-        name = self.state.seats[seat].name
+        name = self.state.occupant(seat).name
         if player_name is not None and player_name != name:
             raise AuthenticationFailed(
                 f"This connection plays as {name}", {"reason": "name_mismatch", "player_name": name}
@@ -173,7 +173,7 @@ class RoomActor(GameTable):
             seat = member.state.seat
             if seat is None:
                 continue
-            held = self.state.seats[seat]
+            held = self.state.occupant(seat)
             # Claimed (not the creator's held seat), not a bot's, and still this token's.
             kept = (
                 held is not None
@@ -226,7 +226,7 @@ class RoomActor(GameTable):
         self, member: Member[Connection], admission: Admission, last_sequence: int | None
     ) -> None:
         seat = admission.seat
-        held = self.state.seats[seat]
+        held = self.state.occupant(seat)
         replaced = next(iter(self.peers.connections(seat_user(seat))), None)
         if replaced is not None:
             self.peers.remove(replaced.peer)
@@ -275,7 +275,7 @@ class RoomActor(GameTable):
 
     def _leave(self, member: Member[Connection], seat: int) -> None:
         self._unseat(member)
-        name = self.state.seats[seat].name
+        name = self.state.occupant(seat).name
         self._tell(member, "room_left", {"room_id": self.key, "player_name": name})
         data: dict[str, Any] = {"player_name": name, "position": seat, "timestamp": clock.now()}
         if self.state.in_game:
@@ -287,7 +287,7 @@ class RoomActor(GameTable):
             self._set_seat(seat, None)
             heir = next(iter(self._humans(connected=True)), None)
             if name == self.state.creator and heir is not None:
-                data["new_host"] = self.state.seats[heir].name
+                data["new_host"] = self.state.occupant(heir).name
                 self.state = attrs.evolve(self.state, creator=data["new_host"])
             self._broadcast("player_left", data)
         self._arm_grace()
@@ -296,7 +296,7 @@ class RoomActor(GameTable):
 
     def _start(self, seat: int) -> None:
         state = self.state
-        if state.seats[seat].name != state.creator:
+        if state.occupant(seat).name != state.creator:
             raise AuthenticationFailed(
                 "Only the room's creator can start the game",
                 {"reason": "not_creator", "host_name": state.creator},
@@ -304,20 +304,20 @@ class RoomActor(GameTable):
         if state.in_game:
             raise NotYourTurn(
                 "The game has already started",
-                {"reason": "game_in_progress", "phase": str(state.game.phase)},
+                {"reason": "game_in_progress", "phase": str(state.current_game.phase)},
             )
         self.state, filled = fill_with_bots(state)
         for index in filled:
             self._broadcast(
                 "player_joined",
                 {
-                    "player_name": self.state.seats[index].name,
+                    "player_name": self.state.occupant(index).name,
                     "position": index,
                     "is_bot": True,
                     "timestamp": clock.now(),
                 },
             )
-        seats = self.state.seats
+        seats = [self.state.occupant(index) for index in range(len(self.state.seats))]
         game, outcomes = rules.start_game(
             [s.name for s in seats], self.rng, [s.is_bot for s in seats]
         )
@@ -357,7 +357,7 @@ class RoomActor(GameTable):
         return {
             "connection_id": member.peer.id,
             "room_id": self.key,
-            "player_name": self.state.seats[seat].name,
+            "player_name": self.state.occupant(seat).name,
             "position": seat,
             "reconnected": again,
             "player_token": token,

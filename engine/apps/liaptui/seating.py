@@ -59,7 +59,7 @@ def admit(state: RoomState, name: str, token: str | None) -> Admission:
         if free is None:
             raise RoomFull(details={"room_id": state.room_id, "max_players": len(SEATS)})
         return Admission(Arrival.NEWCOMER, free, *new_token())
-    seat = state.seats[index]
+    seat = state.occupant(index)
     if token_matches(seat, token):
         assert token is not None
         arrival = Arrival.RETURNING if seat.claimed else Arrival.NEWCOMER

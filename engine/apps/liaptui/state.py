@@ -85,6 +85,20 @@ class RoomState:
         """A game is being played (started and not over)."""
         return self.game is not None and self.game.phase is not Phase.GAME_OVER
 
+    @property
+    def current_game(self) -> Game:
+        """The game, for callers that know one was started; raises `LookupError` if none was."""
+        if self.game is None:
+            raise LookupError(f"room {self.room_id} has no game")
+        return self.game
+
+    def occupant(self, index: int) -> Seat:
+        """Seat ``index``, for callers that know it is taken; raises `LookupError` if free."""
+        seat = self.seats[index]
+        if seat is None:
+            raise LookupError(f"seat {index} of room {self.room_id} is free")
+        return seat
+
     def seat_of(self, name: str) -> int | None:
         return next((i for i, s in enumerate(self.seats) if s is not None and s.name == name), None)
 
@@ -127,7 +141,7 @@ def listing(state: RoomState) -> RoomListing | None:
         or state.game is not None
         or state.free_seat() is None
         or creator_seat is None
-        or not state.seats[creator_seat].claimed
+        or not state.occupant(creator_seat).claimed
     ):
         return None
     players = tuple(seat.name for seat in state.seats if seat is not None)

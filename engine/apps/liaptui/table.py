@@ -81,12 +81,12 @@ class GameTable(Party[RoomState, Connection]):
     @on(m.BotMove)
     def bot_move(self, message: m.BotMove) -> None:
         if self.pacer.consume(seat_key(message.seat), message.stamp):
-            self._apply(choose_action(self.state.game, message.seat))
+            self._apply(choose_action(self.state.current_game, message.seat))
 
     @on(m.ActionTimeout)
     def action_timeout(self, message: m.ActionTimeout) -> None:
         if self.pacer.consume(seat_key(message.seat), message.stamp):
-            game = self.state.game
+            game = self.state.current_game
             action = rules.timeout_action(game, message.seat)
             timeout = player_timeout_data(game, action, self.state.action_timeout)
             self._broadcast("player_timeout", timeout)
@@ -96,7 +96,7 @@ class GameTable(Party[RoomState, Connection]):
     async def next_round(self, message: m.NextRound) -> None:
         if not self.pacer.consume(ROUND, message.stamp):
             return
-        self._advance(*rules.next_round(self.state.game, self.rng))
+        self._advance(*rules.next_round(self.state.current_game, self.rng))
         # Only the newest events are ever replayed (a restart reads no further back).
         older = self.peers.events.seq - self.peers.events.capacity
         if older > 0:
@@ -105,7 +105,7 @@ class GameTable(Party[RoomState, Connection]):
     # -- playing -----------------------------------------------------------------------------
 
     def _apply(self, action: Action) -> None:
-        before = self.state.game
+        before = self.state.current_game
         game, outcomes = rules.apply(before, action, self.rng)
         # Weak hands decide together: one decision leaves the others' deadline where it was.
         deciding = (
@@ -133,7 +133,7 @@ class GameTable(Party[RoomState, Connection]):
 
     def _hand_to_bot(self, seat: int, reason: str) -> None:
         """A bot plays for ``seat`` from now on (until its human takes it back)."""
-        held = self.state.seats[seat]
+        held = self.state.occupant(seat)
         self._set_bot(seat, True)
         self._set_active(seat, False)
         self._broadcast(
@@ -154,7 +154,7 @@ class GameTable(Party[RoomState, Connection]):
 
     def _set_bot(self, seat: int, bot: bool) -> None:
         """Whether a bot plays ``seat``, in the room and in the game."""
-        self._set_seat(seat, attrs.evolve(self.state.seats[seat], is_bot=bot))
+        self._set_seat(seat, attrs.evolve(self.state.occupant(seat), is_bot=bot))
         game = self.state.game
         if game is not None and game.players[seat].is_bot != bot:
             self.state = attrs.evolve(self.state, game=rules.set_player(game, seat, is_bot=bot))
