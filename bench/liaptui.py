@@ -29,6 +29,7 @@ from typing import Any
 
 import trio
 
+from engine.actors import ActorRef
 from engine.apps.liaptui import game as rules
 from engine.apps.liaptui.bots import choose_action
 from engine.apps.liaptui.settings import Settings
@@ -36,6 +37,7 @@ from engine.apps.liaptui.testing import (
     LocalClient,
     ScriptedPlayer,
     create_room,
+    live_room,
     open_local_liaptui,
 )
 from engine.store import open_store
@@ -51,11 +53,11 @@ _ANSWERS = ("declaration_accepted", "play_accepted", "redeal_decision_accepted")
 class Host:
     """The one client of a room: plays at once, times its moves, notes the game's end."""
 
-    def __init__(self, name: str, latencies: list[float], over: trio.Event) -> None:
+    def __init__(self, name: str, room: ActorRef, latencies: list[float], over: trio.Event) -> None:
         self.name, self.player = name, ScriptedPlayer(name)
         self.latencies, self.over = latencies, over
-        self.client: LocalClient | None = None
         self.sent_at = 0.0
+        self.client = LocalClient.connect(room, on_message=self.on_message)
 
     def on_message(self, message: dict[str, Any]) -> None:
         event = message["event"]
@@ -74,9 +76,7 @@ async def play_rooms(rooms: int, store_url: str) -> dict[str, Any]:
         hosts = []
         for number in range(rooms):
             created = await create_room(app, f"Room {number}", "Host", is_public=False)
-            host = Host("Host", latencies, trio.Event())
-            room = app.find(created.room_id)
-            host.client = LocalClient.connect(room, on_message=host.on_message)
+            host = Host("Host", live_room(app, created.room_id), latencies, trio.Event())
             host.client.send("join_room", player_name="Host", player_token=created.player_token)
             hosts.append(host)
         started = time.perf_counter()

@@ -41,6 +41,7 @@ __all__ = [
     "LocalClient",
     "ScriptedPlayer",
     "create_room",
+    "live_room",
     "open_local_liaptui",
     "play_until",
     "room_state",
@@ -91,12 +92,18 @@ async def create_room(
     return CreatedRoom(created["room_id"], created["player_token"])
 
 
+def live_room(directory: RoomDirectory, room_id: str) -> ActorRef:
+    """Room ``room_id``'s actor, which the caller knows is live; raises `LookupError` if not."""
+    room = directory.find(room_id)
+    if room is None:
+        raise LookupError(f"no live room {room_id}")
+    return room
+
+
 async def room_state(directory: RoomDirectory, room_id: str) -> RoomState:
     """What room ``room_id`` last committed, once it has handled every message told it so far
     (a visitor's ping answered is the sign)."""
-    room = directory.find(room_id)
-    assert room is not None, f"no room {room_id}"
-    probe = LocalClient.connect(room)
+    probe = LocalClient.connect(live_room(directory, room_id))
     try:
         probe.send("ping", client_time=0)
         await probe.receive("pong")

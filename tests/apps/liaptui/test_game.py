@@ -27,6 +27,7 @@ from engine.apps.liaptui.outcomes import (
     Declare,
     GameOver,
     HandsDealt,
+    Outcome,
     PhaseChanged,
     Play,
     PlayAccepted,
@@ -38,7 +39,7 @@ from engine.apps.liaptui.outcomes import (
     SpecialBonus,
     TurnWon,
 )
-from engine.apps.liaptui.pieces import DECK, PIECES_BY_ID, deal, is_weak_hand, sort_hand
+from engine.apps.liaptui.pieces import DECK, PIECES_BY_ID, Piece, deal, is_weak_hand, sort_hand
 from engine.apps.liaptui.plays import PlayType, valid_plays
 
 NAMES = ["Alice", "Bob", "Carol", "David"]
@@ -117,7 +118,7 @@ def random_action(game, seat, rnd):
 
 def play_round(game, rnd, choose=random_action):
     """Drive a game from PREPARATION to SCORING or GAME_OVER; returns it and every outcome."""
-    seen = []
+    seen: list[Outcome] = []
     while game.phase not in (Phase.SCORING, Phase.GAME_OVER):
         seat = rnd.choice(who_must_act(game))
         game, outcomes = apply(game, choose(game, seat, rnd), rnd)
@@ -184,7 +185,7 @@ def test_later_rounds_are_started_by_the_last_turn_winner():
     game, _ = play_round(started(5), rnd)
     game, _ = next_round(game, rnd)
     assert game.round_number == 2 and game.redeal_multiplier == 1
-    assert game.starter == game.last_turn.winner
+    assert game.last_turn is not None and game.starter == game.last_turn.winner
 
 
 def test_next_round_outside_scoring_is_a_bug():
@@ -362,7 +363,7 @@ def test_both_declaration_rules_together_still_leave_choices():
 
 
 def hands_of(*kind_lists):
-    taken = []
+    taken: list[Piece] = []
     hands = []
     for kind_list in kind_lists:
         hand = kinds(*kind_list, taken=taken)
@@ -395,7 +396,7 @@ def test_the_leader_sets_the_count_and_the_others_may_play_any_pieces():
     assert ids(game.hands[0]) == by_kind(game, 0, "GENERAL_RED")
     no_type = by_kind(game, 1, "HORSE_BLACK", "SOLDIER_BLACK", "ADVISOR_BLACK")
     game, outcomes = play(game, 1, no_type)
-    assert outcomes[0].play_type is None
+    assert isinstance(outcomes[0], PlayAccepted) and outcomes[0].play_type is None
     assert len(game.hands[1]) == 1
 
 
@@ -448,7 +449,7 @@ def test_followers_must_match_the_count():
 
 
 def play_turn(game, choices):
-    outcomes = ()
+    outcomes: tuple[Outcome, ...] = ()
     for seat, wanted in zip(game.turn_order, choices, strict=True):
         game, outcomes = play(game, seat, by_kind(game, seat, *wanted))
     return game, outcomes
@@ -689,5 +690,5 @@ def test_not_your_turn_is_not_recoverable_but_an_invalid_play_is():
 def test_a_game_is_an_immutable_value():
     game = started()
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        game.phase = Phase.TURN  # type: ignore[misc]
+        game.phase = Phase.TURN
     assert isinstance(game, Game)

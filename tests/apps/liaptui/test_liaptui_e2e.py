@@ -328,12 +328,13 @@ async def test_a_restarted_server_brings_the_game_back(tmp_path: Path) -> None:
                         and message["data"]["game_state"]["round_number"] == 2
                     )
 
+                async def play_to_second_round(name: str) -> None:
+                    await players[name].play(sockets[name], until=second_round)
+
                 with trio.fail_after(30):
                     async with trio.open_nursery() as nursery:
                         for name in NAMES:
-                            nursery.start_soon(
-                                lambda n=name: players[n].play(sockets[n], until=second_round)
-                            )
+                            nursery.start_soon(play_to_second_round, name)
     # The server is gone; a new one opens the same store.
     async with serve_apps([app], store=store, environ=FAST_ENVIRON) as served:
         room = f"/ws/{room_id}"

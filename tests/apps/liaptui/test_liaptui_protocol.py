@@ -101,7 +101,9 @@ def test_lobby_requests_parse_with_defaults() -> None:
         ),
     ],
 )
-def test_bad_messages_name_what_is_wrong(message: Any, error: type, detail: dict[str, Any]) -> None:
+def test_bad_messages_name_what_is_wrong(
+    message: Any, error: type[errors.LiaptuiError], detail: dict[str, Any]
+) -> None:
     with pytest.raises(error) as caught:
         parse(message, ROOM_EVENTS)
     assert detail.items() <= caught.value.details.items()
@@ -167,8 +169,8 @@ def test_every_error_code_of_the_spec_has_a_class() -> None:
     )
 
 
-def _subclasses(cls: type) -> list[type]:
-    found = []
+def _subclasses(cls: type[errors.LiaptuiError]) -> list[type[errors.LiaptuiError]]:
+    found: list[type[errors.LiaptuiError]] = []
     for sub in cls.__subclasses__():
         found += [sub, *_subclasses(sub)]
     return found

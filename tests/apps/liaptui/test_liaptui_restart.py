@@ -15,6 +15,7 @@ from engine.apps.liaptui.testing import (
     LocalClient,
     ScriptedPlayer,
     create_room,
+    live_room,
     open_local_liaptui,
     room_state,
 )
@@ -50,7 +51,7 @@ class Seat:
 
 async def seat_everyone(directory: Any) -> tuple[str, dict[str, Seat], dict[str, str]]:
     created = await create_room(directory, "Table", "Alice")
-    room = directory.find(created.room_id)
+    room = live_room(directory, created.room_id)
     seats, tokens = {}, {}
     for name in NAMES:
         seat = Seat(name, LocalClient.connect(room))
@@ -86,16 +87,16 @@ async def test_a_restart_brings_the_game_back_and_the_players_take_their_seats()
             before = await room_state(first, room_id)
         # The engine went down: the players were told, then their connections closed.
         notice = [msg for msg in seats["Bob"].log if msg["event"] == "error"][-1]
-        assert notice["error"]["code"] == "4003" and seats["Bob"].client.closed.code == 1001
+        closed = seats["Bob"].client.closed
+        assert notice["error"]["code"] == "4003" and closed is not None and closed.code == 1001
 
         async with open_local_liaptui(FAST, store=store) as second:
-            room = second.find(room_id)
-            assert room is not None
+            room = live_room(second, room_id)
             after = await room_state(second, room_id)
-            assert after.game.hands == before.game.hands and after.seq == before.seq
+            assert after.current_game.hands == before.current_game.hands and after.seq == before.seq
             # Not replaced by bots: the server went away, the players did not.
-            assert not any(seat.is_bot for seat in after.seats)
-            assert not any(player.is_active for player in after.game.players)
+            assert not any(seat is not None and seat.is_bot for seat in after.seats)
+            assert not any(player.is_active for player in after.current_game.players)
 
             back = {}
             for name in NAMES:
@@ -124,14 +125,14 @@ async def test_a_restart_brings_the_game_back_and_the_players_take_their_seats()
                 )
                 assert replayed == expected and reconnected["missed_events"] == len(expected)
             final = await room_state(second, room_id)
-            assert final.game.phase is rules.Phase.GAME_OVER
+            assert final.current_game.phase is rules.Phase.GAME_OVER
 
 
 async def test_the_lobby_lists_restored_rooms() -> None:
     async with open_store("memory://") as store:
         async with open_local_liaptui(FAST, store=store) as first:
             created = await create_room(first, "Open", "Alice")
-            alice = LocalClient.connect(first.find(created.room_id))
+            alice = LocalClient.connect(live_room(first, created.room_id))
             alice.send("join_room", player_name="Alice", player_token=created.player_token)
             await alice.receive("room_joined")
         async with open_local_liaptui(FAST, store=store) as second:
@@ -157,7 +158,7 @@ async def test_a_crashed_room_reloads_and_takes_its_connections_back(
     monkeypatch.setattr(table_module, "choose_action", buggy_once)
     async with open_local_liaptui(FAST) as directory:
         created = await create_room(directory, "Table", "Alice")
-        room = directory.find(created.room_id)
+        room = live_room(directory, created.room_id)
         alice = Seat("Alice", LocalClient.connect(room))
         alice.client.send("join_room", player_name="Alice", player_token=created.player_token)
         alice.client.send("start_game")
@@ -189,7 +190,7 @@ async def test_a_join_that_crashed_the_room_is_undone_and_can_be_made_again(
     monkeypatch.setattr(room_module, "room_data", buggy_once)
     async with open_local_liaptui(FAST) as directory:
         created = await create_room(directory, "Table", "Alice")
-        room = directory.find(created.room_id)
+        room = live_room(directory, created.room_id)
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
         with trio.fail_after(10):

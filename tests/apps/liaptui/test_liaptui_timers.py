@@ -13,6 +13,7 @@ from engine.apps.liaptui.testing import (
     LocalClient,
     ScriptedPlayer,
     create_room,
+    live_room,
     open_local_liaptui,
     room_state,
 )
@@ -64,7 +65,7 @@ async def test_bots_think_turns_and_rounds_pause_as_configured(
     settings = Settings(bot_delay=1.5, turn_pause=4.0, seed=3)
     async with open_local_liaptui(settings) as directory:
         created = await create_room(directory, "R", "Alice")
-        alice = LocalClient.connect(directory.find(created.room_id))
+        alice = LocalClient.connect(live_room(directory, created.room_id))
         player = ScriptedPlayer("Alice")
         moves: list[tuple[str, float]] = []
         deals: list[tuple[str, int, float]] = []
@@ -107,7 +108,7 @@ async def test_a_room_without_humans_closes_after_the_grace(
     settings = Settings(bot_delay=0, turn_pause=0, reconnect_grace=300, seed=1)
     async with open_local_liaptui(settings) as directory:
         created = await create_room(directory, "R", "Alice")
-        room = directory.find(created.room_id)
+        room = live_room(directory, created.room_id)
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
         await alice.receive("room_joined")
@@ -127,7 +128,7 @@ async def test_coming_back_within_the_grace_keeps_the_room(
     settings = Settings(bot_delay=0, turn_pause=0, reconnect_grace=300, seed=1)
     async with open_local_liaptui(settings) as directory:
         created = await create_room(directory, "R", "Alice")
-        room = directory.find(created.room_id)
+        room = live_room(directory, created.room_id)
         alice = LocalClient.connect(room)
         alice.send("join_room", player_name="Alice", player_token=created.player_token)
         token = (await alice.receive("room_joined"))["data"]["player_token"]
@@ -138,7 +139,8 @@ async def test_coming_back_within_the_grace_keeps_the_room(
         await again.receive("reconnected")
         await trio.sleep(600)
         assert (
-            room.alive and (await room_state(directory, created.room_id)).seats[0].name == "Alice"
+            room.alive
+            and (await room_state(directory, created.room_id)).occupant(0).name == "Alice"
         )
 
 
@@ -148,6 +150,6 @@ async def test_a_room_nobody_joins_closes_after_the_grace(
     settings = Settings(reconnect_grace=60)
     async with open_local_liaptui(settings) as directory:
         created = await create_room(directory, "R", "Alice")
-        room = directory.find(created.room_id)
+        room = live_room(directory, created.room_id)
         assert await room.wait_stopped() == "normal"
         assert await directory.store.load("liaptui.room", created.room_id) is None

@@ -134,13 +134,20 @@ def test_turn_phase_data_matches_the_spec_example_fields():
     assert data["current_pile_count"] == 4
 
 
+def shown(game, outcome):
+    """The event ``outcome`` is shown as, which the caller knows it has."""
+    event = views.event_for(game, outcome)
+    assert event is not None, f"{outcome} is not shown"
+    return event
+
+
 def test_a_follower_play_that_forms_no_type_is_shown_as_invalid():
     game = turning()
     game, _ = play(game, 0, [game.hands[0][0].id])
     game, outcomes = play(game, 1, [game.hands[1][0].id])
-    assert views.event_for(game, outcomes[0])[1]["play_type"] == "SINGLE"
+    assert shown(game, outcomes[0])[1]["play_type"] == "SINGLE"
     outcome = PlayAccepted(1, game.hands[1][:2], None)
-    assert views.event_for(game, outcome)[1]["play_type"] == "INVALID"
+    assert shown(game, outcome)[1]["play_type"] == "INVALID"
 
 
 def test_events_for_accepted_moves():
@@ -158,7 +165,7 @@ def test_events_for_accepted_moves():
         "redeal_decision_accepted",
         {"player": "Bob", "decision": "accept"},
     )
-    event, data = views.event_for(game, SpecialBonus(2, "PERFECT_DECLARATION", 8))
+    event, data = shown(game, SpecialBonus(2, "PERFECT_DECLARATION", 8))
     assert event == "special_bonus"
     assert data["player"] == "Carol" and data["bonus_points"] == 8
     assert data["bonus_type"] == "PERFECT_DECLARATION"
