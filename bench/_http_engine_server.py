@@ -1,4 +1,4 @@
-"""party-engine's side of bench/http.py: the four cases as declared `Routes`, served by `Engine.serve`.
+"""party-engine's side of bench/rest.py: the four cases as declared `Routes`, served by `Engine.serve`.
 
     python bench/_http_engine_server.py PORT [--through-quart]
 

@@ -1,4 +1,4 @@
-"""FastAPI + uvicorn's side of bench/http.py: the same four cases, written the FastAPI way.
+"""FastAPI + uvicorn's side of bench/rest.py: the same four cases, written the FastAPI way.
 
     python bench/_http_fastapi_server.py PORT
 

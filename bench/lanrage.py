@@ -22,14 +22,6 @@ line is one JSON object. The run is bounded (60 s).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# bench/http.py shadows the standard library's `http` (which httpx imports) while this folder
-# leads sys.path, as it does for `python bench/lanrage.py`.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import json
 import statistics
@@ -38,6 +30,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx

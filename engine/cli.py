@@ -116,7 +116,7 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
             )
             # What is alive now (modules, routes, apps' actors) lives as long as the process: out
             # of the collector's sight, a full collection walks only what requests left behind.
-            # Measured under bench/http.py: one full collection 240 ms (every connection
+            # Measured under bench/rest.py: one full collection 240 ms (every connection
             # stalled), 16 ms after gc.freeze(); POST /items p99 224 -> 64 ms.
             gc.freeze()
             where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"

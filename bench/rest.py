@@ -1,6 +1,6 @@
 """HTTP benchmark: party-engine's declared routes against FastAPI + uvicorn doing the same work.
 
-    python bench/http.py [--json] [--duration S] [--through-quart]
+    python bench/rest.py [--json] [--duration S] [--through-quart]
 
 Both servers run as child processes on loopback, and `wrk` (1 thread, 50 keep-alive
 connections) drives each case for ``--duration`` seconds after a one-second warm-up, on one
@@ -27,13 +27,6 @@ object. The run takes about 45 s with the default duration.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# This file's name shadows the standard library's `http` package while its folder leads sys.path.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import contextlib
 import http.client
@@ -44,8 +37,10 @@ import resource
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any, Self
 
 import attrs
@@ -241,7 +236,9 @@ def main() -> None:
     for figures in results.values():
         engine, fastapi = figures["party_engine"], figures["fastapi"]
         figures["ratios"] = {
-            "cpu_per_request": round(engine["cpu_us_per_request"] / fastapi["cpu_us_per_request"], 2),
+            "cpu_per_request": round(
+                engine["cpu_us_per_request"] / fastapi["cpu_us_per_request"], 2
+            ),
             "p99": round(engine["p99_ms"] / fastapi["p99_ms"], 2),
         }
     report = {
@@ -249,7 +246,11 @@ def main() -> None:
         "duration_s": args.duration,
         "through_quart": args.through_quart,
         "cases": results,
-        "connections_1000": {"errors": many["errors"], "requests_per_s": many["requests_per_s"], "p99_ms": many["p99_ms"]},
+        "connections_1000": {
+            "errors": many["errors"],
+            "requests_per_s": many["requests_per_s"],
+            "p99_ms": many["p99_ms"],
+        },
     }
     for case, figures in results.items():
         print(
