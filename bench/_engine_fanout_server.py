@@ -28,10 +28,10 @@ from quart_trio import QuartTrio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server  # noqa: E402
+from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server
 
-from engine.actors import Actor, ActorRef, on  # noqa: E402
-from engine.net import (  # noqa: E402
+from engine.actors import Actor, ActorRef, on
+from engine.net import (
     EventStream,
     Frame,
     Peer,
@@ -43,7 +43,7 @@ from engine.net import (  # noqa: E402
     serve_tcp,
     text_frame,
 )
-from engine.supervisors import open_actor_system  # noqa: E402
+from engine.supervisors import open_actor_system
 
 # The bare trio-websocket baseline never pings, so neither does this side during a run.
 OPTIONS = WebSocketOptions(ping_interval=3600, idle_timeout=7200)

@@ -14,7 +14,7 @@ import trio
 from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketRequest, serve_websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server  # noqa: E402
+from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server
 
 
 async def serve(

@@ -113,7 +113,9 @@ class Idle(Actor):
 POOL = [Item(n) for n in range(POOL_MASK + 1)]
 
 
-def _rounds(count: int, actor: Callable[[], Any], baseline: Callable[[], Any]) -> list[tuple[Any, Any]]:
+def _rounds(
+    count: int, actor: Callable[[], Any], baseline: Callable[[], Any]
+) -> list[tuple[Any, Any]]:
     """Run ``count`` rounds of (actor, baseline), alternating which goes first."""
     results = []
     for r in range(count):
@@ -211,7 +213,9 @@ def bench_tell(n: int, n_await: int, rounds: int) -> dict[str, Any]:
         lambda: n / _timed_run(tell_actor, n),
         lambda: n / _timed_run(tell_channel, n, True),
     )
-    awaited = [n_await / _timed_run(tell_channel, n_await, False) for _ in range(max(1, rounds // 2))]
+    awaited = [
+        n_await / _timed_run(tell_channel, n_await, False) for _ in range(max(1, rounds // 2))
+    ]
     tell = statistics.median(a for a, _ in pairs)
     batched = statistics.median(b for _, b in pairs)
     ratio = statistics.median(a / b for a, b in pairs)
@@ -267,7 +271,9 @@ def bench_ask(n: int, rounds: int) -> dict[str, Any]:
     ask = statistics.median(a for a, _ in pairs)
     raw = statistics.median(b for _, b in pairs)
     ratio = statistics.median(a / b for a, b in pairs)
-    print(f"ask: {ask * 1e6:.2f} us per round trip, raw ping-pong {raw * 1e6:.2f} us, ratio {ratio:.2f}")
+    print(
+        f"ask: {ask * 1e6:.2f} us per round trip, raw ping-pong {raw * 1e6:.2f} us, ratio {ratio:.2f}"
+    )
     return {
         "ask_us": round(ask * 1e6, 2),
         "raw_pingpong_us": round(raw * 1e6, 2),

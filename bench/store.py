@@ -86,7 +86,8 @@ async def _timed_run(
     counter = [0]
     async with open_store(url, group_commit=group_commit) as store, open_actor_system() as system:
         parties = [
-            await system.spawn(lambda key=f"{kind}-{n}": PartyActor(store, key)) for n in range(SAVERS)
+            await system.spawn(lambda key=f"{kind}-{n}": PartyActor(store, key))
+            for n in range(SAVERS)
         ]
         started = time.perf_counter()
         deadline = trio.current_time() + seconds
@@ -131,7 +132,9 @@ async def recover_seconds(url: str) -> float:
                 nursery.start_soon(_fill, store, range(first, PARTIES, SAVERS))
     started = time.perf_counter()
     async with open_store(url) as store, open_actor_system() as system:
-        supervisor = await system.start_supervisor(SupervisorSpec(id="parties", max_restarts=1000, max_seconds=1))
+        supervisor = await system.start_supervisor(
+            SupervisorSpec(id="parties", max_restarts=1000, max_seconds=1)
+        )
         for key, record in await store.load_all(PartyActor.kind):
             if not key.startswith("party-"):
                 continue  # a shared --backend database also holds the save rounds' parties

@@ -19,6 +19,10 @@ from ._frames import CloseReason as CloseReason
 from ._frames import Frame as Frame
 from ._frames import binary_frame as binary_frame
 from ._frames import text_frame as text_frame
+from ._http1 import BodyRefused as BodyRefused
+from ._http1 import HttpReply as HttpReply
+from ._http1 import HttpRequest as HttpRequest
+from ._http1 import RouteHandler as RouteHandler
 from ._json import MAX_DEPTH as MAX_JSON_DEPTH
 from ._json import MAX_INT_DIGITS as MAX_JSON_INT_DIGITS
 from ._json import JsonRejected as JsonRejected
@@ -26,10 +30,6 @@ from ._json import UnencodableValue as UnencodableValue
 from ._json import dumps as json_dumps
 from ._json import json_type as json_type
 from ._json import loads as json_loads
-from ._http1 import BodyRefused as BodyRefused
-from ._http1 import HttpReply as HttpReply
-from ._http1 import HttpRequest as HttpRequest
-from ._http1 import RouteHandler as RouteHandler
 from ._listener import serve_tcp as serve_tcp
 from ._nat import NatObservation as NatObservation
 from ._nat import observe_nat as observe_nat

@@ -40,8 +40,8 @@ from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import wrap_app
 
 from ._frames import CloseReason
-from ._http_exchange import exchange_app
 from ._http1 import DirectHttp, DirectRoutes
+from ._http_exchange import exchange_app
 from ._websocket import WebSocket, open_server_websocket
 from ._ws_errors import ConnectionClosed
 from ._ws_handshake import (

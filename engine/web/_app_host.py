@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import trio
 
-from engine.supervisors import Backoff, RestartType, Strategy, Supervisor, SupervisorSpec
+from engine.supervisors import Backoff, RestartType, Strategy, SupervisorSpec
 
 from ._app import AppSpec
 
@@ -87,7 +87,9 @@ class AppHost:
                 delay = self.backoff.delay(consecutive)
                 log.error(
                     "app %r is down; setting it up again in %.1f s (restart %d)",
-                    self.name, delay, self.restarts + 1,
+                    self.name,
+                    delay,
+                    self.restarts + 1,
                 )
                 await self._interruptible(lambda: trio.sleep(delay))
                 if self._stopping:
@@ -135,7 +137,9 @@ class AppHost:
             supervisor.request_stop()
             await supervisor.wait_stopped()
         if supervisor.failure is not None:
-            log.error("app %r failed: %s", self.name, supervisor.failure, exc_info=supervisor.failure)
+            log.error(
+                "app %r failed: %s", self.name, supervisor.failure, exc_info=supervisor.failure
+            )
 
     def _went_down(self) -> None:
         self.engine.contexts.pop(self.name, None)

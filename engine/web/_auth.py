@@ -260,6 +260,4 @@ class PasswordHasher:
         return await self._run(lambda: bcrypt.checkpw(encoded, hashed.encode("ascii")))
 
     async def _run(self, compute: Callable[[], _T]) -> _T:
-        return await trio.to_thread.run_sync(
-            compute, limiter=self._limiter, abandon_on_cancel=True
-        )
+        return await trio.to_thread.run_sync(compute, limiter=self._limiter, abandon_on_cancel=True)

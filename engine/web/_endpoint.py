@@ -18,8 +18,7 @@ import cattrs
 from werkzeug.exceptions import HTTPException
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
-from engine.net import JsonRejected, json_dumps, json_loads
-from engine.net import RateLimiter
+from engine.net import JsonRejected, RateLimiter, json_dumps, json_loads
 
 from ._errors import (
     ErrorFormat,

@@ -20,8 +20,7 @@ from hypercorn.config import Config
 from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
-from engine.net import json_dumps
-from engine.net import Accept, serve_tcp
+from engine.net import Accept, json_dumps, serve_tcp
 from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
 
@@ -33,6 +32,7 @@ from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import EngineRoute, openapi_document, package_version
 from ._pages import documents, explorer_asset, explorer_page, index_page
 from ._ws_router import WebSocketRouter
+
 
 @attrs.define(eq=False)
 class Engine:

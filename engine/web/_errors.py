@@ -110,7 +110,9 @@ class _Format:
     def rate_limited(self, retry_after: float) -> Any:
         return self._event(
             HttpError(
-                429, "Too many messages, slow down", code="rate_limited",
+                429,
+                "Too many messages, slow down",
+                code="rate_limited",
                 details={"retry_after": retry_after},
             )
         )
@@ -228,7 +230,9 @@ def _default_code(status: int) -> str:
 def app_unavailable(app_name: str) -> HttpError:
     """What an app's routes answer while the app is being set up again after a failure."""
     return HttpError(
-        503, f"{app_name} is restarting after a failure, try again shortly", code="SERVICE_UNAVAILABLE"
+        503,
+        f"{app_name} is restarting after a failure, try again shortly",
+        code="SERVICE_UNAVAILABLE",
     )
 
 

@@ -118,7 +118,9 @@ def build_http_app(
     @app.after_request
     async def add_cors_headers(response: QuartResponse) -> QuartResponse:
         _, app_cors = format_for(request.path)
-        response.headers.update(cors_headers(app_cors, request.headers.get("Origin"), request.method))
+        response.headers.update(
+            cors_headers(app_cors, request.headers.get("Origin"), request.method)
+        )
         return response
 
     return app
@@ -129,7 +131,10 @@ def app_formats(
 ) -> FormatFor:
     """A function of a path giving the error format and CORS settings of the app it is under."""
     formats = sorted(
-        ((f"/{spec.name}" if prefixed else "", spec.routes.errors, cors.get(spec.name)) for spec in apps),
+        (
+            (f"/{spec.name}" if prefixed else "", spec.routes.errors, cors.get(spec.name))
+            for spec in apps
+        ),
         key=lambda item: len(item[0]),
         reverse=True,
     )

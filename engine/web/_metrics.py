@@ -76,7 +76,9 @@ def render_metrics(
     metric("messages_handled_total", "counter", "Messages handled by actor kind.", dict(handled))
     metric("actor_restarts_total", "counter", "Actor restarts by kind.", dict(restarts))
     metric("connections_open", "gauge", "Open WebSocket connections.", len(connections.live))
-    metric("connections_opened_total", "counter", "WebSocket connections accepted.", connections.opened)
+    metric(
+        "connections_opened_total", "counter", "WebSocket connections accepted.", connections.opened
+    )
     metric("frames_in_total", "counter", "WebSocket messages received.", frames_in)
     metric("frames_out_total", "counter", "WebSocket frames sent.", frames_out)
     metric("frames_dropped_total", "counter", "Frames dropped (slow consumers).", dropped)
@@ -85,5 +87,10 @@ def render_metrics(
     metric("rate_limited_total", "counter", "Requests refused by a rate limit.", http.rate_limited)
     metric("store_commits_total", "counter", "Store transactions committed.", store_stats.commits)
     metric("store_saves_total", "counter", "Saves made durable.", store_stats.saves)
-    metric("store_commit_latency_seconds", "gauge", "Mean commit latency.", f"{store_stats.mean_commit_latency:.6f}")
+    metric(
+        "store_commit_latency_seconds",
+        "gauge",
+        "Mean commit latency.",
+        f"{store_stats.mean_commit_latency:.6f}",
+    )
     return "\n".join(lines) + "\n"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from http import HTTPStatus
 import types
 import typing
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 import attrs
@@ -279,4 +279,3 @@ def _description(route: Route) -> str:
 
 def _upgrade_required() -> HttpError:
     return HttpError(426, "This is a WebSocket route: connect with a WebSocket client")
-

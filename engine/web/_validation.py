@@ -23,10 +23,14 @@ T = TypeVar("T")
 _PATH = re.compile(r"^(?P<msg>.*?)(?: @ \$(?P<path>.*))?$")
 
 
-def structure_body(converter: cattrs.Converter, data: Any, cls: type[T], *, where: str = "body") -> T:
+def structure_body(
+    converter: cattrs.Converter, data: Any, cls: type[T], *, where: str = "body"
+) -> T:
     """``data`` as a ``cls``; raises ``ValidationFailed`` naming each bad or missing field."""
     if not isinstance(data, dict):
-        raise ValidationFailed([Problem((where,), f"expected a JSON object, got {json_type(data)}", "type_error")])
+        raise ValidationFailed(
+            [Problem((where,), f"expected a JSON object, got {json_type(data)}", "type_error")]
+        )
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
@@ -60,4 +64,3 @@ def _kind(message: str) -> str:
     if message.startswith("expected"):
         return "type_error"
     return "value_error"
-

@@ -27,7 +27,8 @@ class _Compiled:
 def _compile(path: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", path)
     regex = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts)
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
     )
     return re.compile(f"^{regex}$")
 
@@ -45,7 +46,9 @@ class WebSocketRouter:
     _contexts: dict[str, Any]
 
     @classmethod
-    def build(cls, apps: Sequence[AppSpec], contexts: dict[str, Any], *, prefixed: bool) -> WebSocketRouter:
+    def build(
+        cls, apps: Sequence[AppSpec], contexts: dict[str, Any], *, prefixed: bool
+    ) -> WebSocketRouter:
         compiled = [
             _Compiled(
                 _compile((f"/{app.name}" if prefixed else "") + route.path),
@@ -68,5 +71,7 @@ class WebSocketRouter:
                 error = app_unavailable(compiled.app)
                 body = json.dumps(compiled.errors.body(error), separators=(",", ":"))
                 return Reject(compiled.errors.status(error), body=body.encode())
-            return await compiled.route.connect(self._contexts[compiled.app], request, match.groupdict())
+            return await compiled.route.connect(
+                self._contexts[compiled.app], request, match.groupdict()
+            )
         return None

@@ -8,6 +8,7 @@ pytest's terminal summary, one line, whatever the verbosity.
 from __future__ import annotations
 
 import pytest
+
 from fuzzing import FuzzTally
 
 _TALLY = pytest.StashKey[FuzzTally]()

@@ -13,6 +13,10 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
+from hypothesis import given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
 from fuzzing import (
     ALL_APPS,
     HTTP_FUZZ_SETTINGS,
@@ -23,9 +27,6 @@ from fuzzing import (
     session_from,
 )
 from hostile_json import BODIES
-from hypothesis import given
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
 
 #: (app name, method, path as declared) of every route that may carry a body.
 BODY_ROUTES = [

@@ -22,13 +22,8 @@ from urllib.parse import quote
 import attrs
 import pytest
 import trio
-from fuzzing import ALL_APPS, FUZZ_SETTINGS, FuzzTally, in_worker_thread, serve_for_fuzz
-from hostile_json import frames, sharp_sweep
 from hypothesis import given
 from hypothesis import strategies as st
-from party_members import MEMBERS, WAIT, Members, Party
-from serving import Served
-from supervision import crashes
 
 from engine.net.client import (
     Client,
@@ -38,6 +33,12 @@ from engine.net.client import (
     WebSocketRejected,
 )
 from engine.web import WebSocketRoute
+
+from fuzzing import ALL_APPS, FUZZ_SETTINGS, FuzzTally, in_worker_thread, serve_for_fuzz
+from hostile_json import frames, sharp_sweep
+from party_members import MEMBERS, WAIT, Members, Party
+from serving import Served
+from supervision import crashes
 
 ROUTES = [(app.name, route) for app in ALL_APPS for route in app.routes.websockets]
 

@@ -75,7 +75,9 @@ class Context:
     async def party(self, party_id: str) -> ActorRef:
         return await self.parties.get_or_start_child(
             ActorSpec(
-                lambda: Crashy(party_id), name=("crashy.party", party_id), restart=RestartType.TRANSIENT
+                lambda: Crashy(party_id),
+                name=("crashy.party", party_id),
+                restart=RestartType.TRANSIENT,
             )
         )
 
@@ -111,7 +113,9 @@ async def crash_party(request: Request) -> None:
 
 
 @routes.websocket("/ws/worker")
-async def worker_socket(context: Context, request: WebSocketRequest, params: Mapping[str, str]) -> Accept:
+async def worker_socket(
+    context: Context, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept:
     """A peer of the worker."""
 
     async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:

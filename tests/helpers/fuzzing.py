@@ -21,10 +21,11 @@ import requests
 import trio
 from hypothesis import HealthCheck, settings
 from requests.adapters import HTTPAdapter
-from serving import Served, serve_apps
-from supervision import crashes
 
 from engine.cli import available_apps
+
+from serving import Served, serve_apps
+from supervision import crashes
 
 #: Every shipped app, as ``party-engine serve`` serves them.
 ALL_APPS = tuple(available_apps().values())

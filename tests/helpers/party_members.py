@@ -21,11 +21,12 @@ from typing import Any
 
 import attrs
 import httpx
-from fuzzing import client_addresses
 
 from engine.apps.liaptui.protocol import LOBBY_EVENTS, ROOM_EVENTS
 from engine.apps.watchparty.models import MessageType
 from engine.net.client import Client, ClientWebSocket
+
+from fuzzing import client_addresses
 
 Heard = Callable[[Any], bool]
 

@@ -44,7 +44,9 @@ async def serve_apps(
     async with open_engine(apps, store=store, environ=environ or {}) as engine:
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
-                partial(engine.serve, "127.0.0.1", 0, prefixed=prefixed, through_quart=through_quart)
+                partial(
+                    engine.serve, "127.0.0.1", 0, prefixed=prefixed, through_quart=through_quart
+                )
             )
             async with open_client(f"http://127.0.0.1:{port}") as client:
                 yield Served(engine, port, client)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from engine.supervisors import ActorSystem
-from engine.supervisors import SupervisorNode
+from engine.supervisors import ActorSystem, SupervisorNode
 from engine.web import Engine
 
 

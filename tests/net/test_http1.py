@@ -11,10 +11,11 @@ from functools import partial
 import trio
 from quart import request
 from quart_trio import QuartTrio
-from raw_http import raw_http
 
 from engine.net._http1 import BodyRefused, Headers, HttpReply, HttpRequest, RouteHandler
 from engine.net._listener import serve_tcp
+
+from raw_http import raw_http
 
 
 async def _echo(request: HttpRequest) -> HttpReply:

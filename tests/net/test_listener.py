@@ -23,6 +23,7 @@ from engine.net._websocket import WebSocket
 from engine.net._ws_errors import ConnectionClosed
 from engine.net._ws_handshake import WebSocketRequest
 from engine.net._ws_routes import Accept, Reject, WebSocketResolver
+
 from raw_http import open_raw_http
 
 
@@ -272,7 +273,9 @@ async def test_idle_keep_alive_connection_is_closed(autojump_clock: trio.testing
         pytest.param(b"", id="nothing"),
     ],
 )
-async def test_silent_client_is_dropped(autojump_clock: trio.testing.MockClock, sent: bytes) -> None:
+async def test_silent_client_is_dropped(
+    autojump_clock: trio.testing.MockClock, sent: bytes
+) -> None:
     async with serving(Site()) as port:
         http = await open_raw_http(port)
         async with http.stream:

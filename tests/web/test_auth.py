@@ -192,9 +192,9 @@ async def test_the_secret_is_created_once_and_survives_a_restart() -> None:
 
 async def test_secrets_are_named() -> None:
     store = FakeStore()
-    assert await load_or_create_secret(store, environ={}, name="jwt") != await load_or_create_secret(
-        store, environ={}, name="other"
-    )
+    assert await load_or_create_secret(
+        store, environ={}, name="jwt"
+    ) != await load_or_create_secret(store, environ={}, name="other")
 
 
 async def test_racing_nodes_agree_on_the_first_saved_secret() -> None:

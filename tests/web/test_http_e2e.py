@@ -13,11 +13,12 @@ import jwt
 import pytest
 import trio
 import trio.testing
+
+from engine.web import load_or_create_secret, open_engine
+
 from notes_app import app
 from raw_http import raw_http
 from serving import serve_apps
-
-from engine.web import load_or_create_secret, open_engine
 
 
 @pytest.fixture(params=["direct", "quart"])
@@ -40,14 +41,20 @@ async def test_create_and_read_with_path_params_and_status(serve):
 async def test_bad_input_names_the_fields_and_changes_nothing(serve):
     async with serve([app], prefixed=False) as served:
         client = served.client
-        malformed = await client.post("/notes", content=b"{nope", headers={"Content-Type": "application/json"})
+        malformed = await client.post(
+            "/notes", content=b"{nope", headers={"Content-Type": "application/json"}
+        )
         assert malformed.status_code == 422
         assert malformed.json()["detail"][0]["type"] == "json_invalid"
         wrong_type = await client.post("/notes", json={"text": 5})
         assert wrong_type.status_code == 422
         assert wrong_type.json()["detail"][0]["loc"] == ["body", "text"]
         missing = await client.post("/notes", json={})
-        assert missing.json()["detail"][0] == {"loc": ["body", "text"], "msg": "field required", "type": "missing"}
+        assert missing.json()["detail"][0] == {
+            "loc": ["body", "text"],
+            "msg": "field required",
+            "type": "missing",
+        }
         too_long = await client.post("/notes", json={"text": "x" * 21})
         assert too_long.status_code == 422
         not_object = await client.post("/notes", json=[1, 2])
@@ -97,15 +104,28 @@ async def test_jwt_valid_forged_expired_and_missing(serve):
     async with serve([app], prefixed=False) as served:
         client = served.client
         token = (await client.post("/login")).json()["token"]
-        assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).json() == {"sub": "someone"}
-        forged = jwt.encode({"sub": "admin", "iss": "notes", "exp": time.time() + 60}, "x" * 32, algorithm="HS256")
+        assert (await client.get("/me", headers={"Authorization": f"Bearer {token}"})).json() == {
+            "sub": "someone"
+        }
+        forged = jwt.encode(
+            {"sub": "admin", "iss": "notes", "exp": time.time() + 60}, "x" * 32, algorithm="HS256"
+        )
         secret = await load_or_create_secret(served.engine.store, environ=served.engine.environ)
         expired = jwt.encode(
-            {"sub": "someone", "iss": "notes", "exp": int(time.time()) - 10, "iat": int(time.time()) - 100},
+            {
+                "sub": "someone",
+                "iss": "notes",
+                "exp": int(time.time()) - 10,
+                "iat": int(time.time()) - 100,
+            },
             secret,
             algorithm="HS256",
         )
-        for bad, message in ((forged, "invalid token"), (expired, "token expired"), ("garbage", "invalid token")):
+        for bad, message in (
+            (forged, "invalid token"),
+            (expired, "token expired"),
+            ("garbage", "invalid token"),
+        ):
             response = await client.get("/me", headers={"Authorization": f"Bearer {bad}"})
             assert (response.status_code, response.json()) == (401, {"detail": message})
         assert (await client.get("/me")).status_code == 401
@@ -148,7 +168,9 @@ async def test_prefixed_serving_health_metrics_and_openapi(serve):
         assert "party_engine_store_commit_latency_seconds" in metrics
         document = (await client.get("/openapi.json")).json()
         operation = document["paths"]["/notes/notes"]["post"]
-        assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/NewNote"}
+        assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/NewNote"
+        }
         assert document["components"]["schemas"]["NewNote"]["required"] == ["text"]
         alone = (await client.get("/notes/openapi.json")).json()
         assert "/notes/notes/{note_id}" in alone["paths"]
@@ -159,7 +181,9 @@ async def test_many_concurrent_requests(serve):
         statuses = []
 
         async def one(n: int) -> None:
-            statuses.append((await served.client.post("/notes", json={"text": f"n{n}"})).status_code)
+            statuses.append(
+                (await served.client.post("/notes", json={"text": f"n{n}"})).status_code
+            )
 
         async with trio.open_nursery() as nursery:
             for n in range(50):
@@ -185,13 +209,17 @@ async def test_keep_alive_pipelining_and_other_routes_on_one_connection(serve):
         body = b'{"text":"piped"}'
         await http.send(
             b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            b"Content-Length: %d\r\n\r\n%s"
+            % (len(body), body)
             + b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n"
             + b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
             + b"GET /notes/9 HTTP/1.1\r\nHost: t\r\n\r\n"
         )
         created, read, health, missing = await http.responses(4)
-        assert (created.status, json.loads(created.body)) == (201, {"id": 1, "text": "piped", "pinned": False})
+        assert (created.status, json.loads(created.body)) == (
+            201,
+            {"id": 1, "text": "piped", "pinned": False},
+        )
         assert (read.status, json.loads(read.body)["text"]) == (200, "piped")
         assert (health.status, json.loads(health.body)["status"]) == (200, "ok")
         assert (missing.status, json.loads(missing.body)) == (404, {"detail": "note 9 not found"})
@@ -212,7 +240,7 @@ async def test_chunked_request_body(serve):
         await http.send(
             b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
             b"Content-Type: application/json\r\n\r\n"
-            b"6\r\n{\"text\r\n0b;ext=1\r\n\":\"chunks\"}\r\n0\r\nX-Trailer: yes\r\n\r\n"
+            b'6\r\n{"text\r\n0b;ext=1\r\n":"chunks"}\r\n0\r\nX-Trailer: yes\r\n\r\n'
             b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n"
         )
         created, read = await http.responses(2)
@@ -258,7 +286,14 @@ async def test_expect_100_continue(serve):
         b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"POST /notes HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n",
     ],
-    ids=["request-line", "header-name", "content-length", "two-lengths", "chunk-size", "chunk-data"],
+    ids=[
+        "request-line",
+        "header-name",
+        "content-length",
+        "two-lengths",
+        "chunk-size",
+        "chunk-data",
+    ],
 )
 async def test_malformed_requests_are_400_never_500(serve, request_bytes):
     async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
@@ -296,7 +331,11 @@ async def test_graceful_shutdown_finishes_in_flight_requests(serve, autojump_clo
     async with open_engine([app], environ={}) as engine, trio.open_nursery() as nursery:
         port = await nursery.start(
             partial(
-                engine.serve, "127.0.0.1", 0, through_quart=through_quart, shutdown_trigger=stop.wait
+                engine.serve,
+                "127.0.0.1",
+                0,
+                through_quart=through_quart,
+                shutdown_trigger=stop.wait,
             )
         )
         async with raw_http(port) as busy, raw_http(port) as idle:
@@ -315,7 +354,12 @@ def _tasks() -> list[str]:
     """The names of every running task."""
 
     def names(task: trio.lowlevel.Task) -> list[str]:
-        below = [name for nursery in task.child_nurseries for child in nursery.child_tasks for name in names(child)]
+        below = [
+            name
+            for nursery in task.child_nurseries
+            for child in nursery.child_tasks
+            for name in names(child)
+        ]
         return [task.name, *below]
 
     return sorted(names(trio.lowlevel.current_root_task()))
@@ -323,7 +367,7 @@ def _tasks() -> list[str]:
 
 async def test_a_body_that_stops_coming_is_408_and_the_connection_closes(serve, autojump_clock):
     async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
-        await http.send(b"POST /notes HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{\"te")
+        await http.send(b'POST /notes HTTP/1.1\r\nHost: t\r\nContent-Length: 20\r\n\r\n{"te')
         timed_out = await http.response()
         assert (timed_out.status, "detail" in json.loads(timed_out.body)) == (408, True)
         assert await http.closed_by_server()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from notes_app import app
-from serving import serve_apps
 
 from engine.net import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 from engine.net.client import WebSocketRejected
+
+from notes_app import app
+from serving import serve_apps
 
 HOSTILE_BODIES = [
     '{"text":' + "[" * 1000 + "]" * 1000 + "}",
@@ -36,7 +37,9 @@ pytestmark = pytest.mark.parametrize("through_quart", [False, True], ids=["direc
 
 
 @pytest.mark.parametrize("body", HOSTILE_BODIES)
-async def test_a_hostile_body_is_the_apps_4xx_and_changes_nothing(body: str, through_quart: bool) -> None:
+async def test_a_hostile_body_is_the_apps_4xx_and_changes_nothing(
+    body: str, through_quart: bool
+) -> None:
     async with serve_apps([app], prefixed=False, through_quart=through_quart) as served:
         response = await served.client.post(
             "/notes", content=body.encode(), headers={"Content-Type": "application/json"}

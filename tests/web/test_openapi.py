@@ -9,13 +9,13 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from notes_app import app as notes
-from serving import serve_apps
-
 from engine.apps.liaptui.app import app as liaptui
 from engine.apps.watchparty.app import app as watchparty
 from engine.cli import available_apps
 from engine.web._openapi import openapi_document
+
+from notes_app import app as notes
+from serving import serve_apps
 
 SHIPPED = list(available_apps().values())
 PACKAGE_VERSION = importlib.metadata.version("party-engine")
@@ -48,11 +48,16 @@ def test_every_operation_answers_errors_in_the_apps_format():
             assert "default" in operation["responses"], (method, path)
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")) or status == "default":
-                    assert response["content"]["application/json"]["schema"] == error, (status, path)
+                    assert response["content"]["application/json"]["schema"] == error, (
+                        status,
+                        path,
+                    )
 
 
 def test_bodies_examples_and_errors_of_a_handler_that_checks_its_body_itself():
-    operation = openapi_document([watchparty], prefixed=False)["paths"]["/api/sessions/create"]["post"]
+    operation = openapi_document([watchparty], prefixed=False)["paths"]["/api/sessions/create"][
+        "post"
+    ]
     body = operation["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/CreateSessionRequest"}
     assert body["example"] == {"name": "Movie night", "password": "popcorn"}

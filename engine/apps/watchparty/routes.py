@@ -216,7 +216,9 @@ async def create_session(request: Request) -> Any:
     "/api/sessions/join",
     accepts=JoinSessionRequest,
     response=JoinSessionResponse,
-    rate_limit=RateLimit(JOIN_RATE_LIMIT, key=_join_key, message="Maximum 10 join attempts per minute"),
+    rate_limit=RateLimit(
+        JOIN_RATE_LIMIT, key=_join_key, message="Maximum 10 join attempts per minute"
+    ),
     request_example={"session_id": "7987e4d2-cf91-487a-9064-10941886b948", "password": "popcorn"},
     response_example={
         "id": "7987e4d2-cf91-487a-9064-10941886b948",

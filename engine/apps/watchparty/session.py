@@ -57,9 +57,7 @@ class SessionSettings:
     the token lifetime (1 hour by the spec)."""
 
     max_participants: int = attrs.field(default=10, validator=attrs.validators.ge(1))
-    ttl: float = attrs.field(
-        default=24 * 3600.0, converter=float, validator=attrs.validators.gt(0)
-    )
+    ttl: float = attrs.field(default=24 * 3600.0, converter=float, validator=attrs.validators.gt(0))
     seat_hold: float = attrs.field(
         default=3600.0, converter=float, validator=attrs.validators.gt(0)
     )
@@ -182,9 +180,7 @@ def admit_host(state: SessionState, username: str, now: float, seat_hold: float)
 
 
 def _replace(state: SessionState, updated: Participant) -> SessionState:
-    participants = tuple(
-        updated if p.user_id == updated.user_id else p for p in state.participants
-    )
+    participants = tuple(updated if p.user_id == updated.user_id else p for p in state.participants)
     return attrs.evolve(state, participants=participants)
 
 

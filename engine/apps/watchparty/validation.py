@@ -60,9 +60,7 @@ def normalise_name(name: str) -> str:
     """
     normalised = strip_control_characters(name).strip()
     if not NAME_MIN_LENGTH <= len(normalised) <= NAME_MAX_LENGTH:
-        raise ValueError(
-            f"Name must be between {NAME_MIN_LENGTH} and {NAME_MAX_LENGTH} characters"
-        )
+        raise ValueError(f"Name must be between {NAME_MIN_LENGTH} and {NAME_MAX_LENGTH} characters")
     return normalised
 
 

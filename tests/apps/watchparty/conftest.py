@@ -11,7 +11,6 @@ import attrs
 import httpx
 import jwt
 import pytest
-from serving import Served, serve_apps
 
 from engine import clock
 from engine.apps.watchparty import WatchPartySettings
@@ -24,6 +23,8 @@ from engine.parties import PartyDirectory
 from engine.parties.testing import memory_member
 from engine.store import open_store
 from engine.supervisors import open_actor_system
+
+from serving import Served, serve_apps
 
 #: The wall clock of the tests that do not serve (2026-02-02T02:40:00Z).
 T0 = 1_770_000_000.0

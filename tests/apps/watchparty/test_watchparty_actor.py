@@ -31,7 +31,10 @@ def signal(kind, payload, target_id=None):
 
 def playback(playing, current_time, volume=None):
     state = {"playing": playing, "currentTime": current_time}
-    return {"type": "playback_state", "payload": state if volume is None else {**state, "volume": volume}}
+    return {
+        "type": "playback_state",
+        "payload": state if volume is None else {**state, "volume": volume},
+    }
 
 
 async def join(ref):

@@ -43,9 +43,7 @@ def chat(text):
     return {"type": "chat", "payload": {"message": text}}
 
 
-async def test_a_session_expires_closes_its_connections_and_is_deleted(
-    make_peer, autojump_clock
-):
+async def test_a_session_expires_closes_its_connections_and_is_deleted(make_peer, autojump_clock):
     async with open_store("memory://") as store, open_actor_system() as system:
         settings = WatchPartySettings(session_ttl=HOUR)
         directory = await start_directory(system, store, wall=T0, settings=settings)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from supervision import restarts
 
 from engine.apps.watchparty.session_actor import SESSION_KIND
+
+from supervision import restarts
 
 SURROGATE = '"ab\\ud800cd"'
 
@@ -55,7 +56,9 @@ def assert_refused(response: Any) -> None:
 
 
 async def post(api: Any, path: str, body: str) -> Any:
-    return await api.client.post(path, content=body.encode(), headers={"Content-Type": "application/json"})
+    return await api.client.post(
+        path, content=body.encode(), headers={"Content-Type": "application/json"}
+    )
 
 
 @pytest.mark.parametrize("body", HOSTILE_CREATES)

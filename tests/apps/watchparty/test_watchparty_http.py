@@ -12,12 +12,12 @@ from functools import partial
 
 import jwt
 import pytest
-from serving import serve_apps
 
 from engine.apps.watchparty.app import app
 from engine.apps.watchparty.session_actor import SESSION_KIND
 
 from .conftest import WatchPartyApi, serve_watchparty
+from serving import serve_apps
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 SESSION_FULL = {
@@ -45,7 +45,9 @@ def serve(through_quart: bool) -> Callable[..., AbstractAsyncContextManager[Watc
 
 
 @pytest.fixture
-async def api(serve: Callable[..., AbstractAsyncContextManager[WatchPartyApi]]) -> AsyncIterator[WatchPartyApi]:
+async def api(
+    serve: Callable[..., AbstractAsyncContextManager[WatchPartyApi]],
+) -> AsyncIterator[WatchPartyApi]:
     async with serve() as served:
         yield served
 
@@ -317,7 +319,9 @@ async def test_cors_allows_the_configured_origins_with_credentials(through_quart
         "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
         "PARTY_ENGINE_WATCHPARTY_PUBLIC_URL": "https://watchparty.example.com",
     }
-    async with serve_apps([app], prefixed=False, environ=environ, through_quart=through_quart) as served:
+    async with serve_apps(
+        [app], prefixed=False, environ=environ, through_quart=through_quart
+    ) as served:
         client = served.client
         for origin in ("http://localhost:5173", "https://watchparty.example.com"):
             preflight = await client.request(
@@ -372,7 +376,9 @@ async def test_cors_origins_come_from_the_engine_environment(through_quart):
         "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
         "PARTY_ENGINE_WATCHPARTY_CORS_ORIGINS": "https://films.example",
     }
-    async with serve_apps([app], environ=environ, prefixed=False, through_quart=through_quart) as served:
+    async with serve_apps(
+        [app], environ=environ, prefixed=False, through_quart=through_quart
+    ) as served:
         allowed = await served.client.get("/health", headers={"Origin": "https://films.example"})
         assert allowed.headers["Access-Control-Allow-Origin"] == "https://films.example"
         refused = await served.client.get("/health", headers={"Origin": "http://localhost:5173"})
