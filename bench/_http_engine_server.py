@@ -1,4 +1,5 @@
-"""party-engine's side of bench/rest.py: the four cases as declared `Routes`, served by `Engine.serve`.
+"""party-engine's side of bench/rest.py: the four cases as declared `Routes`, served by
+`Engine.serve`.
 
     python bench/_http_engine_server.py PORT [--through-quart]
 

@@ -33,6 +33,7 @@ costs the restart path a log record, not a formatted line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -272,7 +273,8 @@ def bench_ask(n: int, rounds: int) -> dict[str, Any]:
     raw = statistics.median(b for _, b in pairs)
     ratio = statistics.median(a / b for a, b in pairs)
     print(
-        f"ask: {ask * 1e6:.2f} us per round trip, raw ping-pong {raw * 1e6:.2f} us, ratio {ratio:.2f}"
+        f"ask: {ask * 1e6:.2f} us per round trip, raw ping-pong {raw * 1e6:.2f} us, "
+        f"ratio {ratio:.2f}"
     )
     return {
         "ask_us": round(ask * 1e6, 2),
@@ -310,7 +312,7 @@ async def spawn_actors(n: int) -> None:
 
 async def spawn_bare(n: int) -> None:
     async def bare(*, task_status: trio.TaskStatus[None]) -> None:
-        send, receive = trio.open_memory_channel[Any](CAPACITY)
+        _send, receive = trio.open_memory_channel[Any](CAPACITY)
         task_status.started()
         await receive.receive()
 
@@ -357,7 +359,8 @@ def bench_spawn(n: int, rounds: int) -> dict[str, Any]:
     rss = statistics.median(a["rss_kb_per_unit"] for a, _ in pairs)
     bare_rss = statistics.median(b["rss_kb_per_unit"] for _, b in pairs)
     print(
-        f"spawn {n:,}: actors {actors * 1e3:.0f} ms, bare tasks {bare * 1e3:.0f} ms, ratio {ratio:.2f}"
+        f"spawn {n:,}: actors {actors * 1e3:.0f} ms, bare tasks {bare * 1e3:.0f} ms, "
+        f"ratio {ratio:.2f}"
     )
     print(f"      RSS per idle actor {rss:.2f} KB, per bare task with a channel {bare_rss:.2f} KB")
     return {
@@ -382,10 +385,8 @@ async def restart_times(n: int) -> list[float]:
         times = []
         for _ in range(n):
             start = time.perf_counter()
-            try:
+            with contextlib.suppress(ActorCrashed):
                 await ref.ask(crash)
-            except ActorCrashed:
-                pass
             await ref.ask(ping)
             times.append(time.perf_counter() - start)
         assert sup.restarts == n

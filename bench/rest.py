@@ -253,12 +253,13 @@ def main() -> None:
         },
     }
     for case, figures in results.items():
+        ours, theirs, ratios = figures["party_engine"], figures["fastapi"], figures["ratios"]
         print(
-            f"{case:8} cpu/request {figures['party_engine']['cpu_us_per_request']:7.1f} us vs "
-            f"{figures['fastapi']['cpu_us_per_request']:7.1f} us ({figures['ratios']['cpu_per_request']:.2f}x), "
-            f"p99 {figures['party_engine']['p99_ms']:.2f} vs {figures['fastapi']['p99_ms']:.2f} ms "
-            f"({figures['ratios']['p99']:.2f}x), req/s {figures['party_engine']['requests_per_s']} vs "
-            f"{figures['fastapi']['requests_per_s']}"
+            f"{case:8} cpu/request {ours['cpu_us_per_request']:7.1f} us vs "
+            f"{theirs['cpu_us_per_request']:7.1f} us ({ratios['cpu_per_request']:.2f}x), "
+            f"p99 {ours['p99_ms']:.2f} vs {theirs['p99_ms']:.2f} ms "
+            f"({ratios['p99']:.2f}x), req/s {ours['requests_per_s']} vs "
+            f"{theirs['requests_per_s']}"
         )
     print(f"1000 connections: {many['errors']} errors, {many['requests_per_s']} req/s")
     if args.json:

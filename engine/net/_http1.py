@@ -25,6 +25,7 @@ idle connections close at once, busy ones after their answer.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import os
@@ -464,10 +465,8 @@ def _date() -> str:
 
 
 async def _send_quietly(stream: trio.SocketStream, data: bytes) -> None:
-    try:
+    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
         await stream.send_all(data)
-    except (trio.BrokenResourceError, trio.ClosedResourceError):
-        pass
 
 
 def _peer_address(sock: trio.socket.SocketType) -> tuple[str, int] | None:

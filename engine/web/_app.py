@@ -22,8 +22,9 @@ class AppSpec:
     it closes: it starts the app's supervisors and yields the context its handlers receive as
     ``request.context``. Its ``engine.system`` starts them under the app's own supervisor; if
     that fails, the setup is exited and entered again (with backoff), so it must build
-    everything the context holds, and must not assume it runs once per process. ``cors`` applies to every HTTP route of the app: a ``Cors``, or a
-    function of the engine's environment returning one (origins from configuration).
+    everything the context holds, and must not assume it runs once per process. ``cors`` applies
+    to every HTTP route of the app: a ``Cors``, or a function of the engine's environment
+    returning one (origins from configuration).
     ``version`` is the version of the app's own protocol, if it has one (its OpenAPI document
     shows it beside the package's version, which is the document's).
     """

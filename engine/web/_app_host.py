@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -91,7 +92,7 @@ class AppHost:
                     delay,
                     self.restarts + 1,
                 )
-                await self._interruptible(lambda: trio.sleep(delay))
+                await self._interruptible(partial(trio.sleep, delay))
                 if self._stopping:
                     break
                 self.restarts += 1

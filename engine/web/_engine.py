@@ -176,7 +176,7 @@ class Engine:
         add("/", "index", index)
         add("/docs", "explorer", explorer)
         add("/docs/assets/<name>", "explorer_file", explorer_file)
-        for route, view in zip(documented[2:], (health, metrics, openapi)):
+        for route, view in zip(documented[2:], (health, metrics, openapi), strict=True):
             add(route.path, view.__name__, view)
         for app in self.apps:
             prefix = f"/{app.name}" if prefixed else ""

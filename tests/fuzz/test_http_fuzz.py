@@ -1,10 +1,10 @@
 """Every app's HTTP API fuzzed over the real server (issue 9): no request may get a 5xx or
 crash anything (`supervision.crashes`: restarts, parties stopped, apps set up again).
 
-Schemathesis generates requests, valid and invalid, from the engine's own ``/openapi.json`` (every app, under its
-prefix, as ``party-engine serve`` publishes it), so a new app's routes are fuzzed as soon as
-they are registered. Routes whose bodies the document does not describe (an app that parses its
-body itself) get hostile bodies too: random JSON, JSON no library would write, and bytes that
+Schemathesis generates requests, valid and invalid, from the engine's own ``/openapi.json`` (every
+app, under its prefix, as ``party-engine serve`` publishes it), so a new app's routes are fuzzed as
+soon as they are registered. Routes whose bodies the document does not describe (an app that parses
+its body itself) get hostile bodies too: random JSON, JSON no library would write, and bytes that
 are not UTF-8, on every declared route that takes a body.
 """
 

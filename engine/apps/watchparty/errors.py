@@ -2,20 +2,20 @@
 
 ::
 
-    engine kind   WatchParty error      when                                   status  error
-    InvalidInput  BadRequest            the body is not a JSON object             400  Bad Request
-                  └── InvalidMessage    a WebSocket message the server refuses    400  Invalid message
-                  ValidationFailed      fields are wrong (named in ``details``)   400  Validation failed
-    Unauthorized  Unauthorized          missing, invalid or expired token         401  Unauthorized
-                  WrongPassword         the password does not match               401  Authentication failed
-    Forbidden     Forbidden             a token of another session                403  Forbidden
-                  ├── NotAParticipant   the user holds no seat in the session     403  Forbidden
-                  └── NotHost           playback control by someone else          403  Forbidden
-                  SessionFull           every seat is taken                       403  Session full
-    NotFound      SessionNotFound       unknown or expired session                404  Session not found
-                  TargetNotConnected    a signal for someone not connected        404  Participant not found
-    RateLimited   RateLimited           over a rate limit                         429  Rate limit exceeded
-    AppError      ServerError           a bug of the server                       500  Internal Server Error
+    engine kind   WatchParty error     when                              HTTP  error
+    InvalidInput  BadRequest           the body is not a JSON object      400  Bad Request
+                  └── InvalidMessage   a WebSocket message it refuses     400  Invalid message
+                  ValidationFailed     bad fields (in ``details``)        400  Validation failed
+    Unauthorized  Unauthorized         missing, bad or expired token      401  Unauthorized
+                  WrongPassword        the password does not match        401  Authentication failed
+    Forbidden     Forbidden            a token of another session         403  Forbidden
+                  ├── NotAParticipant  the user holds no seat             403  Forbidden
+                  └── NotHost          playback control by someone else   403  Forbidden
+                  SessionFull          every seat is taken                403  Session full
+    NotFound      SessionNotFound      unknown or expired session         404  Session not found
+                  TargetNotConnected   a signal to someone offline        404  Participant not found
+    RateLimited   RateLimited          over a rate limit                  429  Rate limit exceeded
+    AppError      ServerError          a bug of the server                500  Internal Server Error
 
 Each error's ``code`` is the spec's ``error`` string. Raised in a session actor, one travels
 back to the asker as itself and the actor's state is unchanged (engine errors are rejections).

@@ -15,7 +15,8 @@ on a timer.
 
 Every request from a session that has expired is refused with ``SessionNotFound``.
 
-``Identity`` is what a token carries (``claims`` / ``from_claims``); a ``Ticket`` is an identity plus the session's name.
+``Identity`` is what a token carries (``claims`` / ``from_claims``); a ``Ticket`` is an identity
+plus the session's name.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """One watch party session as a party: its seats, chat, playback and connections.
 
-The session's ``SessionState`` is saved after every message that changes it, before anyone hears
-of the change (a chat message is durable before it is broadcast). Its connections are the
-party's peer group (``self.peers``), one ``Member`` per connection, filed under the user id its
-token gave (several per participant, no other per-connection state); the group outlives a crash, and after a restart of the
-process every participant starts disconnected. The wire format has no sequence numbers: events
-are broadcast unlogged, and nothing is resumed (a newcomer gets the chat history instead).
+The session's ``SessionState`` is saved after every message that changes it, before anyone hears of
+the change (a chat message is durable before it is broadcast). Its connections are the party's peer
+group (``self.peers``), one ``Member`` per connection, filed under the user id its token gave
+(several per participant, no other per-connection state); the group outlives a crash, and after a
+restart of the process every participant starts disconnected. The wire format has no sequence
+numbers: events are broadcast unlogged, and nothing is resumed (a newcomer gets the chat history
+instead).
 
 Connecting: the newcomer gets the last 50 chat messages, then the playback state (if the host
 has sent one: the position moved on by the time since), and everyone else gets ``user_joined``.

@@ -68,14 +68,14 @@ async def test_create_seats_the_host(directory):
 
 
 async def test_the_session_is_durable_once_created(directory):
-    ref, host = await open_session(directory)
+    _ref, host = await open_session(directory)
     record = await directory.store.load(SESSION_KIND, host.session_id)
     assert record.data["password_hash"] == HASH
     assert [p["user_id"] for p in record.data["participants"]] == [host.user_id]
 
 
 async def test_join_checks_the_verified_hash_and_the_seats(directory):
-    ref, host = await open_session(directory)
+    ref, _host = await open_session(directory)
     with pytest.raises(WrongPassword):
         await ref.ask(Join("$2b$12$another.sessions.hash"))
     tickets = [await join(ref) for _ in range(9)]

@@ -21,17 +21,20 @@ def test_defaults_are_the_specs():
 
 
 def test_the_variables_are_the_documented_ones():
-    assert tuple(
-        f"PARTY_ENGINE_WATCHPARTY_{name}"
-        for name in (
-            "SESSION_TTL",
-            "MAX_PARTICIPANTS",
-            "BCRYPT_COST",
-            "PUBLIC_URL",
-            "CORS_ORIGINS",
-            "ICE_SERVERS",
+    assert (
+        tuple(
+            f"PARTY_ENGINE_WATCHPARTY_{name}"
+            for name in (
+                "SESSION_TTL",
+                "MAX_PARTICIPANTS",
+                "BCRYPT_COST",
+                "PUBLIC_URL",
+                "CORS_ORIGINS",
+                "ICE_SERVERS",
+            )
         )
-    ) == ENVIRONMENT
+        == ENVIRONMENT
+    )
 
 
 def test_every_variable_is_read():
