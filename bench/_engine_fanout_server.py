@@ -62,7 +62,7 @@ class Count:
 
 
 class BenchErrors:
-    """The members never send anything, so these are never called."""
+    """The members never send anything and every broadcast encodes, so none is ever called."""
 
     def malformed(self, reason: str) -> dict[str, Any]:
         return {"error": reason}
@@ -72,6 +72,9 @@ class BenchErrors:
 
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         return {"error": "rate limited"}
+
+    def internal_error(self) -> dict[str, Any]:
+        return {"error": "internal error"}
 
 
 class Party(Actor):

@@ -9,6 +9,7 @@ pydantic model with the same rules as the engine's. Prints ``ready`` once listen
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import uvicorn
@@ -53,7 +54,7 @@ async def create_item(new: NewItem) -> Item:
 
 
 class _Announcing(uvicorn.Server):
-    async def startup(self, sockets=None) -> None:  # type: ignore[no-untyped-def]
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         print("ready", flush=True)
 

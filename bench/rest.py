@@ -252,10 +252,10 @@ def main() -> None:
             "p99_ms": many["p99_ms"],
         },
     }
-    for case, figures in results.items():
+    for name, figures in results.items():
         ours, theirs, ratios = figures["party_engine"], figures["fastapi"], figures["ratios"]
         print(
-            f"{case:8} cpu/request {ours['cpu_us_per_request']:7.1f} us vs "
+            f"{name:8} cpu/request {ours['cpu_us_per_request']:7.1f} us vs "
             f"{theirs['cpu_us_per_request']:7.1f} us ({ratios['cpu_per_request']:.2f}x), "
             f"p99 {ours['p99_ms']:.2f} vs {theirs['p99_ms']:.2f} ms "
             f"({ratios['p99']:.2f}x), req/s {ours['requests_per_s']} vs "

@@ -58,9 +58,20 @@ import attrs
 
 from ._codec import JSON_CODEC, Codec
 from ._frames import Frame
-from ._peer import Peer
 
 __all__ = ["EventStream", "EventStreamStatistics", "Journal"]
+
+
+class _FrameSink(Protocol):
+    def send(self, frame: Frame) -> bool: ...
+
+
+class Recipient(Protocol):
+    """What delivery uses of a `Peer` (every recipient is one outside tests): its connection,
+    whose `send` offers a frame without waiting and says whether it was taken."""
+
+    @property
+    def ws(self) -> _FrameSink: ...
 
 
 class Journal(Protocol):
@@ -135,7 +146,7 @@ class EventStream:
         return self._seq
 
     def publish(
-        self, event: dict[str, Any], to: Iterable[Peer], *, journal: Journal | None = None
+        self, event: dict[str, Any], to: Iterable[Recipient], *, journal: Journal | None = None
     ) -> int:
         """Give `event` the next sequence number, send it to `to`, keep it; return the number.
 
@@ -251,7 +262,7 @@ class EventStream:
             dropped=self._dropped,
         )
 
-    def _deliver(self, seq: int, frame: Frame, to: Iterable[Peer]) -> None:
+    def _deliver(self, seq: int, frame: Frame, to: Iterable[Recipient]) -> None:
         seqs = self._seqs
         if not self.capacity:
             self._floor = seq

@@ -115,7 +115,7 @@ async def serve_tcp(
     """
     config = hypercorn_config or Config()
     exchange = exchange_app(http_app, drain_timeout=drain_timeout)
-    app = wrap_app(exchange, config.wsgi_max_body_size, None)  # type: ignore[arg-type]
+    app = wrap_app(exchange, config.wsgi_max_body_size, None)
     lifespan_state: LifespanState = {}
     lifespan = Lifespan(app, config, lifespan_state)
     server = _Server(

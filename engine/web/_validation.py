@@ -20,8 +20,6 @@ __all__ = ["make_request_converter", "structure_body"]
 
 T = TypeVar("T")
 
-_PATH = re.compile(r"^(?P<msg>.*?)(?: @ \$(?P<path>.*))?$")
-
 
 def structure_body(
     converter: cattrs.Converter, data: Any, cls: type[T], *, where: str = "body"
@@ -42,11 +40,11 @@ def _problems(exc: BaseException, where: str) -> list[Problem]:
         return [Problem((where,), str(exc))]
     problems = []
     for line in cattrs.transform_error(exc, format_exception=_describe):
-        match = _PATH.match(line)
-        path = match["path"] or ""
+        # cattrs words each problem as "<message> @ $<path>".
+        msg, _, path = line.partition(" @ $")
         loc = tuple(part for part in re.split(r"\.|\[|\]", path) if part)
         loc = tuple(int(p) if p.isdigit() else p.strip("'\"") for p in loc)
-        problems.append(Problem((where, *loc), match["msg"], _kind(match["msg"])))
+        problems.append(Problem((where, *loc), msg, _kind(msg)))
     return problems
 
 

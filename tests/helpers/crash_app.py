@@ -66,6 +66,9 @@ class PeerErrors:
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
         return {"type": "error", "message": "slow down"}
 
+    def internal_error(self) -> dict[str, Any]:
+        return {"type": "error", "message": "internal error"}
+
 
 @attrs.frozen
 class Context:

@@ -69,11 +69,16 @@ class Identity:
         Raises ``Unauthorized`` if a claim is missing or of the wrong type: a token signed with
         our secret for something else.
         """
-        strings = [claims.get(key) for key in ("session_id", "user_id", "username")]
-        is_host = claims.get("is_host")
-        if not all(isinstance(value, str) for value in strings) or type(is_host) is not bool:
+        session_id, user_id, username, is_host = (
+            claims.get(key) for key in ("session_id", "user_id", "username", "is_host")
+        )
+        if not (
+            isinstance(session_id, str)
+            and isinstance(user_id, str)
+            and isinstance(username, str)
+            and type(is_host) is bool
+        ):
             raise Unauthorized()
-        session_id, user_id, username = strings
         return Identity(session_id, user_id, username, is_host)
 
 

@@ -99,7 +99,10 @@ _SIGNAL_PAYLOADS: dict[str, type[SessionDescription | IceCandidate]] = {
     MessageType.WEBRTC_ANSWER: SessionDescription,
     MessageType.ICE_CANDIDATE: IceCandidate,
 }
-_SDP_TYPES = {MessageType.WEBRTC_OFFER: "offer", MessageType.WEBRTC_ANSWER: "answer"}
+_SDP_TYPES: dict[str, str] = {
+    MessageType.WEBRTC_OFFER: "offer",
+    MessageType.WEBRTC_ANSWER: "answer",
+}
 _SERVER_ONLY = frozenset({MessageType.USER_JOINED, MessageType.USER_LEFT, MessageType.ERROR})
 # Types the spec does not define are relayed (as the original did) if they look like its own.
 _CUSTOM_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
