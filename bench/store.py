@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,7 @@ async def _timed_run(
     counter = [0]
     async with open_store(url, group_commit=group_commit) as store, open_actor_system() as system:
         parties = [
-            await system.spawn(lambda key=f"{kind}-{n}": PartyActor(store, key))
-            for n in range(SAVERS)
+            await system.spawn(partial(PartyActor, store, f"{kind}-{n}")) for n in range(SAVERS)
         ]
         started = time.perf_counter()
         deadline = trio.current_time() + seconds
@@ -140,7 +140,7 @@ async def recover_seconds(url: str) -> float:
                 continue  # a shared --backend database also holds the save rounds' parties
             await supervisor.start_child(
                 ActorSpec(
-                    lambda key=key, record=record: PartyActor(store, key, preloaded=record),
+                    partial(PartyActor, store, key, preloaded=record),
                     name=("party", key),
                     restart=RestartType.TRANSIENT,
                 )

@@ -28,6 +28,12 @@ def _error_status(instance: object, attribute: attrs.Attribute[int], value: int)
         raise ValueError(f"a refused upgrade needs a 4xx or 5xx status, got {value}")
 
 
+def _read_only(params: Mapping[str, str]) -> Mapping[str, str]:
+    # A function, not the MappingProxyType class: mypy cannot infer the class's type
+    # parameters from an attrs converter, so every dict literal passed in failed to check.
+    return MappingProxyType(params)
+
+
 @attrs.frozen
 class Accept:
     """Complete the handshake and run `handler(ws, path_params)` for the connection's life.
@@ -37,7 +43,7 @@ class Accept:
     """
 
     handler: WebSocketHandler
-    path_params: Mapping[str, str] = attrs.field(factory=dict, converter=MappingProxyType)
+    path_params: Mapping[str, str] = attrs.field(factory=dict, converter=_read_only)
     subprotocol: str | None = None
     options: WebSocketOptions | None = None
 

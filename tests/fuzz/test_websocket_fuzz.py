@@ -16,7 +16,7 @@ Routes with no entry in ``party_members.MEMBERS`` are fuzzed anonymously.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import attrs
@@ -51,7 +51,7 @@ def _allowed(code: int | None) -> bool:
     return code in POLICY_CLOSES or (code is not None and 4000 <= code <= 4999)
 
 
-async def _send_all(ws: ClientWebSocket, batch: list[str | bytes]) -> int:
+async def _send_all(ws: ClientWebSocket, batch: Sequence[str | bytes]) -> int:
     """Send ``batch`` until the server closes; the number sent."""
     for sent, frame in enumerate(batch):
         try:
@@ -61,7 +61,7 @@ async def _send_all(ws: ClientWebSocket, batch: list[str | bytes]) -> int:
     return len(batch)
 
 
-async def _fuzzed(ws: ClientWebSocket, batch: list[str | bytes], tally: FuzzTally) -> None:
+async def _fuzzed(ws: ClientWebSocket, batch: Sequence[str | bytes], tally: FuzzTally) -> None:
     tally.frames += await _send_all(ws, batch)
     await ws.close()
     # The server's own close if it closed first, else its answer to ours (1000).
@@ -99,7 +99,11 @@ class Controls:
 
 
 async def _with_control(
-    controls: Controls, members: Members, base: str, batch: list[str | bytes], tally: FuzzTally
+    controls: Controls,
+    members: Members,
+    base: str,
+    batch: Sequence[str | bytes],
+    tally: FuzzTally,
 ) -> None:
     client = controls.client
     party = await members.party(client, base)
@@ -118,7 +122,7 @@ async def _with_control(
 async def _anonymous(
     client: Client,
     path: str,
-    batch: list[str | bytes],
+    batch: Sequence[str | bytes],
     tally: FuzzTally,
     query: Mapping[str, str] | None = None,
 ) -> None:
@@ -148,7 +152,7 @@ async def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
     async with serve_for_fuzz(tally) as served, trio.open_nursery() as nursery:
         controls = Controls(nursery, served.client)
 
-        async def example(batch: list[str | bytes]) -> None:
+        async def example(batch: Sequence[str | bytes]) -> None:
             if members is not None:
                 await _with_control(controls, members, base, batch, tally)
             else:
@@ -158,7 +162,7 @@ async def test_hostile_frames_crash_nothing_and_the_party_keeps_serving(
 
         @FUZZ_SETTINGS
         @given(st.lists(frames(templates), min_size=1, max_size=8))
-        def fuzz(batch: list[str | bytes]) -> None:
+        def fuzz(batch: Sequence[str | bytes]) -> None:
             trio.from_thread.run(example, batch)
 
         await in_worker_thread(fuzz)

@@ -15,6 +15,7 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import attrs
 import requests
@@ -86,8 +87,13 @@ class _FromAddress(HTTPAdapter):
         self._address = address
         super().__init__()
 
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
-        super().init_poolmanager(*args, source_address=(self._address, 0), **kwargs)
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        source_address = (self._address, 0)
+        super().init_poolmanager(
+            connections, maxsize, block, source_address=source_address, **pool_kwargs
+        )
 
 
 def session_from(address: str) -> requests.Session:

@@ -38,8 +38,11 @@ WAIT = 20.0
 class Party(abc.ABC):
     """One party of a route, and its members' ways in."""
 
-    #: The route's path, parameters filled in, under the app's prefix.
-    path: str
+    @property
+    @abc.abstractmethod
+    def path(self) -> str:
+        """The route's path, parameters filled in, under the app's prefix."""
+
     #: The field of a message that names its kind (``receive_until``).
     type_key: str
 

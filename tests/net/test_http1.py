@@ -41,7 +41,8 @@ def _quart() -> QuartTrio:
 
     @app.post("/quart")
     async def quart() -> dict[str, str]:
-        return {"served_by": "quart", "body": (await request.get_data()).decode()}
+        body = await request.get_data(cache=True, as_text=True, parse_form_data=False)
+        return {"served_by": "quart", "body": body}
 
     return app
 

@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from engine.net._listener import serve_tcp
 from engine.net._websocket import WebSocket
 from engine.net._ws_errors import ConnectionClosed
 from engine.net._ws_handshake import WebSocketRequest
-from engine.net._ws_routes import Accept, Reject, WebSocketResolver
+from engine.net._ws_routes import Accept, Reject, WebSocketHandler, WebSocketResolver
 
 from raw_http import open_raw_http
 
@@ -51,7 +52,8 @@ class Site:
 
         @app.post("/echo")
         async def echo() -> bytes:
-            return await request.get_data()
+            # Every argument spelled out: only then do Quart's overloads say bytes, not str | bytes.
+            return await request.get_data(cache=True, as_text=False, parse_form_data=False)
 
         @app.get("/big")
         async def big() -> bytes:
@@ -66,12 +68,16 @@ class Site:
         @app.websocket("/quart-ws")
         async def quart_ws() -> None:
             while True:
-                await websocket.send("quart: " + await websocket.receive())
+                message = await websocket.receive()
+                assert isinstance(message, str)
+                await websocket.send("quart: " + message)
 
 
 async def echo(ws: WebSocket, path_params: Mapping[str, str]) -> None:
     while True:
-        ws.send(text_frame(f"{path_params.get('room_id', '-')}: {await ws.receive()}"))
+        message = await ws.receive()
+        assert isinstance(message, str)
+        ws.send(text_frame(f"{path_params.get('room_id', '-')}: {message}"))
 
 
 async def rooms(request: WebSocketRequest) -> Accept | Reject | None:
@@ -88,7 +94,7 @@ async def rooms(request: WebSocketRequest) -> Accept | Reject | None:
 
 @asynccontextmanager
 async def serving(
-    site: Site, routes: WebSocketResolver | Mapping[str, object] = rooms, **kwargs: object
+    site: Site, routes: WebSocketResolver | Mapping[str, WebSocketHandler] = rooms, **kwargs: Any
 ) -> AsyncIterator[int]:
     stop = trio.Event()
     async with trio.open_nursery() as nursery:
@@ -198,6 +204,7 @@ async def test_crashing_handler_closes_with_1011_and_the_server_carries_on(
             await ws.send_message("boom")
             with pytest.raises(trio_websocket.ConnectionClosed) as info:
                 await ws.get_message()
+        assert info.value.reason is not None
         assert info.value.reason.code == 1011
         async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/ws") as ws:
             await ws.send_message("still here")
@@ -353,7 +360,9 @@ async def test_graceful_shutdown() -> None:
             stop.set()
             with pytest.raises(trio_websocket.ConnectionClosed) as info:
                 await ws.get_message()
-        assert (info.value.reason.code, info.value.reason.reason) == (1001, "maintenance")
+        reason = info.value.reason
+        assert reason is not None
+        assert (reason.code, reason.reason) == (1001, "maintenance")
         assert [(exc.code, exc.by_peer) for exc in closed] == [(1001, False)]
         # No longer accepting, while the request in flight is still being served.
         with pytest.raises(OSError):

@@ -37,7 +37,12 @@ class FakeClock:
 
 
 def _issuer(clock: FakeClock | None = None, **overrides: Any) -> TokenIssuer:
-    fields = {"secret": SECRET, "issuer": "watchparty", "audience": None, "ttl": 3600}
+    fields: dict[str, Any] = {
+        "secret": SECRET,
+        "issuer": "watchparty",
+        "audience": None,
+        "ttl": 3600,
+    }
     fields.update(overrides)
     return TokenIssuer(**fields, now=clock or FakeClock())
 
@@ -111,7 +116,7 @@ def _same_secret_other_algorithm() -> str:
         jwt.encode({"exp": int(EPOCH) + 60}, SECRET, algorithm="HS256"),  # no iss
         jwt.encode({"iss": "watchparty", "exp": "later"}, SECRET, algorithm="HS256"),
         _same_secret_other_algorithm(),
-        jwt.encode({"iss": "watchparty", "exp": int(EPOCH) + 60}, None, algorithm="none"),
+        jwt.encode({"iss": "watchparty", "exp": int(EPOCH) + 60}, "", algorithm="none"),
         None,
     ],
 )

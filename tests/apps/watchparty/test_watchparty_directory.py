@@ -122,6 +122,7 @@ async def test_a_session_and_its_history_survive_a_restart(tmp_path, make_peer):
         assert film["currentTime"] == pytest.approx(700.0, abs=1.0)
         # Nobody is connected after a restart, whatever was saved before it.
         saved = await store.load(SESSION_KIND, host.session_id)
+        assert saved is not None
         assert [p["connected"] for p in saved.data["participants"]] == [False, True]
 
         # And the password still opens it.
@@ -152,6 +153,7 @@ async def test_a_restored_session_expires_on_time_without_being_asked(autojump_c
         async with open_actor_system() as system:
             await start_directory(system, store, wall=T0 + HOUR - 10, settings=settings)
             ref = system.lookup((SESSION_KIND, host.session_id))
+            assert ref is not None
             await trio.sleep(9)
             assert await store.load(SESSION_KIND, host.session_id) is not None
             await trio.sleep(1)

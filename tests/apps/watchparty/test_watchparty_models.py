@@ -65,7 +65,10 @@ def test_camel_case_fields_are_renamed_both_ways_and_none_is_left_out():
         "user_id": "u",
         "timestamp": 1,
     }
-    candidate = {"candidate": "candidate:1 1 UDP 1 1.2.3.4 5 typ host", "sdpMid": "0"}
+    candidate: dict[str, object] = {
+        "candidate": "candidate:1 1 UDP 1 1.2.3.4 5 typ host",
+        "sdpMid": "0",
+    }
     candidate["sdpMLineIndex"] = 0
     structured = WIRE.structure(candidate, IceCandidate)
     assert structured.sdp_m_line_index == 0
