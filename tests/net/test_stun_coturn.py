@@ -1,12 +1,13 @@
 """The STUN client against coturn, a STUN server nobody here wrote (Debian package ``coturn``).
 
-``tests.helpers.coturn`` starts ``turnserver`` for each test and stops it; skipped when it is
+``coturn`` (tests/helpers) starts ``turnserver`` for each test and stops it; skipped when it is
 not installed (``.ci/run`` installs it).
 """
 
 from engine.net import observe_nat, open_udp_socket, stun_binding
-from tests.helpers.coturn import coturn as coturn
-from tests.helpers.coturn import needs_coturn
+
+from coturn import coturn as coturn
+from coturn import needs_coturn
 
 pytestmark = needs_coturn
 
