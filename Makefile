@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(VENV)/bin/party-engine serve
 
-test: $(STAMP)
+# The lint (ruff, mypy) runs first: it is part of the suite.
+test: lint
 	$(VENV)/bin/python -m pytest
 
 # Every check runs, so one pass reports all findings; the target fails if any did.

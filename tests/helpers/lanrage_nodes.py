@@ -78,6 +78,7 @@ async def _start(store: str, settings: Mapping[str, str]) -> tuple[trio.Process,
     line = b""
     with trio.fail_after(30):
         while not line.endswith(b"\n"):
+            assert process.stdout is not None
             chunk = await process.stdout.receive_some(256)
             assert chunk, "the node exited before it was ready"
             line += chunk

@@ -16,9 +16,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from postgres import postgres as postgres
 
 from engine.store.testing import PostgresServer
-from tests.helpers.postgres import postgres as postgres
 
 BACKENDS = ["memory", "sqlite", "postgresql"]
 DURABLE_BACKENDS = ["sqlite", "postgresql"]

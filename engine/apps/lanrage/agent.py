@@ -20,6 +20,7 @@ labelled ``control_plane``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -157,10 +158,9 @@ class NodeActor(PersistentActor[NodeState]):
     @on(LeaveParty)
     async def _leave(self, _: LeaveParty) -> LeavePartyResponse:
         state, left = leave_current_party(self.state)
-        try:
+        # Gone already (disbanded, or dropped as silent): leaving is done either way.
+        with contextlib.suppress(PartyNotFound, NotAMember):
             await self._timed(self.control.leave(left.party_id, self.state.identity.peer_id))
-        except (PartyNotFound, NotAMember):
-            pass  # gone already (disbanded, or dropped as silent): leaving is done either way
         self.state = state
         self._forget_party()
         return LeavePartyResponse()

@@ -67,9 +67,7 @@ DIRECT_PEERS: Mapping[NatType, frozenset[NatType]] = {
     NatType.FULL_CONE: frozenset(
         {NatType.OPEN, NatType.FULL_CONE, NatType.RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE}
     ),
-    NatType.RESTRICTED_CONE: frozenset(
-        {NatType.OPEN, NatType.FULL_CONE, NatType.RESTRICTED_CONE}
-    ),
+    NatType.RESTRICTED_CONE: frozenset({NatType.OPEN, NatType.FULL_CONE, NatType.RESTRICTED_CONE}),
     NatType.PORT_RESTRICTED_CONE: frozenset({NatType.OPEN, NatType.FULL_CONE}),
     NatType.SYMMETRIC: frozenset({NatType.OPEN}),
     NatType.UNKNOWN: frozenset(),

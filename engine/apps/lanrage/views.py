@@ -67,9 +67,7 @@ def _peer_view(party: Party, member: Member, me: str, nat: NatInfo | None, link:
     )
 
 
-def party_view(
-    party: Party, me: str, nat: NatInfo | None, links: Mapping[str, Link]
-) -> PartyView:
+def party_view(party: Party, me: str, nat: NatInfo | None, links: Mapping[str, Link]) -> PartyView:
     """``party`` as node ``me`` sees it; ``nat`` is None while its NAT detection runs."""
     peers = {
         member.peer_id: _peer_view(party, member, me, nat, links.get(member.peer_id, _UNTESTED))

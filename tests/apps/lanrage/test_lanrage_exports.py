@@ -7,7 +7,15 @@ import types
 import engine.apps.lanrage
 
 RULE_MODULES = [
-    "addresses", "errors", "fields", "identity", "models", "nat", "node", "party", "settings",
+    "addresses",
+    "errors",
+    "fields",
+    "identity",
+    "models",
+    "nat",
+    "node",
+    "party",
+    "settings",
     "views",
 ]
 
@@ -34,7 +42,12 @@ def test_public_names() -> None:
 def test_the_rules_import_neither_trio_nor_the_runtime() -> None:
     imports = "; ".join(f"import engine.apps.lanrage.{name}" for name in RULE_MODULES)
     forbidden = [
-        "trio", "engine.actors", "engine.supervisors", "engine.store", "engine.net", "engine.web"
+        "trio",
+        "engine.actors",
+        "engine.supervisors",
+        "engine.store",
+        "engine.net",
+        "engine.web",
     ]
     probe = f"import sys; {imports}; print(sorted(m for m in {forbidden!r} if m in sys.modules))"
     result = subprocess.run(

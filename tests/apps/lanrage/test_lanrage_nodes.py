@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 import trio
-
-from tests.helpers.lanrage_nodes import NodeProcess, free_udp_port, lanrage_node
-from tests.helpers.postgres import postgres as postgres
+from lanrage_nodes import NodeProcess, free_udp_port, lanrage_node
+from postgres import postgres as postgres
 
 TOKEN = "s3cret-token"
 
@@ -60,7 +59,7 @@ async def test_two_nodes_create_join_agree_leave_and_disband() -> None:
             seen_by_beta = await beta.status()
             assert peers_of(seen_by_alpha) == peers_of(seen_by_beta)
             assert seen_by_alpha["party"]["id"] == seen_by_beta["party"]["id"] == party_id
-            for node, other in ((alpha, beta), (beta, alpha)):
+            for node, _other in ((alpha, beta), (beta, alpha)):
                 status = await node.wait_for(
                     lambda s: any(
                         p["latency_source"] == "udp_probe" for p in s["party"]["peers"].values()

@@ -49,10 +49,15 @@ def test_classification_never_claims_a_filtering_it_cannot_see(
 def test_the_matrix_has_the_original_rows() -> None:
     assert DIRECT_PEERS[NatType.OPEN] == set(NatType)
     assert DIRECT_PEERS[NatType.FULL_CONE] == {
-        NatType.OPEN, NatType.FULL_CONE, NatType.RESTRICTED_CONE, NatType.PORT_RESTRICTED_CONE
+        NatType.OPEN,
+        NatType.FULL_CONE,
+        NatType.RESTRICTED_CONE,
+        NatType.PORT_RESTRICTED_CONE,
     }
     assert DIRECT_PEERS[NatType.RESTRICTED_CONE] == {
-        NatType.OPEN, NatType.FULL_CONE, NatType.RESTRICTED_CONE
+        NatType.OPEN,
+        NatType.FULL_CONE,
+        NatType.RESTRICTED_CONE,
     }
     assert DIRECT_PEERS[NatType.PORT_RESTRICTED_CONE] == {NatType.OPEN, NatType.FULL_CONE}
     assert DIRECT_PEERS[NatType.SYMMETRIC] == {NatType.OPEN}

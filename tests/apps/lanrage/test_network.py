@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import trio
+from lanrage_nodes import free_udp_port
 
 from engine.apps.lanrage.agent import CreateParty, GetStatus
 from engine.apps.lanrage.app import make_app
@@ -15,9 +16,9 @@ from engine.apps.lanrage.service import Node
 from engine.apps.lanrage.settings import LanrageSettings
 from engine.net import open_stun_responder
 from engine.web import open_engine
-from tests.helpers.coturn import coturn as coturn
-from tests.helpers.coturn import needs_coturn
-from tests.helpers.lanrage_nodes import free_udp_port
+
+from coturn import coturn as coturn
+from coturn import needs_coturn
 
 
 @pytest.fixture
@@ -30,8 +31,10 @@ async def detected(settings: LanrageSettings) -> tuple[NatInfo, str | None]:
     """What a node started with ``settings`` detects: its NAT and its endpoint."""
     async with open_engine([make_app(settings)]) as engine:
         node: Node = engine.contexts["lanrage"]
+        # Detection talks to a real UDP responder and the node publishes no event for it, so
+        # the test asks until it is there (bounded).
         with trio.fail_after(10):
-            while (status := await node.actor.ask(GetStatus())).nat_info is None:
+            while (status := await node.actor.ask(GetStatus())).nat_info is None:  # noqa: ASYNC110
                 await trio.sleep(0.05)
         created = await node.actor.ask(CreateParty("Night"))
         return status.nat_info, created.party.peers[created.party.host_id].endpoint
@@ -73,7 +76,8 @@ async def test_listening_everywhere_gives_a_real_endpoint(responder: tuple[str, 
 async def test_aprobe_peer_measures_the_round_trip(responder: tuple[str, int]) -> None:
     link = await probe_peer(f"{responder[0]}:{responder[1]}")
     assert link.reachability is Reachability.ANSWERED
-    assert link.latency_source is LatencySource.UDP_PROBE and link.latency_ms >= 0
+    assert link.latency_source is LatencySource.UDP_PROBE
+    assert link.latency_ms is not None and link.latency_ms >= 0
 
 
 async def test_no_endpoint_or_no_answer_is_unanswered() -> None:

@@ -48,7 +48,8 @@ def test_a_membership_name_follows_the_spec_length(state: NodeState) -> None:
 def test_peer_info_carries_the_identity_nat_and_endpoint(state: NodeState) -> None:
     undetected = state.peer_info("Alice")
     assert (undetected.peer_id, undetected.public_key) == (
-        state.identity.peer_id, state.identity.public_key
+        state.identity.peer_id,
+        state.identity.public_key,
     )
     assert (undetected.nat_type, undetected.endpoint) == (NatType.UNKNOWN, None)
     nat = NatInfo(NatType.FULL_CONE, "203.0.113.4", 3478)

@@ -1,3 +1,6 @@
+# mypy: disable-error-code="arg-type"
+# These tests hand the rules raw strings where the types say checked names, ids and keys:
+# the checks are what they test.
 """engine.apps.lanrage.views: the status a node shows of the control plane's party."""
 
 from collections.abc import Callable
@@ -32,7 +35,10 @@ def test_times_are_rfc_3339_utc_with_milliseconds() -> None:
 def test_no_party(make_peer: MakePeer) -> None:
     status = status_view(None, make_peer().peer_id, None, {})
     assert (status.status, status.peer_count, status.party, status.nat_info) == (
-        PartyStatus.NO_PARTY, 0, None, None
+        PartyStatus.NO_PARTY,
+        0,
+        None,
+        None,
     )
     assert status_view(None, "0" * 16, OPEN, {}).nat_info == OPEN
 
@@ -48,7 +54,10 @@ def test_in_party_lists_every_peer_in_join_order(three_peers: ThreePeers) -> Non
     assert status.party.created_at == "2025-12-02T05:36:03.000Z"
     view = status.party.peers[alice.peer_id]
     assert (view.name, view.virtual_ip, view.public_key, view.nat_type, view.joined_at) == (
-        "Alice", "10.66.0.2", alice.public_key, NatType.PORT_RESTRICTED_CONE,
+        "Alice",
+        "10.66.0.2",
+        alice.public_key,
+        NatType.PORT_RESTRICTED_CONE,
         "2025-12-02T05:36:04.500Z",
     )
 
@@ -62,7 +71,8 @@ def test_connection_types_as_seen_by_a_joiner(three_peers: ThreePeers) -> None:
     peers = party_view(party, alice.peer_id, OPEN, links).peers
     assert peers[host.peer_id].connection_type is ConnectionType.HOST
     assert (peers[host.peer_id].latency_ms, peers[host.peer_id].latency_source) == (
-        12.5, LatencySource.UDP_PROBE
+        12.5,
+        LatencySource.UDP_PROBE,
     )
     # This node's own entry: not a peer of itself, no latency.
     assert peers[alice.peer_id].connection_type is ConnectionType.DIRECT
@@ -90,7 +100,7 @@ def test_peers_are_connecting_while_detection_runs(three_peers: ThreePeers) -> N
 
 
 def test_the_status_json(three_peers: ThreePeers) -> None:
-    party, host, alice, bob = three_peers
+    party, host, _alice, bob = three_peers
     data = WIRE.unstructure(status_view(party, host.peer_id, OPEN, {}))
     assert set(data) == {"status", "peer_count", "party", "nat_info"}
     assert set(data["party"]) == {"id", "name", "host_id", "peers", "created_at"}
