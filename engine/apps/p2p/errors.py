@@ -11,8 +11,11 @@
     │   ├── SessionClosed        a change to an ENDED or FAILED session        400
     │   ├── SessionNotPending    activating a session that is not PENDING      400
     │   └── TooManyPlayers       a heartbeat reporting more than max_players   400
-    ├── Unauthorized
-    │   └── MissingCredentials   no valid API key or token (auth on)           401
+    ├── Unauthorized             (only while an API key is set)
+    │   ├── MissingCredentials   neither X-API-Key nor a bearer token          401
+    │   ├── InvalidApiKey        an X-API-Key that is not the key              401
+    │   ├── InvalidToken         a forged or malformed bearer token            401
+    │   └── TokenExpired         a bearer token past its expiry                401
     ├── NotFound
     │   ├── HostNotFound         "Host not found: host-12345"                  404
     │   ├── ZoneNotFound         "Zone not found: prontera"                    404
@@ -38,6 +41,8 @@ __all__ = [
     "HostNotFound",
     "HostOwnedByAnother",
     "HostUnavailable",
+    "InvalidApiKey",
+    "InvalidToken",
     "MissingCredentials",
     "NoAvailableHost",
     "NoSignal",
@@ -47,6 +52,7 @@ __all__ = [
     "SessionNotFound",
     "SessionNotPending",
     "SignalingError",
+    "TokenExpired",
     "TooManyPlayers",
     "ZoneExists",
     "ZoneNotAccepting",
@@ -166,10 +172,25 @@ class ZoneExists(Conflict):
 
 
 class MissingCredentials(Unauthorized):
-    """No (valid) ``X-API-Key`` or bearer token while the API key is set."""
+    """Neither ``X-API-Key`` nor a bearer token, while the API key is set."""
 
     code = "not_authenticated"
     default_message = "Not authenticated: send X-API-Key or a bearer token"
+
+
+class InvalidApiKey(Unauthorized):
+    code = "invalid_api_key"
+    default_message = "Invalid API key"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    default_message = "Invalid token"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+    default_message = "Token expired"
 
 
 class SignalingError(InvalidInput):

@@ -35,6 +35,7 @@ from .statuses import HostStatus, SessionStatus, ZoneStatus
 
 __all__ = [
     "CANDIDATE_MAX_LENGTH",
+    "ICE_CREDENTIAL_MAX_LENGTH",
     "ID_MAX_LENGTH",
     "MAX_ICE_SERVERS",
     "NAME_MAX_LENGTH",
@@ -88,6 +89,8 @@ ID_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 100
 #: A session description is a few kilobytes; this leaves room for many media sections.
 SDP_MAX_LENGTH = 65_536
+#: A TURN username or credential.
+ICE_CREDENTIAL_MAX_LENGTH = 256
 #: An ICE candidate line (RFC 8839) is well under this; an empty one ends the candidates.
 CANDIDATE_MAX_LENGTH = 2_048
 
@@ -95,6 +98,7 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 
 
 # -- field checks ----------------------------------------------------------------------------
@@ -112,11 +116,6 @@ def check_id(value: str, name: str) -> str:
 
 def _id(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     check_id(value, attribute.name)
-
-
-def _optional_id(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None:
-        check_id(value, attribute.name)
 
 
 def _name(max_length: int = NAME_MAX_LENGTH) -> _Validator:
@@ -171,8 +170,10 @@ class IceServer:
     """One ``RTCIceServer``: a STUN or TURN URL (or several); TURN servers carry credentials."""
 
     urls: str | tuple[str, ...] = attrs.field()
-    username: str | None = None
-    credential: str | None = attrs.field(default=None, repr=False)
+    username: str | None = attrs.field(default=None, validator=_name(ICE_CREDENTIAL_MAX_LENGTH))
+    credential: str | None = attrs.field(
+        default=None, repr=False, validator=_name(ICE_CREDENTIAL_MAX_LENGTH)
+    )
 
     @urls.validator
     def _check_urls(self, attribute: attrs.Attribute[Any], value: str | tuple[str, ...]) -> None:
@@ -366,9 +367,6 @@ def _known(args: Mapping[str, str], names: tuple[str, ...]) -> None:
     unknown = sorted(set(args) - set(names))
     if unknown:
         raise InvalidInput(f"Unknown query parameters: {', '.join(unknown)}")
-
-
-E = TypeVar("E", bound=enum.Enum)
 
 
 def _enum_arg(args: Mapping[str, str], name: str, kind: type[E]) -> E | None:

@@ -21,6 +21,9 @@ from engine.errors import AppError
         (errors.HostOwnedByAnother("host-12345"), 409, "Host host-12345 is registered by another player"),
         (errors.ZoneExists("prontera"), 409, "Zone already exists: prontera"),
         (errors.MissingCredentials(), 401, "Not authenticated: send X-API-Key or a bearer token"),
+        (errors.InvalidApiKey(), 401, "Invalid API key"),
+        (errors.InvalidToken(), 401, "Invalid token"),
+        (errors.TokenExpired(), 401, "Token expired"),
         (errors.SignalingError("Peer not in session: p"), 400, "Peer not in session: p"),
     ],
 )
