@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.apps.p2p.hosts import Host, new_host
-from engine.apps.p2p.models import (
+from engine.apps.p2p.requests import (
     CreateSessionRequest,
     CreateZoneRequest,
     RegisterHostRequest,

@@ -145,7 +145,9 @@ class SessionNotPending(InvalidInput):
     code = "session_not_pending"
 
     def __init__(self, session_id: str, status: str) -> None:
-        super().__init__(f"Session {session_id} is {status}: only a PENDING session can be activated")
+        super().__init__(
+            f"Session {session_id} is {status}: only a PENDING session can be activated"
+        )
 
 
 class TooManyPlayers(InvalidInput):

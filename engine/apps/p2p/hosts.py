@@ -24,8 +24,8 @@ from .errors import (
     NoAvailableHost,
     TooManyPlayers,
 )
-from .models import HeartbeatRequest, HostQuery, IceServer, RegisterHostRequest
 from .quality import QualityInputs, quality_score
+from .requests import HeartbeatRequest, HostQuery, IceServer, RegisterHostRequest
 from .statuses import HostStatus
 from .zones import Zone, require_accepting
 

@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 
 from .hosts import Host
-from .models import (
+from .quality import QualityTier, quality_tier
+from .responses import (
     Dashboard,
     HostCounts,
     HostStats,
@@ -20,7 +21,6 @@ from .models import (
     SystemHealth,
     ZoneCounts,
 )
-from .quality import QualityTier, quality_tier
 from .sessions import Session
 from .statuses import HostStatus, SessionStatus, ZoneStatus
 from .zones import Zone

@@ -23,8 +23,9 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from .errors import SignalingError
-from .models import CANDIDATE_MAX_LENGTH, SDP_MAX_LENGTH, check_id, make_wire_converter
+from .fields import CANDIDATE_MAX_LENGTH, SDP_MAX_LENGTH, id_field, text_field
 from .statuses import SessionStatus
+from .wire import make_wire_converter
 
 __all__ = [
     "PROTOCOL",
@@ -49,20 +50,8 @@ __all__ = [
 ]
 
 
-def _peer_id(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    check_id(value, attribute.name.rstrip("_"))
-
-
-def _bounded(limit: int, *, allow_empty: bool) -> Any:
-    def check(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-        if len(value) > limit or (not allow_empty and not value):
-            raise ValueError(f"{attribute.name}: must be {int(not allow_empty)} to {limit} characters")
-
-    return check
-
-
-_sdp = _bounded(SDP_MAX_LENGTH, allow_empty=False)
-_candidate = _bounded(CANDIDATE_MAX_LENGTH, allow_empty=True)
+_sdp = text_field(SDP_MAX_LENGTH)
+_candidate = text_field(CANDIDATE_MAX_LENGTH, allow_empty=True)
 
 
 # -- client to server ------------------------------------------------------------------------
@@ -84,14 +73,14 @@ class Leave:
 @attrs.frozen
 class Offer:
     type: ClassVar[str] = "offer"
-    to: str = attrs.field(validator=_peer_id)
+    to: str = attrs.field(validator=id_field)
     sdp: str = attrs.field(validator=_sdp)
 
 
 @attrs.frozen
 class Answer:
     type: ClassVar[str] = "answer"
-    to: str = attrs.field(validator=_peer_id)
+    to: str = attrs.field(validator=id_field)
     sdp: str = attrs.field(validator=_sdp)
 
 
@@ -100,7 +89,7 @@ class IceCandidate:
     """An empty ``candidate`` tells the peer there are no more."""
 
     type: ClassVar[str] = "ice-candidate"
-    to: str = attrs.field(validator=_peer_id)
+    to: str = attrs.field(validator=id_field)
     candidate: str = attrs.field(validator=_candidate)
 
 
@@ -195,7 +184,6 @@ ServerMessage = (
     | RelayedIceCandidate
     | ErrorMessage
 )
-
 
 
 def _make_protocol_converter() -> cattrs.Converter:

@@ -27,12 +27,8 @@ from .errors import (
     SessionNotPending,
 )
 from .hosts import Host
-from .models import (
-    CreateSessionRequest,
-    IceCandidateView,
-    SignalView,
-    UpdateSessionMetricsRequest,
-)
+from .requests import CreateSessionRequest, UpdateSessionMetricsRequest
+from .responses import IceCandidateView, SignalView
 from .statuses import HostStatus, SessionStatus
 from .zones import Zone, require_accepting
 

@@ -41,9 +41,7 @@ class P2PSettings:
     """The coordinator's settings (see the module's table)."""
 
     heartbeat_timeout: float = attrs.field(default=60.0, converter=float, validator=_seconds)
-    empty_session_timeout: float = attrs.field(
-        default=600.0, converter=float, validator=_seconds
-    )
+    empty_session_timeout: float = attrs.field(default=600.0, converter=float, validator=_seconds)
     # The spec's planned limit: 100 requests per minute per IP.
     rate_limit: int | None = attrs.field(
         default=100, validator=attrs.validators.optional(attrs.validators.ge(1))

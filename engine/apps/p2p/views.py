@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from .hosts import Host
-from .models import (
+from .responses import (
     HostDetails,
     HostRegistered,
     HostSummary,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import attrs
 
 from .errors import ZoneExists, ZoneNotAccepting, ZoneNotFound
-from .models import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
+from .requests import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
 from .statuses import ZoneStatus
 
 __all__ = [

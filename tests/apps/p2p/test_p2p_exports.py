@@ -32,18 +32,26 @@ def test_public_names() -> None:
 
 
 RULE_MODULES = (
-    "errors", "hosts", "models", "monitoring", "protocol", "quality", "sessions", "settings",
-    "signaling", "statuses", "views", "zones",
+    "errors", "fields", "hosts", "monitoring", "protocol", "quality", "requests", "responses",
+    "sessions", "settings", "signaling", "statuses", "views", "wire", "zones",
 )  # fmt: skip
-RUNTIME = ("trio", "engine.actors", "engine.supervisors", "engine.store", "engine.net", "engine.web")
+RUNTIME = (
+    "trio",
+    "engine.actors",
+    "engine.supervisors",
+    "engine.store",
+    "engine.net",
+    "engine.web",
+)
 
 
 def test_the_rules_import_no_runtime() -> None:
     # A fresh interpreter: this one has imported the runtime for other tests already.
     imports = "; ".join(f"import engine.apps.p2p.{name}" for name in RULE_MODULES)
     check = (
-        f"import sys; {imports}; "
-        f"print(sorted(m for m in sys.modules if m.startswith({RUNTIME!r})))"
+        f"import sys; {imports}; print(sorted(m for m in sys.modules if m.startswith({RUNTIME!r})))"
     )
-    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

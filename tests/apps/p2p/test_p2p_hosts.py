@@ -30,7 +30,7 @@ from engine.apps.p2p.hosts import (
     offline_deadline,
     reregister_host,
 )
-from engine.apps.p2p.models import HeartbeatRequest, HostQuery
+from engine.apps.p2p.requests import HeartbeatRequest, HostQuery
 from engine.apps.p2p.statuses import HostStatus, ZoneStatus
 
 TIMEOUT = 60.0
@@ -217,7 +217,10 @@ def test_the_best_host_for_a_zone_is_the_best_that_qualifies():
 def test_no_qualifying_host_is_not_found():
     with pytest.raises(NoAvailableHost) as refused:
         best_host([mark_offline(host())[0]], zone())
-    assert (refused.value.status, refused.value.message) == (404, "No available host for zone: prontera")
+    assert (refused.value.status, refused.value.message) == (
+        404,
+        "No available host for zone: prontera",
+    )
 
 
 def test_a_zone_without_p2p_has_no_best_host():

@@ -6,29 +6,35 @@ import attrs
 from p2p_values import T0, host, session, zone
 
 from engine.apps.p2p.hosts import heartbeat, mark_offline
-from engine.apps.p2p.models import (
-    WIRE,
-    HeartbeatRequest,
-    ServiceHealth,
-    SystemHealth,
-    UpdateSessionMetricsRequest,
-)
 from engine.apps.p2p.monitoring import dashboard, host_stats
+from engine.apps.p2p.requests import HeartbeatRequest, UpdateSessionMetricsRequest
+from engine.apps.p2p.responses import ServiceHealth, SystemHealth
 from engine.apps.p2p.sessions import activate, add_player, close, update_metrics
 from engine.apps.p2p.statuses import HostStatus, SessionStatus, ZoneStatus
+from engine.apps.p2p.wire import WIRE
 
-HEALTHY = SystemHealth(ServiceHealth.HEALTHY, ServiceHealth.NOT_CONFIGURED, ServiceHealth.NOT_CONFIGURED)
+HEALTHY = SystemHealth(
+    ServiceHealth.HEALTHY, ServiceHealth.NOT_CONFIGURED, ServiceHealth.NOT_CONFIGURED
+)
 
 
 def scored(number: int, latency: float):
-    return heartbeat(host(number, host_id=f"h-{number}"), HeartbeatRequest(latency_ms=latency), now=T0)
+    return heartbeat(
+        host(number, host_id=f"h-{number}"), HeartbeatRequest(latency_ms=latency), now=T0
+    )
 
 
 def test_nothing_registered_gives_zeros():
     assert WIRE.unstructure(dashboard([], [], [], HEALTHY)) == {
         "hosts": {"total": 0, "online": 0, "offline": 0, "average_quality_score": 0.0},
         "zones": {"total": 0, "enabled": 0, "disabled": 0},
-        "sessions": {"total": 0, "active": 0, "inactive": 0, "total_players": 0, "average_latency_ms": 0.0},
+        "sessions": {
+            "total": 0,
+            "active": 0,
+            "inactive": 0,
+            "total_players": 0,
+            "average_latency_ms": 0.0,
+        },
         "system": {"store": "healthy", "postgres": "not_configured", "redis": "not_configured"},
     }
     assert WIRE.unstructure(host_stats([])) == {

@@ -20,7 +20,8 @@ from engine.apps.p2p.errors import (
     ZoneNotAccepting,
 )
 from engine.apps.p2p.hosts import mark_offline
-from engine.apps.p2p.models import IceCandidateView, SignalView, UpdateSessionMetricsRequest
+from engine.apps.p2p.requests import UpdateSessionMetricsRequest
+from engine.apps.p2p.responses import IceCandidateView, SignalView
 from engine.apps.p2p.sessions import (
     MAX_ICE_CANDIDATES,
     abandon_deadline,
@@ -63,9 +64,16 @@ def test_a_new_session_is_pending_empty_and_names_host_and_zone_numbers():
     assert (opened.max_players, opened.created_at, opened.empty_since) == (50, T0, T0)
 
 
-@pytest.mark.parametrize(("requested", "zone_max", "expected"), [(None, 100, 100), (20, 100, 20), (150, 100, 100)])
+@pytest.mark.parametrize(
+    ("requested", "zone_max", "expected"), [(None, 100, 100), (20, 100, 20), (150, 100, 100)]
+)
 def test_max_players_is_the_request_capped_at_the_zone(requested, zone_max, expected):
-    assert session(into=zone(max_players=zone_max, recommended_players=1), max_players=requested).max_players == expected
+    assert (
+        session(
+            into=zone(max_players=zone_max, recommended_players=1), max_players=requested
+        ).max_players
+        == expected
+    )
 
 
 def test_a_session_needs_an_online_host_and_a_p2p_zone():

@@ -99,7 +99,9 @@ def test_a_dropped_connection_tells_the_others_only_if_it_had_joined():
     ],
 )
 def test_signals_go_to_their_target_from_their_sender(sent, relayed):
-    assert relay(room_with("peer-1", "peer-2", "peer-3"), "peer-1", sent) == Delivery("peer-2", relayed)
+    assert relay(room_with("peer-1", "peer-2", "peer-3"), "peer-1", sent) == Delivery(
+        "peer-2", relayed
+    )
 
 
 @pytest.mark.parametrize(

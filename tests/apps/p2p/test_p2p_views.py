@@ -5,7 +5,7 @@ from __future__ import annotations
 from p2p_values import T0, host, session, zone
 
 from engine.apps.p2p.hosts import attach_session, heartbeat
-from engine.apps.p2p.models import WIRE, HeartbeatRequest, UpdateSessionMetricsRequest
+from engine.apps.p2p.requests import HeartbeatRequest, UpdateSessionMetricsRequest
 from engine.apps.p2p.sessions import activate, add_player, update_metrics
 from engine.apps.p2p.views import (
     host_details,
@@ -19,6 +19,7 @@ from engine.apps.p2p.views import (
     zone_summary,
     zone_updated,
 )
+from engine.apps.p2p.wire import WIRE
 
 
 def test_times_are_rfc3339_utc_whole_seconds():

@@ -7,7 +7,7 @@ import pytest
 from p2p_values import T0, zone, zone_request
 
 from engine.apps.p2p.errors import ZoneExists, ZoneNotAccepting, ZoneNotFound
-from engine.apps.p2p.models import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
+from engine.apps.p2p.requests import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
 from engine.apps.p2p.statuses import ZoneStatus
 from engine.apps.p2p.zones import (
     ZoneBook,
@@ -60,7 +60,9 @@ def test_an_unknown_zone_is_not_found_with_the_spec_message():
 
 def test_an_update_changes_only_the_fields_given():
     prontera = zone()
-    updated = update_zone(prontera, UpdateZoneRequest(p2p_enabled=False, status=ZoneStatus.MAINTENANCE))
+    updated = update_zone(
+        prontera, UpdateZoneRequest(p2p_enabled=False, status=ZoneStatus.MAINTENANCE)
+    )
     assert (updated.p2p_enabled, updated.status) == (False, ZoneStatus.MAINTENANCE)
     assert attrs.evolve(updated, p2p_enabled=True, status=ZoneStatus.ENABLED) == prontera
     assert update_zone(prontera, UpdateZoneRequest()) is prontera

@@ -1,5 +1,5 @@
-"""The HTTP bodies: the spec's examples parse, bad bodies are refused naming the field, query
-strings parse strictly, and responses have exactly the spec's keys."""
+"""The request bodies and query strings: the spec's examples parse, bad ones are refused naming
+the field, as the HTTP edge reports them."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ import pytest
 from p2p_values import REGISTER_BODY, ZONE_BODY
 
 from engine.apps.p2p.errors import InvalidInput
-from engine.apps.p2p.models import (
-    WIRE,
+from engine.apps.p2p.requests import (
     AddPlayerRequest,
     CreateSessionRequest,
     CreateZoneRequest,
     HeartbeatRequest,
-    HeartbeatResponse,
     HostQuery,
     IceCandidateRequest,
     IceServer,
     RegisterHostRequest,
     SignalRequest,
     TokenRequest,
-    TokenResponse,
     UpdateSessionMetricsRequest,
     UpdateZoneRequest,
     ZoneQuery,
@@ -28,6 +25,7 @@ from engine.apps.p2p.models import (
     parse_zone_query,
 )
 from engine.apps.p2p.statuses import HostStatus, ZoneStatus
+from engine.apps.p2p.wire import WIRE
 from engine.web import ValidationFailed, structure_body
 
 
@@ -41,18 +39,40 @@ def problems(body, cls) -> list[str]:
 
 def test_the_spec_register_example_parses():
     request = WIRE.structure(REGISTER_BODY, RegisterHostRequest)
-    assert (request.host_id, request.port, request.network_speed_mbps) == ("host-12345", 8080, 1000.0)
+    assert (request.host_id, request.port, request.network_speed_mbps) == (
+        "host-12345",
+        8080,
+        1000.0,
+    )
     assert request.ice_servers == (IceServer("stun:stun.l.google.com:19302"),)
 
 
 def test_register_defaults_max_players_50_and_max_zones_5():
-    body = {k: v for k, v in REGISTER_BODY.items() if k not in ("max_players", "max_zones", "public_ip", "ice_servers")}
+    body = {
+        k: v
+        for k, v in REGISTER_BODY.items()
+        if k not in ("max_players", "max_zones", "public_ip", "ice_servers")
+    }
     request = WIRE.structure(body, RegisterHostRequest)
-    assert (request.max_players, request.max_zones, request.public_ip, request.ice_servers) == (50, 5, None, ())
+    assert (request.max_players, request.max_zones, request.public_ip, request.ice_servers) == (
+        50,
+        5,
+        None,
+        (),
+    )
 
 
 def test_ice_servers_take_one_url_or_several_with_credentials():
-    body = {**REGISTER_BODY, "ice_servers": [{"urls": ["turn:t.example:3478", "turns:t.example:5349"], "username": "u", "credential": "c"}]}
+    body = {
+        **REGISTER_BODY,
+        "ice_servers": [
+            {
+                "urls": ["turn:t.example:3478", "turns:t.example:5349"],
+                "username": "u",
+                "credential": "c",
+            }
+        ],
+    }
     (server,) = WIRE.structure(body, RegisterHostRequest).ice_servers
     assert server == IceServer(("turn:t.example:3478", "turns:t.example:5349"), "u", "c")
 
@@ -90,9 +110,16 @@ def test_missing_register_fields_are_each_named():
 
 def test_heartbeat_fields_are_all_optional_and_ranged():
     assert WIRE.structure({}, HeartbeatRequest) == HeartbeatRequest()
-    spec = {"latency_ms": 25.5, "packet_loss_percent": 0.1, "bandwidth_usage_mbps": 50.0, "current_players": 10}
+    spec = {
+        "latency_ms": 25.5,
+        "packet_loss_percent": 0.1,
+        "bandwidth_usage_mbps": 50.0,
+        "current_players": 10,
+    }
     assert WIRE.structure(spec, HeartbeatRequest) == HeartbeatRequest(25.5, 0.1, 50.0, 10)
-    assert any("between 0 and 100" in p for p in problems({"packet_loss_percent": 101}, HeartbeatRequest))
+    assert any(
+        "between 0 and 100" in p for p in problems({"packet_loss_percent": 101}, HeartbeatRequest)
+    )
     assert any("at least 0" in p for p in problems({"latency_ms": -1}, HeartbeatRequest))
     assert any("finite" in p for p in problems({"latency_ms": float("inf")}, HeartbeatRequest))
 
@@ -102,7 +129,9 @@ def test_the_spec_zone_example_parses_and_checks_recommended_players():
     assert (zone.zone_id, zone.p2p_priority, zone.max_latency_ms) == ("prontera", 8, 50.0)
     found = problems({**ZONE_BODY, "recommended_players": 101}, CreateZoneRequest)
     assert any("recommended_players: must not exceed max_players" in p for p in found)
-    assert any("p2p_priority" in p for p in problems({**ZONE_BODY, "p2p_priority": 11}, CreateZoneRequest))
+    assert any(
+        "p2p_priority" in p for p in problems({**ZONE_BODY, "p2p_priority": 11}, CreateZoneRequest)
+    )
 
 
 def test_zone_updates_take_exact_statuses():
@@ -117,13 +146,32 @@ def test_zone_updates_take_exact_statuses():
 
 
 def test_session_player_metric_signal_and_token_bodies():
-    assert WIRE.structure({"host_id": "host-12345", "zone_id": "prontera", "max_players": 50}, CreateSessionRequest) == CreateSessionRequest("host-12345", "prontera", 50)
-    assert WIRE.structure({"host_id": "h", "zone_id": "z"}, CreateSessionRequest).max_players is None
-    assert WIRE.structure({"player_id": "player-12345"}, AddPlayerRequest) == AddPlayerRequest("player-12345")
-    metrics = {"average_latency_ms": 45.5, "average_packet_loss_percent": 0.2, "bandwidth_usage_mbps": 75.0, "quality_score": 95.0}
-    assert WIRE.structure(metrics, UpdateSessionMetricsRequest) == UpdateSessionMetricsRequest(45.5, 0.2, 75.0, 95.0)
-    assert any("quality_score" in p for p in problems({"quality_score": 101}, UpdateSessionMetricsRequest))
-    offer = {"session_id": "session-abc123", "peer_id": "peer-12345", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+    assert WIRE.structure(
+        {"host_id": "host-12345", "zone_id": "prontera", "max_players": 50}, CreateSessionRequest
+    ) == CreateSessionRequest("host-12345", "prontera", 50)
+    assert (
+        WIRE.structure({"host_id": "h", "zone_id": "z"}, CreateSessionRequest).max_players is None
+    )
+    assert WIRE.structure({"player_id": "player-12345"}, AddPlayerRequest) == AddPlayerRequest(
+        "player-12345"
+    )
+    metrics = {
+        "average_latency_ms": 45.5,
+        "average_packet_loss_percent": 0.2,
+        "bandwidth_usage_mbps": 75.0,
+        "quality_score": 95.0,
+    }
+    assert WIRE.structure(metrics, UpdateSessionMetricsRequest) == UpdateSessionMetricsRequest(
+        45.5, 0.2, 75.0, 95.0
+    )
+    assert any(
+        "quality_score" in p for p in problems({"quality_score": 101}, UpdateSessionMetricsRequest)
+    )
+    offer = {
+        "session_id": "session-abc123",
+        "peer_id": "peer-12345",
+        "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n",
+    }
     assert WIRE.structure(offer, SignalRequest).peer_id == "peer-12345"
     assert any("sdp" in p for p in problems({**offer, "sdp": ""}, SignalRequest))
     candidate = {"session_id": "session-abc123", "peer_id": "peer-12345", "candidate": ""}
@@ -133,7 +181,9 @@ def test_session_player_metric_signal_and_token_bodies():
 
 def test_host_queries():
     assert parse_host_query({}) == HostQuery()
-    assert parse_host_query({"status": "OFFLINE", "min_quality_score": "80.5"}) == HostQuery(HostStatus.OFFLINE, 80.5)
+    assert parse_host_query({"status": "OFFLINE", "min_quality_score": "80.5"}) == HostQuery(
+        HostStatus.OFFLINE, 80.5
+    )
     for args, message in (
         ({"status": "online"}, "status must be one of ONLINE, OFFLINE, BUSY, MAINTENANCE"),
         ({"min_quality_score": "high"}, "min_quality_score must be a number between 0 and 100"),
@@ -147,15 +197,11 @@ def test_host_queries():
 
 
 def test_zone_queries():
-    assert parse_zone_query({"p2p_enabled": "True", "status": "ENABLED"}) == ZoneQuery(True, ZoneStatus.ENABLED)
+    assert parse_zone_query({"p2p_enabled": "True", "status": "ENABLED"}) == ZoneQuery(
+        True, ZoneStatus.ENABLED
+    )
     assert parse_zone_query({"p2p_enabled": "0"}) == ZoneQuery(False, None)
     with pytest.raises(InvalidInput, match="p2p_enabled must be true or false"):
         parse_zone_query({"p2p_enabled": "maybe"})
     with pytest.raises(InvalidInput, match="status must be one of ENABLED, DISABLED, MAINTENANCE"):
         parse_zone_query({"status": "OFF"})
-
-
-def test_small_responses_have_the_spec_keys():
-    assert WIRE.unstructure(HeartbeatResponse(98.5)) == {"quality_score": 98.5, "message": "Heartbeat updated"}
-    token = WIRE.unstructure(TokenResponse("abc", 3600))
-    assert token == {"access_token": "abc", "expires_in": 3600, "token_type": "bearer"}
