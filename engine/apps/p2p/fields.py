@@ -20,6 +20,7 @@ __all__ = [
     "CANDIDATE_MAX_LENGTH",
     "ICE_CREDENTIAL_MAX_LENGTH",
     "ID_MAX_LENGTH",
+    "MAX_ICE_SERVERS",
     "NAME_MAX_LENGTH",
     "SDP_MAX_LENGTH",
     "between",
@@ -39,6 +40,8 @@ NAME_MAX_LENGTH = 100
 SDP_MAX_LENGTH = 65_536
 #: A TURN username or credential.
 ICE_CREDENTIAL_MAX_LENGTH = 256
+#: ICE servers a host may list.
+MAX_ICE_SERVERS = 16
 #: An ICE candidate line (RFC 8839) is well under this; an empty one ends the candidates.
 CANDIDATE_MAX_LENGTH = 2_048
 

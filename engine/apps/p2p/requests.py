@@ -25,6 +25,7 @@ from .fields import (
     CANDIDATE_MAX_LENGTH,
     ICE_CREDENTIAL_MAX_LENGTH,
     ID_MAX_LENGTH,
+    MAX_ICE_SERVERS,
     SDP_MAX_LENGTH,
     between,
     id_field,
@@ -35,7 +36,6 @@ from .fields import (
 from .statuses import HostStatus, ZoneStatus
 
 __all__ = [
-    "MAX_ICE_SERVERS",
     "AddPlayerRequest",
     "CreateSessionRequest",
     "CreateZoneRequest",
@@ -73,10 +73,6 @@ class IceServer:
         urls = (value,) if isinstance(value, str) else value
         if not urls or not all(re.match(r"(stun|stuns|turn|turns):\S+$", url) for url in urls):
             raise ValueError("urls: must be one or more stun:, stuns:, turn: or turns: URLs")
-
-
-#: At most this many ICE servers per host.
-MAX_ICE_SERVERS = 16
 
 
 @attrs.frozen
