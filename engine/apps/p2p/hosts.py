@@ -25,12 +25,13 @@ from .errors import (
     TooManyPlayers,
 )
 from .quality import QualityInputs, quality_score
-from .requests import HeartbeatRequest, HostQuery, IceServer, RegisterHostRequest
+from .requests import HeartbeatRequest, HostQuery, RegisterHostRequest
 from .statuses import HostStatus
 from .zones import Zone, require_accepting
 
 __all__ = [
     "Host",
+    "HostMetrics",
     "HostSession",
     "attach_session",
     "best_host",
@@ -56,33 +57,45 @@ class HostSession:
 
 
 @attrs.frozen
-class Host:
-    """Everything known about a host. ``id`` is its number (the spec's ``"id": 1``); times are
-    epoch seconds; metrics are those of the last heartbeat (0 before the first)."""
+class HostMetrics:
+    """What the host's last heartbeat reported (all 0 before the first)."""
 
-    id: int
-    host_id: str
-    player_id: str
-    player_name: str
-    ip_address: str
-    port: int
-    public_ip: str | None
-    cpu_cores: int
-    cpu_frequency_mhz: int
-    memory_mb: int
-    network_speed_mbps: float
-    max_players: int
-    max_zones: int
-    ice_servers: tuple[IceServer, ...]
-    created_at: float
-    last_heartbeat: float
-    status: HostStatus = HostStatus.ONLINE
     latency_ms: float = 0.0
     packet_loss_percent: float = 0.0
     bandwidth_usage_mbps: float = 0.0
     current_players: int = 0
+
+
+@attrs.frozen
+class Host:
+    """Everything known about a host: its last ``registration`` (address and hardware), its
+    number ``id`` (the spec's ``"id": 1``), its last heartbeat's ``metrics`` and time, and the
+    open ``sessions`` it serves. Times are epoch seconds."""
+
+    id: int
+    registration: RegisterHostRequest
+    created_at: float
+    last_heartbeat: float
+    status: HostStatus = HostStatus.ONLINE
+    metrics: HostMetrics = HostMetrics()
     sessions: tuple[HostSession, ...] = ()
     quality_score: float = 0.0
+
+    @property
+    def host_id(self) -> str:
+        return self.registration.host_id
+
+    @property
+    def player_id(self) -> str:
+        return self.registration.player_id
+
+    @property
+    def max_players(self) -> int:
+        return self.registration.max_players
+
+    @property
+    def max_zones(self) -> int:
+        return self.registration.max_zones
 
     @property
     def zone_ids(self) -> frozenset[str]:
@@ -95,53 +108,30 @@ class Host:
 
     @property
     def spare_bandwidth_mbps(self) -> float:
-        return max(0.0, self.network_speed_mbps - self.bandwidth_usage_mbps)
+        """The link speed less the last reported usage."""
+        return max(0.0, self.registration.network_speed_mbps - self.metrics.bandwidth_usage_mbps)
 
 
 def _scored(host: Host) -> Host:
     inputs = QualityInputs(
-        latency_ms=host.latency_ms,
-        packet_loss_percent=host.packet_loss_percent,
-        current_players=host.current_players,
+        latency_ms=host.metrics.latency_ms,
+        packet_loss_percent=host.metrics.packet_loss_percent,
+        current_players=host.metrics.current_players,
         max_players=host.max_players,
-        cpu_cores=host.cpu_cores,
-        memory_mb=host.memory_mb,
-        network_speed_mbps=host.network_speed_mbps,
+        cpu_cores=host.registration.cpu_cores,
+        memory_mb=host.registration.memory_mb,
+        network_speed_mbps=host.registration.network_speed_mbps,
     )
     return attrs.evolve(host, quality_score=quality_score(inputs))
 
 
-def _hardware(request: RegisterHostRequest) -> dict[str, object]:
-    return {
-        "player_name": request.player_name,
-        "ip_address": request.ip_address,
-        "port": request.port,
-        "public_ip": request.public_ip,
-        "cpu_cores": request.cpu_cores,
-        "cpu_frequency_mhz": request.cpu_frequency_mhz,
-        "memory_mb": request.memory_mb,
-        "network_speed_mbps": request.network_speed_mbps,
-        "max_players": request.max_players,
-        "max_zones": request.max_zones,
-        "ice_servers": request.ice_servers,
-    }
-
-
 def new_host(request: RegisterHostRequest, *, number: int, now: float) -> Host:
     """A newly registered host: ONLINE, no players, scored."""
-    host = Host(
-        id=number,
-        host_id=request.host_id,
-        player_id=request.player_id,
-        created_at=now,
-        last_heartbeat=now,
-        **_hardware(request),  # type: ignore[arg-type]
-    )
-    return _scored(host)
+    return _scored(Host(id=number, registration=request, created_at=now, last_heartbeat=now))
 
 
 def reregister_host(host: Host, request: RegisterHostRequest, *, now: float) -> Host:
-    """``host`` registered again: its hardware replaced, ONLINE, rescored; its number,
+    """``host`` registered again: its registration replaced, ONLINE, rescored; its number,
     creation time, metrics and sessions kept.
 
     Raises ``HostOwnedByAnother`` if another player holds ``host_id``, ``TooManyPlayers`` if
@@ -149,14 +139,9 @@ def reregister_host(host: Host, request: RegisterHostRequest, *, now: float) -> 
     """
     if request.player_id != host.player_id:
         raise HostOwnedByAnother(host.host_id)
-    if request.max_players < host.current_players:
-        raise TooManyPlayers(host.host_id, host.current_players, request.max_players)
-    updated = attrs.evolve(
-        host,
-        status=HostStatus.ONLINE,
-        last_heartbeat=now,
-        **_hardware(request),  # type: ignore[arg-type]
-    )
+    if request.max_players < host.metrics.current_players:
+        raise TooManyPlayers(host.host_id, host.metrics.current_players, request.max_players)
+    updated = attrs.evolve(host, registration=request, status=HostStatus.ONLINE, last_heartbeat=now)
     return _scored(updated)
 
 
@@ -171,10 +156,10 @@ def heartbeat(host: Host, request: HeartbeatRequest, *, now: float) -> Host:
         for name, value in attrs.asdict(request, recurse=False).items()
         if value is not None
     }
-    players = reported.get("current_players", host.current_players)
-    if players > host.max_players:
-        raise TooManyPlayers(host.host_id, players, host.max_players)
-    updated = attrs.evolve(host, status=HostStatus.ONLINE, last_heartbeat=now, **reported)
+    metrics = attrs.evolve(host.metrics, **reported)
+    if metrics.current_players > host.max_players:
+        raise TooManyPlayers(host.host_id, metrics.current_players, host.max_players)
+    updated = attrs.evolve(host, status=HostStatus.ONLINE, last_heartbeat=now, metrics=metrics)
     return _scored(updated)
 
 
@@ -201,7 +186,7 @@ def is_available(host: Host) -> bool:
     """ONLINE, with room for another player and another zone."""
     return (
         host.status is HostStatus.ONLINE
-        and host.current_players < host.max_players
+        and host.metrics.current_players < host.max_players
         and host.current_zones < host.max_zones
     )
 
@@ -213,13 +198,13 @@ def can_serve(host: Host, zone: Zone) -> bool:
         is_available(host)
         and host.quality_score >= zone.min_host_quality_score
         and host.spare_bandwidth_mbps >= zone.min_bandwidth_mbps
-        and (zone.max_latency_ms is None or host.latency_ms <= zone.max_latency_ms)
+        and (zone.max_latency_ms is None or host.metrics.latency_ms <= zone.max_latency_ms)
     )
 
 
 def _rank(host: Host) -> tuple[float, float, int]:
     # Best first: higher score, then lower latency, then the earlier registration.
-    return (-host.quality_score, host.latency_ms, host.id)
+    return (-host.quality_score, host.metrics.latency_ms, host.id)
 
 
 def filter_hosts(hosts: Iterable[Host], query: HostQuery) -> list[Host]:

@@ -50,13 +50,13 @@ def host_details(host: Host) -> HostDetails:
         id=host.id,
         host_id=host.host_id,
         player_id=host.player_id,
-        player_name=host.player_name,
+        player_name=host.registration.player_name,
         status=host.status,
         quality_score=host.quality_score,
-        current_players=host.current_players,
+        current_players=host.metrics.current_players,
         current_zones=host.current_zones,
-        latency_ms=host.latency_ms,
-        packet_loss_percent=host.packet_loss_percent,
+        latency_ms=host.metrics.latency_ms,
+        packet_loss_percent=host.metrics.packet_loss_percent,
     )
 
 

@@ -17,6 +17,7 @@ from engine.apps.p2p.errors import (
     ZoneNotAccepting,
 )
 from engine.apps.p2p.hosts import (
+    HostMetrics,
     HostSession,
     attach_session,
     best_host,
@@ -40,7 +41,7 @@ def test_a_new_host_is_online_idle_and_scored():
     registered = host(7)
     assert (registered.id, registered.host_id, registered.status) == (7, "host-12345", "ONLINE")
     assert (registered.created_at, registered.last_heartbeat) == (T0, T0)
-    assert (registered.current_players, registered.current_zones) == (0, 0)
+    assert (registered.metrics.current_players, registered.current_zones) == (0, 0)
     assert registered.quality_score == 100.0
 
 
@@ -49,8 +50,7 @@ def test_a_heartbeat_updates_the_metrics_given_and_rescores():
         latency_ms=25.5, packet_loss_percent=0.1, bandwidth_usage_mbps=50.0, current_players=10
     )
     updated = heartbeat(host(), beat, now=T0 + 30)
-    assert (updated.latency_ms, updated.packet_loss_percent) == (25.5, 0.1)
-    assert (updated.bandwidth_usage_mbps, updated.current_players) == (50.0, 10)
+    assert updated.metrics == HostMetrics(25.5, 0.1, 50.0, 10)
     assert updated.last_heartbeat == T0 + 30
     assert updated.quality_score == 92.25
 
@@ -58,7 +58,7 @@ def test_a_heartbeat_updates_the_metrics_given_and_rescores():
 def test_an_empty_heartbeat_keeps_the_metrics_and_refreshes_the_time():
     busy = heartbeat(host(), HeartbeatRequest(latency_ms=100.0, current_players=5), now=T0 + 1)
     again = heartbeat(busy, HeartbeatRequest(), now=T0 + 50)
-    assert (again.latency_ms, again.current_players) == (100.0, 5)
+    assert (again.metrics.latency_ms, again.metrics.current_players) == (100.0, 5)
     assert again.quality_score == busy.quality_score
     assert again.last_heartbeat == T0 + 50
 
@@ -106,8 +106,9 @@ def test_reregistering_replaces_hardware_and_keeps_identity_metrics_and_sessions
         now=T0 + 100,
     )
     assert (again.id, again.created_at, again.status) == (3, T0, HostStatus.ONLINE)
-    assert (again.cpu_cores, again.port, again.last_heartbeat) == (2, 9000, T0 + 100)
-    assert (again.latency_ms, again.current_players) == (10.0, 4)
+    assert again.registration == register_request(cpu_cores=2, port=9000)
+    assert again.last_heartbeat == T0 + 100
+    assert (again.metrics.latency_ms, again.metrics.current_players) == (10.0, 4)
     assert again.sessions == (HostSession("session-a", "prontera"),)
     # 29 + 20 + 23 + 5 + 10 + 5
     assert again.quality_score == 92.0
