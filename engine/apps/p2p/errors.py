@@ -5,28 +5,28 @@
     AppError (engine.errors)                                               status
     ├── InvalidInput
     │   ├── HostUnavailable      a session on a host that is not ONLINE       400
-    │   ├── HostAtZoneLimit      a session in one zone more than max_zones     400
-    │   ├── ZoneNotAccepting     a session in a zone without P2P, or disabled  400
-    │   ├── SessionFull          "Failed to add player ... to session ..."     400
-    │   ├── SessionClosed        a change to an ENDED or FAILED session        400
-    │   ├── SessionNotPending    activating a session that is not PENDING      400
-    │   └── TooManyPlayers       a heartbeat reporting more than max_players   400
+    │   ├── HostAtZoneLimit      a zone beyond the host's max_zones           400
+    │   ├── ZoneNotAccepting     a session in a zone without P2P or disabled  400
+    │   ├── SessionFull          "Failed to add player ... to session ..."    400
+    │   ├── SessionClosed        a change to an ENDED or FAILED session       400
+    │   ├── SessionNotPending    activating a session that is not PENDING     400
+    │   ├── TooManyPlayers       more players than the host's max_players     400
+    │   └── SignalingError       a WebSocket message refused (an ``error``)  400
     ├── Unauthorized             (only while an API key is set)
-    │   ├── MissingCredentials   neither X-API-Key nor a bearer token          401
-    │   ├── InvalidApiKey        an X-API-Key that is not the key              401
-    │   ├── InvalidToken         a forged or malformed bearer token            401
-    │   └── TokenExpired         a bearer token past its expiry                401
+    │   ├── MissingCredentials   neither X-API-Key nor a bearer token         401
+    │   ├── InvalidApiKey        an X-API-Key that is not the key             401
+    │   ├── InvalidToken         a forged or malformed bearer token           401
+    │   └── TokenExpired         a bearer token past its expiry               401
     ├── NotFound
-    │   ├── HostNotFound         "Host not found: host-12345"                  404
-    │   ├── ZoneNotFound         "Zone not found: prontera"                    404
-    │   ├── SessionNotFound      "Session not found: session-..."              404
-    │   ├── PlayerNotInSession   removing a player the session does not have   404
-    │   ├── NoAvailableHost      no host meets a zone's requirements           404
-    │   └── NoSignal             no offer (or answer) posted for a session     404
-    ├── Conflict
-    │   ├── HostOwnedByAnother   re-registering a host_id another player holds 409
-    │   └── ZoneExists           creating a zone_id that exists                409
-    └── SignalingError           a WebSocket message refused (``error`` event)   400
+    │   ├── HostNotFound         "Host not found: host-12345"                 404
+    │   ├── ZoneNotFound         "Zone not found: prontera"                   404
+    │   ├── SessionNotFound      "Session not found: session-..."             404
+    │   ├── PlayerNotInSession   removing a player the session does not have  404
+    │   ├── NoAvailableHost      no host meets a zone's requirements          404
+    │   └── NoSignal             no offer (or answer) posted for a session    404
+    └── Conflict
+        ├── HostOwnedByAnother   a host_id registered by another player       409
+        └── ZoneExists           creating a zone_id that exists               409
 
 The spec lists 200, 201, 400, 404 and 500; rule refusals it has no word for use 400, except the
 two conflicts over an id someone else holds (409). Every one is raised before anything changes.
