@@ -6,8 +6,9 @@ Bodies: ``RegisterHostRequest`` (with ``IceServer``), ``HeartbeatRequest``,
 ``IceCandidateRequest``, ``TokenRequest``. A bad value raises ``ValueError`` naming the field
 (``fields``); ``wire.WIRE`` turns JSON into these, strictly.
 
-Query strings: ``parse_host_query`` and ``parse_zone_query`` give ``HostQuery`` and
-``ZoneQuery``, or raise ``InvalidInput`` naming the parameter.
+Query strings: ``parse_host_query``, ``parse_zone_query``, ``parse_best_host_query`` and
+``parse_signaling_query`` (the WebSocket's) give ``HostQuery``, ``ZoneQuery``, a zone id and
+``SignalingQuery``, or raise ``InvalidInput`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .fields import (
     MAX_ICE_SERVERS,
     SDP_MAX_LENGTH,
     between,
+    check_id,
     id_field,
     ip_field,
     name_field,
@@ -36,6 +38,7 @@ from .fields import (
 from .statuses import HostStatus, ZoneStatus
 
 __all__ = [
+    "RESERVED_HOST_IDS",
     "AddPlayerRequest",
     "CreateSessionRequest",
     "CreateZoneRequest",
@@ -45,15 +48,27 @@ __all__ = [
     "IceServer",
     "RegisterHostRequest",
     "SignalRequest",
+    "SignalingQuery",
     "TokenRequest",
     "UpdateSessionMetricsRequest",
     "UpdateZoneRequest",
     "ZoneQuery",
+    "parse_best_host_query",
     "parse_host_query",
+    "parse_signaling_query",
     "parse_zone_query",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
+
+
+#: Path segments under ``/api/hosts/`` that are routes, not host ids.
+RESERVED_HOST_IDS = frozenset({"best"})
+
+
+def _not_reserved(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if value in RESERVED_HOST_IDS:
+        raise ValueError(f"{attribute.name}: {value!r} is reserved")
 
 
 @attrs.frozen
@@ -78,9 +93,10 @@ class IceServer:
 @attrs.frozen
 class RegisterHostRequest:
     """``POST /api/hosts/``. The hardware fields feed the quality score; ``max_players`` and
-    ``max_zones`` default to 50 and 5."""
+    ``max_zones`` default to 50 and 5. ``host_id`` may not be ``best``, which
+    ``GET /api/hosts/best`` takes."""
 
-    host_id: str = attrs.field(validator=id_field)
+    host_id: str = attrs.field(validator=[id_field, _not_reserved])
     player_id: str = attrs.field(validator=id_field)
     player_name: str = attrs.field(validator=name_field())
     ip_address: str = attrs.field(validator=ip_field)
@@ -202,6 +218,32 @@ class TokenRequest:
 
 
 @attrs.frozen
+class SignalingQuery:
+    """``WS /ws?peer_id=&session_id=&token=``; ``token`` is None when not given."""
+
+    peer_id: str
+    session_id: str
+    token: str | None = None
+
+
+def parse_signaling_query(args: Mapping[str, str]) -> SignalingQuery:
+    """The signaling WebSocket's parameters; raises ``InvalidInput`` naming a missing, bad or
+    unknown one."""
+    _known(args, ("peer_id", "session_id", "token"))
+    return SignalingQuery(
+        peer_id=_id_arg(args, "peer_id"),
+        session_id=_required(args, "session_id", ID_MAX_LENGTH),
+        token=args.get("token") or None,
+    )
+
+
+def parse_best_host_query(args: Mapping[str, str]) -> str:
+    """``GET /api/hosts/best?zone_id=``'s zone id; raises ``InvalidInput``."""
+    _known(args, ("zone_id",))
+    return _id_arg(args, "zone_id")
+
+
+@attrs.frozen
 class HostQuery:
     """``GET /api/hosts/?status=&min_quality_score=``; None means "any"."""
 
@@ -248,6 +290,22 @@ def parse_zone_query(args: Mapping[str, str]) -> ZoneQuery:
             raise InvalidInput("p2p_enabled must be true or false")
         enabled = lowered in _TRUE
     return ZoneQuery(enabled, _enum_arg(args, "status", ZoneStatus))
+
+
+def _required(args: Mapping[str, str], name: str, max_length: int) -> str:
+    value = args.get(name)
+    if not value:
+        raise InvalidInput(f"{name} is required")
+    if len(value) > max_length:
+        raise InvalidInput(f"{name} must be at most {max_length} characters")
+    return value
+
+
+def _id_arg(args: Mapping[str, str], name: str) -> str:
+    try:
+        return check_id(_required(args, name, ID_MAX_LENGTH), name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _known(args: Mapping[str, str], names: tuple[str, ...]) -> None:

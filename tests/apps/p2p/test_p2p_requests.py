@@ -16,12 +16,15 @@ from engine.apps.p2p.requests import (
     IceCandidateRequest,
     IceServer,
     RegisterHostRequest,
+    SignalingQuery,
     SignalRequest,
     TokenRequest,
     UpdateSessionMetricsRequest,
     UpdateZoneRequest,
     ZoneQuery,
+    parse_best_host_query,
     parse_host_query,
+    parse_signaling_query,
     parse_zone_query,
 )
 from engine.apps.p2p.statuses import HostStatus, ZoneStatus
@@ -88,6 +91,7 @@ def test_ice_servers_take_one_url_or_several_with_credentials():
         ({"public_ip": "example.com"}, "public_ip: must be an IPv4 or IPv6 address"),
         ({"host_id": ""}, "host_id: must be 1 to 64 letters"),
         ({"host_id": "host/1"}, "host_id: must be 1 to 64 letters"),
+        ({"host_id": "best"}, "host_id: 'best' is reserved"),
         ({"player_name": "   "}, "player_name: must be 1 to 100 characters"),
         ({"player_name": "a\nb"}, "player_name: must be 1 to 100 characters"),
         ({"max_players": 0}, "max_players: must be between 1 and 10000"),
@@ -205,3 +209,33 @@ def test_zone_queries():
         parse_zone_query({"p2p_enabled": "maybe"})
     with pytest.raises(InvalidInput, match="status must be one of ENABLED, DISABLED, MAINTENANCE"):
         parse_zone_query({"status": "OFF"})
+
+
+def test_the_best_host_query_needs_a_zone_id():
+    assert parse_best_host_query({"zone_id": "prontera"}) == "prontera"
+    for args, message in (
+        ({}, "zone_id is required"),
+        ({"zone_id": ""}, "zone_id is required"),
+        ({"zone_id": "pron tera"}, "zone_id: must be 1 to 64 letters"),
+        ({"zone_id": "prontera", "limit": "1"}, "Unknown query parameters: limit"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            parse_best_host_query(args)
+        assert refused.value.message.startswith(message)
+
+
+def test_the_signaling_query():
+    args = {"peer_id": "peer-1", "session_id": "session-0123456789abcdef"}
+    assert parse_signaling_query(args) == SignalingQuery("peer-1", "session-0123456789abcdef")
+    assert parse_signaling_query({**args, "token": "t"}).token == "t"
+    assert parse_signaling_query({**args, "token": ""}).token is None
+    for bad, message in (
+        ({"session_id": "s"}, "peer_id is required"),
+        ({"peer_id": "peer-1"}, "session_id is required"),
+        ({**args, "peer_id": "a/b"}, "peer_id: must be 1 to 64 letters"),
+        ({**args, "session_id": "s" * 65}, "session_id must be at most 64 characters"),
+        ({**args, "room": "x"}, "Unknown query parameters: room"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            parse_signaling_query(bad)
+        assert refused.value.message.startswith(message)
