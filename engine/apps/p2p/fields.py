@@ -1,10 +1,9 @@
 """The rules every field of a request obeys: id form, name and text lengths, number ranges,
 IP addresses; the limits are the module's constants.
 
-Each ``*_field``/``between`` value is an attrs validator that raises ``ValueError`` starting with
-the field's name (``"port: must be between 1 and 65535"``), so the message alone tells a client
-which field is wrong. ``None`` passes every one of them: optional fields are checked only when
-given.
+Each ``*_field``/``between`` value is an attrs validator that raises ``ValueError`` with what a
+client is told about the field (``"must be between 1 and 65535"``); the wire converter says
+which field. ``None`` passes every one of them: optional fields are checked only when given.
 """
 
 from __future__ import annotations
@@ -50,12 +49,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-def check_id(value: str, name: str) -> str:
-    """``value`` if it is a valid id; raises ``ValueError`` naming ``name``."""
+def check_id(value: str) -> str:
+    """``value`` if it is a valid id; raises ``ValueError`` saying what an id is."""
     if not 1 <= len(value) <= ID_MAX_LENGTH or _ID.fullmatch(value) is None:
         raise ValueError(
-            f"{name}: must be 1 to {ID_MAX_LENGTH} letters, digits or ._:- "
-            "starting with a letter or digit"
+            f"must be 1 to {ID_MAX_LENGTH} letters, digits or ._:- starting with a letter or digit"
         )
     return value
 
@@ -64,7 +62,7 @@ def id_field(instance: Any, attribute: attrs.Attribute[Any], value: str | None) 
     """An id: 1 to ``ID_MAX_LENGTH`` letters, digits or ``._:-``, starting with a letter or a
     digit."""
     if value is not None:
-        check_id(value, attribute.name)
+        check_id(value)
 
 
 def name_field(max_length: int = NAME_MAX_LENGTH) -> _Validator:
@@ -75,8 +73,7 @@ def name_field(max_length: int = NAME_MAX_LENGTH) -> _Validator:
             return
         if not value.strip() or len(value) > max_length or _CONTROL.search(value):
             raise ValueError(
-                f"{attribute.name}: must be 1 to {max_length} characters, not blank, "
-                "without control characters"
+                f"must be 1 to {max_length} characters, not blank, without control characters"
             )
 
     return check
@@ -90,7 +87,7 @@ def text_field(max_length: int, *, allow_empty: bool = False) -> _Validator:
             return
         if len(value) > max_length or (not allow_empty and not value):
             low = 0 if allow_empty else 1
-            raise ValueError(f"{attribute.name}: must be {low} to {max_length} characters")
+            raise ValueError(f"must be {low} to {max_length} characters")
 
     return check
 
@@ -103,7 +100,7 @@ def between(low: float, high: float | None = None) -> _Validator:
             return
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise ValueError(f"{attribute.name}: must be {bound}")
+            raise ValueError(f"must be {bound}")
 
     return check
 
@@ -115,4 +112,4 @@ def ip_field(instance: Any, attribute: attrs.Attribute[Any], value: str | None) 
     try:
         ipaddress.ip_address(value)
     except ValueError:
-        raise ValueError(f"{attribute.name}: must be an IPv4 or IPv6 address") from None
+        raise ValueError("must be an IPv4 or IPv6 address") from None

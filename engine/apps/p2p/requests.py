@@ -68,7 +68,7 @@ RESERVED_HOST_IDS = frozenset({"best"})
 
 def _not_reserved(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if value in RESERVED_HOST_IDS:
-        raise ValueError(f"{attribute.name}: {value!r} is reserved")
+        raise ValueError(f"{value!r} is reserved")
 
 
 @attrs.frozen
@@ -87,7 +87,7 @@ class IceServer:
     def _check_urls(self, attribute: attrs.Attribute[Any], value: str | tuple[str, ...]) -> None:
         urls = (value,) if isinstance(value, str) else value
         if not urls or not all(re.match(r"(stun|stuns|turn|turns):\S+$", url) for url in urls):
-            raise ValueError("urls: must be one or more stun:, stuns:, turn: or turns: URLs")
+            raise ValueError("must be one or more stun:, stuns:, turn: or turns: URLs")
 
 
 @attrs.frozen
@@ -113,7 +113,7 @@ class RegisterHostRequest:
     @ice_servers.validator
     def _check_ice_servers(self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
         if len(value) > MAX_ICE_SERVERS:
-            raise ValueError(f"ice_servers: at most {MAX_ICE_SERVERS}")
+            raise ValueError(f"at most {MAX_ICE_SERVERS}")
 
 
 @attrs.frozen
@@ -151,7 +151,7 @@ class CreateZoneRequest:
 
     def __attrs_post_init__(self) -> None:
         if self.recommended_players is not None and self.recommended_players > self.max_players:
-            raise ValueError("recommended_players: must not exceed max_players")
+            raise ValueError("recommended_players must not exceed max_players")
 
 
 @attrs.frozen
@@ -303,9 +303,9 @@ def _required(args: Mapping[str, str], name: str, max_length: int) -> str:
 
 def _id_arg(args: Mapping[str, str], name: str) -> str:
     try:
-        return check_id(_required(args, name, ID_MAX_LENGTH), name)
+        return check_id(_required(args, name, ID_MAX_LENGTH))
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(f"{name} {exc}") from None
 
 
 def _known(args: Mapping[str, str], names: tuple[str, ...]) -> None:

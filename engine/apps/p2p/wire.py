@@ -2,7 +2,9 @@
 
 ``WIRE`` structures strictly: a string field takes only a string, an integer only an integer
 (never ``true`` or ``8080.0``), a number only a finite int or float, an enum only one of its
-exact values; unknown keys are refused. It unstructures enums to their values. The signaling
+exact values; unknown keys are refused. A value its field's validator refuses is reported like
+a type error: every such field at once, each placed by an ``AttributeValidationNote`` (so the
+HTTP edge puts its name in ``loc``). It unstructures enums to their values. The signaling
 WebSocket's converter (``protocol.PROTOCOL``) starts from ``make_wire_converter`` too.
 """
 
@@ -10,10 +12,13 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.errors import AttributeValidationNote
+from cattrs.gen import make_dict_structure_fn
 from cattrs.preconf.json import make_converter
 
 from .responses import ServiceHealth
@@ -67,6 +72,65 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "object")
 
 
+def _structure_checked(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, type], T]:
+    """``cls``'s structure hook, naming every field whose validator refuses its value.
+
+    attrs runs validators in ``__init__``, after every field structured, and stops at the first
+    refusal, which carries no note of its field. Only then (a refused request, not the common
+    path) each validated field is structured and checked on its own to find them all. A check
+    across fields (``__attrs_post_init__``) is reported as it is, its message naming them.
+    """
+    structure = make_dict_structure_fn(cls, converter)
+    fields = attrs.fields(attrs.resolve_types(cls))
+
+    def hook(data: Any, _: type) -> T:
+        try:
+            return structure(data, cls)
+        except cattrs.ClassValidationError as exc:
+            if not _from_a_validator(exc):
+                raise
+            refusals = _refusals(cls, fields, data, converter)
+            if not refusals:
+                raise
+            raise cattrs.ClassValidationError(
+                f"While structuring {cls.__name__}", refusals, cls
+            ) from None
+
+    return hook
+
+
+def _from_a_validator(error: cattrs.ClassValidationError) -> bool:
+    # Type errors, missing and unknown keys stop structuring before __init__, so validators
+    # only run, and only refuse, when they are the single unplaced ValueError.
+    if len(error.exceptions) != 1:
+        return False
+    (exc,) = error.exceptions
+    return type(exc) is ValueError and not any(
+        isinstance(note, AttributeValidationNote) for note in getattr(exc, "__notes__", ())
+    )
+
+
+def _refusals(
+    cls: type,
+    fields: tuple[attrs.Attribute[Any], ...],
+    data: Mapping[str, Any],
+    converter: cattrs.Converter,
+) -> list[Exception]:
+    refusals: list[Exception] = []
+    for field in fields:
+        if field.validator is None or field.name not in data:
+            continue
+        value = converter.structure(data[field.name], field.type)
+        try:
+            # The instance is not built yet; the validators of these bodies never read it.
+            field.validator(None, field, value)
+        except ValueError as exc:
+            note = f"Structuring class {cls.__qualname__} @ attribute {field.name}"
+            exc.add_note(AttributeValidationNote(note, field.name, field.type))
+            refusals.append(exc)
+    return refusals
+
+
 _ENUMS: tuple[type[enum.Enum], ...] = (HostStatus, ZoneStatus, SessionStatus, ServiceHealth)
 
 
@@ -83,6 +147,9 @@ def make_wire_converter() -> cattrs.Converter:
         converter.register_structure_hook(kind, _structure_enum)
         converter.register_unstructure_hook(kind, lambda member: member.value)
     converter.register_structure_hook(str | tuple[str, ...], _structure_urls)
+    converter.register_structure_hook_factory(
+        attrs.has, lambda cls: _structure_checked(cls, converter)
+    )
     return converter
 
 

@@ -106,6 +106,24 @@ def test_bad_register_bodies_name_the_field(changes, problem):
     assert any(problem in line for line in found), found
 
 
+def test_every_refused_value_is_named_in_its_place():
+    body = {**REGISTER_BODY, "port": 0, "ip_address": "nowhere", "max_zones": 0}
+    with pytest.raises(ValidationFailed) as refused:
+        structure_body(WIRE, body, RegisterHostRequest)
+    assert {(p.loc, p.message) for p in refused.value.problems} == {
+        (("body", "port"), "must be between 1 and 65535"),
+        (("body", "ip_address"), "must be an IPv4 or IPv6 address"),
+        (("body", "max_zones"), "must be between 1 and 1000"),
+    }
+
+
+def test_a_refused_value_inside_a_list_is_placed_by_index():
+    body = {**REGISTER_BODY, "ice_servers": [{"urls": "stun:a"}, {"urls": "http://b"}]}
+    assert problems(body, RegisterHostRequest) == [
+        "ice_servers.1.urls: must be one or more stun:, stuns:, turn: or turns: URLs"
+    ]
+
+
 def test_missing_register_fields_are_each_named():
     found = problems({"host_id": "h"}, RegisterHostRequest)
     for field in ("player_id", "player_name", "ip_address", "port", "cpu_cores", "memory_mb"):
@@ -132,7 +150,7 @@ def test_the_spec_zone_example_parses_and_checks_recommended_players():
     zone = WIRE.structure(ZONE_BODY, CreateZoneRequest)
     assert (zone.zone_id, zone.p2p_priority, zone.max_latency_ms) == ("prontera", 8, 50.0)
     found = problems({**ZONE_BODY, "recommended_players": 101}, CreateZoneRequest)
-    assert any("recommended_players: must not exceed max_players" in p for p in found)
+    assert any("recommended_players must not exceed max_players" in p for p in found)
     assert any(
         "p2p_priority" in p for p in problems({**ZONE_BODY, "p2p_priority": 11}, CreateZoneRequest)
     )
@@ -216,7 +234,7 @@ def test_the_best_host_query_needs_a_zone_id():
     for args, message in (
         ({}, "zone_id is required"),
         ({"zone_id": ""}, "zone_id is required"),
-        ({"zone_id": "pron tera"}, "zone_id: must be 1 to 64 letters"),
+        ({"zone_id": "pron tera"}, "zone_id must be 1 to 64 letters"),
         ({"zone_id": "prontera", "limit": "1"}, "Unknown query parameters: limit"),
     ):
         with pytest.raises(InvalidInput) as refused:
@@ -232,7 +250,7 @@ def test_the_signaling_query():
     for bad, message in (
         ({"session_id": "s"}, "peer_id is required"),
         ({"peer_id": "peer-1"}, "session_id is required"),
-        ({**args, "peer_id": "a/b"}, "peer_id: must be 1 to 64 letters"),
+        ({**args, "peer_id": "a/b"}, "peer_id must be 1 to 64 letters"),
         ({**args, "session_id": "s" * 65}, "session_id must be at most 64 characters"),
         ({**args, "room": "x"}, "Unknown query parameters: room"),
     ):
