@@ -2,9 +2,10 @@
 
 Modules: ``statuses`` (the status vocabularies), ``quality`` (the host quality score),
 ``hosts``, ``zones`` and ``sessions`` (state values and their rules), ``signaling`` (who is on a
-session's WebSocket and where messages go), ``monitoring`` (dashboard figures), ``models`` (the
-HTTP bodies and their converter), ``protocol`` (the WebSocket messages), ``views`` (response
-bodies from state), ``errors`` and ``settings``. None of them imports Trio or the runtime.
+session's WebSocket and where messages go), ``monitoring`` (dashboard figures), ``fields``,
+``requests`` and ``responses`` (the HTTP bodies), ``wire`` (their converter), ``protocol`` (the
+WebSocket messages), ``views`` (response bodies from state), ``errors`` and ``settings``. None
+of them imports Trio or the runtime.
 """
 
 from .errors import HostNotFound as HostNotFound
