@@ -1,10 +1,11 @@
-"""The coordinator's settings: defaults, ranges, and whether auth is on."""
+"""The coordinator's settings: defaults, ranges, the environment, and whether auth is on."""
 
 from __future__ import annotations
 
 import pytest
 
 from engine.apps.p2p.settings import P2PSettings
+from engine.settings import SettingsError, read_settings
 
 
 def test_defaults_are_the_documented_ones():
@@ -20,21 +21,54 @@ def test_an_api_key_turns_auth_on_and_stays_out_of_the_repr():
     assert "s3cret" not in repr(settings)
 
 
-def test_the_rate_limit_may_be_switched_off():
-    assert P2PSettings(rate_limit=None).rate_limit is None
+def test_the_environment_sets_every_field():
+    environ = {
+        "PARTY_ENGINE_P2P_API_KEY": "s3cret-key",
+        "PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT": "30",
+        "PARTY_ENGINE_P2P_EMPTY_SESSION_TIMEOUT": "120.5",
+        "PARTY_ENGINE_P2P_RATE_LIMIT": "0",
+        "PARTY_ENGINE_P2P_RATE_LIMIT_WINDOW": "10",
+        "PARTY_ENGINE_P2P_TOKEN_TTL": "600",
+    }
+    assert read_settings(P2PSettings, environ, app="p2p") == P2PSettings(
+        heartbeat_timeout=30.0,
+        empty_session_timeout=120.5,
+        rate_limit=0,
+        rate_limit_window=10.0,
+        api_key="s3cret-key",
+        token_ttl=600.0,
+    )
+    assert read_settings(P2PSettings, {}, app="p2p") == P2PSettings()
 
 
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("variable", "raw"),
     [
-        ({"heartbeat_timeout": 0}, "heartbeat_timeout must be a positive number of seconds"),
-        ({"empty_session_timeout": -1}, "empty_session_timeout must be a positive number"),
-        ({"token_ttl": float("inf")}, "token_ttl must be a positive number"),
-        ({"rate_limit_window": 0}, "rate_limit_window must be a positive number"),
-        ({"rate_limit": 0}, "rate_limit"),
-        ({"api_key": "  "}, "api_key must not be blank"),
+        ("PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT", "0"),
+        ("PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT", "soon"),
+        ("PARTY_ENGINE_P2P_EMPTY_SESSION_TIMEOUT", "inf"),
+        ("PARTY_ENGINE_P2P_RATE_LIMIT", "-1"),
+        ("PARTY_ENGINE_P2P_RATE_LIMIT", "1.5"),
+        ("PARTY_ENGINE_P2P_TOKEN_TTL", "10"),
     ],
 )
-def test_values_out_of_range_are_refused_naming_the_field(changes, message):
-    with pytest.raises(ValueError, match=message):
+def test_unusable_variables_are_named(variable, raw):
+    with pytest.raises(SettingsError) as refused:
+        read_settings(P2PSettings, {variable: raw}, app="p2p")
+    assert refused.value.variable == variable
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"heartbeat_timeout": 0},
+        {"empty_session_timeout": -1},
+        {"token_ttl": float("inf")},
+        {"rate_limit_window": 0},
+        {"rate_limit": -1},
+        {"api_key": "  "},
+    ],
+)
+def test_values_out_of_range_are_refused(changes):
+    with pytest.raises(ValueError, match=next(iter(changes))):
         P2PSettings(**changes)
