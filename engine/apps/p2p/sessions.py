@@ -15,6 +15,7 @@ draws randomness except ``new_session_id`` from the generator it is given.
 from __future__ import annotations
 
 import random
+import re
 
 import attrs
 
@@ -35,6 +36,7 @@ from .zones import Zone, require_accepting
 __all__ = [
     "MAX_ICE_CANDIDATES",
     "Session",
+    "SessionIds",
     "SessionMetrics",
     "SignalBoard",
     "abandon_deadline",
@@ -108,6 +110,28 @@ class Session:
 def new_session_id(rng: random.Random) -> str:
     """``session-`` and 16 hex digits."""
     return f"session-{rng.getrandbits(64):016x}"
+
+
+_SESSION_ID = re.compile(r"session-[0-9a-f]{16}")
+
+
+@attrs.frozen
+class SessionIds:
+    """Session ids as the party layer's id scheme (``engine.parties.IdScheme``): new ones from
+    ``rng`` (the operating system's by default; a seeded ``random.Random`` in tests), and
+    ``parse`` to tell text that cannot be a session id (answered 404 without asking anyone)."""
+
+    rng: random.Random = attrs.field(factory=random.SystemRandom, eq=False, repr=False)
+    #: 64 random bits: a repeat among a million sessions has odds of about 3 in 100 million,
+    #: and the directory then draws again.
+    may_collide: bool = attrs.field(default=True, init=False)
+
+    def new(self) -> str:
+        return new_session_id(self.rng)
+
+    def parse(self, text: str) -> str | None:
+        canonical = text.lower()
+        return canonical if _SESSION_ID.fullmatch(canonical) else None
 
 
 def open_session(

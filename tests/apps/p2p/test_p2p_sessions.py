@@ -24,6 +24,7 @@ from engine.apps.p2p.requests import UpdateSessionMetricsRequest
 from engine.apps.p2p.responses import IceCandidateView, SignalView
 from engine.apps.p2p.sessions import (
     MAX_ICE_CANDIDATES,
+    SessionIds,
     abandon_deadline,
     activate,
     add_ice_candidate,
@@ -50,6 +51,24 @@ def test_session_ids_are_session_and_16_hex_digits():
     for session_id in ids:
         prefix, digits = session_id[:8], session_id[8:]
         assert prefix == "session-" and len(digits) == 16 and int(digits, 16) >= 0
+
+
+def test_the_id_scheme_makes_and_reads_session_ids():
+    ids = SessionIds(random.Random(3))
+    made = ids.new()
+    assert made == new_session_id(random.Random(3))
+    assert ids.parse(made) == made
+    assert ids.parse(made.upper().replace("SESSION", "session")) == made
+    for text in (
+        "",
+        "session-",
+        "session-0123456789abcde",
+        "session-0123456789abcdefg",
+        "s-0123456789abcdef",
+        "session-0123456789abcdeg",
+    ):
+        assert ids.parse(text) is None
+    assert SessionIds().may_collide
 
 
 def test_a_new_session_is_pending_empty_and_names_host_and_zone_numbers():
