@@ -85,23 +85,34 @@ class PartyDirectory(Generic[P]):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, seed: Any) -> tuple[str, ActorRef]:
+    async def create(self, seed: Any, *, party_id: str | None = None) -> tuple[str, ActorRef]:
         """Start a new party whose first state is ``seed``; its id and ref, once it is durable.
 
-        If it cannot be saved it is stopped and the error propagates. Raises RuntimeError if
-        no free id turned up in ten draws (the code space is full: use longer codes).
+        Its id is drawn from ``ids``, or is ``party_id`` when given (an id the client chose, or
+        one drawn beforehand because other actors must know it first); ``NameTaken`` is raised
+        if a party of that id is live, being created or saved. If the party cannot be saved it
+        is stopped and the error propagates. Raises RuntimeError if no free id turned up in ten
+        draws (the code space is full: use longer codes).
         """
-        for _ in range(_DRAWS):
-            party_id = self.ids.new()
+        chosen = party_id is not None
+        for _ in range(1 if chosen else _DRAWS):
+            party_id = party_id if chosen else self.ids.new()
+            assert party_id is not None
             if party_id in self._creating or self.find(party_id) is not None:
+                if chosen:
+                    raise NameTaken((self.kind, party_id))
                 continue
             self._creating.add(party_id)
             try:
-                if self.ids.may_collide and await self.store.load(self.kind, party_id):
+                if (chosen or self.ids.may_collide) and await self.store.load(self.kind, party_id):
+                    if chosen:
+                        raise NameTaken((self.kind, party_id))
                     continue
                 try:
                     ref = await self.supervisor.start_child(self._spec(party_id, seed=seed))
                 except NameTaken:  # restored by a concurrent get meanwhile
+                    if chosen:
+                        raise
                     continue
                 except BaseException:
                     self._drop_unless_live(party_id)

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import pytest
 
+from engine.actors import NameTaken
 from engine.net import PeerConnected
 from engine.parties import PartyDirectory, PartyDirectoryStatistics, start_party_directory
 from engine.parties.testing import memory_member
@@ -56,6 +57,21 @@ async def test_create_gives_up_when_no_free_code_turns_up(store: Store) -> None:
         await directory.create(Tally())
         with pytest.raises(RuntimeError, match=r"no free test\.counter id"):
             await directory.create(Tally())
+
+
+async def test_create_with_a_chosen_id_refuses_one_that_is_live_or_saved(store: Store) -> None:
+    await save(store, "SAVED", Tally())
+    async with open_actor_system() as system:
+        directory = await start_party_directory(system, store, Counter, errors=ERRORS)
+        party_id, ref = await directory.create(Tally(), party_id="CHOSEN")
+        assert party_id == "CHOSEN" and directory.find("CHOSEN") is ref
+        for taken in ("CHOSEN", "SAVED"):
+            with pytest.raises(NameTaken):
+                await directory.create(Tally(), party_id=taken)
+        # The saved party was not overwritten, nor started.
+        record = await store.load(Counter.kind, "SAVED")
+        assert record is not None and record.version == 1
+        assert directory.find("SAVED") is None
 
 
 async def test_create_returns_once_the_party_is_durable(
