@@ -21,5 +21,6 @@ from ._routes import Request as Request
 from ._routes import Response as Response
 from ._routes import Routes as Routes
 from ._routes import WebSocketRoute as WebSocketRoute
+from ._routes import rate_limit_headers as rate_limit_headers
 from ._validation import make_request_converter as make_request_converter
 from ._validation import structure_body as structure_body

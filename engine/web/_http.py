@@ -96,7 +96,8 @@ def build_http_app(
     for path, endpoint in routes:
         blueprint.add_url_rule(
             _quart_path(path),
-            endpoint=f"{endpoint.app}_{endpoint.route.method}_{endpoint.route.handler.__name__}",
+            # The path, not the handler's name: one handler may serve several paths.
+            endpoint=f"{endpoint.route.method} {path}".replace(".", "_"),
             view_func=_make_view(endpoint),
             methods=[endpoint.route.method],
         )

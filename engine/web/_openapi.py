@@ -119,10 +119,11 @@ def openapi_document(
     components: dict[str, Any] = {"schemas": builder.schemas}
     if builder.headers:
         components["headers"] = builder.headers
+    schemes = dict(builder.schemes)
     if builder.bearer:
-        components["securitySchemes"] = {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-        }
+        schemes["bearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    if schemes:
+        components["securitySchemes"] = schemes
     return {
         "openapi": "3.1.0",
         "info": info,
@@ -139,6 +140,8 @@ class _Builder:
     paths: dict[str, Any] = attrs.field(factory=dict)
     tags: list[dict[str, str]] = attrs.field(factory=list)
     bearer: bool = False
+    #: Security schemes declared by the apps (``Routes.security_schemes``).
+    schemes: dict[str, Any] = attrs.field(factory=dict)
 
     def add_app(self, app: AppSpec, prefix: str) -> None:
         self.tags.append({"name": app.name, "description": app.title or app.name})
@@ -207,12 +210,12 @@ class _Builder:
             statuses.append(404)
         if route.rate_limit is not None:
             statuses.append(429)
-        for status in sorted(statuses):
-            example = errors.body(HttpError(status, _ERROR_REASONS[status]))
-            responses[str(status)] = {
-                "description": _ERROR_REASONS[status],
-                "content": _json(error, example),
-            }
+        reasons = {status: _ERROR_REASONS[status] for status in statuses}
+        # The route's own documented answers (its app's refusals) say more than the defaults.
+        reasons.update(route.responses)
+        for status, reason in sorted(reasons.items()):
+            example = errors.body(HttpError(status, reason))
+            responses[str(status)] = {"description": reason, "content": _json(error, example)}
         responses["default"] = {"description": "Any other error", "content": _json(error)}
         if route.rate_limit is not None:
             limited = self._rate_limit_headers()
@@ -237,6 +240,13 @@ class _Builder:
         if route.bearer:
             self.bearer = True
             operation["security"] = [{"bearerAuth": []}]
+        if app.routes.security_schemes:
+            self.schemes.update(app.routes.security_schemes)
+            security = app.routes.security if route.security is None else route.security
+            operation["security"] = [
+                {name: list(scopes) for name, scopes in requirement.items()}
+                for requirement in security
+            ]
         return operation
 
     def _rate_limit_headers(self) -> dict[str, Any]:

@@ -94,6 +94,12 @@ class Route:
     bearer: bool = False
     request_example: Any = None
     response_example: Any = None
+    #: Other answers to document (an error's status and when it happens), in the app's error
+    #: format: ``{404: "no such host"}``.
+    responses: Mapping[int, str] = attrs.field(factory=dict)
+    #: The OpenAPI security requirements of this route when they differ from its ``Routes``'
+    #: (``()``: open).
+    security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None
 
 
 @attrs.frozen
@@ -108,11 +114,28 @@ class WebSocketRoute:
 
 @attrs.define
 class Routes:
-    """Collects an app's routes with decorators: ``@routes.post("/api/x", body=X)``."""
+    """Collects an app's routes with decorators: ``@routes.post("/api/x", body=X)``.
+
+    ``include`` serves another collection's routes under a prefix, so a set declared once can
+    be mounted twice (``/api`` and ``/api/v1``). For the OpenAPI document: ``security_schemes`` the app's OpenAPI security schemes and ``security`` the requirements
+    of every route that does not give its own.
+    """
 
     errors: ErrorFormat = attrs.field(factory=DetailErrors)
     http: list[Route] = attrs.field(factory=list)
     websockets: list[WebSocketRoute] = attrs.field(factory=list)
+    security_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    security: tuple[Mapping[str, tuple[str, ...]], ...] = ()
+
+    def include(self, other: Routes, prefix: str = "") -> None:
+        """Serve ``other``'s routes (as they are now) under ``prefix`` as well (``"/api/v1"``;
+        their paths start with ``/``)."""
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"a prefix starts with / and does not end with one: {prefix!r}")
+        self.http.extend(attrs.evolve(route, path=prefix + route.path) for route in other.http)
+        self.websockets.extend(
+            attrs.evolve(route, path=prefix + route.path) for route in other.websockets
+        )
 
     def route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
         def register(handler: F) -> F:
@@ -133,6 +156,9 @@ class Routes:
 
     def delete(self, path: str, **options: Any) -> Callable[[F], F]:
         return self.route("DELETE", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route("PATCH", path, **options)
 
     def websocket(self, path: str) -> Callable[[F], F]:
         def register(connect: F) -> F:

@@ -1,0 +1,83 @@
+"""Routes: a set declared once and mounted under two prefixes, PATCH, and what the OpenAPI
+document says of errors and security."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import attrs
+import pytest
+
+from engine.web import AppSpec, Engine, Request, Routes
+from tests.helpers.serving import serve_apps
+
+
+@attrs.frozen
+class Rename:
+    name: str
+
+
+api = Routes()
+
+
+@api.get("/things/{name}", responses={404: "no such thing"})
+async def get_thing(request: Request) -> dict[str, Any]:
+    """Read a thing."""
+    return {"name": request.params["name"], "path": request.path}
+
+
+@api.patch("/things/{name}", body=Rename, security=())
+async def rename(request: Request) -> dict[str, Any]:
+    """Rename a thing."""
+    return {"name": request.body.name}
+
+
+routes = Routes(
+    security_schemes={"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+    security=({"key": ()},),
+)
+routes.include(api, "/api")
+routes.include(api, "/api/v1")
+
+
+@asynccontextmanager
+async def setup(engine: Engine) -> AsyncIterator[None]:
+    yield None
+
+
+app = AppSpec(name="things", routes=routes, setup=setup)
+
+
+async def test_routes_declared_once_are_served_under_each_prefix() -> None:
+    async with serve_apps([app], prefixed=False) as served:
+        for prefix in ("/api", "/api/v1"):
+            answer = await served.client.get(f"{prefix}/things/a")
+            assert answer.json() == {"name": "a", "path": f"{prefix}/things/a"}
+            renamed = await served.client.patch(f"{prefix}/things/a", json={"name": "b"})
+            assert renamed.json() == {"name": "b"}
+        assert (await served.client.get("/things/a")).status_code == 404
+
+
+async def test_openapi_documents_error_responses_and_security() -> None:
+    async with serve_apps([app], prefixed=False) as served:
+        document = (await served.client.get("/openapi.json")).json()
+    things = {path for path in document["paths"] if "things" in path}
+    assert things == {"/api/things/{name}", "/api/v1/things/{name}"}
+    read = document["paths"]["/api/v1/things/{name}"]["get"]
+    assert read["responses"]["404"]["description"] == "no such thing"
+    assert read["responses"]["404"]["content"]["application/json"]["example"] == {
+        "detail": "no such thing"
+    }
+    assert read["security"] == [{"key": []}]
+    assert document["paths"]["/api/things/{name}"]["patch"]["security"] == []
+    assert document["components"]["securitySchemes"] == {
+        "key": {"type": "apiKey", "in": "header", "name": "X-Key"}
+    }
+
+
+def test_a_prefix_starts_with_a_slash_and_does_not_end_with_one() -> None:
+    for prefix in ("api", "/api/"):
+        with pytest.raises(ValueError, match="prefix"):
+            Routes().include(api, prefix)
