@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import trio
 
-__all__ = ["now", "set_wall_source"]
+__all__ = ["now", "rfc3339", "set_wall_source"]
 
 # (wall seconds, trio seconds) at the first now() of this run.
 _ANCHOR: trio.lowlevel.RunVar[tuple[float, float]] = trio.lowlevel.RunVar("engine.clock.anchor")
@@ -48,3 +49,8 @@ def set_wall_source(wall: Callable[[], float]) -> None:
     """
     _WALL.set(wall)
     _ANCHOR.set((wall(), trio.current_time()))
+
+
+def rfc3339(epoch: float) -> str:
+    """``epoch`` seconds as RFC 3339 in UTC to the whole second: ``2025-11-07T10:00:00Z``."""
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -32,3 +32,8 @@ async def test_the_wall_clock_is_read_once_per_run(
 async def test_a_run_without_a_source_starts_near_the_real_time() -> None:
     before = time.time()
     assert before <= clock.now() <= time.time()
+
+
+def test_rfc3339_is_utc_to_the_whole_second() -> None:
+    assert clock.rfc3339(1_762_509_600.0) == "2025-11-07T10:00:00Z"
+    assert clock.rfc3339(1_762_509_600.999) == "2025-11-07T10:00:00Z"

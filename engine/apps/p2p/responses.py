@@ -5,7 +5,7 @@ Hosts: ``HostRegistered``, ``HostDetails``, ``HostSummary``, ``HeartbeatResponse
 ``SessionCreated``, ``SessionDetails``. Signaling: ``SignalView``, ``IceCandidateView``.
 Monitoring: ``Dashboard`` (``HostCounts``, ``ZoneCounts``, ``SessionCounts``,
 ``SystemHealth``), ``HostStats`` (``QualityDistribution``). Auth: ``TokenResponse``. Any other
-success: ``MessageResponse``. Times are RFC 3339 strings in UTC (``views.rfc3339``).
+success: ``MessageResponse``. Times are RFC 3339 strings in UTC (``engine.clock.rfc3339``).
 """
 
 from __future__ import annotations

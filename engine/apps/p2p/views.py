@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from engine.clock import rfc3339
 
 from .hosts import Host
 from .responses import (
@@ -23,7 +23,6 @@ __all__ = [
     "host_details",
     "host_registered",
     "host_summary",
-    "rfc3339",
     "session_created",
     "session_details",
     "zone_created",
@@ -31,11 +30,6 @@ __all__ = [
     "zone_summary",
     "zone_updated",
 ]
-
-
-def rfc3339(epoch: float) -> str:
-    """``2025-11-07T10:00:00Z``: UTC, whole seconds, as the spec's examples."""
-    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def host_registered(host: Host) -> HostRegistered:

@@ -11,7 +11,6 @@ from engine.apps.p2p.views import (
     host_details,
     host_registered,
     host_summary,
-    rfc3339,
     session_created,
     session_details,
     zone_created,
@@ -20,11 +19,6 @@ from engine.apps.p2p.views import (
     zone_updated,
 )
 from engine.apps.p2p.wire import WIRE
-
-
-def test_times_are_rfc3339_utc_whole_seconds():
-    assert rfc3339(T0) == "2025-11-07T10:00:00Z"
-    assert rfc3339(T0 + 0.999) == "2025-11-07T10:00:00Z"
 
 
 def test_host_bodies():
