@@ -65,6 +65,8 @@ class Endpoint:
     contexts: Mapping[str, Any]
     converter: cattrs.Converter
     counters: HttpCounters
+    #: The app's ``Routes.guard``, run before the body is read.
+    guard: Callable[[Request], Awaitable[Mapping[str, str]]] | None = None
     limiter: RateLimiter | None = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -94,7 +96,6 @@ class Endpoint:
         try:
             if self.app not in self.contexts:
                 raise app_unavailable(self.app)
-            body = await self._body(method, read_body)
             request = Request(
                 method=method,
                 path=path,
@@ -102,10 +103,13 @@ class Endpoint:
                 query=query,
                 headers=headers,
                 client_ip=client_ip,
-                body=body,
+                body=None,
                 context=self.contexts[self.app],
                 request_id=request_id,
             )
+            if self.guard is not None:
+                reply_headers.update(await self.guard(request))
+            request = attrs.evolve(request, body=await self._body(method, read_body))
             if self.limiter is not None:
                 assert route.rate_limit is not None
                 decision = self.limiter.check(route.rate_limit.key(request))

@@ -75,7 +75,8 @@ def endpoints(
     """Every declared route as (full path, its endpoint), in declaration order."""
     return [
         ((f"/{spec.name}" if prefixed else "") + route.path,
-         Endpoint(route, spec.name, spec.routes.errors, contexts, converter, counters))
+         Endpoint(route, spec.name, spec.routes.errors, contexts,
+                  spec.routes.converter or converter, counters, spec.routes.guard))
         for spec in apps
         for route in spec.routes.http
     ]  # fmt: skip

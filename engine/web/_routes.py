@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 import attrs
+import cattrs
 
 from engine.net import RateLimitRule
 
@@ -116,14 +117,21 @@ class WebSocketRoute:
 class Routes:
     """Collects an app's routes with decorators: ``@routes.post("/api/x", body=X)``.
 
-    ``include`` serves another collection's routes under a prefix, so a set declared once can
-    be mounted twice (``/api`` and ``/api/v1``). For the OpenAPI document: ``security_schemes`` the app's OpenAPI security schemes and ``security`` the requirements
+    ``guard`` and ``converter`` apply to every route (see the fields). ``include`` serves
+    another collection's routes under a prefix, so a set declared once can be mounted twice
+    (``/api`` and ``/api/v1``). For the OpenAPI document: ``security_schemes`` are the app's
+    security schemes and ``security`` the requirements
     of every route that does not give its own.
     """
 
     errors: ErrorFormat = attrs.field(factory=DetailErrors)
     http: list[Route] = attrs.field(factory=list)
     websockets: list[WebSocketRoute] = attrs.field(factory=list)
+    #: Runs before a request's body is read (authentication, a limit across routes): raises
+    #: to refuse it, or returns headers to add to whatever the request is answered.
+    guard: Callable[[Request], Awaitable[Mapping[str, str]]] | None = None
+    #: The converter request bodies are structured with (the engine's strict one if None).
+    converter: cattrs.Converter | None = None
     security_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     security: tuple[Mapping[str, tuple[str, ...]], ...] = ()
 

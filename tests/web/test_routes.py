@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from engine.web import AppSpec, Engine, Request, Routes
+from engine.web import AppSpec, Engine, HttpError, Request, Routes, make_request_converter
 from tests.helpers.serving import serve_apps
 
 
@@ -81,3 +81,33 @@ def test_a_prefix_starts_with_a_slash_and_does_not_end_with_one() -> None:
     for prefix in ("api", "/api/"):
         with pytest.raises(ValueError, match="prefix"):
             Routes().include(api, prefix)
+
+
+async def _guard(request: Request) -> dict[str, str]:
+    if request.headers.get("X-Key") != "k":
+        raise HttpError(401, "no key", headers={"WWW-Authenticate": "Key"})
+    return {"X-Guarded": "yes"}
+
+
+guarded = Routes(guard=_guard, converter=make_request_converter(forbid_extra_keys=True))
+
+
+@guarded.post("/rename", body=Rename)
+async def guarded_rename(request: Request) -> dict[str, Any]:
+    """Rename, behind the guard."""
+    return {"name": request.body.name}
+
+
+guarded_app = AppSpec(name="guarded", routes=guarded, setup=setup)
+
+
+async def test_the_guard_runs_before_the_body_is_read_and_its_headers_stay() -> None:
+    async with serve_apps([guarded_app], prefixed=False) as served:
+        client = served.client
+        refused = await client.post("/rename", content=b"not json")
+        assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Key"
+        ok = await client.post("/rename", json={"name": "b"}, headers={"X-Key": "k"})
+        assert ok.json() == {"name": "b"} and ok.headers["X-Guarded"] == "yes"
+        # The routes' converter structures the body: this one refuses unknown fields.
+        extra = await client.post("/rename", json={"name": "b", "x": 1}, headers={"X-Key": "k"})
+        assert extra.status_code == 422 and extra.headers["X-Guarded"] == "yes"
