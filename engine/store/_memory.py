@@ -21,6 +21,8 @@ from ._record import Record
 
 
 class MemoryStore(GroupCommitStore):
+    backend = "memory"
+
     def __init__(self, *, group_commit: bool) -> None:
         super().__init__(group_commit=group_commit)
         self._states: dict[str, dict[str, tuple[int, str]]] = {}

@@ -92,6 +92,7 @@ _TRIM_EVENTS = "DELETE FROM events WHERE kind = %s AND key = %s AND seq <= %s::b
 
 
 class PostgresWriter(SqlWriter):
+    backend = "postgresql"
     driver_error = psycopg.Error
     unavailable_error = psycopg.OperationalError
     schema_lock = ("BEGIN", f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")

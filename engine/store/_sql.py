@@ -74,6 +74,8 @@ class SqlWriter(abc.ABC):
     Subclasses set the class attributes and implement ``apply``. Used by one thread at a time.
     """
 
+    #: ``Store.backend`` of the stores it writes.
+    backend: ClassVar[str]
     #: The driver's base exception.
     driver_error: ClassVar[type[Exception]]
     #: The driver's error for a database that cannot work right now (DB-API OperationalError).
@@ -198,6 +200,7 @@ class SqlStore(GroupCommitStore):
         self, writer: SqlWriter, reader: SqlReader, queries: Queries, *, group_commit: bool
     ) -> None:
         super().__init__(group_commit=group_commit)
+        self.backend = writer.backend
         self._sql_writer = writer
         self._reader = reader
         self._queries = queries

@@ -55,6 +55,7 @@ _TRIM_EVENTS = "DELETE FROM events WHERE kind = ? AND key = ? AND seq <= ?"
 
 
 class SqliteWriter(SqlWriter):
+    backend = "sqlite"
     driver_error = sqlite3.Error
     unavailable_error = sqlite3.OperationalError
     schema_lock = ("BEGIN IMMEDIATE",)

@@ -31,6 +31,10 @@ from ._record import Record, StoreStatistics
 class Store(abc.ABC):
     """Durable, versioned state per ``(kind, key)``, each with an append-only event log."""
 
+    #: The database behind it: ``"memory"``, ``"sqlite"`` or ``"postgresql"`` (for health
+    #: reports and logs).
+    backend: str
+
     @abc.abstractmethod
     async def load(self, kind: str, key: str) -> Record | None:
         """The saved state, or None if there is none."""

@@ -48,3 +48,9 @@ async def test_an_unopenable_database_raises_store_error(tmp_path: Path) -> None
     with pytest.raises(StoreError):
         async with open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"):
             pass
+
+
+async def test_a_store_names_its_backend(store_url: str) -> None:
+    async with open_store(store_url) as store:
+        scheme = store_url.partition("://")[0]
+        assert store.backend == ("postgresql" if scheme.startswith("postgres") else scheme)
