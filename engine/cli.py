@@ -25,6 +25,7 @@ from engine.web import AppSpec, open_engine
 APPS: Mapping[str, str] = {
     "lanrage": "engine.apps.lanrage.app",
     "liaptui": "engine.apps.liaptui.app",
+    "p2p": "engine.apps.p2p.app",
     "watchparty": "engine.apps.watchparty.app",
 }
 

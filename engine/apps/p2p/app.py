@@ -1,0 +1,104 @@
+"""The P2P coordinator as an engine app: ``party-engine serve --app p2p`` serves it at the root,
+``party-engine serve`` under ``/p2p``.
+
+Setup (which runs again from scratch if the app fails) reads ``P2PSettings`` from the engine's
+environment, starts the registry, then the host and session directories, and restores every
+saved host and session so that their timers run (a host silent past its deadline while the
+server was down goes OFFLINE at once, failing its sessions). It logs whether authentication
+is on: without ``PARTY_ENGINE_P2P_API_KEY`` the API is open to anyone who can reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import trio
+
+from engine import clock
+from engine.net import RateLimiter, RateLimitRule
+from engine.parties import start_party_directory
+from engine.settings import read_settings
+from engine.store import Store
+from engine.supervisors import ActorSpec, SupervisorSpec
+from engine.web import AppSpec, Engine, TokenIssuer
+
+from .coordinator import Coordinator
+from .host_party import HostParty
+from .registry import REGISTRY_NAME, RegistryActor
+from .responses import ServiceHealth, SystemHealth
+from .routes import P2P, routes
+from .session_party import SessionParty, SignalingErrors
+from .sessions import SessionIds
+from .settings import P2PSettings
+
+__all__ = ["TOKEN_ISSUER", "app"]
+
+log = logging.getLogger("engine.apps.p2p")
+
+#: The ``iss`` of the coordinator's tokens.
+TOKEN_ISSUER = "p2p"
+#: How long the dashboard waits for the store to answer before calling it unhealthy.
+HEALTH_TIMEOUT = 2.0
+
+
+class SystemHealthCheck:
+    """The dashboard's ``system``: the store is read once per call (a key that never exists);
+    a store that fails or takes longer than ``HEALTH_TIMEOUT`` is unhealthy. ``postgres`` is
+    that same health when the store is PostgreSQL; no Redis is used."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def __call__(self) -> SystemHealth:
+        healthy = ServiceHealth.UNHEALTHY
+        with trio.move_on_after(HEALTH_TIMEOUT):
+            try:
+                await self.store.load(RegistryActor.kind, "health-check")
+            except Exception:
+                log.exception("the store failed its health check")
+            else:
+                healthy = ServiceHealth.HEALTHY
+        postgres = healthy if self.store.backend == "postgresql" else ServiceHealth.NOT_CONFIGURED
+        return SystemHealth(store=healthy, postgres=postgres, redis=ServiceHealth.NOT_CONFIGURED)
+
+
+@asynccontextmanager
+async def setup(engine: Engine) -> AsyncIterator[P2P]:
+    settings = read_settings(P2PSettings, engine.environ, app="p2p")
+    if settings.auth_enabled:
+        log.info("p2p: authentication is on (X-API-Key or a bearer token on every route)")
+    else:
+        log.warning(
+            "p2p: PARTY_ENGINE_P2P_API_KEY is not set: the API is open, anyone who can reach "
+            "this server may register hosts and change zones and sessions"
+        )
+    errors = SignalingErrors()
+    registry_spec = ActorSpec(lambda: RegistryActor(engine.store), name=REGISTRY_NAME)
+    await engine.system.start_supervisor(
+        SupervisorSpec(id="p2p.registry", children=(registry_spec,))
+    )
+    registry = engine.system.lookup(REGISTRY_NAME)
+    assert registry is not None
+    hosts = await start_party_directory(engine.system, engine.store, HostParty, errors=errors)
+    sessions = await start_party_directory(
+        engine.system, engine.store, SessionParty, errors=errors, ids=SessionIds()
+    )
+    coordinator = Coordinator(
+        settings, registry, hosts, sessions, SessionIds(), SystemHealthCheck(engine.store)
+    )
+    # The parties reach each other through the coordinator; none has started yet.
+    hosts.context = sessions.context = coordinator
+    await sessions.restore_all()
+    await hosts.restore_all()
+    limiter = None
+    if settings.rate_limit:
+        limiter = RateLimiter(RateLimitRule(settings.rate_limit, settings.rate_limit_window))
+    tokens = TokenIssuer(
+        engine.jwt_secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now
+    )
+    yield P2P(coordinator, tokens, limiter)
+
+
+app = AppSpec(name="p2p", routes=routes, setup=setup, title="P2P coordinator", version="1.0.0")
