@@ -4,30 +4,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
+from p2p_client import create_session, setup_host_and_zone
 from p2p_values import REGISTER_BODY, ZONE_BODY
 
 from engine.apps.p2p.app import app
-from engine.net.client import Client
 from tests.helpers.serving import serve_apps
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 SESSION_ID = re.compile(r"session-[0-9a-f]{16}")
-
-
-async def create_session(client: Client, prefix: str = "/api", **body: Any) -> dict[str, Any]:
-    answer = await client.post(
-        f"{prefix}/sessions/", json={"host_id": "host-12345", "zone_id": "prontera", **body}
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()  # type: ignore[no-any-return]
-
-
-async def setup_host_and_zone(client: Client, prefix: str = "/api") -> None:
-    assert (await client.post(f"{prefix}/hosts/", json=REGISTER_BODY)).status_code == 201
-    assert (await client.post(f"{prefix}/zones/", json=ZONE_BODY)).status_code == 201
 
 
 @pytest.mark.parametrize("prefix", ["/api", "/api/v1"])
