@@ -5,7 +5,12 @@ Modules: ``statuses`` (the status vocabularies), ``quality`` (the host quality s
 session's WebSocket and where messages go), ``monitoring`` (dashboard figures), ``fields``,
 ``requests`` and ``responses`` (the HTTP bodies), ``wire`` (their converter), ``protocol`` (the
 WebSocket messages), ``views`` (response bodies from state), ``errors`` and ``settings``. None
-of them imports Trio or the runtime.
+of them imports the runtime.
+
+On the party layer: ``registry`` (the zones and the numbers, one actor), ``host_party`` and
+``session_party`` (one persistent actor per host and per session), ``messages`` (what they
+tell each other), ``coordinator`` (the context: what takes several actors), ``routes`` and
+``app`` (the only modules importing ``engine.web``).
 """
 
 from .errors import HostNotFound as HostNotFound
