@@ -14,7 +14,8 @@ session may ask its host to let go of it at the same moment.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -140,7 +141,7 @@ class HostParty(Party[Host, None]):
         self.state, failed = mark_offline(self.state)
         await self._close_sessions(failed, SessionStatus.FAILED)
 
-    async def _close_sessions(self, session_ids: Any, status: SessionStatus) -> None:
+    async def _close_sessions(self, session_ids: Iterable[str], status: SessionStatus) -> None:
         for session_id in session_ids:
             ref = await self.context.sessions.get(session_id)
             if ref is not None:

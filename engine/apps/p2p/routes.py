@@ -524,7 +524,7 @@ async def signaling(p2p: P2P, request: WebSocketRequest, params: Mapping[str, st
     try:
         query = parse_signaling_query(args)
         ref = await p2p.coordinator.session(query.session_id)
-        session = await ref.ask(ReadSession())
+        session = await p2p.coordinator.ask_session(query.session_id, ReadSession())
         if not session.status.is_open:
             raise SessionClosed(session.session_id, session.status)
     except AppError as error:
