@@ -22,7 +22,7 @@ from engine.parties import start_party_directory
 from engine.settings import read_settings
 from engine.store import Store
 from engine.supervisors import ActorSpec, SupervisorSpec
-from engine.web import AppSpec, Engine, TokenIssuer
+from engine.web import AppSpec, Engine, TokenIssuer, load_or_create_secret
 
 from .coordinator import Coordinator
 from .host_party import HostParty
@@ -95,9 +95,8 @@ async def setup(engine: Engine) -> AsyncIterator[P2P]:
     limiter = None
     if settings.rate_limit:
         limiter = RateLimiter(RateLimitRule(settings.rate_limit, settings.rate_limit_window))
-    tokens = TokenIssuer(
-        engine.jwt_secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now
-    )
+    secret = await load_or_create_secret(engine.store, environ=engine.environ)
+    tokens = TokenIssuer(secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now)
     yield P2P(coordinator, tokens, limiter)
 
 
