@@ -7,20 +7,35 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import trio
 from p2p_client import create_session, setup_host_and_zone
 from p2p_values import REGISTER_BODY
 
 from engine.apps.p2p.app import app
 from engine.net.client import open_client
+from engine.store.testing import PostgresServer
+from tests.helpers.postgres import postgres as postgres
 from tests.helpers.serving import serve_apps
 
 
-async def test_everything_survives_a_restart(tmp_path: Path) -> None:
-    store = f"sqlite:///{tmp_path / 'p2p.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def durable_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A durable store's URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'p2p.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.database() as url:
+        yield url
+
+
+async def test_everything_survives_a_restart(durable_store: str) -> None:
+    store = durable_store
     async with serve_apps([app], prefixed=False, store=store) as served:
         client = served.client
         await setup_host_and_zone(client)
@@ -55,6 +70,9 @@ async def test_everything_survives_a_restart(tmp_path: Path) -> None:
             )
         ]
         assert after == before
+        postgres = "healthy" if store.startswith("postgresql") else "not_configured"
+        system = {"store": "healthy", "postgres": postgres, "redis": "not_configured"}
+        assert after[-1]["system"] == system
         # Numbers carry on where they were.
         second = await client.post("/api/hosts/", json=dict(REGISTER_BODY, host_id="h2"))
         assert second.json()["id"] == 2
