@@ -19,7 +19,9 @@ __all__ = [
     "CANDIDATE_MAX_LENGTH",
     "ICE_CREDENTIAL_MAX_LENGTH",
     "ID_MAX_LENGTH",
+    "MAX_BANDWIDTH_MBPS",
     "MAX_ICE_SERVERS",
+    "MAX_LATENCY_MS",
     "NAME_MAX_LENGTH",
     "SDP_MAX_LENGTH",
     "between",
@@ -35,6 +37,10 @@ __all__ = [
 ID_MAX_LENGTH = 64
 #: Display names: any text but control characters, not blank, at most this long.
 NAME_MAX_LENGTH = 100
+#: Latency in milliseconds (a minute: far beyond any link worth playing on) and bandwidth in
+#: Mbps (a terabit): bounded so that sums and averages of them stay finite numbers.
+MAX_LATENCY_MS = 60_000
+MAX_BANDWIDTH_MBPS = 1_000_000
 #: A session description is a few kilobytes; this leaves room for many media sections.
 SDP_MAX_LENGTH = 65_536
 #: A TURN username or credential.

@@ -26,7 +26,9 @@ from .fields import (
     CANDIDATE_MAX_LENGTH,
     ICE_CREDENTIAL_MAX_LENGTH,
     ID_MAX_LENGTH,
+    MAX_BANDWIDTH_MBPS,
     MAX_ICE_SERVERS,
+    MAX_LATENCY_MS,
     SDP_MAX_LENGTH,
     between,
     check_id,
@@ -61,6 +63,9 @@ __all__ = [
 
 E = TypeVar("E", bound=enum.Enum)
 
+
+_LATENCY = between(0, MAX_LATENCY_MS)
+_BANDWIDTH = between(0, MAX_BANDWIDTH_MBPS)
 
 #: Path segments under ``/api/hosts/`` that are routes, not host ids.
 RESERVED_HOST_IDS = frozenset({"best"})
@@ -104,7 +109,7 @@ class RegisterHostRequest:
     cpu_cores: int = attrs.field(validator=between(1, 1_024))
     cpu_frequency_mhz: int = attrs.field(validator=between(1, 100_000))
     memory_mb: int = attrs.field(validator=between(1, 2**31 - 1))
-    network_speed_mbps: float = attrs.field(validator=between(0, 1_000_000))
+    network_speed_mbps: float = attrs.field(validator=_BANDWIDTH)
     public_ip: str | None = attrs.field(default=None, validator=ip_field)
     max_players: int = attrs.field(default=50, validator=between(1, 10_000))
     max_zones: int = attrs.field(default=5, validator=between(1, 1_000))
@@ -121,9 +126,9 @@ class HeartbeatRequest:
     """``POST /api/hosts/{host_id}/heartbeat``: every field optional; those given replace the
     host's last reported values (an empty body only says "still here")."""
 
-    latency_ms: float | None = attrs.field(default=None, validator=between(0))
+    latency_ms: float | None = attrs.field(default=None, validator=_LATENCY)
     packet_loss_percent: float | None = attrs.field(default=None, validator=between(0, 100))
-    bandwidth_usage_mbps: float | None = attrs.field(default=None, validator=between(0))
+    bandwidth_usage_mbps: float | None = attrs.field(default=None, validator=_BANDWIDTH)
     current_players: int | None = attrs.field(default=None, validator=between(0))
 
 
@@ -146,8 +151,8 @@ class CreateZoneRequest:
     p2p_enabled: bool = True
     p2p_priority: int = attrs.field(default=5, validator=between(1, 10))
     min_host_quality_score: float = attrs.field(default=0.0, validator=between(0, 100))
-    min_bandwidth_mbps: float = attrs.field(default=0.0, validator=between(0))
-    max_latency_ms: float | None = attrs.field(default=None, validator=between(0))
+    min_bandwidth_mbps: float = attrs.field(default=0.0, validator=_BANDWIDTH)
+    max_latency_ms: float | None = attrs.field(default=None, validator=_LATENCY)
 
     def __attrs_post_init__(self) -> None:
         if self.recommended_players is not None and self.recommended_players > self.max_players:
@@ -176,9 +181,9 @@ class CreateSessionRequest:
 class UpdateSessionMetricsRequest:
     """``PATCH /api/sessions/{session_id}/metrics``: the fields given replace the last ones."""
 
-    average_latency_ms: float | None = attrs.field(default=None, validator=between(0))
+    average_latency_ms: float | None = attrs.field(default=None, validator=_LATENCY)
     average_packet_loss_percent: float | None = attrs.field(default=None, validator=between(0, 100))
-    bandwidth_usage_mbps: float | None = attrs.field(default=None, validator=between(0))
+    bandwidth_usage_mbps: float | None = attrs.field(default=None, validator=_BANDWIDTH)
     quality_score: float | None = attrs.field(default=None, validator=between(0, 100))
 
 

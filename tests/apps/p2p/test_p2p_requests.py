@@ -142,7 +142,13 @@ def test_heartbeat_fields_are_all_optional_and_ranged():
     assert any(
         "between 0 and 100" in p for p in problems({"packet_loss_percent": 101}, HeartbeatRequest)
     )
-    assert any("at least 0" in p for p in problems({"latency_ms": -1}, HeartbeatRequest))
+    latency = "latency_ms: must be between 0 and 60000"
+    assert problems({"latency_ms": -1}, HeartbeatRequest) == [latency]
+    # Bounded above too, so that sums and averages over many hosts stay finite.
+    assert problems({"latency_ms": 1e308}, HeartbeatRequest) == [latency]
+    assert problems({"bandwidth_usage_mbps": 1e308}, HeartbeatRequest) == [
+        "bandwidth_usage_mbps: must be between 0 and 1000000"
+    ]
     assert any("finite" in p for p in problems({"latency_ms": float("inf")}, HeartbeatRequest))
 
 
