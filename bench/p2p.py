@@ -162,13 +162,15 @@ async def relays(client: Client, seconds: float) -> dict[str, float]:
 
 async def run(store: str, hosts: int, clients: int, seconds: float) -> dict[str, float]:
     environ = {"PARTY_ENGINE_P2P_RATE_LIMIT": "0"}
-    async with open_engine([app], store=store, environ=environ) as engine:
-        async with trio.open_nursery() as nursery:
-            port = await nursery.start(engine.serve, "127.0.0.1", 0)
-            async with open_client(f"http://127.0.0.1:{port}") as client:
-                figures = await heartbeats(client, hosts, clients, seconds)
-                figures.update(await relays(client, seconds))
-            nursery.cancel_scope.cancel()
+    async with (
+        open_engine([app], store=store, environ=environ) as engine,
+        trio.open_nursery() as nursery,
+    ):
+        port = await nursery.start(engine.serve, "127.0.0.1", 0)
+        async with open_client(f"http://127.0.0.1:{port}") as client:
+            figures = await heartbeats(client, hosts, clients, seconds)
+            figures.update(await relays(client, seconds))
+        nursery.cancel_scope.cancel()
     return figures
 
 

@@ -10,7 +10,14 @@ from typing import Any
 import attrs
 import pytest
 
-from engine.web import AppSpec, Engine, HttpError, Request, Routes, make_request_converter
+from engine.web import (
+    AppSpec,
+    Engine,
+    HttpError,
+    Request,
+    Routes,
+    make_request_converter,
+)
 from tests.helpers.serving import serve_apps
 
 

@@ -15,6 +15,7 @@ session may ask its host to let go of it at the same moment.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
@@ -33,8 +34,8 @@ from .hosts import (
     offline_deadline,
     reregister_host,
 )
-from .requests import HeartbeatRequest, RegisterHostRequest
 from .messages import CloseSession, Detach, tell
+from .requests import HeartbeatRequest, RegisterHostRequest
 from .statuses import HostStatus, SessionStatus
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class HostParty(Party[Host, None]):
             ref = await self.context.sessions.get(session_id)
             if ref is not None:
                 close = CloseSession(status, release_host=False)
-                self.after_commit(lambda ref=ref, close=close: tell(ref, close))
+                self.after_commit(partial(tell, ref, close))
 
     def _arm(self) -> None:
         if self.state.status is HostStatus.OFFLINE:

@@ -48,7 +48,7 @@ REGISTRY_NAME = ("p2p.registry",)
 
 @attrs.frozen
 class Registry:
-    zones: ZoneBook = ZoneBook()
+    zones: ZoneBook = attrs.field(factory=ZoneBook)
     next_host: int = 1
     next_session: int = 1
 
@@ -71,7 +71,7 @@ class GetZone:
 class ListZones:
     """Ask: the zones matching ``query``, in creation order."""
 
-    query: ZoneQuery = ZoneQuery()
+    query: ZoneQuery = attrs.field(factory=ZoneQuery)
 
 
 @attrs.frozen

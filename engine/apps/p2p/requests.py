@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .errors import InvalidInput
+from engine.errors import InvalidInput
+
 from .fields import (
     CANDIDATE_MAX_LENGTH,
     ICE_CREDENTIAL_MAX_LENGTH,

@@ -31,7 +31,6 @@ from engine.web import (
     DetailErrors,
     HttpError,
     Request,
-    Response,
     Routes,
     TokenExpired,
     TokenInvalid,
@@ -88,8 +87,8 @@ from .session_party import (
     SignalingErrors,
     UpdateMetrics,
 )
-from .settings import P2PSettings
 from .sessions import get_answer, get_offer
+from .settings import P2PSettings
 from .views import (
     host_details,
     host_registered,
@@ -112,6 +111,7 @@ ERRORS = DetailErrors(validation_status=422)
 FRAME_LIMIT = 128 * 1024
 SOCKET_OPTIONS = WebSocketOptions(max_message_size=FRAME_LIMIT, close_on_oversize=False)
 
+
 @attrs.frozen(eq=False)
 class P2P:
     """The app's context: the coordinator, the token issuer and the rate limiter (None when
@@ -120,7 +120,7 @@ class P2P:
     coordinator: Coordinator
     tokens: TokenIssuer
     limiter: RateLimiter | None
-    signaling_errors: SignalingErrors = SignalingErrors()
+    signaling_errors: SignalingErrors = attrs.field(factory=SignalingErrors)
 
     @property
     def settings(self) -> P2PSettings:
@@ -463,13 +463,15 @@ async def get_ice_candidates(request: Request) -> list[IceCandidateView]:
 @api.get("/monitoring/dashboard", response=Dashboard)
 async def monitoring_dashboard(request: Request) -> Dashboard:
     """Counts of hosts, zones and sessions, and the health of the services in use."""
-    return await request.context.coordinator.dashboard()
+    p2p: P2P = request.context
+    return await p2p.coordinator.dashboard()
 
 
 @api.get("/monitoring/hosts/stats", response=HostStats)
 async def monitoring_host_stats(request: Request) -> HostStats:
     """The ONLINE hosts by quality tier."""
-    return request.context.coordinator.host_stats()
+    p2p: P2P = request.context
+    return p2p.coordinator.host_stats()
 
 
 @api.post(

@@ -45,7 +45,15 @@ from .sessions import (
     remove_player,
     update_metrics,
 )
-from .signaling import Delivery, SignalingRoom, close_room, disconnect, join, leave, relay
+from .signaling import (
+    Delivery,
+    SignalingRoom,
+    close_room,
+    disconnect,
+    join,
+    leave,
+    relay,
+)
 from .statuses import SessionStatus
 
 if TYPE_CHECKING:
@@ -64,6 +72,7 @@ __all__ = [
     "SignalingErrors",
     "UpdateMetrics",
 ]
+
 
 @attrs.frozen
 class Connection:

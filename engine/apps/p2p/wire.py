@@ -81,7 +81,7 @@ def _structure_checked(cls: type[T], converter: cattrs.Converter) -> Callable[[A
     across fields (``__attrs_post_init__``) is reported as it is, its message naming them.
     """
     structure = make_dict_structure_fn(cls, converter)
-    fields = attrs.fields(attrs.resolve_types(cls))
+    fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var, arg-type]
 
     def hook(data: Any, _: type) -> T:
         try:
@@ -120,7 +120,7 @@ def _refusals(
     for field in fields:
         if field.validator is None or field.name not in data:
             continue
-        value = converter.structure(data[field.name], field.type)
+        value = converter.structure(data[field.name], field.type)  # type: ignore[arg-type]
         try:
             # The instance is not built yet; the validators of these bodies never read it.
             field.validator(None, field, value)

@@ -166,7 +166,7 @@ def test_filters_match_status_and_minimum_score_and_order_best_first():
     tie_later = host(3, host_id="h-tie")
     gone, _ = mark_offline(host(4, host_id="h-gone"))
     hosts = [weak, gone, tie_later, strong]
-    ids = lambda found: [h.host_id for h in found]  # noqa: E731
+    ids = lambda found: [h.host_id for h in found]
     assert ids(filter_hosts(hosts, HostQuery())) == ["h-strong", "h-tie", "h-gone", "h-weak"]
     online = filter_hosts(hosts, HostQuery(status=HostStatus.ONLINE))
     assert ids(online) == ["h-strong", "h-tie", "h-weak"]

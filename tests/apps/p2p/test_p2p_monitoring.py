@@ -55,7 +55,7 @@ def test_the_dashboard_counts_and_averages():
         attrs.evolve(zone(2, zone_id="geffen"), status=ZoneStatus.DISABLED),
         attrs.evolve(zone(3, zone_id="payon"), status=ZoneStatus.MAINTENANCE),
     ]
-    metrics = lambda ms: UpdateSessionMetricsRequest(average_latency_ms=ms)  # noqa: E731
+    metrics = lambda ms: UpdateSessionMetricsRequest(average_latency_ms=ms)
     sessions = [
         update_metrics(add_player(activate(session(1)), "p1"), metrics(40.0)),
         update_metrics(add_player(add_player(activate(session(2)), "p2"), "p3"), metrics(51.0)),

@@ -58,8 +58,10 @@ def test_client_messages_parse(message, parsed):
         ({"type": 3}, "A message needs a string type"),
         (
             {"type": "hello"},
-            "Unknown message type 'hello': expected one of join, leave, offer, answer, "
-            "ice-candidate",
+            (
+                "Unknown message type 'hello': expected one of join, leave, offer, answer, "
+                "ice-candidate"
+            ),
         ),
         ({"type": "peer-joined", "peer_id": "p"}, "Unknown message type 'peer-joined'"),
         ({"type": "offer", "to": "peer-2"}, "Invalid offer message: sdp: required"),

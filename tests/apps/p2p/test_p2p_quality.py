@@ -7,7 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.apps.p2p.quality import QualityInputs, QualityTier, quality_score, quality_tier
+from engine.apps.p2p.quality import (
+    QualityInputs,
+    QualityTier,
+    quality_score,
+    quality_tier,
+)
 
 # The spec's register example: an idle 8-core, 16 GB, 1 Gbps host before any heartbeat.
 SPEC_HOST = QualityInputs(

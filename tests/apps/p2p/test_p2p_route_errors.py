@@ -79,7 +79,9 @@ async def test_rule_refusals_are_400_or_409_and_change_nothing() -> None:
         one_zone = dict(REGISTER_BODY, host_id="host-1z", max_zones=1)
         await client.post("/api/hosts/", json=one_zone)
         await client.post("/api/zones/", json={"zone_id": "geffen", "zone_name": "Geffen"})
-        await client.post("/api/zones/", json={"zone_id": "off", "zone_name": "Off", "p2p_enabled": False})
+        await client.post(
+            "/api/zones/", json={"zone_id": "off", "zone_name": "Off", "p2p_enabled": False}
+        )
         await create_session(client, host_id="host-1z")
         session_id = (await create_session(client, max_players=1))["session_id"]
         base = f"/api/sessions/{session_id}"
@@ -117,10 +119,14 @@ async def test_rule_refusals_are_400_or_409_and_change_nothing() -> None:
         assert maintenance == "Zone geffen does not accept P2P sessions: it is MAINTENANCE"
         await client.delete("/api/hosts/host-12345")
         ended = f"Session {session_id} is ENDED"
-        assert await detail(client, "POST", f"{base}/players", 400, json={"player_id": "p3"}) == ended
+        assert (
+            await detail(client, "POST", f"{base}/players", 400, json={"player_id": "p3"}) == ended
+        )
         assert await detail(client, "PATCH", f"{base}/metrics", 400, json={}) == ended
         signal = {"session_id": session_id, "peer_id": "peer-1", "candidate": ""}
-        assert await detail(client, "POST", "/api/signaling/ice-candidate", 400, json=signal) == ended
+        assert (
+            await detail(client, "POST", "/api/signaling/ice-candidate", 400, json=signal) == ended
+        )
         assert (await client.get(base)).json()["status"] == "ENDED"
 
 
@@ -177,9 +183,7 @@ async def test_bad_bodies_are_422_naming_every_field_and_change_nothing() -> Non
             ("max_players", "must be between 1 and 10000"),
             ("port", "must be between 1 and 65535"),
         ]
-        truthy = await detail(
-            client, "PATCH", "/api/zones/prontera", 422, json={"p2p_enabled": 1}
-        )
+        truthy = await detail(client, "PATCH", "/api/zones/prontera", 422, json={"p2p_enabled": 1})
         assert truthy[0]["loc"] == ["body", "p2p_enabled"]
         not_object = await detail(client, "POST", "/api/sessions/", 422, json=[1])
         assert not_object[0]["msg"] == "expected a JSON object, got array"

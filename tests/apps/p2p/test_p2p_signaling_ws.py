@@ -59,7 +59,9 @@ async def test_two_peers_meet_and_negotiate() -> None:
                     "sdp": "v=0\r\nanswer",
                 }
                 candidate = "candidate:1 1 UDP 2130706431 192.168.1.100 54321 typ host"
-                await one.send_json({"type": "ice-candidate", "to": "peer-2", "candidate": candidate})
+                await one.send_json(
+                    {"type": "ice-candidate", "to": "peer-2", "candidate": candidate}
+                )
                 assert await two.receive_json() == {
                     "type": "ice-candidate",
                     "from": "peer-1",
@@ -71,7 +73,10 @@ async def test_two_peers_meet_and_negotiate() -> None:
                     "message": "Peer not in session: peer-9",
                 }
                 await two.send_json({"type": "leave"})
-                assert await two.receive_json() == {"type": "session-left", "session_id": session_id}
+                assert await two.receive_json() == {
+                    "type": "session-left",
+                    "session_id": session_id,
+                }
                 assert await one.receive_json() == {
                     "type": "peer-left",
                     "session_id": session_id,
@@ -96,8 +101,8 @@ async def test_bad_messages_get_an_error_and_the_connection_stays() -> None:
             cases = [
                 ([1, 2], "Malformed message: not a JSON object: got array"),
                 ({"to": "x"}, "A message needs a string type"),
-                ({"type": "hello"}, "Unknown message type 'hello': expected one of join, "
-                 "leave, offer, answer, ice-candidate"),
+                ({"type": "hello"}, ("Unknown message type 'hello': expected one of join, "
+                 "leave, offer, answer, ice-candidate")),
                 ({"type": "offer", "to": "peer-2"}, "Invalid offer message: sdp: required"),
                 ({"type": "offer", "to": "peer-2", "sdp": "v", "x": 1},
                  "Invalid offer message: unknown fields x"),
@@ -153,8 +158,8 @@ async def test_upgrades_are_refused_before_the_handshake() -> None:
         session_id = await open_session(client)
         cases = [
             ({"session_id": session_id}, 400, "peer_id is required"),
-            (peer(session_id, "-bad"), 400, "peer_id must be 1 to 64 letters, digits or ._:- "
-             "starting with a letter or digit"),
+            (peer(session_id, "-bad"), 400, ("peer_id must be 1 to 64 letters, digits or ._:- "
+             "starting with a letter or digit")),
             (peer(session_id, "p", colour="red"), 400, "Unknown query parameters: colour"),
             (peer("session-0000000000000000", "p"), 404,
              "Session not found: session-0000000000000000"),

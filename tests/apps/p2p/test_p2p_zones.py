@@ -86,7 +86,7 @@ def test_filters_by_p2p_and_status_in_creation_order():
     for zone_id, p2p in (("b", True), ("a", False), ("c", True)):
         book, _ = add_zone(book, zone_request(zone_id=zone_id, p2p_enabled=p2p), now=T0)
     book = replace_zone(book, attrs.evolve(get_zone(book, "c"), status=ZoneStatus.DISABLED))
-    ids = lambda query: [z.zone_id for z in filter_zones(book, query)]  # noqa: E731
+    ids = lambda query: [z.zone_id for z in filter_zones(book, query)]
     assert ids(ZoneQuery()) == ["b", "a", "c"]
     assert ids(ZoneQuery(p2p_enabled=True)) == ["b", "c"]
     assert ids(ZoneQuery(p2p_enabled=False)) == ["a"]
