@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 import trio
 
 from engine import clock
-from engine.net import RateLimiter, RateLimitRule
+from engine.net import RateLimiter, RateLimitKind, RateLimitRule
 from engine.parties import start_party_directory
 from engine.settings import read_settings
 from engine.store import Store
@@ -92,12 +92,15 @@ async def setup(engine: Engine) -> AsyncIterator[P2P]:
     hosts.context = sessions.context = coordinator
     await sessions.restore_all()
     await hosts.restore_all()
-    limiter = None
+    limiter = signaling_limiter = None
     if settings.rate_limit:
         limiter = RateLimiter(RateLimitRule(settings.rate_limit, settings.rate_limit_window))
+    if settings.signaling_rate_limit:
+        rule = RateLimitRule(settings.signaling_rate_limit, 1.0, RateLimitKind.TOKEN_BUCKET)
+        signaling_limiter = RateLimiter(rule)
     secret = await load_or_create_secret(engine.store, environ=engine.environ)
     tokens = TokenIssuer(secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now)
-    yield P2P(coordinator, tokens, limiter)
+    yield P2P(coordinator, tokens, limiter, signaling_limiter)
 
 
 app = AppSpec(name="p2p", routes=routes, setup=setup, title="P2P coordinator", version="1.0.0")

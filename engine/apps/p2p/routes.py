@@ -21,6 +21,7 @@ from engine.errors import AppError
 from engine.net import (
     Accept,
     CloseReason,
+    KeyedLimit,
     RateLimiter,
     WebSocket,
     WebSocketOptions,
@@ -114,12 +115,14 @@ SOCKET_OPTIONS = WebSocketOptions(max_message_size=FRAME_LIMIT, close_on_oversiz
 
 @attrs.frozen(eq=False)
 class P2P:
-    """The app's context: the coordinator, the token issuer and the rate limiter (None when
-    the limit is 0)."""
+    """The app's context: the coordinator, the token issuer, the HTTP rate limiter (by client
+    IP) and the signaling one (by session and peer, shared by the peer's connections); a
+    limiter is None when its limit is 0."""
 
     coordinator: Coordinator
     tokens: TokenIssuer
     limiter: RateLimiter | None
+    signaling_limiter: RateLimiter | None
     signaling_errors: SignalingErrors = attrs.field(factory=SignalingErrors)
 
     @property
@@ -542,9 +545,18 @@ async def signaling(p2p: P2P, request: WebSocketRequest, params: Mapping[str, st
 
             return Accept(refuse)
 
+    limit = None
+    if p2p.signaling_limiter is not None:
+        limit = KeyedLimit(p2p.signaling_limiter, (session.session_id, query.peer_id))
+
     async def serve(ws: WebSocket, _: Any) -> None:
         await serve_member(
-            ws, ref, user_id=query.peer_id, state=Connection(), errors=p2p.signaling_errors
+            ws,
+            ref,
+            user_id=query.peer_id,
+            state=Connection(),
+            errors=p2p.signaling_errors,
+            rate_limit=limit,
         )
 
     return Accept(serve, options=SOCKET_OPTIONS)

@@ -97,7 +97,7 @@ class SignalingErrors:
         return to_json(ErrorMessage(f"Messages are limited to {limit} bytes"))
 
     def rate_limited(self, retry_after: float) -> Any:
-        return to_json(ErrorMessage(f"Too many messages, retry in {retry_after:.0f} s"))
+        return to_json(ErrorMessage(f"Too many messages, retry in {retry_after:.2f} s"))
 
     def internal_error(self) -> Any:
         return to_json(ErrorMessage("Internal server error"))

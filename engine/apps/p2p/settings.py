@@ -37,6 +37,14 @@ class P2PSettings:
         100, min=0, max=1_000_000, help="requests per IP per rate_limit_window; 0: no limit"
     )
     rate_limit_window: float = setting(60.0, min=1, max=_DAY, help="seconds")
+    # ICE trickling sends a few dozen candidates at once; a peer sending more than this every
+    # second, for long, is not negotiating.
+    signaling_rate_limit: int = setting(
+        50,
+        min=0,
+        max=100_000,
+        help="signaling messages a peer may send per second (a burst of that many); 0: no limit",
+    )
     #: When set, every route needs it (``X-API-Key``) or a bearer token from
     #: ``POST /api/auth/token``.
     api_key: str | None = attrs.field(default=None, repr=False, validator=_api_key)

@@ -12,6 +12,7 @@ def test_defaults_are_the_documented_ones():
     settings = P2PSettings()
     assert (settings.heartbeat_timeout, settings.empty_session_timeout) == (60.0, 600.0)
     assert (settings.rate_limit, settings.rate_limit_window) == (100, 60.0)
+    assert settings.signaling_rate_limit == 50
     assert (settings.api_key, settings.token_ttl, settings.auth_enabled) == (None, 3600.0, False)
 
 
@@ -29,6 +30,7 @@ def test_the_environment_sets_every_field():
         "PARTY_ENGINE_P2P_RATE_LIMIT": "0",
         "PARTY_ENGINE_P2P_RATE_LIMIT_WINDOW": "10",
         "PARTY_ENGINE_P2P_TOKEN_TTL": "600",
+        "PARTY_ENGINE_P2P_SIGNALING_RATE_LIMIT": "0",
     }
     assert read_settings(P2PSettings, environ, app="p2p") == P2PSettings(
         heartbeat_timeout=30.0,
@@ -37,6 +39,7 @@ def test_the_environment_sets_every_field():
         rate_limit_window=10.0,
         api_key="s3cret-key",
         token_ttl=600.0,
+        signaling_rate_limit=0,
     )
     assert read_settings(P2PSettings, {}, app="p2p") == P2PSettings()
 
@@ -66,6 +69,7 @@ def test_unusable_variables_are_named(variable, raw):
         {"token_ttl": float("inf")},
         {"rate_limit_window": 0},
         {"rate_limit": -1},
+        {"signaling_rate_limit": -1},
         {"api_key": "  "},
     ],
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import trio
 from p2p_client import create_session, setup_host_and_zone
 
 from engine.apps.p2p.app import app
@@ -216,3 +217,30 @@ async def test_peers_hear_the_session_end_then_are_closed() -> None:
             with pytest.raises(WebSocketClosed) as closed:
                 await ws.receive_json()
             assert (closed.value.code, closed.value.reason) == (1000, "session ended")
+
+
+async def test_a_peer_over_its_message_rate_is_told_and_stays_connected(
+    mock_clock: trio.testing.MockClock,
+) -> None:
+    # The clock stands still (no autojump): the burst is what counts, not the test's speed.
+    environ = {"PARTY_ENGINE_P2P_SIGNALING_RATE_LIMIT": "3"}
+    async with serve_apps([app], prefixed=False, environ=environ) as served:
+        client = served.client
+        session_id = await open_session(client)
+        params = peer(session_id, "peer-1")
+        async with client.websocket("/ws", params=params) as ws:
+            for _ in range(3):
+                await ws.send_json({"type": "join"})
+                assert (await ws.receive_json())["type"] == "session-joined"
+            await ws.send_json({"type": "join"})
+            assert await ws.receive_json() == {
+                "type": "error",
+                "message": "Too many messages, retry in 0.33 s",
+            }
+        # The limit is the peer's, not the connection's: a new connection does not reset it.
+        async with client.websocket("/ws", params=params) as ws:
+            await ws.send_json({"type": "join"})
+            assert (await ws.receive_json())["type"] == "error"
+            mock_clock.jump(1)
+            await ws.send_json({"type": "join"})
+            assert (await ws.receive_json())["type"] == "session-joined"
