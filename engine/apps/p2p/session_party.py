@@ -10,7 +10,8 @@ Timers: one at the session's abandon deadline (``empty_session_timeout`` after i
 left, or after creation), re-armed after every change and after a restart, ends it (ENDED).
 Closing (empty too long, its host unregistered or gone OFFLINE) sends ``session-ended`` to the
 room, closes every connection (1000) once that is durable, and releases the host unless the
-host is the one closing it. A closed session stays readable.
+host is the one closing it. A closed session stays readable for ``closed_session_retention``
+seconds after it closed, then is deleted (a timer too, armed again after a restart).
 
 A second connection with a peer id replaces the first, which is closed: only the last
 connection's end takes the peer out of the room.
@@ -26,7 +27,7 @@ from engine import clock
 from engine.actors import on
 from engine.errors import AppError
 from engine.net import CloseReason, PeerDisconnected
-from engine.parties import Member, Party
+from engine.parties import FinishParty, Member, Party
 
 from .errors import SessionClosed
 from .messages import CloseSession, Detach, tell
@@ -151,6 +152,7 @@ class Abandon:
 
 
 _ABANDON = "abandon"
+_EXPIRE = "expire"
 
 
 class SessionParty(Party[Session, Connection]):
@@ -267,7 +269,7 @@ class SessionParty(Party[Session, Connection]):
         if not self.state.status.is_open:
             return
         self.state = close(self.state, status, now=clock.now())
-        self.cancel_timer(_ABANDON)
+        self._arm()
         self.room, deliveries = close_room(self.room, status)
         host = self.context.hosts.find(self.state.host_id) if release_host else None
         session_id = self.key
@@ -281,7 +283,14 @@ class SessionParty(Party[Session, Connection]):
         self.after_commit(announce)
 
     def _arm(self) -> None:
-        deadline = abandon_deadline(self.state, self.context.settings.empty_session_timeout)
+        settings = self.context.settings
+        closed_at = self.state.closed_at
+        if closed_at is not None:
+            self.cancel_timer(_ABANDON)
+            expiry = closed_at + settings.closed_session_retention - clock.now()
+            self.start_timer(_EXPIRE, max(0.0, expiry), FinishParty())
+            return
+        deadline = abandon_deadline(self.state, settings.empty_session_timeout)
         if deadline is None:
             self.cancel_timer(_ABANDON)
         else:

@@ -32,6 +32,9 @@ class P2PSettings:
     empty_session_timeout: float = setting(
         600.0, min=1, max=7 * _DAY, help="seconds a session may stay without players"
     )
+    closed_session_retention: float = setting(
+        _DAY, min=1, max=365 * _DAY, help="seconds an ENDED or FAILED session stays readable"
+    )
     # The spec's planned limit: 100 requests per minute per IP.
     rate_limit: int = setting(
         100, min=0, max=1_000_000, help="requests per IP per rate_limit_window; 0: no limit"

@@ -13,6 +13,7 @@ def test_defaults_are_the_documented_ones():
     assert (settings.heartbeat_timeout, settings.empty_session_timeout) == (60.0, 600.0)
     assert (settings.rate_limit, settings.rate_limit_window) == (100, 60.0)
     assert settings.signaling_rate_limit == 50
+    assert settings.closed_session_retention == 86_400.0
     assert (settings.api_key, settings.token_ttl, settings.auth_enabled) == (None, 3600.0, False)
 
 
@@ -31,6 +32,7 @@ def test_the_environment_sets_every_field():
         "PARTY_ENGINE_P2P_RATE_LIMIT_WINDOW": "10",
         "PARTY_ENGINE_P2P_TOKEN_TTL": "600",
         "PARTY_ENGINE_P2P_SIGNALING_RATE_LIMIT": "0",
+        "PARTY_ENGINE_P2P_CLOSED_SESSION_RETENTION": "3600",
     }
     assert read_settings(P2PSettings, environ, app="p2p") == P2PSettings(
         heartbeat_timeout=30.0,
@@ -40,6 +42,7 @@ def test_the_environment_sets_every_field():
         api_key="s3cret-key",
         token_ttl=600.0,
         signaling_rate_limit=0,
+        closed_session_retention=3600.0,
     )
     assert read_settings(P2PSettings, {}, app="p2p") == P2PSettings()
 
@@ -70,6 +73,7 @@ def test_unusable_variables_are_named(variable, raw):
         {"rate_limit_window": 0},
         {"rate_limit": -1},
         {"signaling_rate_limit": -1},
+        {"closed_session_retention": 0},
         {"api_key": "  "},
     ],
 )

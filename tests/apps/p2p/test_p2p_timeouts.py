@@ -82,6 +82,28 @@ async def test_a_session_without_players_ends_after_ten_minutes(
         assert (await client.get("/api/hosts/host-12345")).json()["current_zones"] == 0
 
 
+async def test_a_closed_session_is_kept_for_a_day_then_deleted(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    environ = {"PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT": "86400"}
+    async with serve_apps([app], prefixed=False, environ=environ) as served:
+        client = served.client
+        await setup_host_and_zone(client)
+        session_id = (await create_session(client))["session_id"]
+        await trio.sleep(601)  # empty for ten minutes: ENDED
+        assert (await client.get(f"/api/sessions/{session_id}")).json()["status"] == "ENDED"
+        await trio.sleep(86_398)
+        assert (await client.get(f"/api/sessions/{session_id}")).status_code == 200
+        await trio.sleep(2)
+        gone = await client.get(f"/api/sessions/{session_id}")
+        assert (gone.status_code, gone.json()) == (
+            404,
+            {"detail": f"Session not found: {session_id}"},
+        )
+        dashboard = (await client.get("/api/monitoring/dashboard")).json()
+        assert dashboard["sessions"]["total"] == 0
+
+
 # Restarts need a durable store, whose commits run in worker threads: an autojumping clock would
 # jump over them (and time the server's asks out), so these tests move the clock by hand.
 
