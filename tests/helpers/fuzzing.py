@@ -38,6 +38,8 @@ FUZZ_ENVIRON = {
     "PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4",
     # A newly joined user per fuzzed WebSocket connection (see party_members).
     "PARTY_ENGINE_WATCHPARTY_MAX_PARTICIPANTS": "1000",
+    # The p2p session fuzzed over its WebSocket outlives a slow run (see party_members).
+    "PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT": "86400",
 }
 
 #: Bounded: a few dozen examples per route or operation, no per-example deadline (a shared

@@ -290,9 +290,97 @@ class WatchPartySession(Members):
         return self._party
 
 
+# -- p2p -------------------------------------------------------------------------------------
+
+_P2P = [
+    {"type": "join"},
+    {"type": "leave"},
+    {"type": "offer", "to": "control", "sdp": "v=0"},
+    {"type": "answer", "to": "control", "sdp": "v=0"},
+    {
+        "type": "ice-candidate",
+        "to": "control",
+        "candidate": "candidate:1 1 UDP 1 10.0.0.1 9 typ host",
+    },
+]
+assert {m["type"] for m in _P2P} == {"join", "leave", "offer", "answer", "ice-candidate"}
+
+
+@attrs.frozen
+class _P2PSession(Party):
+    """A session's signaling room: every member is a peer that joined it; each fuzzed
+    connection and each speaker is a new peer."""
+
+    base: str
+    session_id: str
+    peers: Iterator[int] = attrs.field(factory=itertools.count)
+    type_key: str = "type"
+
+    @property
+    def path(self) -> str:
+        return f"{self.base}/ws"
+
+    @asynccontextmanager
+    async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
+        peer_id = "control" if role == "control" else f"{role}-{next(self.peers)}"
+        async with self._joined(client, peer_id) as ws:
+            yield ws
+
+    async def provoke(self, client: Client) -> Heard:
+        peer_id = f"speaker-{next(self.peers)}"
+        async with self._joined(client, peer_id):
+            pass
+        return lambda m: m.get("type") == "peer-joined" and m.get("peer_id") == peer_id
+
+    @asynccontextmanager
+    async def _joined(self, client: Client, peer_id: str) -> AsyncIterator[ClientWebSocket]:
+        params = {"session_id": self.session_id, "peer_id": peer_id}
+        async with client.websocket(self.path, params=params) as ws:
+            await ws.send_json({"type": "join"})
+            await ws.receive_until("session-joined", WAIT)
+            yield ws
+
+
+class P2PSession(Members):
+    """One session for the whole test, on a host and in a zone made for it (``FUZZ_ENVIRON``
+    keeps the host from going OFFLINE, and the session has a player, so it stays open)."""
+
+    templates = _P2P
+
+    def __init__(self) -> None:
+        self._party: _P2PSession | None = None
+
+    async def party(self, client: Client, base: str) -> Party:
+        if self._party is None:
+            host = {
+                "host_id": "fuzz-host",
+                "player_id": "fuzz-player",
+                "player_name": "Fuzz",
+                "ip_address": "10.0.0.1",
+                "port": 9,
+                "cpu_cores": 4,
+                "cpu_frequency_mhz": 3000,
+                "memory_mb": 8192,
+                "network_speed_mbps": 100,
+            }
+            (await client.post(f"{base}/api/hosts/", json=host)).raise_for_status()
+            zone = {"zone_id": "fuzz-zone", "zone_name": "Fuzz"}
+            (await client.post(f"{base}/api/zones/", json=zone)).raise_for_status()
+            body = {"host_id": "fuzz-host", "zone_id": "fuzz-zone"}
+            created = await client.post(f"{base}/api/sessions/", json=body)
+            created.raise_for_status()
+            session_id = created.json()["session_id"]
+            player = {"player_id": "fuzz-player"}
+            added = await client.post(f"{base}/api/sessions/{session_id}/players", json=player)
+            added.raise_for_status()
+            self._party = _P2PSession(base, session_id)
+        return self._party
+
+
 #: (app name, route path as declared) -> how to take part in its parties.
 MEMBERS: Mapping[tuple[str, str], Callable[[], Members]] = {
     ("liaptui", "/ws/lobby"): LiaptuiLobby,
     ("liaptui", "/ws/{room_id}"): LiaptuiRoom,
     ("watchparty", "/ws/{session_id}"): WatchPartySession,
+    ("p2p", "/ws"): P2PSession,
 }
