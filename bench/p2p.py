@@ -1,9 +1,11 @@
 """P2P coordinator benchmark: its main loop, host heartbeats, and WebSocket signaling relays.
 
-    python bench/p2p.py [--json] [--hosts N] [--clients N] [--seconds S] [--store URL]
+    python -P bench/p2p.py [--json] [--hosts N] [--clients N] [--seconds S] [--store URL]
+
+(``-P``: bench/http.py would otherwise shadow the standard library's ``http``.)
 
 One process serves the coordinator on a loopback port (``party-engine``'s own server, the
-rate limit off) and drives it with real HTTP and WebSocket clients in the same Trio run.
+rate limits off) and drives it with real HTTP and WebSocket clients in the same Trio run.
 
 - **Heartbeats.** ``--hosts`` hosts are registered; ``--clients`` concurrent HTTP clients
   then send heartbeats to them in turn for ``--seconds``: each one is parsed, checked, applied
@@ -161,7 +163,8 @@ async def relays(client: Client, seconds: float) -> dict[str, float]:
 
 
 async def run(store: str, hosts: int, clients: int, seconds: float) -> dict[str, float]:
-    environ = {"PARTY_ENGINE_P2P_RATE_LIMIT": "0"}
+    # No limits: the bench measures the work, and sends faster than a client should.
+    environ = {"PARTY_ENGINE_P2P_RATE_LIMIT": "0", "PARTY_ENGINE_P2P_SIGNALING_RATE_LIMIT": "0"}
     async with (
         open_engine([app], store=store, environ=environ) as engine,
         trio.open_nursery() as nursery,
