@@ -193,7 +193,6 @@ def _authenticate(p2p: P2P, request: Request, *, key_only: bool) -> None:
 
 api = Routes()
 
-_BODY = {422: "the body is not JSON, or a field is missing, unknown, mistyped or out of range"}
 _QUERY = {400: "a query parameter is unknown or has a bad value"}
 
 
@@ -216,7 +215,6 @@ async def _ask_session(request: Request, message: Any) -> Any:
     response=HostRegistered,
     status=201,
     responses={
-        **_BODY,
         400: "max_players under the players the host last reported",
         409: "the host_id is registered by another player (the same player updates it: 201)",
     },
@@ -258,7 +256,7 @@ async def get_host(request: Request) -> HostDetails:
     "/hosts/{host_id}/heartbeat",
     body=HeartbeatRequest,
     response=HeartbeatResponse,
-    responses={**_BODY, 404: "no such host", 400: "more players than the host's max_players"},
+    responses={404: "no such host", 400: "more players than the host's max_players"},
 )
 async def heartbeat(request: Request) -> HeartbeatResponse:
     """A host's heartbeat: its metrics, and its quality score recomputed."""
@@ -281,7 +279,7 @@ async def unregister_host(request: Request) -> MessageResponse:
     body=CreateZoneRequest,
     response=ZoneCreated,
     status=201,
-    responses={**_BODY, 409: "the zone_id exists"},
+    responses={409: "the zone_id exists"},
 )
 async def create_zone(request: Request) -> ZoneCreated:
     """Create a zone."""
@@ -308,7 +306,7 @@ async def get_zone(request: Request) -> ZoneDetails:
     "/zones/{zone_id}",
     body=UpdateZoneRequest,
     response=ZoneUpdated,
-    responses={**_BODY, 404: "no such zone"},
+    responses={404: "no such zone"},
 )
 async def update_zone(request: Request) -> ZoneUpdated:
     """Change a zone's p2p_enabled or status."""
@@ -325,7 +323,6 @@ async def update_zone(request: Request) -> ZoneUpdated:
     response=SessionCreated,
     status=201,
     responses={
-        **_BODY,
         404: "no such host or zone",
         400: "the host is not ONLINE or at its zone limit, or the zone takes no P2P sessions",
     },
@@ -356,7 +353,7 @@ async def activate_session(request: Request) -> MessageResponse:
     "/sessions/{session_id}/metrics",
     body=UpdateSessionMetricsRequest,
     response=MessageResponse,
-    responses={**_BODY, 404: "no such session", 400: "the session is closed"},
+    responses={404: "no such session", 400: "the session is closed"},
 )
 async def update_session_metrics(request: Request) -> MessageResponse:
     """A session's latest metrics."""
@@ -368,7 +365,7 @@ async def update_session_metrics(request: Request) -> MessageResponse:
     "/sessions/{session_id}/players",
     body=AddPlayerRequest,
     response=MessageResponse,
-    responses={**_BODY, 404: "no such session", 400: "the session is full or closed"},
+    responses={404: "no such session", 400: "the session is full or closed"},
 )
 async def add_player(request: Request) -> MessageResponse:
     """Add a player to a session."""
@@ -391,7 +388,7 @@ async def remove_player(request: Request) -> MessageResponse:
 
 # -- signaling over REST ---------------------------------------------------------------------
 
-_SIGNAL_ERRORS = {**_BODY, 404: "no such session", 400: "the session is closed"}
+_SIGNAL_ERRORS = {404: "no such session", 400: "the session is closed"}
 
 
 @api.post(
@@ -481,7 +478,6 @@ async def monitoring_host_stats(request: Request) -> HostStats:
     _TOKEN_PATH,
     body=TokenRequest,
     response=TokenResponse,
-    responses=_BODY,
     security=({_API_KEY: ()},),
 )
 async def issue_token(request: Request) -> TokenResponse:
@@ -492,17 +488,10 @@ async def issue_token(request: Request) -> TokenResponse:
 
 # -- the app's routes ------------------------------------------------------------------------
 
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}},
-    "required": ["detail"],
-}
-
 routes = Routes(
     errors=ERRORS,
     guard=guard,
     converter=WIRE,
-    error_schema=_ERROR_SCHEMA,
     security_schemes={
         _API_KEY: {"type": "apiKey", "in": "header", "name": "X-API-Key"},
         _BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
