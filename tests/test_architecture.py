@@ -111,6 +111,16 @@ RUNTIME_MODULES: dict[str, frozenset[str]] = {
             "service",  # a node assembled
         }
     ),
+    "p2p": frozenset(
+        {
+            "coordinator",  # the context: the directories and the registry's ref
+            "host_party",  # HostParty, a Party
+            "messages",  # what the actors tell each other (ActorRef.tell)
+            "registry",  # RegistryActor, a PersistentActor
+            "session_party",  # SessionParty, a Party
+            "views",  # response bodies, times by engine.clock.rfc3339
+        }
+    ),
     "watchparty": frozenset(
         {
             "session_actor",  # SessionActor, a Party
