@@ -1,8 +1,6 @@
 """P2P coordinator benchmark: its main loop, host heartbeats, and WebSocket signaling relays.
 
-    python -P bench/p2p.py [--json] [--hosts N] [--clients N] [--seconds S] [--store URL]
-
-(``-P``: bench/http.py would otherwise shadow the standard library's ``http``.)
+    python bench/p2p.py [--json] [--hosts N] [--clients N] [--seconds S] [--store URL]
 
 One process serves the coordinator on a loopback port (``party-engine``'s own server, the
 rate limits off) and drives it with real HTTP and WebSocket clients in the same Trio run.
@@ -29,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import trio
+
+# bench/http.py shadows the standard library's `http` (which httpx imports) while this folder
+# leads sys.path, as it does for `python bench/p2p.py`.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
 
 from engine.apps.p2p.app import app
 from engine.apps.p2p.protocol import Offer
