@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -35,11 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import trio
-
-# bench/http.py shadows the standard library's `http` (which httpx imports) while this folder
-# leads sys.path, as it does for `python bench/p2p.py`.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
 
 from engine.apps.p2p.app import app
 from engine.apps.p2p.protocol import Offer
