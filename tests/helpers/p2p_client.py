@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from p2p_values import REGISTER_BODY, ZONE_BODY
-
 from engine.net.client import Client
+
+from p2p_values import REGISTER_BODY, ZONE_BODY
 
 
 async def setup_host_and_zone(client: Client, prefix: str = "/api", **headers: str) -> None:
@@ -22,4 +22,4 @@ async def create_session(client: Client, prefix: str = "/api", **body: Any) -> d
         f"{prefix}/sessions/", json={"host_id": "host-12345", "zone_id": "prontera", **body}
     )
     assert answer.status_code == 201, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    return answer.json()

@@ -18,7 +18,8 @@ from engine.web import (
     Routes,
     make_request_converter,
 )
-from tests.helpers.serving import serve_apps
+
+from serving import serve_apps
 
 
 @attrs.frozen

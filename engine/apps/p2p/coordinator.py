@@ -130,7 +130,7 @@ class Coordinator:
         session, added = await self.ask_session(session_id, AddPlayer(player_id))
         if added:
             tell(self.registry, CountPlayerServed(session.zone_id))
-        return session  # type: ignore[no-any-return]
+        return session
 
     # -- reading the live actors ------------------------------------------------------------
 

@@ -14,13 +14,14 @@ import httpx
 import pytest
 import trio
 from p2p_client import create_session, setup_host_and_zone
-from p2p_values import REGISTER_BODY
+from postgres import postgres as postgres
 
 from engine.apps.p2p.app import app
 from engine.net.client import open_client
 from engine.store.testing import PostgresServer
-from tests.helpers.postgres import postgres as postgres
-from tests.helpers.serving import serve_apps
+
+from p2p_values import REGISTER_BODY
+from serving import serve_apps
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,6 +90,7 @@ async def start_server(store: str) -> tuple[trio.Process, int]:
     line = b""
     with trio.fail_after(30):
         while not line.endswith(b"\n"):
+            assert process.stdout is not None
             chunk = await process.stdout.receive_some(256)
             assert chunk, "the server exited before it was ready"
             line += chunk

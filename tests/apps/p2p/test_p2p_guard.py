@@ -8,10 +8,11 @@ import logging
 import pytest
 import trio
 from p2p_client import setup_host_and_zone
-from p2p_values import REGISTER_BODY
 
 from engine.apps.p2p.app import app
-from tests.helpers.serving import serve_apps
+
+from p2p_values import REGISTER_BODY
+from serving import serve_apps
 
 KEY = "s3cret-key"
 AUTH = {"PARTY_ENGINE_P2P_API_KEY": KEY}

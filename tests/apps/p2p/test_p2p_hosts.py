@@ -6,7 +6,6 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from p2p_values import T0, host, register_request, zone
 
 from engine.apps.p2p.errors import (
     HostAtZoneLimit,
@@ -33,6 +32,8 @@ from engine.apps.p2p.hosts import (
 )
 from engine.apps.p2p.requests import HeartbeatRequest, HostQuery
 from engine.apps.p2p.statuses import HostStatus, ZoneStatus
+
+from p2p_values import T0, host, register_request, zone
 
 TIMEOUT = 60.0
 
@@ -166,7 +167,10 @@ def test_filters_match_status_and_minimum_score_and_order_best_first():
     tie_later = host(3, host_id="h-tie")
     gone, _ = mark_offline(host(4, host_id="h-gone"))
     hosts = [weak, gone, tie_later, strong]
-    ids = lambda found: [h.host_id for h in found]
+
+    def ids(found):
+        return [h.host_id for h in found]
+
     assert ids(filter_hosts(hosts, HostQuery())) == ["h-strong", "h-tie", "h-gone", "h-weak"]
     online = filter_hosts(hosts, HostQuery(status=HostStatus.ONLINE))
     assert ids(online) == ["h-strong", "h-tie", "h-weak"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import attrs
-from p2p_values import T0, host, session, zone
 
 from engine.apps.p2p.hosts import heartbeat, mark_offline
 from engine.apps.p2p.monitoring import dashboard, host_stats
@@ -12,6 +11,8 @@ from engine.apps.p2p.responses import ServiceHealth, SystemHealth
 from engine.apps.p2p.sessions import activate, add_player, close, update_metrics
 from engine.apps.p2p.statuses import HostStatus, SessionStatus, ZoneStatus
 from engine.apps.p2p.wire import WIRE
+
+from p2p_values import T0, host, session, zone
 
 HEALTHY = SystemHealth(
     ServiceHealth.HEALTHY, ServiceHealth.NOT_CONFIGURED, ServiceHealth.NOT_CONFIGURED
@@ -55,7 +56,10 @@ def test_the_dashboard_counts_and_averages():
         attrs.evolve(zone(2, zone_id="geffen"), status=ZoneStatus.DISABLED),
         attrs.evolve(zone(3, zone_id="payon"), status=ZoneStatus.MAINTENANCE),
     ]
-    metrics = lambda ms: UpdateSessionMetricsRequest(average_latency_ms=ms)
+
+    def metrics(ms):
+        return UpdateSessionMetricsRequest(average_latency_ms=ms)
+
     sessions = [
         update_metrics(add_player(activate(session(1)), "p1"), metrics(40.0)),
         update_metrics(add_player(add_player(activate(session(2)), "p2"), "p3"), metrics(51.0)),

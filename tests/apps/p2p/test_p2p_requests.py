@@ -4,7 +4,6 @@ the field, as the HTTP edge reports them."""
 from __future__ import annotations
 
 import pytest
-from p2p_values import REGISTER_BODY, ZONE_BODY
 
 from engine.apps.p2p.errors import InvalidInput
 from engine.apps.p2p.requests import (
@@ -30,6 +29,8 @@ from engine.apps.p2p.requests import (
 from engine.apps.p2p.statuses import HostStatus, ZoneStatus
 from engine.apps.p2p.wire import WIRE
 from engine.web import ValidationFailed, structure_body
+
+from p2p_values import REGISTER_BODY, ZONE_BODY
 
 
 def problems(body, cls) -> list[str]:

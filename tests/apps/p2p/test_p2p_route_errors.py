@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from p2p_client import create_session, setup_host_and_zone
-from p2p_values import REGISTER_BODY, ZONE_BODY
 
 from engine.apps.p2p.app import app
 from engine.net.client import Client
-from tests.helpers.serving import serve_apps
+
+from p2p_values import REGISTER_BODY, ZONE_BODY
+from serving import serve_apps
 
 MISSING = "session-0123456789abcdef"
 

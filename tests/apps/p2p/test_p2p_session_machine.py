@@ -7,7 +7,6 @@ import contextlib
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from p2p_values import T0, session
 
 from engine.apps.p2p.sessions import (
     activate,
@@ -18,6 +17,8 @@ from engine.apps.p2p.sessions import (
 )
 from engine.apps.p2p.statuses import SessionStatus
 from engine.errors import AppError
+
+from p2p_values import T0, session
 
 EMPTY = 600.0
 players = st.sampled_from([f"player-{n}" for n in range(8)])

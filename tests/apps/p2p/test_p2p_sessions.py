@@ -8,7 +8,6 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from p2p_values import T0, host, session, zone
 
 from engine.apps.p2p.errors import (
     HostUnavailable,
@@ -40,6 +39,8 @@ from engine.apps.p2p.sessions import (
     update_metrics,
 )
 from engine.apps.p2p.statuses import SessionStatus, ZoneStatus
+
+from p2p_values import T0, host, session, zone
 
 EMPTY = 600.0
 

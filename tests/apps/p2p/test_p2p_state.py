@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from p2p_values import REGISTER_BODY, T0, host, session, zone_request
 
 from engine.apps.p2p.hosts import Host, attach_session, heartbeat, new_host
 from engine.apps.p2p.requests import (
@@ -26,6 +25,8 @@ from engine.apps.p2p.sessions import (
 )
 from engine.apps.p2p.zones import ZoneBook, add_zone
 from engine.store import STATE_CONVERTER
+
+from p2p_values import REGISTER_BODY, T0, host, session, zone_request
 
 
 def round_trip(value, cls):

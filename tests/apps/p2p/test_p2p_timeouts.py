@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import trio
 from p2p_client import create_session, setup_host_and_zone
-from p2p_values import REGISTER_BODY
 
 from engine.apps.p2p.app import app
 from engine.net.client import WebSocketClosed
-from tests.helpers.serving import serve_apps
+
+from p2p_values import REGISTER_BODY
+from serving import serve_apps
 
 
 async def test_a_silent_host_goes_offline_and_fails_its_sessions(

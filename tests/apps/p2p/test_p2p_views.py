@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from p2p_values import T0, host, session, zone
-
 from engine.apps.p2p.hosts import attach_session, heartbeat
 from engine.apps.p2p.requests import HeartbeatRequest, UpdateSessionMetricsRequest
 from engine.apps.p2p.sessions import activate, add_player, update_metrics
@@ -19,6 +17,8 @@ from engine.apps.p2p.views import (
     zone_updated,
 )
 from engine.apps.p2p.wire import WIRE
+
+from p2p_values import T0, host, session, zone
 
 
 def test_host_bodies():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from p2p_values import T0, zone, zone_request
 
 from engine.apps.p2p.errors import ZoneExists, ZoneNotAccepting, ZoneNotFound
 from engine.apps.p2p.requests import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
@@ -20,6 +19,8 @@ from engine.apps.p2p.zones import (
     require_accepting,
     update_zone,
 )
+
+from p2p_values import T0, zone, zone_request
 
 
 def test_a_minimal_zone_gets_the_documented_defaults():
@@ -86,7 +87,10 @@ def test_filters_by_p2p_and_status_in_creation_order():
     for zone_id, p2p in (("b", True), ("a", False), ("c", True)):
         book, _ = add_zone(book, zone_request(zone_id=zone_id, p2p_enabled=p2p), now=T0)
     book = replace_zone(book, attrs.evolve(get_zone(book, "c"), status=ZoneStatus.DISABLED))
-    ids = lambda query: [z.zone_id for z in filter_zones(book, query)]
+
+    def ids(query):
+        return [z.zone_id for z in filter_zones(book, query)]
+
     assert ids(ZoneQuery()) == ["b", "a", "c"]
     assert ids(ZoneQuery(p2p_enabled=True)) == ["b", "c"]
     assert ids(ZoneQuery(p2p_enabled=False)) == ["a"]
