@@ -20,7 +20,7 @@ KEY = "s3cret-key"
 
 async def open_session(client: Client) -> str:
     await setup_host_and_zone(client)
-    return (await create_session(client))["session_id"]  # type: ignore[no-any-return]
+    return (await create_session(client))["session_id"]
 
 
 def peer(session_id: str, peer_id: str, **extra: str) -> dict[str, str]:
