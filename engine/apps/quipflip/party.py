@@ -112,14 +112,17 @@ class PhaseTimers:
 
 
 def _in_range(low: int, high: int):  # type: ignore[no-untyped-def]
-    return [attrs.validators.instance_of(int), attrs.validators.ge(low), attrs.validators.le(high)]
+    def check(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValueError(f"{attribute.name} must be an integer between {low} and {high}")
+
+    return check
 
 
 @attrs.frozen
 class PartyConfig:
-    """What the host chose at creation, with the ranges the create request enforces.
-
-    Raises ``ValueError`` for a value out of range or ``min_players > max_players``.
+    """What the host chose at creation; also the body of the create request (every field
+    optional). Raises ``ValueError`` for a value out of range or ``min_players > max_players``.
     """
 
     min_players: int = attrs.field(default=6, validator=_in_range(MIN_PLAYERS, MAX_PLAYERS))
