@@ -18,7 +18,9 @@ from .phrases import MAX_LENGTH, check_copy
 from .progress import PHASE_ROUNDS, done
 from .rounds import Submission, start_round, submit
 
-__all__ = ["ai_username", "copy_phrase", "original_phrase", "play_ai_turns", "vote_choice"]
+__all__ = [
+    "ai_username", "copy_phrase", "original_phrase", "play_ai_turns", "play_turns", "vote_choice",
+]
 
 _NAMES = (
     "Robo Quill", "Captain Pun", "Byte Bard", "Sir Quips-a-Lot", "Wordsmith 9000", "Echo Owl",
@@ -103,26 +105,30 @@ def vote_choice(phrases: Sequence[str], rng: random.Random) -> str:
 def play_ai_turns(
     state: PartyState, now: float, rng: random.Random
 ) -> tuple[PartyState, tuple[tuple[str, Submission], ...]]:
-    """Every ACTIVE AI player's part of the current phase, played through the ordinary rules:
-    rounds started and submitted until each is done or refused (nothing left to copy or vote
-    on, not enough coins). Returns the new state and each ``(player_id, submission)`` in order.
-    Outside a playing phase nothing happens."""
+    """Every ACTIVE AI player's part of the current phase (``play_turns``)."""
+    return play_turns(state, [p.player_id for p in state.active if p.is_ai], now, rng)
+
+
+def play_turns(
+    state: PartyState, player_ids: Sequence[str], now: float, rng: random.Random
+) -> tuple[PartyState, tuple[tuple[str, Submission], ...]]:
+    """``player_ids``' part of the current phase, played as an AI player would, through the
+    ordinary rules: rounds started and submitted until each is done or refused (nothing left
+    to copy or vote on, not enough coins). Returns the new state and each
+    ``(player_id, submission)`` in order. Outside a playing phase nothing happens."""
     kind = PHASE_ROUNDS.get(state.phase)
     if kind is None:
         return state, ()
     played: list[tuple[str, Submission]] = []
-    for participant in state.active:
-        if not participant.is_ai:
-            continue
-        while not done(state, participant.player_id):
+    for player_id in player_ids:
+        while not done(state, player_id):
             try:
-                state, round_ = start_round(state, participant.player_id, kind, now, rng)
+                state, round_ = start_round(state, player_id, kind, now, rng)
             except (errors.NothingToCopy, errors.NothingToVote, errors.InsufficientBalance):
                 break
-            state, submission = submit(
-                state, participant.player_id, round_.round_id, _phrase(state, round_, rng), now
-            )
-            played.append((participant.player_id, submission))
+            phrase = _phrase(state, round_, rng)
+            state, submission = submit(state, player_id, round_.round_id, phrase, now)
+            played.append((player_id, submission))
     return state, tuple(played)
 
 
