@@ -1,0 +1,36 @@
+"""The built-in prompt texts and party codes."""
+
+from __future__ import annotations
+
+import random
+
+from engine.apps.quipflip.codes import CODE_DIGITS, CODE_LETTERS, is_party_code, new_party_code
+from engine.apps.quipflip.phrases import normalise
+from engine.apps.quipflip.prompts import PROMPTS, draw_prompt
+
+
+def test_there_are_at_least_200_distinct_well_formed_prompts() -> None:
+    assert len(PROMPTS) >= 200
+    assert len({p.casefold() for p in PROMPTS}) == len(PROMPTS)
+    assert all(normalise(p) == p for p in PROMPTS)
+
+
+def test_draw_avoids_used_prompts_until_all_are_used() -> None:
+    rng = random.Random(1)
+    used: set[str] = set()
+    for _ in range(len(PROMPTS)):
+        prompt = draw_prompt(rng, used)
+        assert prompt not in used
+        used.add(prompt)
+    assert draw_prompt(rng, used) in PROMPTS
+
+
+def test_party_codes_are_four_clear_letters_and_four_clear_digits() -> None:
+    rng = random.Random(2)
+    assert not set("OIL") & set(CODE_LETTERS) and not set("01") & set(CODE_DIGITS)
+    for _ in range(200):
+        code = new_party_code(rng)
+        assert len(code) == 8 and code[:4].isalpha() and code[4:].isdigit()
+        assert is_party_code(code) and is_party_code(code.lower())
+    for bad in ("ABCD1234", "ABCO2345", "ABC23456", "ABCD234", "ABCD23456"):
+        assert not is_party_code(bad)
