@@ -314,7 +314,7 @@ class StartPartyRoundResponse:
     """A started round. ``session_progress`` is keyed by the round's kind:
     ``your_prompts_submitted``/``prompts_required`` (copies, votes likewise), ``players_done``
     and ``total_players``. A prompt round has ``prompt_text``; a copy round ``original_phrase``
-    (and the ``prompt_text`` it answered); a vote round ``phraseset_id``, ``prompt_text`` and
+    (without its prompt: guessing it is part of the game); a vote round ``phraseset_id``, ``prompt_text`` and
     the three ``phrases``. Fields a kind does not use are null."""
 
     round_id: str

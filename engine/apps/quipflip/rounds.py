@@ -3,8 +3,8 @@
 ``start_round`` gives the caller a round of the current phase's kind and charges its entry:
 
 - PROMPT: a prompt text from the built-in list, one the party has not had yet (100 coins);
-- COPY: the next original of the caller's copy plan, with its phrase (50 coins; 100 for a
-  second copy of the same original);
+- COPY: the next original of the caller's copy plan: its phrase, not its prompt (50 coins;
+  100 for a second copy of the same original);
 - VOTE: a phraseset the caller neither wrote nor copied nor voted on, its three phrases
   shuffled (10 coins).
 
@@ -170,8 +170,8 @@ def _copy_round(state: PartyState, base: Round, started: int) -> Round:
         base,
         cost=economy.copy_cost(before),
         original_id=original.original_id,
+        # Copiers see the phrase alone: guessing the prompt is part of the game.
         original_phrase=original.phrase,
-        prompt_text=original.prompt_text,
     )
 
 
