@@ -4,8 +4,8 @@ rounds (write an original, copy others', spot the originals), with coins won and
 Rules, all pure functions over frozen values (no runtime import): ``party`` (the session
 value), ``lobby``, ``rounds``, ``progress`` (quotas), ``assignment`` (who copies and votes on
 what), ``phases``, ``economy``, ``results``, ``ai``, ``phrases``, ``prompts``, ``codes``,
-``housekeeping`` and ``errors``. The API's JSON: ``models`` (bodies and notifications) and ``views`` (a session as
-each of them). ``settings`` holds what can be configured.
+``housekeeping`` and ``errors``. The API's JSON: ``models`` (bodies and notifications) and
+``views`` (a session as each of them). ``settings`` holds what can be configured.
 """
 
 from .party import PartyConfig as PartyConfig
