@@ -135,6 +135,15 @@ class PartyConfig:
         if self.min_players > self.max_players:
             raise ValueError("min_players must not exceed max_players")
 
+    def quota(self, kind: RoundKind) -> int:
+        """The ``kind`` rounds each player owes, as configured (``progress.required`` gives
+        what a given player owes once the copy plan and the phrasesets are known)."""
+        if kind is RoundKind.PROMPT:
+            return self.prompts_per_player
+        if kind is RoundKind.COPY:
+            return self.copies_per_player
+        return self.votes_per_player
+
 
 @attrs.frozen
 class Participant:

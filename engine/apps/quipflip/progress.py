@@ -25,16 +25,12 @@ _VOTING = frozenset((Phase.VOTE, Phase.RESULTS))
 
 def required(state: PartyState, player_id: str, kind: RoundKind) -> int:
     """How many ``kind`` rounds ``player_id`` owes in this session."""
-    config = state.config
-    if kind is RoundKind.PROMPT:
-        return config.prompts_per_player
-    if kind is RoundKind.COPY:
-        if state.phase in _PLANNED:
-            return len(state.plan_for(player_id))
-        return config.copies_per_player
-    if state.phase in _VOTING:
-        return min(config.votes_per_player, len(vote_eligible(state.phrasesets, player_id)))
-    return config.votes_per_player
+    if kind is RoundKind.COPY and state.phase in _PLANNED:
+        return len(state.plan_for(player_id))
+    if kind is RoundKind.VOTE and state.phase in _VOTING:
+        eligible = len(vote_eligible(state.phrasesets, player_id))
+        return min(state.config.votes_per_player, eligible)
+    return state.config.quota(kind)
 
 
 def done(state: PartyState, player_id: str) -> bool:

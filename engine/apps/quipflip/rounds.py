@@ -77,7 +77,7 @@ def start_round(
     already = state.open_round(player_id)
     if already is not None and already.kind is kind:
         return state, already
-    quota = _quota(state, kind)
+    quota = state.config.quota(kind)
     started = sum(1 for r in state.rounds_of(player_id, kind) if r.status is not RoundStatus.EXPIRED)
     if started >= quota:
         raise errors.AlreadySubmitted(f"Already submitted {quota} of {quota} {kind} rounds")
@@ -145,15 +145,6 @@ def submit(
         done = attrs.evolve(round_, status=RoundStatus.SUBMITTED, phrase=phrase)
         outcome = Submission(done, correct, payout)
     return state.with_round(outcome.round).bumped(), outcome
-
-
-def _quota(state: PartyState, kind: RoundKind) -> int:
-    config = state.config
-    return {
-        RoundKind.PROMPT: config.prompts_per_player,
-        RoundKind.COPY: config.copies_per_player,
-        RoundKind.VOTE: config.votes_per_player,
-    }[kind]
 
 
 def _copy_round(state: PartyState, base: Round, started: int) -> Round:
