@@ -144,11 +144,15 @@ class NotYourRound(Forbidden):
 
 
 class SessionNotFound(NotFound):
-    """"Session not found"; joining by code says which code: "Party session 'ABCD2345' not
-    found"."""
+    """"Session not found"; joining says "Party session not found", or by code which code
+    (``for_code``)."""
 
     code = "session_not_found"
     default_message = "Session not found"
+
+    @classmethod
+    def for_code(cls, party_code: str) -> SessionNotFound:
+        return cls(f"Party session '{party_code}' not found")
 
 
 class NotInSession(NotFound):

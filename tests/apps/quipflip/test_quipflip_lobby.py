@@ -156,3 +156,17 @@ def test_config_ranges() -> None:
             PartyConfig(**bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="min_players must not exceed max_players"):
         PartyConfig(min_players=5, max_players=4)
+
+
+def test_errors_carry_the_statuses_and_texts_clients_see() -> None:
+    cases = [
+        (errors.SessionNotFound(), 404, "Session not found"),
+        (errors.SessionNotFound("Party session not found"), 404, "Party session not found"),
+        (errors.SessionNotFound.for_code("ABCD2345"), 404, "Party session 'ABCD2345' not found"),
+        (errors.InAnotherSession(), 409, "already_in_another_session"),
+        (errors.AlreadyInSession(), 409, "Already in this session"),
+        (errors.NotHost("trigger AI submissions"), 403, "Only the host can trigger AI submissions"),
+        (errors.SessionFull(), 400, "Session is full"),
+    ]
+    for error, status, text in cases:
+        assert (error.status, error.message) == (status, text)
