@@ -68,8 +68,9 @@ def ai_username(rng: random.Random, taken: Collection[str]) -> str:
     return f"{_NAMES[0]} {number}"
 
 
-def original_phrase(prompt_text: str, rng: random.Random, avoid: Collection[str] = ()) -> str:
-    """An answer to ``prompt_text``, preferably not one of ``avoid`` (phrases already used)."""
+def original_phrase(rng: random.Random, avoid: Collection[str] = ()) -> str:
+    """An answer to a prompt: the built-in answers are funny enough for any of the built-in
+    prompts. Preferably not one of ``avoid`` (phrases already used in the party)."""
     fresh = [answer for answer in _ANSWERS if answer not in avoid]
     return rng.choice(fresh or _ANSWERS)
 
@@ -134,7 +135,7 @@ def play_turns(
 
 def _phrase(state: PartyState, round_: Round, rng: random.Random) -> str:
     if round_.kind is RoundKind.PROMPT:
-        return original_phrase(round_.prompt_text, rng, {o.phrase for o in state.originals})
+        return original_phrase(rng, {o.phrase for o in state.originals})
     if round_.kind is RoundKind.COPY:
         others = [c.phrase for c in state.copies if c.original_id == round_.original_id]
         return copy_phrase(round_.original_phrase, rng, others)

@@ -157,3 +157,21 @@ def test_notifications_carry_their_type() -> None:
     finished = play_game(copying, rng)
     assert out(views.session_completed(finished, NOW))["type"] == "session_completed"
     assert {cls.__name__ for cls in models.NOTIFICATIONS} >= {"PlayerJoined", "ProgressUpdate"}
+
+
+def test_player_and_guest_auth_bodies() -> None:
+    token = models.GuestAuthResponse("s3cr3t", 86400, "pid", "Ada")
+    assert out(token) == {
+        "access_token": "s3cr3t", "token_type": "bearer", "expires_in": 86400,
+        "player_id": "pid", "username": "Ada",
+    }
+    assert "s3cr3t" not in repr(token)
+    assert out(models.PlayerResponse("pid", "Ada", 5000, "t")) == {
+        "player_id": "pid", "username": "Ada", "wallet": 5000, "created_at": "t",
+    }
+    assert out(models.LeavePartyResponse(session_deleted=True)) == {
+        "success": True, "message": "Left party session", "session_deleted": True,
+    }
+    assert out(models.PartyPingResponse()) == {"success": True, "message": "Ping sent to all players"}
+    stats = models.ProcessAIResponse(models.AIStats(Phase.COPY, 8, True))
+    assert out(stats) == {"success": True, "stats": {"phase": "COPY", "submitted": 8, "phase_advanced": True}}
