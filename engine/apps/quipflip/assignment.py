@@ -4,14 +4,15 @@ Copies are planned once, when COPY starts and the originals are known: ``plan_co
 each active player the originals they will copy, in order. The plan guarantees:
 
 - nobody copies their own original, and every original gets exactly two copies or none;
-- as many originals as possible get their two copies: every one of them whenever the party's
-  sizes allow it (whenever any assignment could). When the players cannot copy them all, the
-  originals left out are spread across their writers;
+- every original gets its two copies whenever the party's sizes allow it (whenever any
+  assignment could). When the players cannot copy them all, originals are left out whole,
+  spread across their writers, rather than copied once;
 - a player copies an original twice only when there is no other way to reach that number (or
   to leave them something to vote on; the second copy costs more, see ``economy``);
-- copies are spread evenly: players' counts differ by as little as the originals allow;
+- copies are spread evenly: each further copy a player is given costs the plan more;
 - every player keeps at least one phraseset they did not write or copy, and so something to
-  vote on, whenever the sizes allow that together with the above.
+  vote on, whenever the sizes allow that together with the above (the tests check every
+  party where everyone wrote and there are at least as many phrasesets as players).
 
 It is a min-cost max-flow (players -> originals -> two copy slots each) over at most 9 players
 and 27 originals, so it takes milliseconds. Ties are broken by the injected ``random.Random``.
