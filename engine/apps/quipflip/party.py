@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 
 import attrs
+from cattrs.preconf.json import make_converter
 
 from . import errors
 
@@ -32,6 +33,7 @@ __all__ = [
     "Participant",
     "ParticipantStatus",
     "PartyConfig",
+    "STATE_CONVERTER",
     "PartyState",
     "Phase",
     "PhaseTimers",
@@ -361,3 +363,8 @@ class PartyState:
             for p in self.participants
         )
         return attrs.evolve(self, participants=participants, ledger=self.ledger + entries)
+
+
+#: How a session is stored: ``STATE_CONVERTER.unstructure(state)`` gives plain JSON values,
+#: ``STATE_CONVERTER.structure(data, PartyState)`` the equal state back.
+STATE_CONVERTER = make_converter()
