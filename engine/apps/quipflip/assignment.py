@@ -15,7 +15,9 @@ each active player the originals they will copy, in order. The plan guarantees:
   party where everyone wrote and there are at least as many phrasesets as players).
 
 It is a min-cost max-flow (players -> originals -> two copy slots each) over at most 9 players
-and 27 originals, so it takes milliseconds. Ties are broken by the injected ``random.Random``.
+and 27 originals, so it takes milliseconds; when someone would be left with nothing to vote
+on, it is solved again with each player kept off one original (a few dozen tries at most).
+Ties and tries are drawn from the injected ``random.Random``.
 
 ``pick_phraseset`` chooses a voter's next phraseset: one they neither wrote nor copied nor
 voted on, with the fewest votes so far, so votes spread across phrasesets.
@@ -39,6 +41,7 @@ COPIES_PER_ORIGINAL = 2
 _SPREAD = 100
 _TWICE = 10_000
 _JITTER = 50
+_RESERVATION_TRIES = 40
 
 
 def plan_copies(
@@ -49,28 +52,35 @@ def plan_copies(
 ) -> dict[str, tuple[str, ...]]:
     """For each of ``players``, the ids of the originals to copy, at most ``copies_per_player``
     (an original id twice when that player copies it twice). See the module's guarantees."""
-    forbidden: set[tuple[str, str]] = set()
     chosen = _choose(originals, len(players) * copies_per_player // COPIES_PER_ORIGINAL, rng)
     while True:
-        plan = _solve(chosen, players, copies_per_player, forbidden, rng)
+        plan = _solve(chosen, players, copies_per_player, (), rng)
         copies = _copies(plan)
         half_done = [o for o in chosen if copies.get(o.original_id) == 1]
         if not half_done:
             break
         # One copy is no phraseset: leave that original out and share the copies again.
         chosen = [o for o in chosen if o is not half_done[0]]
+    stranded = len(_stranded(chosen, plan))
+    # Someone had a hand in every phraseset (small parties): reserve, for each player, one
+    # original they may not copy, and plan again. A plan that loses no copy, leaves no
+    # original half copied and strands fewer players replaces the current one; the search
+    # stops at one that strands nobody. Random reservations find one quickly where one
+    # exists (three players: two in eight work).
     best = _count(plan)
-    # Free anyone left with nothing to vote on: take one of their originals away from them, if
-    # the rest of the party can still make as many copies and fewer players are left out.
-    for player in players:
-        stranded = _stranded(chosen, plan)
-        if player not in stranded:
+    for _ in range(_RESERVATION_TRIES if stranded else 0):
+        reserved = set()
+        for player in players:
+            others = [o.original_id for o in chosen if o.player_id != player]
+            if others:
+                reserved.add((player, rng.choice(others)))
+        candidate = _solve(chosen, players, copies_per_player, reserved, rng)
+        if _count(candidate) != best or 1 in _copies(candidate).values():
             continue
-        for original_id in sorted(set(plan[player]), key=lambda _: rng.random()):
-            trial = forbidden | {(player, original_id)}
-            candidate = _solve(chosen, players, copies_per_player, trial, rng)
-            if _count(candidate) == best and len(_stranded(chosen, candidate)) < len(stranded):
-                forbidden, plan = trial, candidate
+        left = len(_stranded(chosen, candidate))
+        if left < stranded:
+            plan, stranded = candidate, left
+            if not stranded:
                 break
     return plan
 

@@ -78,7 +78,7 @@ sizes = st.integers(min_value=2, max_value=9).flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(sizes)
 def test_every_original_gets_exactly_two_copies_whenever_any_plan_could(size) -> None:  # type: ignore[no-untyped-def]
     counts, copies, seed = size
@@ -92,7 +92,7 @@ def test_every_original_gets_exactly_two_copies_whenever_any_plan_could(size) ->
         assert len(complete) < len(originals)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.integers(3, 9).flatmap(
         lambda n: st.tuples(
