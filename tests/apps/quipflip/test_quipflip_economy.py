@@ -127,3 +127,16 @@ def test_a_default_party_of_six_spends_and_earns_as_the_economy_says() -> None:
         payouts = sum(t.amount for t in mine if t.kind is TransactionKind.VOTE_PAYOUT)
         assert payouts == 20 * correct
     assert len(state.phrasesets) == 6 and len(state.votes) == 18
+
+
+def test_a_party_of_two_pays_the_dearer_second_copy_into_the_pool() -> None:
+    # Each copies the other's original twice (50 + 100); nobody can vote, so each phraseset's
+    # pool of 250 is shared in thirds: 83 to the writer, 83 for each of the two copies.
+    rng = random.Random(8)
+    state = play_game(started(rng, humans=2), rng)
+    for participant in state.participants:
+        mine = [t for t in state.ledger if t.player_id == participant.player_id]
+        assert sorted(-t.amount for t in mine if t.amount < 0) == [50, 100, 100]
+        prizes = sorted(t.amount for t in mine if t.kind is TransactionKind.PRIZE_PAYOUT)
+        assert prizes == [83, 83, 83]
+        assert participant.wallet == 5000 - 250 + 249
