@@ -1,14 +1,12 @@
-"""Settings: defaults, ranges, the environment variables' names."""
+"""Settings: defaults, ranges, read from PARTY_ENGINE_QUIPFLIP_*."""
 
 from __future__ import annotations
 
-import math
-
-import attrs
 import pytest
 
 from engine.apps.quipflip.party import Phase, PhaseTimers
-from engine.apps.quipflip.settings import ENVIRONMENT, QuipflipSettings
+from engine.apps.quipflip.settings import QuipflipSettings
+from engine.settings import SettingsError, environment_variables, read_settings
 
 
 def test_defaults() -> None:
@@ -18,19 +16,32 @@ def test_defaults() -> None:
     assert settings.ai_delay == 2.0 and settings.idle_timeout == 1800 and settings.session_max_age == 86400
 
 
-def test_every_field_has_its_variable() -> None:
-    assert set(ENVIRONMENT.values()) == {f.name for f in attrs.fields(QuipflipSettings)}
-    assert all(name.startswith("PARTY_ENGINE_QUIPFLIP_") for name in ENVIRONMENT)
-    assert ENVIRONMENT["PARTY_ENGINE_QUIPFLIP_AI_DELAY"] == "ai_delay"
+def test_the_variables() -> None:
+    assert set(environment_variables(QuipflipSettings, "quipflip")) == {
+        "PARTY_ENGINE_QUIPFLIP_PROMPT_SECONDS", "PARTY_ENGINE_QUIPFLIP_COPY_SECONDS",
+        "PARTY_ENGINE_QUIPFLIP_VOTE_SECONDS", "PARTY_ENGINE_QUIPFLIP_AI_DELAY",
+        "PARTY_ENGINE_QUIPFLIP_TOKEN_TTL", "PARTY_ENGINE_QUIPFLIP_SESSION_MAX_AGE",
+        "PARTY_ENGINE_QUIPFLIP_IDLE_TIMEOUT",
+    }
 
 
-def test_an_ai_delay_of_zero_is_allowed_but_not_a_zero_timer() -> None:
-    assert QuipflipSettings(ai_delay=0).ai_delay == 0
-    with pytest.raises(ValueError, match="prompt_seconds must be a positive number of seconds"):
-        QuipflipSettings(prompt_seconds=0)
+def test_read_from_the_environment() -> None:
+    environ = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0", "PARTY_ENGINE_QUIPFLIP_VOTE_SECONDS": "30"}
+    settings = read_settings(QuipflipSettings, environ, app="quipflip")
+    assert settings.ai_delay == 0 and settings.timers.vote == 30 and settings.timers.prompt == 180
 
 
-@pytest.mark.parametrize("value", [-1, math.inf, math.nan, "5", True])
-def test_bad_values_name_their_field(value: object) -> None:
-    with pytest.raises(ValueError, match="ai_delay must be a non-negative number of seconds"):
-        QuipflipSettings(ai_delay=value)  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PARTY_ENGINE_QUIPFLIP_AI_DELAY", "-1"),
+        ("PARTY_ENGINE_QUIPFLIP_AI_DELAY", "soon"),
+        ("PARTY_ENGINE_QUIPFLIP_PROMPT_SECONDS", "0"),
+        ("PARTY_ENGINE_QUIPFLIP_COPY_SECONDS", "inf"),
+        ("PARTY_ENGINE_QUIPFLIP_IDLE_TIMEOUT", "nan"),
+    ],
+)
+def test_unusable_values_name_their_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        read_settings(QuipflipSettings, {variable: value}, app="quipflip")
+    assert caught.value.variable == variable
