@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
-from engine.apps.quipflip.codes import CODE_DIGITS, CODE_LETTERS, is_party_code, new_party_code
+from engine.apps.quipflip.codes import CODE_DIGITS, CODE_LETTERS, PartyCodes
 from engine.apps.quipflip.phrases import normalise
 from engine.apps.quipflip.prompts import PROMPTS, draw_prompt
+from engine.parties import IdScheme
 
 
 def test_there_are_at_least_200_distinct_well_formed_prompts() -> None:
@@ -26,11 +27,18 @@ def test_draw_avoids_used_prompts_until_all_are_used() -> None:
 
 
 def test_party_codes_are_four_clear_letters_and_four_clear_digits() -> None:
-    rng = random.Random(2)
+    codes = PartyCodes()
+    assert codes.may_collide
     assert not set("OIL") & set(CODE_LETTERS) and not set("01") & set(CODE_DIGITS)
-    for _ in range(200):
-        code = new_party_code(rng)
+    drawn = {codes.new() for _ in range(200)}
+    assert len(drawn) > 190
+    for code in drawn:
         assert len(code) == 8 and code[:4].isalpha() and code[4:].isdigit()
-        assert is_party_code(code) and is_party_code(code.lower())
-    for bad in ("ABCD1234", "ABCO2345", "ABC23456", "ABCD234", "ABCD23456"):
-        assert not is_party_code(bad)
+        assert codes.parse(code) == code and codes.parse(f" {code.lower()} ") == code
+    for bad in ("ABCD1234", "ABCO2345", "ABC23456", "ABCD234", "ABCD23456", ""):
+        assert codes.parse(bad) is None
+
+
+def test_party_codes_fit_the_party_layers_id_schemes() -> None:
+    scheme: IdScheme = PartyCodes()
+    assert scheme.parse(scheme.new()) is not None
