@@ -26,6 +26,7 @@ APPS: Mapping[str, str] = {
     "lanrage": "engine.apps.lanrage.app",
     "liaptui": "engine.apps.liaptui.app",
     "p2p": "engine.apps.p2p.app",
+    "quipflip": "engine.apps.quipflip.app",
     "watchparty": "engine.apps.watchparty.app",
 }
 

@@ -1,0 +1,429 @@
+"""Quipflip's HTTP and WebSocket routes, at the party mode API's paths.
+
+::
+
+    POST /auth/guest                                 a guest player and its access token
+    GET  /player/me                                  the caller's player and wallet
+    GET  /party/list                                 joinable sessions
+    POST /party/create                               a new session, the caller its host
+    POST /party/join                                 join by party code
+    POST /party/{session_id}/join                    join by id
+    POST /party/{session_id}/leave | ready | add-ai | ping | process-ai | start
+    GET  /party/{session_id}/status | results
+    POST /party/{session_id}/rounds/prompt | copy | vote
+    POST /party/{session_id}/rounds/{round_id}/submit
+    WS   /party/{session_id}/ws?token=...            the session's notifications
+
+Every route but ``/auth/guest`` needs an access token (``Authorization: Bearer`` or the
+``access_token`` cookie): without a valid one, 401. Errors are FastAPI's ``{"detail": ...}``;
+a body that does not fit its schema (wrong type, unknown or missing field, value out of range)
+is 422 naming every problem; an unexpected failure is 500 ``"Failed to <action>"``, logged with
+the request id. Requests never change anything when refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+import attrs
+
+from engine import clock
+from engine.actors import ActorRef, ActorStopped, AskTimeout, MailboxFull
+from engine.errors import AppError
+from engine.net import Accept, Reject, WebSocketRequest
+from engine.parties import PartyDirectory, UuidIds, serve_member
+from engine.web import (
+    DetailErrors,
+    HttpError,
+    Request,
+    Routes,
+    TokenExpired,
+    TokenInvalid,
+    TokenIssuer,
+    make_request_converter,
+    structure_body,
+)
+
+from . import errors, lobby, models, views
+from .codes import PartyCodes
+from .index import SessionIndex
+from .messages import (
+    AddAI,
+    Join,
+    Leave,
+    PingPlayers,
+    ProcessAI,
+    Ready,
+    Results,
+    Start,
+    StartRound,
+    Status,
+    Submit,
+)
+from .models import WIRE
+from .party import PartyConfig, PartyState, RoundKind, new_id
+from .players import Accounts, Enter, PlayerAccount, ReadAccount
+from .session import Connection, PartySession
+from .settings import QuipflipSettings
+
+__all__ = ["ACCESS_TOKEN_COOKIE", "ERRORS", "Quipflip", "routes"]
+
+log = logging.getLogger("engine.apps.quipflip")
+
+#: The cookie a browser client may carry the access token in.
+ACCESS_TOKEN_COOKIE = "access_token"
+ERRORS = DetailErrors(validation_status=422)
+IDS = UuidIds()
+CODES = PartyCodes()
+# Bodies are strict: a field of the wrong type or unknown to the schema is refused, named.
+_BODIES = make_request_converter(forbid_extra_keys=True)
+# Draws of a party code before giving up: at 1.1 billion codes a clash is already rare.
+_CODE_DRAWS = 10
+
+routes = Routes(errors=ERRORS)
+H = TypeVar("H", bound=Callable[[Request], Awaitable[Any]])
+
+
+@attrs.define(eq=False)
+class Quipflip:
+    """What every handler shares (the app's context, made by ``app.setup``)."""
+
+    settings: QuipflipSettings
+    sessions: PartyDirectory[PartySession]
+    accounts: Accounts
+    index: SessionIndex
+    tokens: TokenIssuer
+
+    def player_id(self, token: str | None) -> str:
+        """Whose ``token`` this is; raises a 401 for none, or one forged or expired."""
+        if not token:
+            raise _unauthorized("Not authenticated")
+        try:
+            claims = self.tokens.verify(token)
+        except TokenExpired:
+            raise _unauthorized("Token has expired") from None
+        except TokenInvalid:
+            raise _unauthorized("Invalid token") from None
+        subject = claims.get("sub")
+        if not isinstance(subject, str):
+            raise _unauthorized("Invalid token")
+        return subject
+
+    def caller(self, request: Request) -> str:
+        return self.player_id(request.bearer_token() or _cookie_token(request.headers))
+
+    async def account(self, player_id: str) -> ActorRef:
+        ref = await self.accounts.get(player_id)
+        if ref is None:  # a token signed for an account that is gone
+            raise _unauthorized("Invalid token")
+        return ref
+
+    async def session(self, session_id: str, missing: AppError | None = None) -> ActorRef:
+        """The session ``session_id``; raises ``missing`` ("Session not found") if none."""
+        canonical = IDS.parse(session_id)
+        ref = None if canonical is None else await self.sessions.get(canonical)
+        if ref is None:
+            raise missing or errors.SessionNotFound()
+        return ref
+
+    async def ask(self, ref: ActorRef, message: Any) -> Any:
+        """Ask a session; one that ended meanwhile is "Session not found"."""
+        try:
+            return await ref.ask(message)
+        except ActorStopped:
+            raise errors.SessionNotFound() from None
+
+    async def enter(
+        self,
+        player_id: str,
+        session_id: str | None,
+        enter: Callable[[PlayerAccount, bool], Awaitable[Any]],
+    ) -> Any:
+        """Run ``enter`` as the player's one entry at a time (see ``players.Enter``)."""
+        account = await self.account(player_id)
+        return await account.ask(Enter(session_id, enter))
+
+    def new_code(self) -> str:
+        for _ in range(_CODE_DRAWS):
+            code = CODES.new()
+            if not self.index.code_taken(code):
+                return code
+        raise RuntimeError(f"no free party code in {_CODE_DRAWS} draws")
+
+
+def _unauthorized(message: str) -> HttpError:
+    return HttpError(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _cookie_token(headers: Mapping[str, str]) -> str | None:
+    raw = headers.get("Cookie") or headers.get("cookie")
+    if not raw:
+        return None
+    try:
+        morsel = SimpleCookie(raw).get(ACCESS_TOKEN_COOKIE)
+    except CookieError:
+        return None
+    return morsel.value if morsel is not None else None
+
+
+def _body(request: Request, cls: type[Any]) -> Any:
+    """The request's body as ``cls``; no body at all is ``{}`` (every field optional)."""
+    return structure_body(_BODIES, {} if request.body is None else request.body, cls)
+
+
+def failing_as(action: str) -> Callable[[H], H]:
+    """Answer an unexpected failure of the handler with 500 ``"Failed to <action>"`` (the
+    original API's words), logged with the request id. Refusals, and the engine's 503 for a
+    busy actor, pass through."""
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def run(request: Request) -> Any:
+            try:
+                return await handler(request)
+            except (AppError, HttpError, AskTimeout, MailboxFull):
+                raise
+            except Exception:
+                log.exception("request %s (%s) failed", request.request_id, request.path)
+                raise HttpError(
+                    500, f"Failed to {action}", details={"request_id": request.request_id}
+                ) from None
+
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+# -- players ------------------------------------------------------------------------------------
+
+
+@routes.post("/auth/guest", response=models.GuestAuthResponse)
+@failing_as("create guest player")
+async def guest(request: Request) -> Any:
+    """Create a guest player (5000 coins) and its access token."""
+    party: Quipflip = request.context
+    body: models.GuestAuthRequest = _body(request, models.GuestAuthRequest)
+    player_id = str(IDS.new())
+    username = body.username or f"Guest {player_id[:6]}"
+    await party.accounts.create(PlayerAccount(player_id, username, clock.now()))
+    token = party.tokens.issue({"sub": player_id, "username": username})
+    ttl = int(party.tokens.ttl)
+    return WIRE.unstructure(models.GuestAuthResponse(token, ttl, player_id, username))
+
+
+@routes.get("/player/me", response=models.PlayerResponse)
+@failing_as("get player")
+async def me(request: Request) -> Any:
+    """The caller's player, with its wallet."""
+    party: Quipflip = request.context
+    account: PlayerAccount = await (await party.account(party.caller(request))).ask(ReadAccount())
+    player = models.PlayerResponse(
+        account.player_id, account.username, account.wallet, views.iso(account.created_at)
+    )
+    return WIRE.unstructure(player)
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+@routes.get("/party/list", response=models.PartyListResponse)
+@failing_as("list parties")
+async def list_parties(request: Request) -> Any:
+    """The sessions one can join (in the lobby, not full), oldest first."""
+    party: Quipflip = request.context
+    party.caller(request)
+    joinable = sorted(
+        party.sessions.listing(lambda listing: listing.joinable), key=lambda l: l.created_at
+    )
+    items = tuple(
+        models.PartyListItemResponse(
+            session_id=l.session_id,
+            party_code=l.party_code,
+            host_username=l.host_username,
+            participant_count=l.participant_count,
+            min_players=l.min_players,
+            max_players=l.max_players,
+            created_at=views.iso(l.created_at),
+            is_full=not l.joinable,
+        )
+        for l in joinable
+    )
+    return WIRE.unstructure(models.PartyListResponse(items, len(items)))
+
+
+@routes.post("/party/create", response=models.CreatePartySessionResponse)
+@failing_as("create party session")
+async def create(request: Request) -> Any:
+    """Create a session; the caller is its host."""
+    party: Quipflip = request.context
+    player_id = party.caller(request)
+    config: PartyConfig = _body(request, models.CreatePartySessionRequest)
+
+    async def create_session(account: PlayerAccount, elsewhere: bool) -> PartyState:
+        if elsewhere:
+            raise errors.InAnotherSession()
+        host = lobby.Newcomer(str(IDS.new()), player_id, account.username, account.wallet)
+        seed = lobby.create(
+            session_id="", party_code=party.new_code(), host=host, config=config, now=clock.now()
+        )
+        session_id, ref = await party.sessions.create(seed)
+        return attrs.evolve(seed, session_id=session_id)
+
+    state: PartyState = await party.enter(player_id, None, create_session)
+    return WIRE.unstructure(views.create_view(state))
+
+
+@routes.post("/party/join", response=models.JoinPartySessionResponse)
+@failing_as("join party session")
+async def join_by_code(request: Request) -> Any:
+    """Join a session by its party code."""
+    party: Quipflip = request.context
+    player_id = party.caller(request)
+    body: models.JoinPartySessionRequest = _body(request, models.JoinPartySessionRequest)
+    code = CODES.parse(body.party_code)
+    session_id = None if code is None else party.index.by_code(code)
+    if session_id is None:
+        raise errors.SessionNotFound.for_code(body.party_code.strip().upper())
+    missing = errors.SessionNotFound.for_code(body.party_code.strip().upper())
+    return await _join(party, player_id, session_id, missing)
+
+
+@routes.post("/party/{session_id}/join", response=models.JoinPartySessionResponse)
+@failing_as("join party session")
+async def join_by_id(request: Request) -> Any:
+    """Join a session by its id (from the list)."""
+    party: Quipflip = request.context
+    player_id = party.caller(request)
+    missing = errors.SessionNotFound("Party session not found")
+    return await _join(party, player_id, request.params["session_id"], missing)
+
+
+async def _join(party: Quipflip, player_id: str, session_id: str, missing: AppError) -> Any:
+    ref = await party.session(session_id, missing)
+
+    async def join(account: PlayerAccount, elsewhere: bool) -> Any:
+        newcomer = lobby.Newcomer(str(IDS.new()), player_id, account.username, account.wallet)
+        return await party.ask(ref, Join(newcomer, elsewhere))
+
+    canonical = IDS.parse(session_id)
+    return WIRE.unstructure(await party.enter(player_id, canonical, join))
+
+
+def _session_route(
+    path: str, method: str, make: Callable[[str], Any], action: str, response: type
+) -> None:
+    """A route that asks the session ``make(caller)`` and answers what it answers."""
+
+    async def handler(request: Request) -> Any:
+        party: Quipflip = request.context
+        player_id = party.caller(request)
+        ref = await party.session(request.params["session_id"])
+        return WIRE.unstructure(await party.ask(ref, make(player_id)))
+
+    handler.__name__ = action.replace(" ", "_")
+    handler.__doc__ = action[0].upper() + action[1:] + "."
+    routes.route(method, path, response=response)(failing_as(action)(handler))
+
+
+_session_route(
+    "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse
+)
+_session_route("/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse)
+_session_route(
+    "/party/{session_id}/add-ai", "POST", AddAI, "add AI player", models.AddAIPlayerResponse
+)
+_session_route(
+    "/party/{session_id}/ping", "POST", PingPlayers, "send ping", models.PartyPingResponse
+)
+_session_route(
+    "/party/{session_id}/process-ai",
+    "POST",
+    ProcessAI,
+    "process AI submissions",
+    models.ProcessAIResponse,
+)
+_session_route(
+    "/party/{session_id}/start",
+    "POST",
+    Start,
+    "start party session",
+    models.StartPartySessionResponse,
+)
+_session_route(
+    "/party/{session_id}/status",
+    "GET",
+    lambda _: Status(),
+    "get session status",
+    models.PartySessionStatusResponse,
+)
+_session_route(
+    "/party/{session_id}/results",
+    "GET",
+    lambda _: Results(),
+    "get party results",
+    models.PartyResultsResponse,
+)
+for _kind in RoundKind:
+    _session_route(
+        f"/party/{{session_id}}/rounds/{_kind}",
+        "POST",
+        functools.partial(lambda kind, caller: StartRound(caller, kind), _kind),
+        f"start {_kind} round",
+        models.StartPartyRoundResponse,
+    )
+
+
+@routes.post("/party/{session_id}/rounds/{round_id}/submit", response=models.SubmitPartyRoundResponse)
+@failing_as("submit round")
+async def submit(request: Request) -> Any:
+    """Submit a round's phrase: an original, a copy, or the phrase voted for."""
+    party: Quipflip = request.context
+    player_id = party.caller(request)
+    body: models.SubmitPartyRoundRequest = _body(request, models.SubmitPartyRoundRequest)
+    ref = await party.session(request.params["session_id"])
+    round_id = IDS.parse(request.params["round_id"])
+    if round_id is None:
+        raise errors.RoundNotFound()
+    answer = await party.ask(ref, Submit(player_id, round_id, body.phrase))
+    return WIRE.unstructure(answer)
+
+
+# -- the party WebSocket ------------------------------------------------------------------------
+
+
+@routes.websocket("/party/{session_id}/ws")
+async def party_socket(
+    party: Quipflip, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept | Reject:
+    """The session's notifications (``?token=`` or the cookie; participants only)."""
+    query = parse_qs(request.query_string.decode("utf-8", "replace"))
+    token = next(iter(query.get("token", ())), None)
+    try:
+        player_id = party.player_id(token or _cookie_token({"Cookie": request.header("cookie") or ""}))
+        session_id = IDS.parse(params["session_id"])
+        ref = None if session_id is None else await party.sessions.get(session_id)
+        if ref is None or session_id is None:
+            raise errors.SessionNotFound()
+        listing = party.index.listing(session_id)
+        if listing is None or player_id not in listing.players:
+            raise errors.NotInSession()
+    except (AppError, HttpError) as error:
+        return ERRORS.refusal(error)
+    last_seq = _int(next(iter(query.get("last_seq", ())), None))
+    context = next(iter(query.get("context", ())), "")[:64]
+    state = Connection(context=context, last_seq=last_seq)
+    return Accept(
+        lambda ws, _: serve_member(ws, ref, user_id=player_id, state=state, errors=ERRORS)
+    )
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return None if text is None else int(text)
+    except ValueError:
+        return None

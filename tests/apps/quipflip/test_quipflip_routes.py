@@ -1,0 +1,113 @@
+"""Quipflip end to end: a real server on loopback, real HTTP and WebSocket clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trio
+import trio.testing
+
+from engine.apps.quipflip import app as quipflip_app
+from engine.apps.quipflip.economy import (
+    COPY_COST,
+    CORRECT_VOTE_PAYOUT,
+    PROMPT_COST,
+    STARTING_WALLET,
+    VOTE_COST,
+)
+from tests.helpers.quipflip_client import Guest, guest
+from tests.helpers.serving import serve_apps
+
+PLURAL = {"prompt": "prompts", "copy": "copies", "vote": "votes"}
+FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
+
+
+async def next_event(ws: Any, kind: str) -> dict[str, Any]:
+    event: dict[str, Any] = await ws.receive_until(kind)
+    return event
+
+
+async def test_two_humans_and_four_ai_play_from_lobby_to_results(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with serve_apps([quipflip_app.app], environ=FAST_AI) as served:
+        ada, bo = await guest(served.client, "Ada"), await guest(served.client, "Bob")
+        created = await ada.ok("POST", "/party/create", {"min_players": 6, "max_players": 6})
+        session_id, code = created["session_id"], created["party_code"]
+        assert created["current_phase"] == "LOBBY" and created["host_player_id"] == ada.player_id
+        listed = await bo.ok("GET", "/party/list")
+        assert [p["party_code"] for p in listed["parties"]] == [code]
+        async with (
+            served.client.websocket(f"/party/{session_id}/ws", params={"token": ada.token}) as ws,
+        ):
+            joined = await bo.ok("POST", "/party/join", {"party_code": code.lower()})
+            assert joined["participant_count"] == 2
+            event = await next_event(ws, "player_joined")
+            assert (event["player_id"], event["is_ai"]) == (bo.player_id, False)
+            async with served.client.websocket(
+                f"/party/{session_id}/ws", params={"token": bo.token}
+            ) as bo_ws:
+                for _ in range(4):
+                    added = await ada.ok("POST", f"/party/{session_id}/add-ai")
+                    assert added["is_ai"] is True
+                    assert (await next_event(ws, "player_joined"))["is_ai"] is True
+                for player in (ada, bo):
+                    await player.ok("POST", f"/party/{session_id}/ready")
+                    ready = await next_event(ws, "player_ready")
+                    assert ready["player_id"] == player.player_id
+                assert ready["ready_count"] == 6
+                started = await ada.ok("POST", f"/party/{session_id}/start")
+                assert started["current_phase"] == "PROMPT"
+                assert (await next_event(bo_ws, "session_started"))["participant_count"] == 6
+
+                spent = {ada.player_id: 0, bo.player_id: 0}
+                earned = {ada.player_id: 0, bo.player_id: 0}
+                for kind, old, new in (
+                    ("prompt", "PROMPT", "COPY"),
+                    ("copy", "COPY", "VOTE"),
+                    ("vote", "VOTE", "RESULTS"),
+                ):
+                    for player in (ada, bo):
+                        await play_phase(player, session_id, kind, spent, earned)
+                    moved = await next_event(ws, "phase_transition")
+                    assert (moved["old_phase"], moved["new_phase"]) == (old, new)
+                completed = await next_event(bo_ws, "session_completed")
+                assert completed["session_id"] == session_id
+                updates = [e for e in ws.take_pending() if e["type"] == "progress_update"]
+                assert {u["username"] for u in updates} >= {"Ada", "Bob"}
+
+        results = await bo.ok("GET", f"/party/{session_id}/results")
+        assert len(results["rankings"]) == 6
+        nets = [r["net"] for r in results["rankings"]]
+        assert nets == sorted(nets, reverse=True)
+        status = await ada.ok("GET", f"/party/{session_id}/status")
+        assert (status["status"], status["current_phase"]) == ("COMPLETED", "RESULTS")
+        for player in (ada, bo):
+            ranking = next(r for r in results["rankings"] if r["player_id"] == player.player_id)
+            assert ranking["spent"] == spent[player.player_id]
+            assert await player.wallet() == STARTING_WALLET + ranking["net"]
+            # What the player saw charged and paid at once; prize payouts come on top.
+            assert ranking["earned"] >= earned[player.player_id]
+
+
+async def play_phase(
+    player: Guest, session_id: str, kind: str, spent: dict[str, int], earned: dict[str, int]
+) -> None:
+    """Play every round ``player`` owes in the current phase, checking the wallet as it goes."""
+    while True:
+        status = await player.ok("GET", f"/party/{session_id}/status")
+        me = next(p for p in status["participants"] if p["player_id"] == player.player_id)
+        plural = PLURAL[kind]
+        owed = me[f"{plural}_required"] - me[f"{plural}_submitted"]
+        if owed <= 0 or status["current_phase"] != kind.upper():
+            return
+        before = await player.wallet()
+        played = await player.play(session_id, kind)
+        cost = played["started"]["cost"]
+        assert cost == {"prompt": PROMPT_COST, "copy": COPY_COST, "vote": VOTE_COST}[kind]
+        payout = played["submitted"]["payout"]
+        assert payout in (0, CORRECT_VOTE_PAYOUT)
+        spent[player.player_id] += cost
+        earned[player.player_id] += payout
+        if played["submitted"]["phase_transition"] is None or kind != "vote":
+            assert await player.wallet() == before - cost + payout
