@@ -47,7 +47,7 @@ class Guest:
         if phrase is None:
             phrase = {
                 "prompt": f"the answer of {self.username}",
-                "copy": f"{started['original_phrase']} again",
+                "copy": f"{started['original_phrase']} by {self.username}",
                 "vote": (started["phrases"] or [""])[0],
             }[kind]
         submitted = await self.ok(
