@@ -153,7 +153,9 @@ class Endpoint:
         if self.route.body is None:
             return data
         if data is None:
-            raise ValidationFailed([Problem(("body",), "a JSON body is required", "missing")])
+            if not self.route.body_optional:
+                raise ValidationFailed([Problem(("body",), "a JSON body is required", "missing")])
+            data = {}
         return structure_body(self.converter, data, self.route.body)
 
 

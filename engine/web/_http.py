@@ -56,9 +56,8 @@ def build_http_edge(
 ) -> HttpEdge:
     """Each app's routes under ``/<name>`` (or at the root if not ``prefixed``, for one app
     served alone); `extra` is served by Quart only."""
-    routes = endpoints(
-        apps, contexts, prefixed=prefixed, counters=counters, converter=make_request_converter()
-    )
+    converters = {strict: make_request_converter(forbid_extra_keys=strict) for strict in (False, True)}
+    routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
     app = build_http_app(routes, format_for, extra=extra)
     return HttpEdge(app, DirectRouteTable.build(routes, format_for))
@@ -70,13 +69,15 @@ def endpoints(
     *,
     prefixed: bool,
     counters: HttpCounters,
-    converter: cattrs.Converter,
+    converters: Mapping[bool, cattrs.Converter],
 ) -> list[tuple[str, Endpoint]]:
-    """Every declared route as (full path, its endpoint), in declaration order."""
+    """Every declared route as (full path, its endpoint), in declaration order; `converters`
+    by whether the app forbids unknown body fields."""
     return [
         ((f"/{spec.name}" if prefixed else "") + route.path,
          Endpoint(route, spec.name, spec.routes.errors, contexts,
-                  spec.routes.converter or converter, counters, spec.routes.guard))
+                  spec.routes.converter or converters[spec.routes.forbid_extra_keys],
+                  counters, spec.routes.guard))
         for spec in apps
         for route in spec.routes.http
     ]  # fmt: skip

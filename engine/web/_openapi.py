@@ -234,7 +234,7 @@ class _Builder:
             operation["parameters"] = _path_parameters(route.path)
         if body_type is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": not route.body_optional,
                 "content": _json(schema_of(body_type, self.schemas), route.request_example),
             }
         if route.bearer:

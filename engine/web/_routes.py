@@ -79,9 +79,10 @@ class Cors:
 @attrs.frozen
 class Route:
     """One HTTP route. ``body`` is structured (strictly) into that attrs type before the
-    handler runs; ``accepts`` documents the JSON body of a handler that checks it itself.
-    ``bearer`` says the route wants ``Authorization: Bearer`` (the handler checks it); the
-    examples go into the OpenAPI document as they are."""
+    handler runs; with ``body_optional`` a request without a body is structured from ``{}``
+    (every field has a default). ``accepts`` documents the JSON body of a handler that checks
+    it itself. ``bearer`` says the route wants ``Authorization: Bearer`` (the handler checks
+    it); the examples go into the OpenAPI document as they are."""
 
     method: str
     path: str
@@ -101,6 +102,7 @@ class Route:
     #: The OpenAPI security requirements of this route when they differ from its ``Routes``'
     #: (``()``: open).
     security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None
+    body_optional: bool = False
 
 
 @attrs.frozen
@@ -120,8 +122,10 @@ class Routes:
     ``guard`` and ``converter`` apply to every route (see the fields). ``include`` serves
     another collection's routes under a prefix, so a set declared once can be mounted twice
     (``/api`` and ``/api/v1``). For the OpenAPI document: ``security_schemes`` are the app's
-    security schemes and ``security`` the requirements
-    of every route that does not give its own.
+    security schemes and ``security`` the requirements of every route that does not give its
+    own. ``forbid_extra_keys``: a body field the route's type does not have is refused
+    (422/400, named) rather than ignored (with the engine's converter; a ``converter`` given
+    decides that itself).
     """
 
     errors: ErrorFormat = attrs.field(factory=DetailErrors)
@@ -132,6 +136,7 @@ class Routes:
     guard: Callable[[Request], Awaitable[Mapping[str, str]]] | None = None
     #: The converter request bodies are structured with (the engine's strict one if None).
     converter: cattrs.Converter | None = None
+    forbid_extra_keys: bool = False
     security_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     security: tuple[Mapping[str, tuple[str, ...]], ...] = ()
 
