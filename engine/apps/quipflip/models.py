@@ -38,6 +38,7 @@ __all__ = [
     "ContextProgress",
     "CreatePartySessionRequest",
     "CreatePartySessionResponse",
+    "ErrorResponse",
     "GuestAuthRequest",
     "GuestAuthResponse",
     "HostPing",
@@ -70,6 +71,7 @@ __all__ = [
     "StartPartySessionResponse",
     "SubmitPartyRoundRequest",
     "SubmitPartyRoundResponse",
+    "ValidationProblem",
     "YourProgress",
 ]
 
@@ -127,6 +129,22 @@ class SubmitPartyRoundRequest:
 
 
 # -- responses -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ValidationProblem:
+    """One field of a body that does not fit its schema: where, what, and a short kind."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+
+@attrs.frozen
+class ErrorResponse:
+    """Every refusal: a message, or (422) the list of what is wrong with the body."""
+
+    detail: str | tuple[ValidationProblem, ...]
 
 
 @attrs.frozen

@@ -45,8 +45,6 @@ from engine.web import (
     TokenExpired,
     TokenInvalid,
     TokenIssuer,
-    make_request_converter,
-    structure_body,
 )
 
 from . import errors, lobby, models, views
@@ -80,12 +78,20 @@ ACCESS_TOKEN_COOKIE = "access_token"
 ERRORS = DetailErrors(validation_status=422)
 IDS = UuidIds()
 CODES = PartyCodes()
-# Bodies are strict: a field of the wrong type or unknown to the schema is refused, named.
-_BODIES = make_request_converter(forbid_extra_keys=True)
 # Draws of a party code before giving up: at 1.1 billion codes a clash is already rare.
 _CODE_DRAWS = 10
 
-routes = Routes(errors=ERRORS)
+# Bodies are strict: a field of the wrong type or unknown to the schema is refused, named.
+routes = Routes(
+    errors=ERRORS,
+    forbid_extra_keys=True,
+    security_schemes={
+        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "cookie": {"type": "apiKey", "in": "cookie", "name": ACCESS_TOKEN_COOKIE},
+    },
+    error_schema=models.ErrorResponse,
+)
+SIGNED_IN = ("bearer", "cookie")
 H = TypeVar("H", bound=Callable[[Request], Awaitable[Any]])
 
 
@@ -171,11 +177,6 @@ def _cookie_token(headers: Mapping[str, str]) -> str | None:
     return morsel.value if morsel is not None else None
 
 
-def _body(request: Request, cls: type[Any]) -> Any:
-    """The request's body as ``cls``; no body at all is ``{}`` (every field optional)."""
-    return structure_body(_BODIES, {} if request.body is None else request.body, cls)
-
-
 def failing_as(action: str) -> Callable[[H], H]:
     """Answer an unexpected failure of the handler with 500 ``"Failed to <action>"`` (the
     original API's words), logged with the request id. Refusals, and the engine's 503 for a
@@ -202,12 +203,18 @@ def failing_as(action: str) -> Callable[[H], H]:
 # -- players ------------------------------------------------------------------------------------
 
 
-@routes.post("/auth/guest", response=models.GuestAuthResponse)
+@routes.post(
+    "/auth/guest",
+    body=models.GuestAuthRequest,
+    body_optional=True,
+    response=models.GuestAuthResponse,
+    errors=(422, 500),
+)
 @failing_as("create guest player")
 async def guest(request: Request) -> Any:
     """Create a guest player (5000 coins) and its access token."""
     party: Quipflip = request.context
-    body: models.GuestAuthRequest = _body(request, models.GuestAuthRequest)
+    body: models.GuestAuthRequest = request.body
     player_id = str(IDS.new())
     username = body.username or f"Guest {player_id[:6]}"
     await party.accounts.create(PlayerAccount(player_id, username, clock.now()))
@@ -216,7 +223,7 @@ async def guest(request: Request) -> Any:
     return WIRE.unstructure(models.GuestAuthResponse(token, ttl, player_id, username))
 
 
-@routes.get("/player/me", response=models.PlayerResponse)
+@routes.get("/player/me", response=models.PlayerResponse, errors=(401, 500), security=SIGNED_IN)
 @failing_as("get player")
 async def me(request: Request) -> Any:
     """The caller's player, with its wallet."""
@@ -231,7 +238,9 @@ async def me(request: Request) -> Any:
 # -- sessions -----------------------------------------------------------------------------------
 
 
-@routes.get("/party/list", response=models.PartyListResponse)
+@routes.get(
+    "/party/list", response=models.PartyListResponse, errors=(401, 500), security=SIGNED_IN
+)
 @failing_as("list parties")
 async def list_parties(request: Request) -> Any:
     """The sessions one can join (in the lobby, not full), oldest first."""
@@ -256,13 +265,20 @@ async def list_parties(request: Request) -> Any:
     return WIRE.unstructure(models.PartyListResponse(items, len(items)))
 
 
-@routes.post("/party/create", response=models.CreatePartySessionResponse)
+@routes.post(
+    "/party/create",
+    body=models.CreatePartySessionRequest,
+    body_optional=True,
+    response=models.CreatePartySessionResponse,
+    errors=(401, 409, 422, 500),
+    security=SIGNED_IN,
+)
 @failing_as("create party session")
 async def create(request: Request) -> Any:
     """Create a session; the caller is its host."""
     party: Quipflip = request.context
     player_id = party.caller(request)
-    config: PartyConfig = _body(request, models.CreatePartySessionRequest)
+    config: PartyConfig = request.body
 
     async def create_session(account: PlayerAccount, elsewhere: bool) -> PartyState:
         if elsewhere:
@@ -278,13 +294,19 @@ async def create(request: Request) -> Any:
     return WIRE.unstructure(views.create_view(state))
 
 
-@routes.post("/party/join", response=models.JoinPartySessionResponse)
+@routes.post(
+    "/party/join",
+    body=models.JoinPartySessionRequest,
+    response=models.JoinPartySessionResponse,
+    errors=(400, 401, 404, 409, 422, 500),
+    security=SIGNED_IN,
+)
 @failing_as("join party session")
 async def join_by_code(request: Request) -> Any:
     """Join a session by its party code."""
     party: Quipflip = request.context
     player_id = party.caller(request)
-    body: models.JoinPartySessionRequest = _body(request, models.JoinPartySessionRequest)
+    body: models.JoinPartySessionRequest = request.body
     code = CODES.parse(body.party_code)
     session_id = None if code is None else party.index.by_code(code)
     if session_id is None:
@@ -293,7 +315,12 @@ async def join_by_code(request: Request) -> Any:
     return await _join(party, player_id, session_id, missing)
 
 
-@routes.post("/party/{session_id}/join", response=models.JoinPartySessionResponse)
+@routes.post(
+    "/party/{session_id}/join",
+    response=models.JoinPartySessionResponse,
+    errors=(400, 401, 404, 409, 500),
+    security=SIGNED_IN,
+)
 @failing_as("join party session")
 async def join_by_id(request: Request) -> Any:
     """Join a session by its id (from the list)."""
@@ -315,7 +342,12 @@ async def _join(party: Quipflip, player_id: str, session_id: str, missing: AppEr
 
 
 def _session_route(
-    path: str, method: str, make: Callable[[str], Any], action: str, response: type
+    path: str,
+    method: str,
+    make: Callable[[str], Any],
+    action: str,
+    response: type,
+    refusals: tuple[int, ...],
 ) -> None:
     """A route that asks the session ``make(caller)`` and answers what it answers."""
 
@@ -327,18 +359,28 @@ def _session_route(
 
     handler.__name__ = action.replace(" ", "_")
     handler.__doc__ = action[0].upper() + action[1:] + "."
-    routes.route(method, path, response=response)(failing_as(action)(handler))
+    refusals = tuple(sorted({401, 404, 500, *refusals}))
+    routes.route(method, path, response=response, errors=refusals, security=SIGNED_IN)(
+        failing_as(action)(handler)
+    )
 
 
 _session_route(
-    "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse
-)
-_session_route("/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse)
-_session_route(
-    "/party/{session_id}/add-ai", "POST", AddAI, "add AI player", models.AddAIPlayerResponse
+    "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse, (400,)
 )
 _session_route(
-    "/party/{session_id}/ping", "POST", PingPlayers, "send ping", models.PartyPingResponse
+    "/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse, (400,)
+)
+_session_route(
+    "/party/{session_id}/add-ai",
+    "POST",
+    AddAI,
+    "add AI player",
+    models.AddAIPlayerResponse,
+    (400, 403),
+)
+_session_route(
+    "/party/{session_id}/ping", "POST", PingPlayers, "send ping", models.PartyPingResponse, (403,)
 )
 _session_route(
     "/party/{session_id}/process-ai",
@@ -346,6 +388,7 @@ _session_route(
     ProcessAI,
     "process AI submissions",
     models.ProcessAIResponse,
+    (403,),
 )
 _session_route(
     "/party/{session_id}/start",
@@ -353,6 +396,7 @@ _session_route(
     Start,
     "start party session",
     models.StartPartySessionResponse,
+    (400, 403),
 )
 _session_route(
     "/party/{session_id}/status",
@@ -360,6 +404,7 @@ _session_route(
     lambda _: Status(),
     "get session status",
     models.PartySessionStatusResponse,
+    (),
 )
 _session_route(
     "/party/{session_id}/results",
@@ -367,6 +412,7 @@ _session_route(
     lambda _: Results(),
     "get party results",
     models.PartyResultsResponse,
+    (400,),
 )
 for _kind in RoundKind:
     _session_route(
@@ -375,16 +421,23 @@ for _kind in RoundKind:
         functools.partial(lambda kind, caller: StartRound(caller, kind), _kind),
         f"start {_kind} round",
         models.StartPartyRoundResponse,
+        (400,),
     )
 
 
-@routes.post("/party/{session_id}/rounds/{round_id}/submit", response=models.SubmitPartyRoundResponse)
+@routes.post(
+    "/party/{session_id}/rounds/{round_id}/submit",
+    body=models.SubmitPartyRoundRequest,
+    response=models.SubmitPartyRoundResponse,
+    errors=(400, 401, 403, 404, 422, 500),
+    security=SIGNED_IN,
+)
 @failing_as("submit round")
 async def submit(request: Request) -> Any:
     """Submit a round's phrase: an original, a copy, or the phrase voted for."""
     party: Quipflip = request.context
     player_id = party.caller(request)
-    body: models.SubmitPartyRoundRequest = _body(request, models.SubmitPartyRoundRequest)
+    body: models.SubmitPartyRoundRequest = request.body
     ref = await party.session(request.params["session_id"])
     round_id = IDS.parse(request.params["round_id"])
     if round_id is None:

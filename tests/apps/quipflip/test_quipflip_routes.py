@@ -111,3 +111,25 @@ async def play_phase(
         earned[player.player_id] += payout
         if played["submitted"]["phase_transition"] is None or kind != "vote":
             assert await player.wallet() == before - cost + payout
+
+
+async def test_the_openapi_document_describes_every_route() -> None:
+    async with serve_apps([quipflip_app.app]) as served:
+        document = (await served.client.get("/openapi.json")).json()
+    paths = document["paths"]
+    assert len([op for path in paths.values() for op in path]) == 19
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if path == "/party/{session_id}/ws":
+                continue
+            assert "200" in operation["responses"] and "500" in operation["responses"], path
+            if path != "/auth/guest":
+                assert operation["security"] == [{"bearer": []}, {"cookie": []}], path
+                assert "401" in operation["responses"], path
+    create = paths["/party/create"]["post"]
+    assert create["requestBody"]["required"] is False
+    assert set(create["responses"]) == {"200", "401", "409", "422", "500"}
+    submit = paths["/party/{session_id}/rounds/{round_id}/submit"]["post"]
+    schema = submit["requestBody"]["content"]["application/json"]["schema"]
+    assert document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["required"] == ["phrase"]
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "cookie"}
