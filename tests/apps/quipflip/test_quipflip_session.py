@@ -152,3 +152,23 @@ async def test_a_session_is_abandoned_after_a_day(autojump_clock: trio.testing.M
             assert (closed.value.code, closed.value.reason) == (1000, "party over")
         assert (await ada.get(f"/party/{session_id}/status")).status_code == 404
         await ada.ok("POST", "/party/create")
+
+
+async def test_what_a_client_sends_is_ignored_or_answered_and_the_socket_stays() -> None:
+    async with serve_apps([quipflip_app.app]) as served:
+        ada = await guest(served.client, "Ada")
+        session_id = (await ada.ok("POST", "/party/create"))["session_id"]
+        async with served.client.websocket(
+            f"/party/{session_id}/ws", params={"token": ada.token}
+        ) as ws:
+            await ws.send_text("{not json")
+            error = await ws.receive_json()
+            assert (error["type"], error["code"]) == ("error", "malformed")
+            await ws.send_json({"type": "start"})  # read-only: ignored, nothing happens
+            await ws.send_text('"\\ud800"')  # a lone surrogate
+            assert (await ws.receive_json())["code"] == "malformed"
+            await ada.ok("POST", f"/party/{session_id}/add-ai")
+            joined = await ws.receive_json()
+            assert joined["type"] == "player_joined"
+            status = await ada.ok("GET", f"/party/{session_id}/status")
+            assert status["current_phase"] == "LOBBY"
