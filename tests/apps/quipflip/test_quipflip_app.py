@@ -40,8 +40,8 @@ async def test_served_under_its_prefix_with_the_other_apps() -> None:
         assert "/quipflip/party/{session_id}/rounds/{round_id}/submit" in document["paths"]
 
 
-async def test_a_game_carries_on_after_a_restart(tmp_path: Path) -> None:
-    store = f"sqlite:///{tmp_path / 'quipflip.db'}"
+async def test_a_game_carries_on_after_a_restart(durable_url: str) -> None:
+    store = durable_url
     async with serve_apps([quipflip_app.app], store=store, environ=FAST_AI) as served:
         ada, bob, session_id = await started_party(served.client)
         await ada.play(session_id, "prompt")
