@@ -16,6 +16,7 @@ also a `Transaction` in ``ledger``, in order, so whoever keeps the players' acco
 from __future__ import annotations
 
 import enum
+import functools
 import random
 import uuid
 from collections.abc import Iterator
@@ -213,7 +214,7 @@ class Phraseset:
     original: Original
     copies: tuple[Copy, Copy]
 
-    @property
+    @functools.cached_property
     def contributors(self) -> frozenset[str]:
         return frozenset((self.original.player_id, *(c.player_id for c in self.copies)))
 
@@ -332,7 +333,17 @@ class PartyState:
         )
 
     def submitted(self, player_id: str, kind: RoundKind) -> int:
-        return sum(1 for r in self.rounds_of(player_id, kind) if r.status is RoundStatus.SUBMITTED)
+        return self._submitted.get((player_id, kind), 0)
+
+    @functools.cached_property
+    def _submitted(self) -> dict[tuple[str, RoundKind], int]:
+        # Progress views ask this for every player several times per step: count once per
+        # state value (states are frozen, so the count never goes stale).
+        counts: dict[tuple[str, RoundKind], int] = {}
+        for r in self.rounds:
+            if r.status is RoundStatus.SUBMITTED:
+                counts[r.player_id, r.kind] = counts.get((r.player_id, r.kind), 0) + 1
+        return counts
 
     def original(self, original_id: str) -> Original:
         return next(o for o in self.originals if o.original_id == original_id)
