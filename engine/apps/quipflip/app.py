@@ -44,7 +44,7 @@ async def setup(engine: Engine) -> AsyncIterator[Quipflip]:
     )
     sessions.listen(index.report)
     await sessions.restore_all()
-    secret = await load_or_create_secret(engine.store)
+    secret = await load_or_create_secret(engine.store, environ=engine.environ)
     tokens = TokenIssuer(secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now)
     yield Quipflip(settings, sessions, accounts, index, tokens)
 

@@ -35,7 +35,7 @@ import attrs
 from engine import clock
 from engine.actors import ActorRef, ActorStopped, AskTimeout, MailboxFull
 from engine.errors import AppError
-from engine.net import Accept, Reject, WebSocketRequest
+from engine.net import Accept, KeyedLimit, RateLimiter, RateLimitRule, Reject, WebSocketRequest
 from engine.parties import PartyDirectory, UuidIds, serve_member
 from engine.web import (
     DetailErrors,
@@ -69,7 +69,7 @@ from .players import Accounts, Enter, PlayerAccount, ReadAccount
 from .session import Connection, PartySession
 from .settings import QuipflipSettings
 
-__all__ = ["ACCESS_TOKEN_COOKIE", "ERRORS", "Quipflip", "routes"]
+__all__ = ["ACCESS_TOKEN_COOKIE", "ERRORS", "MESSAGE_RATE_LIMIT", "Quipflip", "routes"]
 
 log = logging.getLogger("engine.apps.quipflip")
 
@@ -78,6 +78,9 @@ ACCESS_TOKEN_COOKIE = "access_token"
 ERRORS = DetailErrors(validation_status=422)
 IDS = UuidIds()
 CODES = PartyCodes()
+#: What one player may send over their party sockets, which are read-only: keep-alives, and
+#: no flood (past it, each message is answered with a rate-limited error event).
+MESSAGE_RATE_LIMIT = RateLimitRule(60, 60.0)
 # Draws of a party code before giving up: at 1.1 billion codes a clash is already rare.
 _CODE_DRAWS = 10
 
@@ -104,6 +107,7 @@ class Quipflip:
     accounts: Accounts
     index: SessionIndex
     tokens: TokenIssuer
+    messages: RateLimiter = attrs.field(factory=lambda: RateLimiter(MESSAGE_RATE_LIMIT))
 
     def player_id(self, token: str | None) -> str:
         """Whose ``token`` this is; raises a 401 for none, or one forged or expired."""
@@ -470,8 +474,11 @@ async def party_socket(
     last_seq = _int(next(iter(query.get("last_seq", ())), None))
     context = next(iter(query.get("context", ())), "")[:64]
     state = Connection(context=context, last_seq=last_seq)
+    limit = KeyedLimit(party.messages, player_id)
     return Accept(
-        lambda ws, _: serve_member(ws, ref, user_id=player_id, state=state, errors=ERRORS)
+        lambda ws, _: serve_member(
+            ws, ref, user_id=player_id, state=state, errors=ERRORS, rate_limit=limit
+        )
     )
 
 

@@ -172,3 +172,16 @@ async def test_what_a_client_sends_is_ignored_or_answered_and_the_socket_stays()
             assert joined["type"] == "player_joined"
             status = await ada.ok("GET", f"/party/{session_id}/status")
             assert status["current_phase"] == "LOBBY"
+
+
+async def test_a_flood_on_the_socket_is_refused(autojump_clock: trio.testing.MockClock) -> None:
+    async with serve_apps([quipflip_app.app]) as served:
+        ada = await guest(served.client, "Ada")
+        session_id = (await ada.ok("POST", "/party/create"))["session_id"]
+        async with served.client.websocket(
+            f"/party/{session_id}/ws", params={"token": ada.token}
+        ) as ws:
+            for _ in range(61):
+                await ws.send_json({"type": "keepalive"})
+            refusal = await ws.receive_until("error")
+            assert refusal["code"] == "rate_limited"
