@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import trio
 
+from engine import clock
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import open_client
 from tests.helpers.quipflip_client import Guest, guest
@@ -116,3 +118,34 @@ async def test_everything_acknowledged_survives_sigkill(tmp_path: Path) -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_a_phase_that_ran_out_while_the_server_was_down_ends_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    store = f"sqlite:///{tmp_path / 'quipflip.db'}"
+    async with serve_apps([quipflip_app.app], store=store) as served:
+        ada, bob = await guest(served.client, "Ada"), await guest(served.client, "Bob")
+        session_id = (await ada.ok("POST", "/party/create", {"min_players": 2}))["session_id"]
+        await bob.ok("POST", f"/party/{session_id}/join")
+        for player in (ada, bob):
+            await player.ok("POST", f"/party/{session_id}/ready")
+        await ada.ok("POST", f"/party/{session_id}/start")
+        await ada.play(session_id, "prompt")
+        bobs = await bob.ok("POST", f"/party/{session_id}/rounds/prompt")
+        tokens = (ada.token, bob.token)
+    # Back an hour later: the 180 s PROMPT phase is long over.
+    later = time.time() + 3600
+    clock.set_wall_source(lambda: later)
+    async with serve_apps([quipflip_app.app], store=store) as served:
+        ada, bob = (Guest(served.client, t, p.player_id, p.username) for t, p in zip(tokens, (ada, bob)))
+        status = await ada.ok("GET", f"/party/{session_id}/status")
+        # PROMPT ended on its timer as the session came back: Bob's round expired (refunded)
+        # and COPY started then, with its own 180 s.
+        assert status["current_phase"] == "COPY"
+        assert status["phase_started_at"] > status["started_at"]
+        assert await bob.wallet() == 5000
+        late = await bob.post(
+            f"/party/{session_id}/rounds/{bobs['round_id']}/submit", {"phrase": "too late"}
+        )
+        assert (late.status_code, late.json()) == (400, {"detail": "Round has expired"})

@@ -1,5 +1,6 @@
 """The session actor end to end: notifications on the party WebSocket, resuming, the host's
-ping, the AI players' think time, leaving, and the idle and abandonment timers (MockClock)."""
+ping, the AI players' think time, leaving, and the idle and abandonment timers (MockClock);
+and asked directly, for a wallet no test player could empty over HTTP."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import pytest
 import trio
 import trio.testing
 
+from engine import clock
 from engine.apps.quipflip import app as quipflip_app
+from engine.apps.quipflip import errors, lobby
+from engine.apps.quipflip.economy import STARTING_WALLET
+from engine.apps.quipflip.messages import Join, Ready, Start, StartRound, Status
+from engine.apps.quipflip.party import PartyConfig, RoundKind
 from engine.net.client import WebSocketClosed
+from engine.web import open_engine
 from tests.helpers.quipflip_client import guest
 from tests.helpers.serving import serve_apps
 
@@ -185,3 +192,26 @@ async def test_a_flood_on_the_socket_is_refused(autojump_clock: trio.testing.Moc
                 await ws.send_json({"type": "keepalive"})
             refusal = await ws.receive_until("error")
             assert refusal["code"] == "rate_limited"
+
+
+async def test_a_round_needs_the_coins_for_it() -> None:
+    async with open_engine([quipflip_app.app]) as engine:
+        party = engine.contexts["quipflip"]
+        host = lobby.Newcomer("seat-1", "p1", "Ada", STARTING_WALLET)
+        seed = lobby.create(
+            session_id="",
+            party_code=party.new_code(),
+            host=host,
+            config=PartyConfig(min_players=2),
+            now=clock.now(),
+        )
+        _, session = await party.sessions.create(seed)
+        await session.ask(Join(lobby.Newcomer("seat-2", "p2", "Bob", 99), elsewhere=False))
+        for player in ("p1", "p2"):
+            await session.ask(Ready(player))
+        await session.ask(Start("p1"))
+        before = await session.ask(Status())
+        with pytest.raises(errors.InsufficientBalance) as refused:
+            await session.ask(StartRound("p2", RoundKind.PROMPT))
+        assert (refused.value.status, refused.value.message) == (400, "Insufficient balance")
+        assert await session.ask(Status()) == before
