@@ -6,6 +6,11 @@ value), ``lobby``, ``rounds``, ``progress`` (quotas), ``assignment`` (who copies
 what), ``phases``, ``economy``, ``results``, ``ai``, ``phrases``, ``prompts``, ``codes``,
 ``housekeeping`` and ``errors``. The API's JSON: ``models`` (bodies and notifications) and
 ``views`` (a session as each of them). ``settings`` holds what can be configured.
+
+On the runtime: ``session`` (one persistent party actor per session, asked with
+``messages``), ``players`` (one persistent actor per player account), ``index`` (party codes
+and members, from the sessions' listings), ``routes`` (HTTP and the party WebSocket) and
+``app`` (the ``AppSpec`` served by ``party-engine serve``).
 """
 
 from .party import PartyConfig as PartyConfig

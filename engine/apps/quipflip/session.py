@@ -32,7 +32,7 @@ import attrs
 from engine import clock
 from engine.actors import on
 from engine.net import PeerDisconnected
-from engine.parties import FinishParty, Member, Party
+from engine.parties import Birth, FinishParty, Member, Party
 
 from . import ai, errors, lobby, models, phases, rounds, views
 from .economy import STARTING_WALLET
@@ -85,7 +85,7 @@ class PartySession(Party[PartyState, Connection]):
     state_type = PartyState
     converter = STATE_CONVERTER
 
-    def __init__(self, birth: Any) -> None:
+    def __init__(self, birth: Birth) -> None:
         super().__init__(birth)
         context: SessionContext = self.context
         self.settings = context.settings
