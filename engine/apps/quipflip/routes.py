@@ -250,23 +250,7 @@ async def list_parties(request: Request) -> Any:
     """The sessions one can join (in the lobby, not full), oldest first."""
     party: Quipflip = request.context
     party.caller(request)
-    joinable = sorted(
-        party.sessions.listing(lambda listing: listing.joinable), key=lambda l: l.created_at
-    )
-    items = tuple(
-        models.PartyListItemResponse(
-            session_id=l.session_id,
-            party_code=l.party_code,
-            host_username=l.host_username,
-            participant_count=l.participant_count,
-            min_players=l.min_players,
-            max_players=l.max_players,
-            created_at=views.iso(l.created_at),
-            is_full=not l.joinable,
-        )
-        for l in joinable
-    )
-    return WIRE.unstructure(models.PartyListResponse(items, len(items)))
+    return WIRE.unstructure(views.list_view(party.sessions.listing()))
 
 
 @routes.post(

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 from . import models
+from .index import Listing
 from .lobby import Departure, Ping
 from .party import Participant, PartyState, Phase, Round, RoundKind
 from .progress import players_done, required
@@ -167,21 +168,19 @@ def join_view(state: PartyState, connected: Collection[str] = ()) -> models.Join
     )
 
 
-def list_view(states: Iterable[PartyState]) -> models.PartyListResponse:
-    """The joinable sessions among ``states`` (in the lobby, not full), oldest first."""
-    joinable = sorted(
-        (s for s in states if not s.started and not s.is_full), key=lambda s: s.created_at
-    )
+def list_view(listings: Iterable[Listing]) -> models.PartyListResponse:
+    """The joinable sessions among ``listings`` (in the lobby, not full), oldest first."""
+    joinable = sorted((s for s in listings if s.joinable), key=lambda s: s.created_at)
     items = tuple(
         models.PartyListItemResponse(
             session_id=s.session_id,
             party_code=s.party_code,
-            host_username=s.host.username,
-            participant_count=len(s.participants),
-            min_players=s.config.min_players,
-            max_players=s.config.max_players,
+            host_username=s.host_username,
+            participant_count=s.participant_count,
+            min_players=s.min_players,
+            max_players=s.max_players,
             created_at=iso(s.created_at),
-            is_full=s.is_full,
+            is_full=s.participant_count >= s.max_players,
         )
         for s in joinable
     )

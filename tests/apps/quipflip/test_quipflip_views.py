@@ -10,6 +10,7 @@ import pytest
 from quipflip_play import HOST, TIMERS, make_lobby, newcomer, play_game, play_phase, started
 
 from engine.apps.quipflip import lobby, models, views
+from engine.apps.quipflip.index import Listing
 from engine.apps.quipflip.party import PartyConfig, Phase, RoundKind
 from engine.apps.quipflip.rounds import start_round, submit
 from engine.web._errors import ValidationFailed
@@ -79,7 +80,7 @@ def test_create_join_ready_and_list_views() -> None:
     assert ready["session"] == {"ready_count": 1, "total_count": 2, "can_start": False}
     playing = lobby.start(lobby.mark_ready(state, HOST, 1201.0), HOST, 2000.0, TIMERS)
     full = lobby.join(make_lobby(rng, humans=2, ready=False, config=PartyConfig(2, 3)), newcomer(rng, 7), 1300.0)
-    listing = out(views.list_view([playing, full, state]))
+    listing = out(views.list_view([Listing.of(s) for s in (playing, full, state)]))
     assert listing["total_count"] == 1
     assert listing["parties"][0]["session_id"] == state.session_id
     assert listing["parties"][0]["host_username"] == "player0" and not listing["parties"][0]["is_full"]
