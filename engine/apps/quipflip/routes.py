@@ -64,7 +64,7 @@ from .messages import (
     Submit,
 )
 from .models import WIRE
-from .party import PartyConfig, PartyState, RoundKind, new_id
+from .party import PartyConfig, PartyState, RoundKind
 from .players import Accounts, Enter, PlayerAccount, ReadAccount
 from .session import Connection, PartySession
 from .settings import QuipflipSettings
