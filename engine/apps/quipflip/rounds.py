@@ -29,7 +29,6 @@ from .party import (
     Copy,
     Original,
     PartyState,
-    Phase,
     Round,
     RoundKind,
     RoundStatus,
