@@ -22,8 +22,13 @@ PLURAL = {"prompt": "prompts", "copy": "copies", "vote": "votes"}
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
 
 
+SEEN: dict[int, list[dict[str, Any]]] = {}
+
+
 async def next_event(ws: Any, kind: str) -> dict[str, Any]:
+    """The next ``kind`` notification on ``ws``, noted with the others taken from it."""
     event: dict[str, Any] = await ws.receive_until(kind)
+    SEEN.setdefault(id(ws), []).append(event)
     return event
 
 
@@ -31,58 +36,72 @@ async def test_two_humans_and_four_ai_play_from_lobby_to_results(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     async with serve_apps([quipflip_app.app], environ=FAST_AI) as served:
-        ada, bo = await guest(served.client, "Ada"), await guest(served.client, "Bob")
+        ada, bob = await guest(served.client, "Ada"), await guest(served.client, "Bob")
         created = await ada.ok("POST", "/party/create", {"min_players": 6, "max_players": 6})
         session_id, code = created["session_id"], created["party_code"]
         assert created["current_phase"] == "LOBBY" and created["host_player_id"] == ada.player_id
-        listed = await bo.ok("GET", "/party/list")
+        listed = await bob.ok("GET", "/party/list")
         assert [p["party_code"] for p in listed["parties"]] == [code]
         async with (
             served.client.websocket(f"/party/{session_id}/ws", params={"token": ada.token}) as ws,
         ):
-            joined = await bo.ok("POST", "/party/join", {"party_code": code.lower()})
+            joined = await bob.ok("POST", "/party/join", {"party_code": code.lower()})
             assert joined["participant_count"] == 2
             event = await next_event(ws, "player_joined")
-            assert (event["player_id"], event["is_ai"]) == (bo.player_id, False)
+            assert (event["player_id"], event["is_ai"]) == (bob.player_id, False)
             async with served.client.websocket(
-                f"/party/{session_id}/ws", params={"token": bo.token}
-            ) as bo_ws:
+                f"/party/{session_id}/ws", params={"token": bob.token}
+            ) as bob_ws:
                 for _ in range(4):
                     added = await ada.ok("POST", f"/party/{session_id}/add-ai")
                     assert added["is_ai"] is True
                     assert (await next_event(ws, "player_joined"))["is_ai"] is True
-                for player in (ada, bo):
+                for player in (ada, bob):
                     await player.ok("POST", f"/party/{session_id}/ready")
                     ready = await next_event(ws, "player_ready")
                     assert ready["player_id"] == player.player_id
                 assert ready["ready_count"] == 6
                 started = await ada.ok("POST", f"/party/{session_id}/start")
                 assert started["current_phase"] == "PROMPT"
-                assert (await next_event(bo_ws, "session_started"))["participant_count"] == 6
+                assert (await next_event(bob_ws, "session_started"))["participant_count"] == 6
 
-                spent = {ada.player_id: 0, bo.player_id: 0}
-                earned = {ada.player_id: 0, bo.player_id: 0}
+                spent = {ada.player_id: 0, bob.player_id: 0}
+                rounds_played = {ada.player_id: 0, bob.player_id: 0}
+                earned = {ada.player_id: 0, bob.player_id: 0}
                 for kind, old, new in (
                     ("prompt", "PROMPT", "COPY"),
                     ("copy", "COPY", "VOTE"),
                     ("vote", "VOTE", "RESULTS"),
                 ):
-                    for player in (ada, bo):
-                        await play_phase(player, session_id, kind, spent, earned)
+                    for player in (ada, bob):
+                        played = await play_phase(player, session_id, kind, spent, earned)
+                        rounds_played[player.player_id] += played
                     moved = await next_event(ws, "phase_transition")
                     assert (moved["old_phase"], moved["new_phase"]) == (old, new)
-                completed = await next_event(bo_ws, "session_completed")
+                completed = await next_event(bob_ws, "session_completed")
                 assert completed["session_id"] == session_id
-                updates = [e for e in ws.take_pending() if e["type"] == "progress_update"]
-                assert {u["username"] for u in updates} >= {"Ada", "Bob"}
+                await next_event(ws, "session_completed")
+                # Ada's socket got every notification of the session, each once, in order.
+                events = sorted(SEEN[id(ws)] + ws.take_pending(), key=lambda e: e["sequence_number"])
+                assert [e["sequence_number"] for e in events] == list(range(1, len(events) + 1))
+                updates = [e for e in events if e["type"] == "progress_update"]
+                # One per human submission, one per AI player and phase.
+                submissions = sum(rounds_played.values())
+                assert len(updates) == submissions + 4 * 3
+                kinds = [e["type"] for e in events if e["type"] != "progress_update"]
+                assert kinds == [
+                    "player_joined", *["player_joined"] * 4, "player_ready", "player_ready",
+                    "session_started", "phase_transition", "phase_transition",
+                    "phase_transition", "session_completed",
+                ]
 
-        results = await bo.ok("GET", f"/party/{session_id}/results")
+        results = await bob.ok("GET", f"/party/{session_id}/results")
         assert len(results["rankings"]) == 6
         nets = [r["net"] for r in results["rankings"]]
         assert nets == sorted(nets, reverse=True)
         status = await ada.ok("GET", f"/party/{session_id}/status")
         assert (status["status"], status["current_phase"]) == ("COMPLETED", "RESULTS")
-        for player in (ada, bo):
+        for player in (ada, bob):
             ranking = next(r for r in results["rankings"] if r["player_id"] == player.player_id)
             assert ranking["spent"] == spent[player.player_id]
             assert await player.wallet() == STARTING_WALLET + ranking["net"]
@@ -92,15 +111,18 @@ async def test_two_humans_and_four_ai_play_from_lobby_to_results(
 
 async def play_phase(
     player: Guest, session_id: str, kind: str, spent: dict[str, int], earned: dict[str, int]
-) -> None:
-    """Play every round ``player`` owes in the current phase, checking the wallet as it goes."""
+) -> int:
+    """Play every round ``player`` owes in the current phase, checking the wallet as it goes;
+    how many rounds that was."""
+    rounds = 0
     while True:
         status = await player.ok("GET", f"/party/{session_id}/status")
         me = next(p for p in status["participants"] if p["player_id"] == player.player_id)
         plural = PLURAL[kind]
         owed = me[f"{plural}_required"] - me[f"{plural}_submitted"]
         if owed <= 0 or status["current_phase"] != kind.upper():
-            return
+            return rounds
+        rounds += 1
         before = await player.wallet()
         played = await player.play(session_id, kind)
         cost = played["started"]["cost"]
