@@ -22,7 +22,8 @@ from typing import Any
 
 import attrs
 
-from engine.actors import ActorRef, on
+from engine.actors import ActorRef, Rejection, on
+from engine.errors import AppError
 from engine.store import PersistentActor, Store, get_or_restore
 from engine.supervisors import ActorSystem, Supervisor, SupervisorSpec
 
@@ -30,7 +31,15 @@ from .economy import STARTING_WALLET
 from .index import SessionIndex
 from .party import STATE_CONVERTER
 
-__all__ = ["Accounts", "Enter", "PlayerAccount", "ReadAccount", "WalletUpdate", "start_accounts"]
+__all__ = [
+    "Accounts",
+    "Enter",
+    "EntryFailed",
+    "PlayerAccount",
+    "ReadAccount",
+    "WalletUpdate",
+    "start_accounts",
+]
 
 KIND = "quipflip.player"
 
@@ -72,6 +81,12 @@ class Enter:
     enter: Callable[[PlayerAccount, bool], Awaitable[Any]]
 
 
+class EntryFailed(Rejection):
+    """An entry failed for a reason other than a refusal (the session crashed or did not
+    answer in time; the cause is ``__cause__``). The session's failure is not the player's:
+    the player's actor carries on, and the asker hears it."""
+
+
 class PlayerActor(PersistentActor[PlayerAccount]):
     kind = KIND
     state_type = PlayerAccount
@@ -94,7 +109,12 @@ class PlayerActor(PersistentActor[PlayerAccount]):
     @on(Enter)
     async def enter(self, message: Enter) -> Any:
         held = self.index.sessions_of(self.key) - {message.session_id}
-        return await message.enter(self.state, bool(held))
+        try:
+            return await message.enter(self.state, bool(held))
+        except AppError:
+            raise
+        except Exception as exc:
+            raise EntryFailed(f"entering a session failed: {exc!r}") from exc
 
 
 @attrs.define(eq=False)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import trio
 
 from engine.apps.quipflip.index import SessionIndex
 from engine.apps.quipflip.players import (
     Enter,
+    EntryFailed,
     PlayerAccount,
     ReadAccount,
     WalletUpdate,
@@ -72,3 +74,19 @@ async def test_entries_of_one_player_run_one_at_a_time() -> None:
             for _ in range(3):
                 nursery.start_soon(ref.ask, Enter("s1", enter))
         assert overlaps == [False, False, False]
+
+
+async def test_a_failed_entry_is_the_askers_error_not_the_players_crash() -> None:
+    async with open_store("memory://") as store, open_actor_system() as system:
+        accounts = await start_accounts(system, store, SessionIndex())
+        await accounts.create(PlayerAccount("p1", "Ada", 1000.0))
+        ref = await accounts.get("p1")
+        assert ref is not None
+
+        async def crashed_session(account: PlayerAccount, elsewhere: bool) -> None:
+            raise RuntimeError("the session crashed")
+
+        with pytest.raises(EntryFailed) as failed:
+            await ref.ask(Enter("s1", crashed_session))
+        assert isinstance(failed.value.__cause__, RuntimeError)
+        assert (await ref.ask(ReadAccount())).username == "Ada"
