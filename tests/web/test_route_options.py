@@ -48,3 +48,14 @@ async def test_strict_and_optional_bodies() -> None:
 def test_the_document_shows_an_optional_body() -> None:
     document = openapi_document([app], prefixed=False)
     assert document["paths"]["/greet"]["post"]["requestBody"]["required"] is False
+
+
+async def test_an_unknown_field_with_any_name_is_named() -> None:
+    async with serve_apps([app]) as served:
+        for name in ("\n", "a\nb"):
+            refused = await served.client.post("/greet", json={name: None})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"][0]["msg"] == f"unknown fields: {name}"
+        # A name that looks like cattrs' own " @ $path" suffix is still refused, not a 500.
+        odd = await served.client.post("/greet", json={"@ $x": None})
+        assert odd.status_code == 422 and odd.json()["detail"][0]["loc"][0] == "body"
