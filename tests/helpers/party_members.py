@@ -377,10 +377,81 @@ class P2PSession(Members):
         return self._party
 
 
+# -- quipflip --------------------------------------------------------------------------------
+
+# The party socket is read-only: whatever a client sends is ignored (or refused as malformed).
+_QUIPFLIP = [{"type": "keepalive"}, {"type": "resume", "last_seq": 0}]
+
+
+@attrs.frozen
+class _QuipflipSession(Party):
+    """A lobby: its host is the control member, a second guest every fuzzed connection (the
+    socket limits messages per player, which is what a flood should meet)."""
+
+    base: str
+    session_id: str
+    tokens: Mapping[str, str]
+    type_key: str = "type"
+
+    @property
+    def path(self) -> str:
+        return f"{self.base}/party/{self.session_id}/ws"
+
+    @asynccontextmanager
+    async def member(self, client: Client, role: str) -> AsyncIterator[ClientWebSocket]:
+        token = self.tokens["control" if role == "control" else "fuzzed"]
+        # A sequence number the session never reached answers with its status at once: the
+        # member knows it is in.
+        params = {"token": token, "last_seq": "1000000"}
+        async with client.websocket(self.path, params=params) as ws:
+            await ws.receive_until("session_status", WAIT)
+            yield ws
+
+    async def provoke(self, client: Client) -> Heard:
+        pinged = await client.post(
+            f"{self.base}/party/{self.session_id}/ping",
+            headers={"Authorization": f"Bearer {self.tokens['control']}"},
+        )
+        pinged.raise_for_status()
+        return lambda m: m.get("type") == "host_ping"
+
+
+async def _quipflip_guest(client: Client, base: str, name: str) -> str:
+    guest = await client.post(f"{base}/auth/guest", json={"username": name})
+    guest.raise_for_status()
+    return str(guest.json()["access_token"])
+
+
+class QuipflipSession(Members):
+    """One session for the whole test: a host and one guest who joined it."""
+
+    templates = _QUIPFLIP
+
+    def __init__(self) -> None:
+        self._party: _QuipflipSession | None = None
+
+    async def party(self, client: Client, base: str) -> Party:
+        if self._party is None:
+            host = await _quipflip_guest(client, base, "Fuzz Host")
+            guest = await _quipflip_guest(client, base, "Fuzz Guest")
+            created = await client.post(
+                f"{base}/party/create", headers={"Authorization": f"Bearer {host}"}
+            )
+            created.raise_for_status()
+            session_id = created.json()["session_id"]
+            joined = await client.post(
+                f"{base}/party/{session_id}/join", headers={"Authorization": f"Bearer {guest}"}
+            )
+            joined.raise_for_status()
+            self._party = _QuipflipSession(base, session_id, {"control": host, "fuzzed": guest})
+        return self._party
+
+
 #: (app name, route path as declared) -> how to take part in its parties.
 MEMBERS: Mapping[tuple[str, str], Callable[[], Members]] = {
     ("liaptui", "/ws/lobby"): LiaptuiLobby,
     ("liaptui", "/ws/{room_id}"): LiaptuiRoom,
     ("watchparty", "/ws/{session_id}"): WatchPartySession,
     ("p2p", "/ws"): P2PSession,
+    ("quipflip", "/party/{session_id}/ws"): QuipflipSession,
 }
