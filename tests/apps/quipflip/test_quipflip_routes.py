@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import trio
 import trio.testing
 
 from engine.apps.quipflip import app as quipflip_app
+from engine.apps.quipflip import errors
 from engine.apps.quipflip.economy import (
     COPY_COST,
     CORRECT_VOTE_PAYOUT,
@@ -15,6 +17,8 @@ from engine.apps.quipflip.economy import (
     STARTING_WALLET,
     VOTE_COST,
 )
+from engine.apps.quipflip.routes import failing_as
+from engine.web import HttpError, Request
 from tests.helpers.quipflip_client import Guest, guest
 from tests.helpers.serving import serve_apps
 
@@ -155,3 +159,22 @@ async def test_the_openapi_document_describes_every_route() -> None:
     schema = submit["requestBody"]["content"]["application/json"]["schema"]
     assert document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["required"] == ["phrase"]
     assert set(document["components"]["securitySchemes"]) == {"bearer", "cookie"}
+
+
+async def test_an_unexpected_failure_is_a_500_in_the_original_words() -> None:
+    request = Request("POST", "/party/create", {}, {}, {}, "127.0.0.1", None, None, "r1")
+
+    @failing_as("create party session")
+    async def broken(_: Request) -> None:
+        raise RuntimeError("a bug")
+
+    @failing_as("create party session")
+    async def refusing(_: Request) -> None:
+        raise errors.InAnotherSession()
+
+    with pytest.raises(HttpError) as failed:
+        await broken(request)
+    assert (failed.value.status, failed.value.message) == (500, "Failed to create party session")
+    assert failed.value.details == {"request_id": "r1"}
+    with pytest.raises(errors.InAnotherSession):
+        await refusing(request)
