@@ -38,7 +38,6 @@ __all__ = [
     "ContextProgress",
     "CreatePartySessionRequest",
     "CreatePartySessionResponse",
-    "ErrorResponse",
     "GuestAuthRequest",
     "GuestAuthResponse",
     "HostPing",
@@ -71,7 +70,6 @@ __all__ = [
     "StartPartySessionResponse",
     "SubmitPartyRoundRequest",
     "SubmitPartyRoundResponse",
-    "ValidationProblem",
     "YourProgress",
 ]
 
@@ -129,22 +127,6 @@ class SubmitPartyRoundRequest:
 
 
 # -- responses -------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class ValidationProblem:
-    """One field of a body that does not fit its schema: where, what, and a short kind."""
-
-    loc: tuple[str | int, ...]
-    msg: str
-    type: str
-
-
-@attrs.frozen
-class ErrorResponse:
-    """Every refusal: a message, or (422) the list of what is wrong with the body."""
-
-    detail: str | tuple[ValidationProblem, ...]
 
 
 @attrs.frozen

@@ -85,16 +85,7 @@ MESSAGE_RATE_LIMIT = RateLimitRule(60, 60.0)
 _CODE_DRAWS = 10
 
 # Bodies are strict: a field of the wrong type or unknown to the schema is refused, named.
-routes = Routes(
-    errors=ERRORS,
-    forbid_extra_keys=True,
-    security_schemes={
-        "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-        "cookie": {"type": "apiKey", "in": "cookie", "name": ACCESS_TOKEN_COOKIE},
-    },
-    error_schema=models.ErrorResponse,
-)
-SIGNED_IN = ("bearer", "cookie")
+routes = Routes(errors=ERRORS, forbid_extra_keys=True)
 H = TypeVar("H", bound=Callable[[Request], Awaitable[Any]])
 
 
@@ -212,7 +203,6 @@ def failing_as(action: str) -> Callable[[H], H]:
     body=models.GuestAuthRequest,
     body_optional=True,
     response=models.GuestAuthResponse,
-    errors=(422, 500),
 )
 @failing_as("create guest player")
 async def guest(request: Request) -> Any:
@@ -227,7 +217,7 @@ async def guest(request: Request) -> Any:
     return WIRE.unstructure(models.GuestAuthResponse(token, ttl, player_id, username))
 
 
-@routes.get("/player/me", response=models.PlayerResponse, errors=(401, 500), security=SIGNED_IN)
+@routes.get("/player/me", response=models.PlayerResponse, bearer=True)
 @failing_as("get player")
 async def me(request: Request) -> Any:
     """The caller's player, with its wallet."""
@@ -242,9 +232,7 @@ async def me(request: Request) -> Any:
 # -- sessions -----------------------------------------------------------------------------------
 
 
-@routes.get(
-    "/party/list", response=models.PartyListResponse, errors=(401, 500), security=SIGNED_IN
-)
+@routes.get("/party/list", response=models.PartyListResponse, bearer=True)
 @failing_as("list parties")
 async def list_parties(request: Request) -> Any:
     """The sessions one can join (in the lobby, not full), oldest first."""
@@ -258,8 +246,7 @@ async def list_parties(request: Request) -> Any:
     body=models.CreatePartySessionRequest,
     body_optional=True,
     response=models.CreatePartySessionResponse,
-    errors=(401, 409, 422, 500),
-    security=SIGNED_IN,
+    bearer=True,
 )
 @failing_as("create party session")
 async def create(request: Request) -> Any:
@@ -286,8 +273,7 @@ async def create(request: Request) -> Any:
     "/party/join",
     body=models.JoinPartySessionRequest,
     response=models.JoinPartySessionResponse,
-    errors=(400, 401, 404, 409, 422, 500),
-    security=SIGNED_IN,
+    bearer=True,
 )
 @failing_as("join party session")
 async def join_by_code(request: Request) -> Any:
@@ -306,8 +292,7 @@ async def join_by_code(request: Request) -> Any:
 @routes.post(
     "/party/{session_id}/join",
     response=models.JoinPartySessionResponse,
-    errors=(400, 401, 404, 409, 500),
-    security=SIGNED_IN,
+    bearer=True,
 )
 @failing_as("join party session")
 async def join_by_id(request: Request) -> Any:
@@ -335,7 +320,6 @@ def _session_route(
     make: Callable[[str], Any],
     action: str,
     response: type,
-    refusals: tuple[int, ...],
 ) -> None:
     """A route that asks the session ``make(caller)`` and answers what it answers."""
 
@@ -347,17 +331,14 @@ def _session_route(
 
     handler.__name__ = action.replace(" ", "_")
     handler.__doc__ = action[0].upper() + action[1:] + "."
-    refusals = tuple(sorted({401, 404, 500, *refusals}))
-    routes.route(method, path, response=response, errors=refusals, security=SIGNED_IN)(
-        failing_as(action)(handler)
-    )
+    routes.route(method, path, response=response, bearer=True)(failing_as(action)(handler))
 
 
 _session_route(
-    "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse, (400,)
+    "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse
 )
 _session_route(
-    "/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse, (400,)
+    "/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse
 )
 _session_route(
     "/party/{session_id}/add-ai",
@@ -365,10 +346,9 @@ _session_route(
     AddAI,
     "add AI player",
     models.AddAIPlayerResponse,
-    (400, 403),
 )
 _session_route(
-    "/party/{session_id}/ping", "POST", PingPlayers, "send ping", models.PartyPingResponse, (403,)
+    "/party/{session_id}/ping", "POST", PingPlayers, "send ping", models.PartyPingResponse
 )
 _session_route(
     "/party/{session_id}/process-ai",
@@ -376,7 +356,6 @@ _session_route(
     ProcessAI,
     "process AI submissions",
     models.ProcessAIResponse,
-    (403,),
 )
 _session_route(
     "/party/{session_id}/start",
@@ -384,7 +363,6 @@ _session_route(
     Start,
     "start party session",
     models.StartPartySessionResponse,
-    (400, 403),
 )
 _session_route(
     "/party/{session_id}/status",
@@ -392,7 +370,6 @@ _session_route(
     lambda _: Status(),
     "get session status",
     models.PartySessionStatusResponse,
-    (),
 )
 _session_route(
     "/party/{session_id}/results",
@@ -400,7 +377,6 @@ _session_route(
     lambda _: Results(),
     "get party results",
     models.PartyResultsResponse,
-    (400,),
 )
 for _kind in RoundKind:
     _session_route(
@@ -409,7 +385,6 @@ for _kind in RoundKind:
         functools.partial(lambda kind, caller: StartRound(caller, kind), _kind),
         f"start {_kind} round",
         models.StartPartyRoundResponse,
-        (400,),
     )
 
 
@@ -417,8 +392,7 @@ for _kind in RoundKind:
     "/party/{session_id}/rounds/{round_id}/submit",
     body=models.SubmitPartyRoundRequest,
     response=models.SubmitPartyRoundResponse,
-    errors=(400, 401, 403, 404, 422, 500),
-    security=SIGNED_IN,
+    bearer=True,
 )
 @failing_as("submit round")
 async def submit(request: Request) -> Any:

