@@ -121,6 +121,12 @@ RUNTIME_MODULES: dict[str, frozenset[str]] = {
             "views",  # response bodies, times by engine.clock.rfc3339
         }
     ),
+    "quipflip": frozenset(
+        {
+            "players",  # PlayerActor, the players' supervisor and store
+            "session",  # PartySession, a Party
+        }
+    ),
     "watchparty": frozenset(
         {
             "session_actor",  # SessionActor, a Party

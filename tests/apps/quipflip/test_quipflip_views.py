@@ -13,8 +13,7 @@ from engine.apps.quipflip import lobby, models, views
 from engine.apps.quipflip.index import Listing
 from engine.apps.quipflip.party import PartyConfig, Phase, RoundKind
 from engine.apps.quipflip.rounds import start_round, submit
-from engine.web._errors import ValidationFailed
-from engine.web._validation import make_request_converter, structure_body
+from engine.web import ValidationFailed, make_request_converter, structure_body
 
 NOW = 2010.0
 READ = make_request_converter(forbid_extra_keys=True)
