@@ -65,7 +65,9 @@ async def play_party(party: Quipflip, number: int, latencies: list[float]) -> No
     for name in names:
         await party.accounts.create(PlayerAccount(name, name, now))
     host = lobby.Newcomer(f"{names[0]}-seat", names[0], names[0], 5000)
-    seed = lobby.create(session_id="", party_code=party.new_code(), host=host, config=CONFIG, now=now)
+    seed = lobby.create(
+        session_id="", party_code=party.new_code(), host=host, config=CONFIG, now=now
+    )
     _, ref = await party.sessions.create(seed)
     for name in names[1:]:
         await ref.ask(Join(lobby.Newcomer(f"{name}-seat", name, name, 5000), elsewhere=False))
@@ -167,7 +169,7 @@ def main() -> None:
     figures["rules_games_per_s"] = rules_alone(args.parties)
     figures["engine_ratio"] = figures["games_per_s"] / figures["rules_games_per_s"]
     figures = {key: round(value, 3) for key, value in figures.items()}
-    figures.update(parties=args.parties, players=PLAYERS, store=args.store)  # type: ignore[dict-item]
+    figures.update(parties=args.parties, players=PLAYERS, store=args.store)
     if not args.json:
         for key, value in figures.items():
             print(f"{key:>20}: {value}")

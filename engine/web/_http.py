@@ -56,7 +56,9 @@ def build_http_edge(
 ) -> HttpEdge:
     """Each app's routes under ``/<name>`` (or at the root if not ``prefixed``, for one app
     served alone); `extra` is served by Quart only."""
-    converters = {strict: make_request_converter(forbid_extra_keys=strict) for strict in (False, True)}
+    converters = {
+        strict: make_request_converter(forbid_extra_keys=strict) for strict in (False, True)
+    }
     routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
     app = build_http_app(routes, format_for, extra=extra)

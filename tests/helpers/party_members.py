@@ -380,7 +380,7 @@ class P2PSession(Members):
 # -- quipflip --------------------------------------------------------------------------------
 
 # The party socket is read-only: whatever a client sends is ignored (or refused as malformed).
-_QUIPFLIP = [{"type": "keepalive"}, {"type": "resume", "last_seq": 0}]
+_QUIPFLIP: list[Mapping[str, Any]] = [{"type": "keepalive"}, {"type": "resume", "last_seq": 0}]
 
 
 @attrs.frozen

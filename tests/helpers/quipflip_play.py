@@ -33,8 +33,11 @@ def make_lobby(
         total = humans + ais
         config = PartyConfig(min_players=max(2, min(total, 9)), max_players=max(total, 2))
     state = lobby.create(
-        session_id=new_id(rng), party_code="ABCD2345", host=newcomer(rng, 0, wallet),
-        config=config, now=1000.0,
+        session_id=new_id(rng),
+        party_code="ABCD2345",
+        host=newcomer(rng, 0, wallet),
+        config=config,
+        now=1000.0,
     )
     for index in range(1, humans):
         state = lobby.join(state, newcomer(rng, index, wallet), 1000.0 + index)

@@ -10,7 +10,8 @@ import attrs
 
 from engine.web import AppSpec, Engine, Request, Routes
 from engine.web._openapi import openapi_document
-from tests.helpers.serving import serve_apps
+
+from serving import serve_apps
 
 
 @attrs.frozen

@@ -32,7 +32,7 @@ import attrs
 
 from .party import Original, Phraseset
 
-__all__ = ["COPIES_PER_ORIGINAL", "plan_copies", "pick_phraseset", "vote_eligible"]
+__all__ = ["COPIES_PER_ORIGINAL", "pick_phraseset", "plan_copies", "vote_eligible"]
 
 COPIES_PER_ORIGINAL = 2
 # Costs, in order of importance: a player's k-th copy costs k * _SPREAD (spreads copies evenly);
@@ -160,7 +160,7 @@ def _solve(
     source, sink = 0, 1
     player_node = {player: 2 + i for i, player in enumerate(players)}
     original_node = {o.original_id: 2 + len(players) + i for i, o in enumerate(originals)}
-    for player, node in player_node.items():
+    for node in player_node.values():
         for k in range(copies_per_player):
             graph.add(source, node, k * _SPREAD)
     links: list[tuple[str, str, int]] = []
@@ -171,7 +171,9 @@ def _solve(
         for player, node in player_node.items():
             if player == original.player_id or (player, original.original_id) in forbidden:
                 continue
-            links.append((player, original.original_id, graph.add(node, target, rng.randrange(_JITTER))))
+            links.append(
+                (player, original.original_id, graph.add(node, target, rng.randrange(_JITTER)))
+            )
             links.append((player, original.original_id, graph.add(node, target, _TWICE)))
     graph.min_cost_max_flow(source, sink)
     plan: dict[str, list[str]] = {player: [] for player in players}
@@ -213,7 +215,7 @@ class _Graph:
 
     def min_cost_max_flow(self, source: int, sink: int) -> None:
         while True:
-            distance = [None] * self.size
+            distance: list[int | None] = [None] * self.size
             via: list[int | None] = [None] * self.size
             distance[source] = 0
             changed = True
@@ -227,15 +229,16 @@ class _Graph:
                         if self.caps[edge] == 0:
                             continue
                         head, cost = self.heads[edge], base + self.costs[edge]
-                        if distance[head] is None or cost < distance[head]:
+                        known = distance[head]
+                        if known is None or cost < known:
                             distance[head], via[head] = cost, edge
                             changed = True
             if distance[sink] is None:
                 return
-            node = sink
-            while node != source:
-                edge = via[node]
-                assert edge is not None
-                self.caps[edge] -= 1
-                self.caps[edge ^ 1] += 1
-                node = self.heads[edge ^ 1]
+            step = sink
+            while step != source:
+                used = via[step]
+                assert used is not None
+                self.caps[used] -= 1
+                self.caps[used ^ 1] += 1
+                step = self.heads[used ^ 1]

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
-    "CORRECT_VOTE_PAYOUT",
     "COPY_COST",
+    "CORRECT_VOTE_PAYOUT",
     "POOL_PER_VOTE",
     "PRIZE_POOL_BASE",
     "PROMPT_COST",

@@ -144,7 +144,7 @@ class NotYourRound(Forbidden):
 
 
 class SessionNotFound(NotFound):
-    """"Session not found"; joining says "Party session not found", or by code which code
+    """ "Session not found"; joining says "Party session not found", or by code which code
     (``for_code``)."""
 
     code = "session_not_found"

@@ -19,7 +19,13 @@ from engine.errors import AppError
 
 from . import errors
 from .party import (
-    Participant, ParticipantStatus, PartyConfig, PartyState, Phase, PhaseTimers, SessionStatus,
+    Participant,
+    ParticipantStatus,
+    PartyConfig,
+    PartyState,
+    Phase,
+    PhaseTimers,
+    SessionStatus,
 )
 
 __all__ = [

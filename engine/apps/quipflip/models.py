@@ -33,8 +33,8 @@ from .results import Award, PhrasesetSummary, PlayerStats
 __all__ = [
     "NOTIFICATIONS",
     "WIRE",
-    "AddAIPlayerResponse",
     "AIStats",
+    "AddAIPlayerResponse",
     "ContextProgress",
     "CreatePartySessionRequest",
     "CreatePartySessionResponse",
@@ -78,6 +78,10 @@ USERNAME_MAX = 20
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]*")
 
 
+def _strip(text: str) -> str:
+    return text.strip()
+
+
 # -- requests --------------------------------------------------------------------------------
 
 
@@ -96,7 +100,7 @@ class GuestAuthRequest:
 
     username: str | None = attrs.field(
         default=None,
-        converter=attrs.converters.optional(str.strip),
+        converter=attrs.converters.optional(_strip),
         validator=_check_username,
     )
 
@@ -314,8 +318,8 @@ class StartPartyRoundResponse:
     """A started round. ``session_progress`` is keyed by the round's kind:
     ``your_prompts_submitted``/``prompts_required`` (copies, votes likewise), ``players_done``
     and ``total_players``. A prompt round has ``prompt_text``; a copy round ``original_phrase``
-    (without its prompt: guessing it is part of the game); a vote round ``phraseset_id``, ``prompt_text`` and
-    the three ``phrases``. Fields a kind does not use are null."""
+    (without its prompt: guessing it is part of the game); a vote round ``phraseset_id``,
+    ``prompt_text`` and the three ``phrases``. Fields a kind does not use are null."""
 
     round_id: str
     party_round_id: str
@@ -496,8 +500,15 @@ class SessionCompleted:
 
 
 NOTIFICATIONS = (
-    PlayerJoined, PlayerLeft, PlayerReady, SessionStarted, HostPing, PhaseTransition,
-    ProgressUpdate, SessionCompleted, PingMessage,
+    PlayerJoined,
+    PlayerLeft,
+    PlayerReady,
+    SessionStarted,
+    HostPing,
+    PhaseTransition,
+    ProgressUpdate,
+    SessionCompleted,
+    PingMessage,
 )
 
 

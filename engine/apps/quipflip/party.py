@@ -29,12 +29,12 @@ from . import errors
 __all__ = [
     "MAX_PLAYERS",
     "MIN_PLAYERS",
+    "STATE_CONVERTER",
     "Copy",
     "Original",
     "Participant",
     "ParticipantStatus",
     "PartyConfig",
-    "STATE_CONVERTER",
     "PartyState",
     "Phase",
     "PhaseTimers",
@@ -114,7 +114,7 @@ class PhaseTimers:
         return {Phase.PROMPT: self.prompt, Phase.COPY: self.copy, Phase.VOTE: self.vote}[phase]
 
 
-def _in_range(low: int, high: int):  # type: ignore[no-untyped-def]
+def _in_range(low: int, high: int):
     def check(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise ValueError(f"{attribute.name} must be an integer between {low} and {high}")

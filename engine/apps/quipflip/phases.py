@@ -92,7 +92,9 @@ def _expire_open_rounds(state: PartyState) -> PartyState:
             state = state.with_round(attrs.evolve(round_, status=RoundStatus.EXPIRED))
             if round_.cost:
                 refunds.append(
-                    Transaction(round_.player_id, round_.cost, TransactionKind.REFUND, round_.round_id)
+                    Transaction(
+                        round_.player_id, round_.cost, TransactionKind.REFUND, round_.round_id
+                    )
                 )
     return state.transact(*refunds)
 
@@ -124,9 +126,13 @@ def _pay_prizes(state: PartyState) -> PartyState:
             correct_votes=tally[0],
             same_copier=writers[1] == writers[2],
         )
-        for writer, amount in zip(writers, economy.role_payouts(pool, tally[0], tally[1:])):
+        for writer, amount in zip(
+            writers, economy.role_payouts(pool, tally[0], tally[1:]), strict=False
+        ):
             if amount:
                 payouts.append(
-                    Transaction(writer, amount, TransactionKind.PRIZE_PAYOUT, phraseset.phraseset_id)
+                    Transaction(
+                        writer, amount, TransactionKind.PRIZE_PAYOUT, phraseset.phraseset_id
+                    )
                 )
     return state.transact(*payouts)

@@ -18,7 +18,11 @@ from .party import PartyState, Phase, RoundKind
 __all__ = ["PHASE_ROUNDS", "done", "phase_complete", "players_done", "required"]
 
 #: The kind of round each playing phase is for.
-PHASE_ROUNDS = {Phase.PROMPT: RoundKind.PROMPT, Phase.COPY: RoundKind.COPY, Phase.VOTE: RoundKind.VOTE}
+PHASE_ROUNDS = {
+    Phase.PROMPT: RoundKind.PROMPT,
+    Phase.COPY: RoundKind.COPY,
+    Phase.VOTE: RoundKind.VOTE,
+}
 _PLANNED = frozenset((Phase.COPY, Phase.VOTE, Phase.RESULTS))
 _VOTING = frozenset((Phase.VOTE, Phase.RESULTS))
 

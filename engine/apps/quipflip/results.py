@@ -81,7 +81,7 @@ def results(state: PartyState) -> PartyResults:
         raise errors.ResultsNotReady(state.phase)
     stats = [_stats(state, p.player_id, p.username) for p in state.participants]
     ordered = sorted(stats, key=lambda s: -s.net)
-    ranked = []
+    ranked: list[PlayerStats] = []
     for position, entry in enumerate(ordered, start=1):
         tied = ranked and ranked[-1].net == entry.net
         ranked.append(attrs.evolve(entry, rank=ranked[-1].rank if tied else position))
@@ -115,9 +115,7 @@ def _stats(state: PartyState, player_id: str, username: str) -> PlayerStats:
     accuracy = round(correct * 100 / len(votes), 1) if votes else 0.0
 
     def submitted(kind: RoundKind) -> int:
-        return sum(
-            1 for r in state.rounds_of(player_id, kind) if r.status is RoundStatus.SUBMITTED
-        )
+        return sum(1 for r in state.rounds_of(player_id, kind) if r.status is RoundStatus.SUBMITTED)
 
     return PlayerStats(
         player_id=player_id,
@@ -157,7 +155,7 @@ def _summary(state: PartyState, phraseset: Phraseset) -> PhrasesetSummary:
     labels = ("original", "copy1", "copy2")
     breakdown = {
         label: sum(1 for v in votes if v.phrase == phrase)
-        for label, phrase in zip(labels, phraseset.phrases)
+        for label, phrase in zip(labels, phraseset.phrases, strict=False)
     }
     writer = state.find(phraseset.original.player_id)
     return PhrasesetSummary(

@@ -77,7 +77,9 @@ def start_round(
     if already is not None and already.kind is kind:
         return state, already
     quota = state.config.quota(kind)
-    started = sum(1 for r in state.rounds_of(player_id, kind) if r.status is not RoundStatus.EXPIRED)
+    started = sum(
+        1 for r in state.rounds_of(player_id, kind) if r.status is not RoundStatus.EXPIRED
+    )
     if started >= quota:
         raise errors.AlreadySubmitted(f"Already submitted {quota} of {quota} {kind} rounds")
     assert state.phase_expires_at is not None  # set by every playing phase

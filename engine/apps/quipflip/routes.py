@@ -262,7 +262,7 @@ async def create(request: Request) -> Any:
         seed = lobby.create(
             session_id="", party_code=party.new_code(), host=host, config=config, now=clock.now()
         )
-        session_id, ref = await party.sessions.create(seed)
+        session_id, _ref = await party.sessions.create(seed)
         return attrs.evolve(seed, session_id=session_id)
 
     state: PartyState = await party.enter(player_id, None, create_session)
@@ -337,9 +337,7 @@ def _session_route(
 _session_route(
     "/party/{session_id}/leave", "POST", Leave, "leave session", models.LeavePartyResponse
 )
-_session_route(
-    "/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse
-)
+_session_route("/party/{session_id}/ready", "POST", Ready, "mark ready", models.MarkReadyResponse)
 _session_route(
     "/party/{session_id}/add-ai",
     "POST",
@@ -419,7 +417,9 @@ async def party_socket(
     query = parse_qs(request.query_string.decode("utf-8", "replace"))
     token = next(iter(query.get("token", ())), None)
     try:
-        player_id = party.player_id(token or _cookie_token({"Cookie": request.header("cookie") or ""}))
+        player_id = party.player_id(
+            token or _cookie_token({"Cookie": request.header("cookie") or ""})
+        )
         session_id = IDS.parse(params["session_id"])
         ref = None if session_id is None else await party.sessions.get(session_id)
         if ref is None or session_id is None:

@@ -206,9 +206,7 @@ class PartySession(Party[PartyState, Connection]):
     @on(IdleCheck)
     def idle_check(self, _: IdleCheck) -> None:
         now = clock.now()
-        idle = idle_participants(
-            self.state, now, self.settings.idle_timeout, self.peers.users()
-        )
+        idle = idle_participants(self.state, now, self.settings.idle_timeout, self.peers.users())
         for player_id in idle:
             departure = lobby.leave(self.state, player_id)
             if departure.state is None:

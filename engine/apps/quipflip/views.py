@@ -75,9 +75,9 @@ def participant_view(
         is_ai=participant.is_ai,
         is_host=pid == state.host_player_id,
         status=participant.status,
-        connection_status=None if participant.is_ai else (
-            "connected" if pid in connected else "disconnected"
-        ),
+        connection_status=None
+        if participant.is_ai
+        else ("connected" if pid in connected else "disconnected"),
         prompts_submitted=state.submitted(pid, RoundKind.PROMPT),
         copies_submitted=state.submitted(pid, RoundKind.COPY),
         votes_submitted=state.submitted(pid, RoundKind.VOTE),
@@ -155,7 +155,9 @@ def create_view(
     )
 
 
-def join_view(state: PartyState, connected: Collection[str] = ()) -> models.JoinPartySessionResponse:
+def join_view(
+    state: PartyState, connected: Collection[str] = ()
+) -> models.JoinPartySessionResponse:
     return models.JoinPartySessionResponse(
         session_id=state.session_id,
         party_code=state.party_code,
@@ -305,22 +307,33 @@ def player_left(departure: Departure, now: float) -> models.PlayerLeft:
     assert state is not None
     who = departure.leaver
     return models.PlayerLeft(
-        state.session_id, who.player_id, who.username, len(state.participants),
-        state.host_player_id, iso(now),
+        state.session_id,
+        who.player_id,
+        who.username,
+        len(state.participants),
+        state.host_player_id,
+        iso(now),
     )
 
 
 def player_ready(state: PartyState, player_id: str, now: float) -> models.PlayerReady:
     who = state.participant(player_id)
     return models.PlayerReady(
-        state.session_id, player_id, who.username, state.ready_count, len(state.participants),
+        state.session_id,
+        player_id,
+        who.username,
+        state.ready_count,
+        len(state.participants),
         iso(now),
     )
 
 
 def session_started(state: PartyState, now: float) -> models.SessionStarted:
     return models.SessionStarted(
-        state.session_id, state.phase, len(state.participants), _iso(state.phase_expires_at),
+        state.session_id,
+        state.phase,
+        len(state.participants),
+        _iso(state.phase_expires_at),
         iso(now),
     )
 
@@ -337,8 +350,12 @@ def ping_message(ping: Ping) -> models.PingMessage:
 def phase_transition(state: PartyState, old: Phase, now: float) -> models.PhaseTransition:
     """``state`` has just entered its phase from ``old``."""
     return models.PhaseTransition(
-        state.session_id, old, state.phase, _iso(state.phase_expires_at),
-        _PHASE_MESSAGES[state.phase], iso(now),
+        state.session_id,
+        old,
+        state.phase,
+        _iso(state.phase_expires_at),
+        _PHASE_MESSAGES[state.phase],
+        iso(now),
     )
 
 
@@ -359,4 +376,3 @@ def progress_update(
 
 def session_completed(state: PartyState, now: float) -> models.SessionCompleted:
     return models.SessionCompleted(state.session_id, _iso(state.completed_at), iso(now))
-

@@ -6,19 +6,28 @@ import random
 
 from hypothesis import given
 from hypothesis import strategies as st
-from quipflip_play import TIMERS, play_game, started
 
 from engine.apps.quipflip import ai, phrases
 from engine.apps.quipflip.party import Phase
 from engine.apps.quipflip.phases import settle
 
-valid_phrases = st.text(
-    alphabet=st.characters(blacklist_categories=("C", "Z")) | st.just(" "), min_size=2, max_size=100
-).map(lambda text: " ".join(text.split())).filter(lambda text: 2 <= len(text) <= 100)
+from quipflip_play import TIMERS, play_game, started
+
+valid_phrases = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("C", "Z")) | st.just(" "),
+        min_size=2,
+        max_size=100,
+    )
+    .map(lambda text: " ".join(text.split()))
+    .filter(lambda text: 2 <= len(text) <= 100)
+)
 
 
 @given(valid_phrases, st.lists(valid_phrases, max_size=1), st.integers(0, 2**32))
-def test_a_copy_is_always_accepted_against_its_original_and_the_other_copy(original, others, seed) -> None:  # type: ignore[no-untyped-def]
+def test_a_copy_is_always_accepted_against_its_original_and_the_other_copy(
+    original, others, seed
+) -> None:
     copy = ai.copy_phrase(original, random.Random(seed), others)
     assert phrases.check_copy(copy, original, others) == copy
 

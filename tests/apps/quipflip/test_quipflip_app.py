@@ -15,8 +15,9 @@ import trio
 from engine import clock
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import open_client
-from tests.helpers.quipflip_client import Guest, guest
-from tests.helpers.serving import serve_apps
+
+from quipflip_client import Guest, guest
+from serving import serve_apps
 
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
 
@@ -51,7 +52,10 @@ async def test_a_game_carries_on_after_a_restart(durable_url: str) -> None:
         wallets = (await ada.wallet(), await bob.wallet())
         tokens = (ada.token, bob.token)
     async with serve_apps([quipflip_app.app], store=store, environ=FAST_AI) as served:
-        ada, bob = (Guest(served.client, t, p.player_id, p.username) for t, p in zip(tokens, (ada, bob)))
+        ada, bob = (
+            Guest(served.client, t, p.player_id, p.username)
+            for t, p in zip(tokens, (ada, bob), strict=False)
+        )
         assert (await ada.wallet(), await bob.wallet()) == wallets
         status = await bob.ok("GET", f"/party/{session_id}/status")
         assert status["current_phase"] == "PROMPT"
@@ -78,13 +82,25 @@ async def test_a_game_carries_on_after_a_restart(durable_url: str) -> None:
 
 async def serve_process(store: str) -> tuple[trio.Process, int]:
     process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "engine", "serve", "--app", "quipflip", "--port", "0", "--store", store],
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "serve",
+            "--app",
+            "quipflip",
+            "--port",
+            "0",
+            "--store",
+            store,
+        ],
         stdout=-1,
         env={**os.environ, "PARTY_ENGINE_LOG": "WARNING", **FAST_AI},
     )
     line = b""
     with trio.fail_after(30):
         while not line.endswith(b"\n"):
+            assert process.stdout is not None
             chunk = await process.stdout.receive_some(256)
             assert chunk, "the server exited before it was ready"
             line += chunk
@@ -138,7 +154,10 @@ async def test_a_phase_that_ran_out_while_the_server_was_down_ends_when_it_is_ba
     later = time.time() + 3600
     clock.set_wall_source(lambda: later)
     async with serve_apps([quipflip_app.app], store=store) as served:
-        ada, bob = (Guest(served.client, t, p.player_id, p.username) for t, p in zip(tokens, (ada, bob)))
+        ada, bob = (
+            Guest(served.client, t, p.player_id, p.username)
+            for t, p in zip(tokens, (ada, bob), strict=False)
+        )
         status = await ada.ok("GET", f"/party/{session_id}/status")
         # PROMPT ended on its timer as the session came back: Bob's round expired (refunded)
         # and COPY started then, with its own 180 s.

@@ -45,8 +45,7 @@ def max_copies(originals: list[Original], players: list[str], copies: int) -> in
         if "t" not in parents:
             return flow
         node = "t"
-        while parents[node] is not None:
-            prev = parents[node]
+        while (prev := parents[node]) is not None:
             capacity[(prev, node)] -= 1
             capacity[(node, prev)] = capacity.get((node, prev), 0) + 1
             node = prev
@@ -80,7 +79,7 @@ sizes = st.integers(min_value=2, max_value=9).flatmap(
 
 @settings(max_examples=200, deadline=None)
 @given(sizes)
-def test_every_original_gets_exactly_two_copies_whenever_any_plan_could(size) -> None:  # type: ignore[no-untyped-def]
+def test_every_original_gets_exactly_two_copies_whenever_any_plan_could(size) -> None:
     counts, copies, seed = size
     players = [f"p{i}" for i in range(len(counts))]
     originals = originals_for(counts)
@@ -102,7 +101,7 @@ def test_every_original_gets_exactly_two_copies_whenever_any_plan_could(size) ->
         )
     )
 )
-def test_everyone_keeps_a_phraseset_to_vote_on_when_there_are_enough(size) -> None:  # type: ignore[no-untyped-def]
+def test_everyone_keeps_a_phraseset_to_vote_on_when_there_are_enough(size) -> None:
     # With fewer phrasesets than players someone may have had a hand in all of them (three
     # players, one phraseset: its writer and two copiers); from one per player on, nobody.
     counts, copies, seed = size
@@ -119,7 +118,7 @@ def test_everyone_keeps_a_phraseset_to_vote_on_when_there_are_enough(size) -> No
 
 @settings(max_examples=80, deadline=None)
 @given(st.integers(4, 9), st.integers(1, 2), st.integers(0, 2**32))
-def test_with_even_sizes_copies_are_distinct_and_even(players_count, prompts, seed) -> None:  # type: ignore[no-untyped-def]
+def test_with_even_sizes_copies_are_distinct_and_even(players_count, prompts, seed) -> None:
     # Each writes ``prompts`` originals and copies twice as many: every original is completed
     # by two different players, everyone copies the same number, and everyone can vote on at
     # least as many phrasesets as they wrote.
@@ -169,7 +168,10 @@ def phrasesets(authors: list[tuple[str, str, str]]) -> list[Phraseset]:
         Phraseset(
             f"ps{i}",
             Original(f"o{i}", writer, "prompt", f"original {i}"),
-            (Copy(f"c{i}a", f"o{i}", first, f"first {i}"), Copy(f"c{i}b", f"o{i}", second, f"second {i}")),
+            (
+                Copy(f"c{i}a", f"o{i}", first, f"first {i}"),
+                Copy(f"c{i}b", f"o{i}", second, f"second {i}"),
+            ),
         )
         for i, (writer, first, second) in enumerate(authors)
     ]
@@ -179,6 +181,8 @@ def test_voters_get_phrasesets_they_had_no_part_in_with_the_fewest_votes_first()
     sets = phrasesets([("a", "b", "c"), ("b", "c", "d"), ("c", "d", "e"), ("d", "e", "a")])
     assert [p.phraseset_id for p in vote_eligible(sets, "a")] == ["ps1", "ps2"]
     rng = random.Random(0)
-    assert pick_phraseset(sets, "a", set(), {"ps1": 2, "ps2": 1}, rng).phraseset_id == "ps2"
-    assert pick_phraseset(sets, "a", {"ps2"}, {"ps1": 2, "ps2": 1}, rng).phraseset_id == "ps1"
+    first = pick_phraseset(sets, "a", set(), {"ps1": 2, "ps2": 1}, rng)
+    assert first is not None and first.phraseset_id == "ps2"
+    second = pick_phraseset(sets, "a", {"ps2"}, {"ps1": 2, "ps2": 1}, rng)
+    assert second is not None and second.phraseset_id == "ps1"
     assert pick_phraseset(sets, "a", {"ps1", "ps2"}, {}, rng) is None

@@ -6,11 +6,12 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from quipflip_play import play_game, play_phase, started
 
 from engine.apps.quipflip import economy
 from engine.apps.quipflip.party import PartyConfig, Phase, TransactionKind
 from engine.apps.quipflip.results import results
+
+from quipflip_play import play_game, play_phase, started
 
 
 def test_costs() -> None:
@@ -37,7 +38,9 @@ def test_role_payouts_share_the_pool_by_points() -> None:
 
 
 @given(st.integers(0, 10_000), st.integers(0, 9), st.integers(0, 9), st.integers(0, 9))
-def test_payouts_never_exceed_the_pool_and_lose_at_most_two_coins(pool, original, first, second) -> None:  # type: ignore[no-untyped-def]
+def test_payouts_never_exceed_the_pool_and_lose_at_most_two_coins(
+    pool, original, first, second
+) -> None:
     paid = economy.role_payouts(pool, original, (first, second))
     assert all(amount >= 0 for amount in paid)
     assert 0 <= pool - sum(paid) <= 2
@@ -54,7 +57,7 @@ games = st.tuples(
 )
 
 
-def play(game) -> tuple:  # type: ignore[no-untyped-def]
+def play(game) -> tuple:
     humans, ais, prompts, copies, votes, seed, idle = game
     humans = max(humans, 2 - ais)  # two players at least
     config = PartyConfig(2, humans + ais, prompts, copies, votes)
@@ -72,7 +75,7 @@ def play(game) -> tuple:  # type: ignore[no-untyped-def]
 
 @settings(max_examples=60, deadline=None)
 @given(games)
-def test_coins_are_conserved_but_for_rounding(game) -> None:  # type: ignore[no-untyped-def]
+def test_coins_are_conserved_but_for_rounding(game) -> None:
     start, state = play(game)
     for participant in state.participants:
         moved = sum(t.amount for t in state.ledger if t.player_id == participant.player_id)
@@ -84,8 +87,8 @@ def test_coins_are_conserved_but_for_rounding(game) -> None:  # type: ignore[no-
 
 @settings(max_examples=60, deadline=None)
 @given(games)
-def test_phrasesets_have_two_copies_and_unused_entries_come_back(game) -> None:  # type: ignore[no-untyped-def]
-    start, state = play(game)
+def test_phrasesets_have_two_copies_and_unused_entries_come_back(game) -> None:
+    _start, state = play(game)
     in_sets = {p.original.original_id for p in state.phrasesets}
     for phraseset in state.phrasesets:
         assert len(phraseset.copies) == 2
@@ -102,7 +105,7 @@ def test_phrasesets_have_two_copies_and_unused_entries_come_back(game) -> None: 
 
 @settings(max_examples=60, deadline=None)
 @given(games)
-def test_results_net_is_each_wallets_change_and_ranks_follow_it(game) -> None:  # type: ignore[no-untyped-def]
+def test_results_net_is_each_wallets_change_and_ranks_follow_it(game) -> None:
     start, state = play(game)
     outcome = results(state)
     wallets = {p.player_id: p.wallet for p in state.participants}

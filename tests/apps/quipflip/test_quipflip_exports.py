@@ -9,8 +9,14 @@ from pathlib import Path
 import engine.apps.quipflip
 
 RUNTIME = (
-    "trio", "engine.actors", "engine.supervisors", "engine.store", "engine.net", "engine.parties",
-    "engine.web", "quart",
+    "trio",
+    "engine.actors",
+    "engine.supervisors",
+    "engine.store",
+    "engine.net",
+    "engine.parties",
+    "engine.web",
+    "quart",
 )
 #: The modules that run the rules: actors, and the HTTP edge.
 ACTORS = {"players.py", "session.py"}
@@ -24,7 +30,12 @@ def test_public_names() -> None:
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == {
-        "PartyConfig", "PartyState", "Phase", "PhaseTimers", "QuipflipSettings", "SessionStatus",
+        "PartyConfig",
+        "PartyState",
+        "Phase",
+        "PhaseTimers",
+        "QuipflipSettings",
+        "SessionStatus",
     }
 
 

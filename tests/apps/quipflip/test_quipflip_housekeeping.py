@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 
-from quipflip_play import make_lobby, started
-
 from engine.apps.quipflip import lobby
 from engine.apps.quipflip.housekeeping import abandoned, idle_participants
 from engine.apps.quipflip.party import PartyConfig
+
+from quipflip_play import make_lobby, started
 
 
 def test_a_session_is_abandoned_at_its_age_limit() -> None:

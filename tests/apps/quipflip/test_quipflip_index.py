@@ -8,7 +8,8 @@ import attrs
 
 from engine.apps.quipflip.index import Listing, SessionIndex
 from engine.apps.quipflip.party import SessionStatus
-from tests.helpers.quipflip_play import make_lobby
+
+from quipflip_play import make_lobby
 
 
 def listing(session_id: str, code: str, players: set[str], status: SessionStatus) -> Listing:
@@ -35,7 +36,11 @@ def test_a_listing_of_a_session() -> None:
     state = make_lobby(random.Random(1), humans=2, ais=1)
     state = attrs.evolve(state, session_id="s1")
     shown = Listing.of(state)
-    assert (shown.session_id, shown.party_code, shown.host_username) == ("s1", "ABCD2345", "player0")
+    assert (shown.session_id, shown.party_code, shown.host_username) == (
+        "s1",
+        "ABCD2345",
+        "player0",
+    )
     assert shown.players == {"p0", "p1"} and shown.participant_count == 3
     assert not shown.joinable  # make_lobby fills its lobby
     assert attrs.evolve(shown, max_players=4).joinable

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from quipflip_play import HOST, TIMERS, make_lobby, newcomer
 
 from engine.apps.quipflip import errors, lobby
 from engine.apps.quipflip.party import (
@@ -14,6 +13,8 @@ from engine.apps.quipflip.party import (
     Phase,
     SessionStatus,
 )
+
+from quipflip_play import HOST, TIMERS, make_lobby, newcomer
 
 
 @pytest.fixture
@@ -111,7 +112,9 @@ def test_ai_players_join_ready_and_only_the_host_adds_them(rng: random.Random) -
 
 def test_ai_players_cannot_be_added_after_the_start(rng: random.Random) -> None:
     playing = lobby.start(make_lobby(rng, humans=2), HOST, 2000.0, TIMERS)
-    with pytest.raises(errors.AiAfterStart, match="Cannot add AI players after session has started"):
+    with pytest.raises(
+        errors.AiAfterStart, match="Cannot add AI players after session has started"
+    ):
         lobby.add_ai(playing, HOST, newcomer(rng, 9), 2001.0)
 
 
@@ -126,10 +129,14 @@ def test_ping_goes_to_every_human_but_the_host(rng: random.Random) -> None:
 
 
 def test_start_needs_the_host_and_enough_ready_players(rng: random.Random) -> None:
-    state = make_lobby(rng, humans=2, ais=1, ready=False, config=PartyConfig(min_players=3, max_players=9))
+    state = make_lobby(
+        rng, humans=2, ais=1, ready=False, config=PartyConfig(min_players=3, max_players=9)
+    )
     with pytest.raises(errors.NotHost, match="Only the host can start the session"):
         lobby.start(state, "p1", 2000.0, TIMERS)
-    with pytest.raises(errors.NotEnoughPlayers, match=r"Need at least 3 ready players to start \(have 1\)"):
+    with pytest.raises(
+        errors.NotEnoughPlayers, match=r"Need at least 3 ready players to start \(have 1\)"
+    ):
         lobby.start(state, HOST, 2000.0, TIMERS)
     state = lobby.mark_ready(lobby.mark_ready(state, HOST, 1900.0), "p1", 1900.0)
     playing = lobby.start(state, HOST, 2000.0, TIMERS)
@@ -150,10 +157,16 @@ def test_a_participant_who_was_not_ready_still_plays(rng: random.Random) -> None
 
 def test_config_ranges() -> None:
     assert PartyConfig() == PartyConfig(6, 9, 1, 2, 3)
-    for bad in ({"min_players": 1}, {"max_players": 10}, {"prompts_per_player": 4},
-                {"copies_per_player": 0}, {"votes_per_player": 6}, {"votes_per_player": True}):
+    for bad in (
+        {"min_players": 1},
+        {"max_players": 10},
+        {"prompts_per_player": 4},
+        {"copies_per_player": 0},
+        {"votes_per_player": 6},
+        {"votes_per_player": True},
+    ):
         with pytest.raises(ValueError, match="must be an integer between"):
-            PartyConfig(**bad)  # type: ignore[arg-type]
+            PartyConfig(**bad)
     with pytest.raises(ValueError, match="min_players must not exceed max_players"):
         PartyConfig(min_players=5, max_players=4)
 

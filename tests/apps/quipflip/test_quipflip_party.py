@@ -6,7 +6,6 @@ import json
 import random
 
 import pytest
-from quipflip_play import HOST, make_lobby, play_phase, started
 
 from engine.apps.quipflip import errors
 from engine.apps.quipflip.party import (
@@ -17,6 +16,8 @@ from engine.apps.quipflip.party import (
     TransactionKind,
     new_id,
 )
+
+from quipflip_play import HOST, make_lobby, play_phase, started
 
 NOW = 2010.0
 

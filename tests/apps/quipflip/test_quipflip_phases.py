@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from quipflip_play import HOST, TIMERS, play_phase, started
 
 from engine.apps.quipflip import errors
 from engine.apps.quipflip.ai import play_ai_turns, play_turns
@@ -13,6 +12,8 @@ from engine.apps.quipflip.party import Phase, RoundKind, RoundStatus, SessionSta
 from engine.apps.quipflip.phases import advance, settle, timed_out
 from engine.apps.quipflip.progress import done, phase_complete, players_done, required
 from engine.apps.quipflip.rounds import start_round, submit
+
+from quipflip_play import HOST, TIMERS, play_phase, started
 
 NOW = 2010.0
 
@@ -39,6 +40,7 @@ def test_the_phase_waits_for_every_active_participant(rng: random.Random) -> Non
 def test_the_timer_ends_a_phase_and_refunds_open_rounds(rng: random.Random) -> None:
     state = started(rng, humans=3)
     state, open_round = start_round(state, HOST, RoundKind.PROMPT, NOW, rng)
+    assert state.phase_expires_at is not None
     assert not timed_out(state, state.phase_expires_at - 0.001)
     assert timed_out(state, state.phase_expires_at)
     wallet = state.participant(HOST).wallet

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 
-from quipflip_play import HOST, make_lobby, play_phase, started
-
 from engine.apps.quipflip.ai import play_turns
 from engine.apps.quipflip.party import PartyConfig, RoundKind
 from engine.apps.quipflip.progress import done, phase_complete, players_done, required
+
+from quipflip_play import HOST, make_lobby, play_phase, started
 
 NOW = 2010.0
 

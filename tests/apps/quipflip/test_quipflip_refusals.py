@@ -12,8 +12,9 @@ import trio.testing
 
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import Client, WebSocketClosed, WebSocketRejected
-from tests.helpers.quipflip_client import Guest, guest
-from tests.helpers.serving import serve_apps
+
+from quipflip_client import Guest, guest
+from serving import serve_apps
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -72,7 +73,9 @@ async def test_403_for_what_only_the_host_may_do() -> None:
             ("process-ai", "trigger AI submissions"),
             ("start", "start the session"),
         ):
-            await refused(await bob.post(f"/party/{session_id}/{action}"), 403, f"Only the host can {what}")
+            await refused(
+                await bob.post(f"/party/{session_id}/{action}"), 403, f"Only the host can {what}"
+            )
         assert await version(ada, session_id) == before
 
 
@@ -90,7 +93,9 @@ async def test_404_for_unknown_sessions_codes_rounds_and_outsiders() -> None:
             "Party session 'ZZZZ2222' not found",
         )
         for action in ("ready", "leave", "rounds/prompt"):
-            await refused(await cy.post(f"/party/{session_id}/{action}"), 404, "Not in this session")
+            await refused(
+                await cy.post(f"/party/{session_id}/{action}"), 404, "Not in this session"
+            )
         # Outsiders may read a session's status.
         assert (await cy.ok("GET", f"/party/{session_id}/status"))["party_code"] == code
         with pytest.raises(WebSocketRejected) as outsider:
@@ -110,8 +115,10 @@ async def test_404_for_unknown_sessions_codes_rounds_and_outsiders() -> None:
 
 async def test_409_already_in_this_or_another_session() -> None:
     async with serve_apps([quipflip_app.app]) as served:
-        ada, bob, session_id, code = await lobby(served.client)
-        await refused(await bob.post("/party/join", {"party_code": code}), 409, "Already in this session")
+        _ada, bob, session_id, code = await lobby(served.client)
+        await refused(
+            await bob.post("/party/join", {"party_code": code}), 409, "Already in this session"
+        )
         await refused(await bob.post("/party/create"), 409, "already_in_another_session")
         cy = await guest(served.client, "Cyd")
         other = await cy.ok("POST", "/party/create")
@@ -132,7 +139,11 @@ async def test_400_in_the_lobby() -> None:
             400,
             "Need at least 3 ready players to start (have 0)",
         )
-        await refused(await ada.get(f"/party/{session_id}/results"), 400, "Results not available yet (current phase: LOBBY)")
+        await refused(
+            await ada.get(f"/party/{session_id}/results"),
+            400,
+            "Results not available yet (current phase: LOBBY)",
+        )
         await ada.ok("POST", f"/party/{session_id}/add-ai")
         await refused(await ada.post(f"/party/{session_id}/add-ai"), 400, "Session is full")
         cy = await guest(client, "Cyd")
@@ -140,15 +151,25 @@ async def test_400_in_the_lobby() -> None:
         for player in (ada, bob):
             await player.ok("POST", f"/party/{session_id}/ready")
         await ada.ok("POST", f"/party/{session_id}/start")
-        await refused(await ada.post(f"/party/{session_id}/start"), 400, "Session has already started")
-        await refused(await bob.post(f"/party/{session_id}/ready"), 400, "Session has already started")
-        await refused(await bob.post(f"/party/{session_id}/leave"), 400, "Cannot leave session that has started")
+        await refused(
+            await ada.post(f"/party/{session_id}/start"), 400, "Session has already started"
+        )
+        await refused(
+            await bob.post(f"/party/{session_id}/ready"), 400, "Session has already started"
+        )
+        await refused(
+            await bob.post(f"/party/{session_id}/leave"),
+            400,
+            "Cannot leave session that has started",
+        )
         await refused(
             await ada.post(f"/party/{session_id}/add-ai"),
             400,
             "Cannot add AI players after session has started",
         )
-        await refused(await cy.post(f"/party/{session_id}/join"), 400, "Session has already started")
+        await refused(
+            await cy.post(f"/party/{session_id}/join"), 400, "Session has already started"
+        )
 
 
 async def test_400_while_playing_and_nothing_changes() -> None:
@@ -163,8 +184,14 @@ async def test_400_while_playing_and_nothing_changes() -> None:
         started = await ada.ok("POST", f"/party/{session_id}/rounds/prompt")
         submit = f"/party/{session_id}/rounds/{started['round_id']}/submit"
         before = (await version(ada, session_id), await ada.wallet())
-        await refused(await ada.post(submit, {"phrase": "x"}), 400, "Phrase must be between 2 and 100 characters")
-        await refused(await bob.post(submit, {"phrase": "hello"}), 403, "This round belongs to another player")
+        await refused(
+            await ada.post(submit, {"phrase": "x"}),
+            400,
+            "Phrase must be between 2 and 100 characters",
+        )
+        await refused(
+            await bob.post(submit, {"phrase": "hello"}), 403, "This round belongs to another player"
+        )
         assert (await version(ada, session_id), await ada.wallet()) == before
         await ada.ok("POST", submit, {"phrase": "a brave new phrase"})
         await refused(await ada.post(submit, {"phrase": "again"}), 400, "Round already submitted")
@@ -185,7 +212,9 @@ async def test_a_round_expires_with_its_phase(autojump_clock: trio.testing.MockC
         late = await bob.ok("POST", f"/party/{session_id}/rounds/prompt")
         await trio.sleep(181)
         await refused(
-            await bob.post(f"/party/{session_id}/rounds/{late['round_id']}/submit", {"phrase": "too late"}),
+            await bob.post(
+                f"/party/{session_id}/rounds/{late['round_id']}/submit", {"phrase": "too late"}
+            ),
             400,
             "Round has expired",
         )
@@ -212,7 +241,9 @@ async def test_422_for_bodies_that_do_not_fit_their_schema() -> None:
             if field is not None:
                 assert problems[0]["loc"] == ["body", field]
         malformed = await client.post(
-            "/party/create", headers={**ada.headers, "Content-Type": "application/json"}, content="{nope"
+            "/party/create",
+            headers={**ada.headers, "Content-Type": "application/json"},
+            content="{nope",
         )
         assert malformed.status_code == 422
         assert (await ada.post("/party/join", {})).json()["detail"][0]["msg"] == "field required"
@@ -224,7 +255,7 @@ async def test_422_for_bodies_that_do_not_fit_their_schema() -> None:
 
 async def test_the_socket_closes_for_a_player_who_leaves() -> None:
     async with serve_apps([quipflip_app.app]) as served:
-        ada, bob, session_id, _ = await lobby(served.client)
+        _ada, bob, session_id, _ = await lobby(served.client)
         async with served.client.websocket(
             f"/party/{session_id}/ws", params={"token": bob.token}
         ) as ws:

@@ -6,7 +6,6 @@ import random
 from collections.abc import Callable
 
 import pytest
-from quipflip_play import TIMERS, play_game, play_phase, started
 
 from engine.apps.quipflip import errors
 from engine.apps.quipflip.party import PartyState, Phase, Phraseset, Round, RoundKind
@@ -14,6 +13,8 @@ from engine.apps.quipflip.phases import settle
 from engine.apps.quipflip.progress import done
 from engine.apps.quipflip.results import results
 from engine.apps.quipflip.rounds import start_round, submit
+
+from quipflip_play import TIMERS, play_game, play_phase, started
 
 NOW = 2010.0
 
@@ -35,7 +36,9 @@ def voted(seed: int, choose: Callable[[Round, Phraseset], str], humans: int = 5)
 
 def test_results_are_refused_before_the_end() -> None:
     state = started(random.Random(1), humans=3)
-    with pytest.raises(errors.ResultsNotReady, match=r"Results not available yet \(current phase: PROMPT\)"):
+    with pytest.raises(
+        errors.ResultsNotReady, match=r"Results not available yet \(current phase: PROMPT\)"
+    ):
         results(state)
 
 

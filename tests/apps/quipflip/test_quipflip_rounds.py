@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from quipflip_play import HOST, TIMERS, make_lobby, play_phase, started
 
 from engine.apps.quipflip import economy, errors
 from engine.apps.quipflip.ai import play_turns
@@ -13,6 +12,8 @@ from engine.apps.quipflip.party import PartyConfig, Phase, RoundKind, RoundStatu
 from engine.apps.quipflip.phases import advance
 from engine.apps.quipflip.prompts import PROMPTS
 from engine.apps.quipflip.rounds import start_round, submit
+
+from quipflip_play import HOST, TIMERS, make_lobby, play_phase, started
 
 NOW = 2010.0
 
@@ -110,7 +111,7 @@ def test_submit_refuses_unknown_foreign_submitted_and_expired_rounds(rng: random
         submit(done, HOST, round_.round_id, "hello again", NOW)
 
 
-def copy_phase(rng: random.Random, **kwargs: object):  # type: ignore[no-untyped-def]
+def copy_phase(rng: random.Random, **kwargs: object):
     return play_phase(started(rng, **kwargs), rng, NOW)
 
 
@@ -131,9 +132,7 @@ def test_a_copy_must_differ_from_its_original_and_the_other_copy(rng: random.Ran
     with pytest.raises(errors.InvalidPhrase, match="Copy must differ from the original phrase"):
         submit(state, HOST, round_.round_id, round_.original_phrase.upper(), NOW)
     state, _ = submit(state, HOST, round_.round_id, "something else entirely", NOW)
-    other = next(
-        pid for pid, ids in state.copy_plan if pid != HOST and round_.original_id in ids
-    )
+    other = next(pid for pid, ids in state.copy_plan if pid != HOST and round_.original_id in ids)
     while True:
         state, theirs = start_round(state, other, RoundKind.COPY, NOW, rng)
         if theirs.original_id == round_.original_id:
@@ -143,7 +142,9 @@ def test_a_copy_must_differ_from_its_original_and_the_other_copy(rng: random.Ran
         submit(state, other, theirs.round_id, "SOMETHING else entirely", NOW)
 
 
-def test_in_a_party_of_two_the_second_copy_of_the_same_original_costs_100(rng: random.Random) -> None:
+def test_in_a_party_of_two_the_second_copy_of_the_same_original_costs_100(
+    rng: random.Random,
+) -> None:
     state = copy_phase(rng, humans=2)
     state, first = start_round(state, HOST, RoundKind.COPY, NOW, rng)
     state, _ = submit(state, HOST, first.round_id, "copy number one", NOW)
@@ -162,7 +163,7 @@ def test_copying_past_the_plan_is_refused(rng: random.Random) -> None:
         start_round(state, idle, RoundKind.COPY, NOW, rng)
 
 
-def vote_phase(rng: random.Random, **kwargs: object):  # type: ignore[no-untyped-def]
+def vote_phase(rng: random.Random, **kwargs: object):
     return play_phase(copy_phase(rng, **kwargs), rng, NOW)
 
 
@@ -174,7 +175,9 @@ def test_a_vote_round_offers_a_phraseset_the_voter_had_no_part_in(rng: random.Ra
     assert HOST not in phraseset.contributors
     assert sorted(round_.phrases) == sorted(phraseset.phrases)
     assert round_.prompt_text == phraseset.original.prompt_text
-    assert round_.cost == 10 and after.participant(HOST).wallet == state.participant(HOST).wallet - 10
+    assert (
+        round_.cost == 10 and after.participant(HOST).wallet == state.participant(HOST).wallet - 10
+    )
 
 
 def test_a_correct_vote_pays_20_and_a_wrong_one_nothing(rng: random.Random) -> None:

@@ -19,8 +19,9 @@ from engine.apps.quipflip.economy import (
 )
 from engine.apps.quipflip.routes import failing_as
 from engine.web import HttpError, Request
-from tests.helpers.quipflip_client import Guest, guest
-from tests.helpers.serving import serve_apps
+
+from quipflip_client import Guest, guest
+from serving import serve_apps
 
 PLURAL = {"prompt": "prompts", "copy": "copies", "vote": "votes"}
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
@@ -86,7 +87,9 @@ async def test_two_humans_and_four_ai_play_from_lobby_to_results(
                 assert completed["session_id"] == session_id
                 await next_event(ws, "session_completed")
                 # Ada's socket got every notification of the session, each once, in order.
-                events = sorted(SEEN[id(ws)] + ws.take_pending(), key=lambda e: e["sequence_number"])
+                events = sorted(
+                    SEEN[id(ws)] + ws.take_pending(), key=lambda e: e["sequence_number"]
+                )
                 assert [e["sequence_number"] for e in events] == list(range(1, len(events) + 1))
                 updates = [e for e in events if e["type"] == "progress_update"]
                 # One per human submission, one per AI player and phase.
@@ -94,9 +97,15 @@ async def test_two_humans_and_four_ai_play_from_lobby_to_results(
                 assert len(updates) == submissions + 4 * 3
                 kinds = [e["type"] for e in events if e["type"] != "progress_update"]
                 assert kinds == [
-                    "player_joined", *["player_joined"] * 4, "player_ready", "player_ready",
-                    "session_started", "phase_transition", "phase_transition",
-                    "phase_transition", "session_completed",
+                    "player_joined",
+                    *["player_joined"] * 4,
+                    "player_ready",
+                    "player_ready",
+                    "session_started",
+                    "phase_transition",
+                    "phase_transition",
+                    "phase_transition",
+                    "session_completed",
                 ]
 
         results = await bob.ok("GET", f"/party/{session_id}/results")
@@ -143,7 +152,9 @@ async def test_the_openapi_document_describes_every_route() -> None:
     async with serve_apps([quipflip_app.app]) as served:
         document = (await served.client.get("/openapi.json")).json()
     paths = document["paths"]
-    ours = [(p, op) for p, ops in paths.items() for op in ops.values() if op["tags"] == ["quipflip"]]
+    ours = [
+        (p, op) for p, ops in paths.items() for op in ops.values() if op["tags"] == ["quipflip"]
+    ]
     assert len(ours) == 19
     for path, operation in ours:
         if path in ("/auth/guest", "/party/{session_id}/ws"):
@@ -154,7 +165,9 @@ async def test_the_openapi_document_describes_every_route() -> None:
     assert create["requestBody"]["required"] is False
     submit = paths["/party/{session_id}/rounds/{round_id}/submit"]["post"]
     schema = submit["requestBody"]["content"]["application/json"]["schema"]
-    assert document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["required"] == ["phrase"]
+    assert document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["required"] == [
+        "phrase"
+    ]
     assert "bearerAuth" in document["components"]["securitySchemes"]
 
 

@@ -16,8 +16,9 @@ from engine.apps.quipflip.messages import Join, Ready, Start, StartRound, Status
 from engine.apps.quipflip.party import PartyConfig, RoundKind
 from engine.net.client import WebSocketClosed
 from engine.web import open_engine
-from tests.helpers.quipflip_client import guest
-from tests.helpers.serving import serve_apps
+
+from quipflip_client import guest
+from serving import serve_apps
 
 
 async def test_the_hosts_ping_reaches_the_others_and_the_party() -> None:
@@ -29,7 +30,9 @@ async def test_the_hosts_ping_reaches_the_others_and_the_party() -> None:
         # Bob's socket carries its token in the access-token cookie.
         cookie = {"Cookie": f"access_token={bob.token}"}
         async with (
-            served.client.websocket(path, params={"token": ada.token, "context": "lobby"}) as ada_ws,
+            served.client.websocket(
+                path, params={"token": ada.token, "context": "lobby"}
+            ) as ada_ws,
             served.client.websocket(path, headers=cookie) as bob_ws,
         ):
             status = await ada.ok("GET", f"/party/{session_id}/status")
@@ -108,7 +111,11 @@ async def test_the_host_leaving_hands_over_and_the_last_human_deletes() -> None:
             f"/party/{session_id}/ws", params={"token": bob.token}
         ) as ws:
             left = await ada.ok("POST", f"/party/{session_id}/leave")
-            assert left == {"success": True, "message": "Left party session", "session_deleted": False}
+            assert left == {
+                "success": True,
+                "message": "Left party session",
+                "session_deleted": False,
+            }
             event = await ws.receive_until("player_left")
             assert (event["player_id"], event["host_player_id"]) == (ada.player_id, bob.player_id)
             assert (await bob.ok("POST", f"/party/{session_id}/add-ai"))["is_ai"] is True

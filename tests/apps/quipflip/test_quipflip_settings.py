@@ -12,15 +12,26 @@ from engine.settings import SettingsError, environment_variables, read_settings
 def test_defaults() -> None:
     settings = QuipflipSettings()
     assert settings.timers == PhaseTimers(180.0, 180.0, 60.0)
-    assert [settings.timers.seconds(p) for p in (Phase.PROMPT, Phase.COPY, Phase.VOTE)] == [180, 180, 60]
-    assert settings.ai_delay == 2.0 and settings.idle_timeout == 1800 and settings.session_max_age == 86400
+    assert [settings.timers.seconds(p) for p in (Phase.PROMPT, Phase.COPY, Phase.VOTE)] == [
+        180,
+        180,
+        60,
+    ]
+    assert (
+        settings.ai_delay == 2.0
+        and settings.idle_timeout == 1800
+        and settings.session_max_age == 86400
+    )
 
 
 def test_the_variables() -> None:
     assert set(environment_variables(QuipflipSettings, "quipflip")) == {
-        "PARTY_ENGINE_QUIPFLIP_PROMPT_SECONDS", "PARTY_ENGINE_QUIPFLIP_COPY_SECONDS",
-        "PARTY_ENGINE_QUIPFLIP_VOTE_SECONDS", "PARTY_ENGINE_QUIPFLIP_AI_DELAY",
-        "PARTY_ENGINE_QUIPFLIP_TOKEN_TTL", "PARTY_ENGINE_QUIPFLIP_SESSION_MAX_AGE",
+        "PARTY_ENGINE_QUIPFLIP_PROMPT_SECONDS",
+        "PARTY_ENGINE_QUIPFLIP_COPY_SECONDS",
+        "PARTY_ENGINE_QUIPFLIP_VOTE_SECONDS",
+        "PARTY_ENGINE_QUIPFLIP_AI_DELAY",
+        "PARTY_ENGINE_QUIPFLIP_TOKEN_TTL",
+        "PARTY_ENGINE_QUIPFLIP_SESSION_MAX_AGE",
         "PARTY_ENGINE_QUIPFLIP_IDLE_TIMEOUT",
     }
 
