@@ -84,21 +84,38 @@ async def _ask(request: Request, message: Any) -> Any:
 # -- local API --------------------------------------------------------------------------------
 
 
-@routes.post("/party/create", response=CreatePartyResponse)
+@routes.post(
+    "/party/create",
+    response=CreatePartyResponse,
+    accepts=CreatePartyRequest,
+    responses={
+        409: "already in a party: leave it first",
+        503: "the control plane is unavailable, or refused this node's token",
+    },
+)
 async def create_party(request: Request) -> Any:
     """Create a party hosted by this node (body: CreatePartyRequest)."""
     body = _body(request, CreatePartyRequest)
     return await _ask(request, CreateParty(body.name))
 
 
-@routes.post("/party/join", response=JoinPartyResponse)
+@routes.post(
+    "/party/join",
+    response=JoinPartyResponse,
+    accepts=JoinPartyRequest,
+    responses={
+        404: "no such party",
+        409: "already in a party, or the party is full",
+        503: "the control plane is unavailable, or refused this node's token",
+    },
+)
 async def join_party(request: Request) -> Any:
     """Join a party through the control plane (body: JoinPartyRequest)."""
     body = _body(request, JoinPartyRequest)
     return await _ask(request, JoinParty(body.party_id, body.peer_name))
 
 
-@routes.post("/party/leave", response=LeavePartyResponse)
+@routes.post("/party/leave", response=LeavePartyResponse, responses={400: "not in a party"})
 async def leave_party(request: Request) -> Any:
     """Leave the current party (the host leaving disbands it)."""
     _no_body(request)
@@ -129,7 +146,7 @@ def _control(request: Request) -> LocalControlPlane:
     return context.control
 
 
-@routes.post("/control/parties", response=Party)
+@routes.post("/control/parties", response=Party, accepts=RegisterPartyRequest, bearer=True)
 async def control_register(request: Request) -> Any:
     """Register a party (body: RegisterPartyRequest); the control plane picks its id."""
     control = _control(request)
@@ -137,14 +154,22 @@ async def control_register(request: Request) -> Any:
     return WIRE.unstructure(await control.register(body.name, body.host))
 
 
-@routes.get("/control/parties/{party_id}", response=Party)
+@routes.get(
+    "/control/parties/{party_id}", response=Party, bearer=True, responses={404: "no such party"}
+)
 async def control_get(request: Request) -> Any:
     """A party with its members."""
     control = _control(request)
     return WIRE.unstructure(await control.get(request.params["party_id"]))
 
 
-@routes.post("/control/parties/{party_id}/join", response=Party)
+@routes.post(
+    "/control/parties/{party_id}/join",
+    response=Party,
+    accepts=JoinControlRequest,
+    bearer=True,
+    responses={404: "no such party", 409: "the party is full"},
+)
 async def control_join(request: Request) -> Any:
     """Add a peer (body: JoinControlRequest); a peer already in keeps its address."""
     control = _control(request)
@@ -152,7 +177,13 @@ async def control_join(request: Request) -> Any:
     return WIRE.unstructure(await control.join(request.params["party_id"], body.peer))
 
 
-@routes.post("/control/parties/{party_id}/heartbeat", response=Party)
+@routes.post(
+    "/control/parties/{party_id}/heartbeat",
+    response=Party,
+    accepts=HeartbeatRequest,
+    bearer=True,
+    responses={404: "no such party, or the peer was dropped as silent"},
+)
 async def control_heartbeat(request: Request) -> Any:
     """A peer is alive (body: HeartbeatRequest); 404 if it was dropped."""
     control = _control(request)
@@ -160,7 +191,13 @@ async def control_heartbeat(request: Request) -> Any:
     return WIRE.unstructure(await control.heartbeat(request.params["party_id"], body.peer))
 
 
-@routes.post("/control/parties/{party_id}/leave", response=LeaveControlResponse)
+@routes.post(
+    "/control/parties/{party_id}/leave",
+    response=LeaveControlResponse,
+    accepts=LeaveControlRequest,
+    bearer=True,
+    responses={404: "no such party, or the peer is not in it"},
+)
 async def control_leave(request: Request) -> Any:
     """A peer leaves (body: LeaveControlRequest); the host leaving disbands the party."""
     control = _control(request)
