@@ -7,16 +7,16 @@ go in as ``PARTY_ENGINE_LANRAGE_*`` variables, as a user would set them.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import attrs
 import httpx
 import trio
+
+from served_process import start_serving
 
 #: Heartbeats and probes fast enough for a test to see changes within a second or two.
 FAST = {
@@ -58,38 +58,11 @@ class NodeProcess:
                 await trio.sleep(0.1)
 
 
-async def _start(store: str, settings: Mapping[str, str]) -> tuple[trio.Process, int]:
-    process = await trio.lowlevel.open_process(
-        [
-            sys.executable,
-            "-m",
-            "engine",
-            "serve",
-            "--app",
-            "lanrage",
-            "--port",
-            "0",
-            "--store",
-            store,
-        ],
-        stdout=-1,
-        env={**os.environ, "PARTY_ENGINE_LOG": "WARNING", **settings},
-    )
-    line = b""
-    with trio.fail_after(30):
-        while not line.endswith(b"\n"):
-            assert process.stdout is not None
-            chunk = await process.stdout.receive_some(256)
-            assert chunk, "the node exited before it was ready"
-            line += chunk
-    return process, int(line.decode().rsplit(":", 1)[1])
-
-
 @asynccontextmanager
 async def lanrage_node(
     store: str = "memory://", settings: Mapping[str, str] | None = None
 ) -> AsyncIterator[NodeProcess]:
-    process, port = await _start(store, {**FAST, **(settings or {})})
+    process, port = await start_serving("lanrage", store, {**FAST, **(settings or {})})
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=15) as client:
             yield NodeProcess(process, port, client)

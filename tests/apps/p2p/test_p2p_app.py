@@ -4,9 +4,7 @@ acknowledged; the OpenAPI document."""
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from engine.net.client import open_client
 from engine.store.testing import PostgresServer
 
 from p2p_values import REGISTER_BODY
+from served_process import start_serving
 from serving import serve_apps
 
 
@@ -81,22 +80,6 @@ async def test_everything_survives_a_restart(durable_store: str) -> None:
         assert (await create_session(client))["id"] == 2
 
 
-async def start_server(store: str) -> tuple[trio.Process, int]:
-    process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "engine", "serve", "--app", "p2p", "--port", "0", "--store", store],
-        stdout=-1,  # subprocess.PIPE
-        env={**os.environ, "PARTY_ENGINE_LOG": "WARNING", "PARTY_ENGINE_P2P_RATE_LIMIT": "0"},
-    )
-    line = b""
-    with trio.fail_after(30):
-        while not line.endswith(b"\n"):
-            assert process.stdout is not None
-            chunk = await process.stdout.receive_some(256)
-            assert chunk, "the server exited before it was ready"
-            line += chunk
-    return process, int(line.decode().rsplit(":", 1)[1])
-
-
 WORKERS = 8
 KILL_AFTER = 120
 
@@ -104,7 +87,7 @@ KILL_AFTER = 120
 async def test_sigkill_mid_burst_loses_nothing_acknowledged(tmp_path: Path) -> None:
     with trio.fail_after(60):  # a broken server must fail the test, not hang the suite
         store = f"sqlite:///{tmp_path / 'p2p.db'}"
-        process, port = await start_server(store)
+        process, port = await start_serving("p2p", store, {"PARTY_ENGINE_P2P_RATE_LIMIT": "0"})
         hosts: set[str] = set()
         players: set[str] = set()
         enough = trio.Event()
@@ -135,7 +118,7 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(tmp_path: Path) -> N
                 await process.wait()
         assert process.returncode == -signal.SIGKILL
 
-        process, port = await start_server(store)
+        process, port = await start_serving("p2p", store, {"PARTY_ENGINE_P2P_RATE_LIMIT": "0"})
         try:
             async with open_client(f"http://127.0.0.1:{port}") as client:
                 listed = {host["host_id"] for host in (await client.get("/api/hosts/")).json()}

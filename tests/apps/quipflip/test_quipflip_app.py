@@ -3,20 +3,17 @@ restart and a SIGKILL with everything acknowledged still there."""
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import trio
 
 from engine import clock
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import open_client
 
 from quipflip_client import Guest, guest
+from served_process import start_serving
 from serving import serve_apps
 
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
@@ -80,36 +77,9 @@ async def test_a_game_carries_on_after_a_restart(durable_url: str) -> None:
             assert await player.wallet() == 5000 + net
 
 
-async def serve_process(store: str) -> tuple[trio.Process, int]:
-    process = await trio.lowlevel.open_process(
-        [
-            sys.executable,
-            "-m",
-            "engine",
-            "serve",
-            "--app",
-            "quipflip",
-            "--port",
-            "0",
-            "--store",
-            store,
-        ],
-        stdout=-1,
-        env={**os.environ, "PARTY_ENGINE_LOG": "WARNING", **FAST_AI},
-    )
-    line = b""
-    with trio.fail_after(30):
-        while not line.endswith(b"\n"):
-            assert process.stdout is not None
-            chunk = await process.stdout.receive_some(256)
-            assert chunk, "the server exited before it was ready"
-            line += chunk
-    return process, int(line.decode().rsplit(":", 1)[1])
-
-
 async def test_everything_acknowledged_survives_sigkill(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'quipflip.db'}"
-    process, port = await serve_process(store)
+    process, port = await start_serving("quipflip", store, FAST_AI)
     try:
         async with open_client(f"http://127.0.0.1:{port}") as client:
             ada, bob, session_id = await started_party(client)
@@ -121,7 +91,7 @@ async def test_everything_acknowledged_survives_sigkill(tmp_path: Path) -> None:
             wallets = (wallets[0] - copy["cost"], wallets[1])
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        process, port = await serve_process(store)
+        process, port = await start_serving("quipflip", store, FAST_AI)
         async with open_client(f"http://127.0.0.1:{port}") as client:
             ada, bob = (Guest(client, p.token, p.player_id, p.username) for p in (ada, bob))
             assert (await ada.wallet(), await bob.wallet()) == wallets
