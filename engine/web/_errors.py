@@ -10,6 +10,7 @@ becomes a 500 with a request id and no traceback; the traceback goes to the log.
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -74,19 +75,22 @@ class ErrorFormat(Protocol):
         """The JSON schema of every body ``body`` makes (for the app's OpenAPI document)."""
 
 
-class _Format:
+class _Format(abc.ABC):
     """What every format derives from its ``body``, ``status`` and ``event``: the refusal of
     a WebSocket upgrade, and the answers to messages the peer reader refuses itself (so a
     format is also the ``PartyErrors`` and the ``ErrorEncoder`` of its app's sockets)."""
 
+    @abc.abstractmethod
     def body(self, error: HttpError) -> Any:
-        raise NotImplementedError
+        """Defined by each format."""
 
+    @abc.abstractmethod
     def status(self, error: HttpError) -> int:
-        raise NotImplementedError
+        """Defined by each format."""
 
+    @abc.abstractmethod
     def _event(self, error: HttpError) -> Any:
-        raise NotImplementedError
+        """Defined by each format."""
 
     def event(self, error: AppError | HttpError) -> Any:
         """The in-socket message refusing a client's request with ``error``."""
