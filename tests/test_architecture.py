@@ -6,7 +6,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
 
 1. **Layers.** Production code imports only down this list (``LAYERS``)::
 
-       leaves       engine/errors.py, engine/clock.py, engine/settings.py
+       leaves       engine/errors.py, engine/clock.py, engine/settings.py, engine/wire.py
        actors       engine/actors
        supervisors  engine/supervisors
        store        engine/store
@@ -26,10 +26,10 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
    import public names only.
 3. **Rules are pure.** A rules module of an app (see ``is_rules_module``) imports no Trio, no
    I/O library and nothing from the engine but its pure leaves (``engine.errors``,
-   ``engine.settings``); from its own app it imports only other rules modules, so importing one
-   never pulls the runtime in. Rules take the time as an argument rather than reading
-   ``engine.clock`` (which reads Trio's clock). So the rules can be tested and reasoned about
-   without an event loop, and the actor around them owns every effect.
+   ``engine.settings``, ``engine.wire``); from its own app it imports only other rules modules,
+   so importing one never pulls the runtime in. Rules take the time as an argument rather than
+   reading ``engine.clock`` (which reads Trio's clock). So the rules can be tested and reasoned
+   about without an event loop, and the actor around them owns every effect.
 4. **Only the edge of an app knows the web layer.** Within an app only ``routes.py`` and
    ``app.py`` import ``engine.web``.
 
@@ -51,7 +51,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("leaves", ("engine.errors", "engine.clock", "engine.settings")),
+    ("leaves", ("engine.errors", "engine.clock", "engine.settings", "engine.wire")),
     ("actors", ("engine.actors",)),
     ("supervisors", ("engine.supervisors",)),
     ("store", ("engine.store",)),
@@ -62,9 +62,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("engine.cli", "engine.__main__")),
 )
 
-# Engine modules a rules module may import: they import only the standard library and attrs.
-PURE_LEAVES = frozenset({"engine.errors", "engine.settings"})
-PURE_LEAF_DEPENDENCIES = frozenset({"attrs"})
+# Engine modules a rules module may import: they import only the standard library, attrs and
+# cattrs (pure libraries: no I/O, no event loop).
+PURE_LEAVES = frozenset({"engine.errors", "engine.settings", "engine.wire"})
+PURE_LEAF_DEPENDENCIES = frozenset({"attrs", "cattrs"})
 
 # Third-party packages that do I/O or run an event loop: not for rules modules.
 RUNTIME_LIBRARIES = frozenset(
@@ -94,7 +95,6 @@ RUNTIME_MODULES: dict[str, frozenset[str]] = {
         {
             "directory",  # the rooms' supervisor and store
             "lobby",  # LobbyActor
-            "protocol",  # the wire format: engine.net's strict JSON type names
             "refusals",  # the error format (PartyErrors), events stamped by engine.clock
             "room",  # RoomActor
             "settings",  # WebSocketOptions from engine.net
@@ -303,7 +303,7 @@ def test_leaves_import_nothing_from_the_engine() -> None:
 
 
 @pytest.mark.parametrize("leaf", sorted(PURE_LEAVES))
-def test_pure_leaves_import_only_the_standard_library_and_attrs(leaf: str) -> None:
+def test_pure_leaves_import_only_the_standard_library_attrs_and_cattrs(leaf: str) -> None:
     path = ROOT.joinpath(*leaf.split(".")).with_suffix(".py")
     outside = {
         found.target

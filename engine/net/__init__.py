@@ -11,7 +11,6 @@ from ._codec import JSON_CODEC as JSON_CODEC
 from ._codec import Codec as Codec
 from ._codec import DecodeError as DecodeError
 from ._codec import JsonCodec as JsonCodec
-from ._convert import make_strict_converter as make_strict_converter
 from ._events import EventStream as EventStream
 from ._events import EventStreamStatistics as EventStreamStatistics
 from ._events import Journal as Journal
@@ -28,7 +27,6 @@ from ._json import MAX_INT_DIGITS as MAX_JSON_INT_DIGITS
 from ._json import JsonRejected as JsonRejected
 from ._json import UnencodableValue as UnencodableValue
 from ._json import dumps as json_dumps
-from ._json import json_type as json_type
 from ._json import loads as json_loads
 from ._listener import serve_tcp as serve_tcp
 from ._nat import NatObservation as NatObservation

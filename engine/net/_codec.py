@@ -16,8 +16,10 @@ from typing import Any, Protocol, final
 
 import attrs
 
+from engine.wire import json_type
+
 from ._frames import Frame, text_frame
-from ._json import JsonRejected, UnencodableValue, dumps, json_type, loads
+from ._json import JsonRejected, UnencodableValue, dumps, loads
 
 log = logging.getLogger("engine.net")
 

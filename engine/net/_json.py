@@ -46,7 +46,6 @@ __all__ = [
     "JsonRejected",
     "UnencodableValue",
     "dumps",
-    "json_type",
     "loads",
 ]
 
@@ -175,21 +174,3 @@ def dumps(value: Any) -> str:
     if not text.isascii() and _SURROGATE.search(text):
         raise UnencodableValue("not JSON: a string holds a lone surrogate")
     return text
-
-
-def json_type(value: Any) -> str:
-    """JSON's name for the type of a decoded `value`, for error messages: ``null``, ``boolean``,
-    ``integer``, ``number`` (any other), ``string``, ``array``, ``object``."""
-    if value is None:
-        return "null"
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-_TYPE_NAMES = {
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    str: "string",
-    list: "array",
-    dict: "object",
-}

@@ -1,7 +1,7 @@
 """Turning request JSON into attrs values, strictly, with every problem named.
 
-The converter is engine.net's strict one (no type coercion), under the name the edge has always
-exported it by; one converter per engine, built once (STYLE.md, 9).
+The converter is the engine's strict one (``engine.wire``: no type coercion), under the name the
+edge has always exported it by; one converter per engine, built once (STYLE.md, 9).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import cattrs
 
-from engine.net import json_type
-from engine.net import make_strict_converter as make_request_converter
+from engine.wire import json_type
+from engine.wire import make_strict_converter as make_request_converter
 
 from ._errors import Problem, ValidationFailed
 

@@ -65,8 +65,6 @@ def test_public_names() -> None:
         "UnencodableValue",
         "json_dumps",
         "json_loads",
-        "json_type",
-        "make_strict_converter",
         # STUN and NAT observation
         "NatObservation",
         "StunBinding",

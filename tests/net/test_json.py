@@ -17,7 +17,6 @@ from engine.net._json import (
     JsonRejected,
     UnencodableValue,
     dumps,
-    json_type,
     loads,
 )
 
@@ -159,22 +158,6 @@ def test_encodes_compact_utf8() -> None:
         dumps({"a": [1, 2.5, None, True], "t": "héllo ✓"})
         == '{"a":[1,2.5,null,true],"t":"héllo ✓"}'
     )
-
-
-@pytest.mark.parametrize(
-    ("value", "name"),
-    [
-        (None, "null"),
-        (True, "boolean"),
-        (3, "integer"),
-        (2.5, "number"),
-        ("s", "string"),
-        ([], "array"),
-        ({}, "object"),
-    ],
-)
-def test_json_type_names(value: Any, name: str) -> None:
-    assert json_type(value) == name
 
 
 # Pieces of hostile documents: valid JSON, and what an attacker splices in.

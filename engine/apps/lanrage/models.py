@@ -18,7 +18,6 @@ every field at fault in one ``InvalidField``. ``StatusResponse`` leaves out ``pa
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -30,7 +29,8 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 from cattrs.gen import make_dict_unstructure_fn, override
-from cattrs.preconf.json import make_converter
+
+from engine.wire import Wording, conforms, make_strict_converter
 
 from .errors import InvalidField
 from .fields import CHECKS, Name, PartyIdInput, PeerId, checked
@@ -192,35 +192,24 @@ class LeaveControlResponse:
 # -- the converter ---------------------------------------------------------------------------
 
 
-def _strict(kind: type, label: str) -> Callable[[Any, Any], Any]:
-    def structure(value: Any, _: Any) -> Any:
-        # type() rather than isinstance(): JSON true must not pass as the integer 1.
-        if type(value) is not kind:
-            raise TypeError(f"expected {label}")
-        return value
-
-    return structure
-
-
-def _structure_float(value: Any, _: Any) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value):
-        raise TypeError("expected a finite number")
-    return float(value)
+# LANrage words a refusal without the value's type: ``expected a string``.
+_WORDING = Wording(
+    string="a string",
+    integer="an integer",
+    boolean="true or false",
+    number="a finite number",
+    got=False,
+    one_of="must be one of",
+)
 
 
 def _constrained(check: Callable[[str], str]) -> Callable[[Any, Any], str]:
     def structure(value: Any, _: Any) -> str:
-        if type(value) is not str:
-            raise TypeError("expected a string")
+        if not conforms(value, str):
+            raise TypeError(_WORDING.expected(_WORDING.string, value))
         return check(value)
 
     return structure
-
-
-def _structure_enum(value: Any, kind: type[enum.StrEnum]) -> enum.StrEnum:
-    if type(value) is not str or value not in kind._value2member_map_:
-        raise ValueError(f"must be one of {', '.join(kind)}")
-    return kind(value)
 
 
 def _unstructure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any], dict[str, Any]]:
@@ -235,15 +224,11 @@ def _unstructure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any], d
 
 def make_wire_converter() -> cattrs.Converter:
     """The converter for LANrage's JSON (STYLE: one per wire format, built once)."""
-    converter = make_converter(forbid_extra_keys=True)
-    converter.register_structure_hook(str, _strict(str, "a string"))
-    converter.register_structure_hook(bool, _strict(bool, "true or false"))
-    converter.register_structure_hook(int, _strict(int, "an integer"))
-    converter.register_structure_hook(float, _structure_float)
-    # Registered per class: the ``str`` hook would otherwise take these ``str`` subclasses.
-    for kind in (NatType, ConnectionType, LatencySource, PartyStatus):
-        converter.register_structure_hook(kind, _structure_enum)
-        converter.register_unstructure_hook(kind, lambda member: member.value)
+    converter = make_strict_converter(
+        forbid_extra_keys=True,
+        wording=_WORDING,
+        enums=(NatType, ConnectionType, LatencySource, PartyStatus),
+    )
     for kind, check in CHECKS.items():
         converter.register_structure_hook(kind, _constrained(check))
     converter.register_unstructure_hook_factory(

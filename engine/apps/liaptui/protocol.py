@@ -6,7 +6,8 @@ first kind of problem only: the envelope and the event name (3001), missing fiel
 (3002), JSON types, all of them (3003, no coercion: ``"3"`` is not a declaration), then ranges
 and lengths (3004). Unknown extra fields are ignored, as the spec's clients send some. A few
 lines over the requests' attrs fields do this rather than a cattrs converter: the order of the
-checks and the code each failure gets are the spec's, not those of cattrs' error tree.
+checks and the code each failure gets are the spec's, not those of cattrs' error tree; the type
+check itself is the engine's (`engine.wire.conforms`), as in every other wire format.
 
 Server messages are `ServerEvent` values, ``{"event", "data", "room_id", "server_time"}`` on
 the wire (plus ``sequence_number`` for a room's sequenced events, and ``private`` on a hand);
@@ -20,7 +21,6 @@ Everything here is a pure function of its arguments (times are passed in).
 from __future__ import annotations
 
 import types
-import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +28,7 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
-from engine.net import json_type
+from engine.wire import conforms, describe, json_type
 
 from . import messages as m
 from .errors import (
@@ -129,43 +129,13 @@ def _structure(cls: type, data: Json) -> Any:
     if missing:
         raise MissingRequiredField(details={"missing_fields": missing, "received_data": data})
     invalid = {
-        f.name: _expected(_describe(f.type), data[f.name])
+        f.name: _expected(describe(f.type), data[f.name])
         for f in fields
-        if f.name in data and not _conforms(data[f.name], f.type)
+        if f.name in data and not conforms(data[f.name], f.type)
     }
     if invalid:
         raise InvalidFieldType(details={"invalid_fields": invalid, "received_data": data})
     return cls(**{f.name: data[f.name] for f in fields if f.name in data})
-
-
-def _conforms(value: Any, kind: Any) -> bool:
-    """Whether a decoded JSON value is of the annotated type, without any coercion."""
-    if kind is str:
-        return isinstance(value, str)
-    if kind is bool:
-        return isinstance(value, bool)
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin is tuple:  # tuple[X, ...] fields arrive as JSON arrays
-        return isinstance(value, list) and all(_conforms(item, args[0]) for item in value)
-    if origin in (types.UnionType, typing.Union):
-        return any(_conforms(value, arg) for arg in args)
-    if kind is type(None):
-        return value is None
-    raise TypeError(f"no wire check for {kind!r}")
-
-
-def _describe(kind: Any) -> str:
-    names = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
-    if kind in names:
-        return names[kind]
-    args = typing.get_args(kind)
-    if typing.get_origin(kind) is tuple:
-        return f"array of {_describe(args[0])}"
-    return " or ".join(_describe(arg) for arg in args)
 
 
 def _expected(kind: str, value: Any) -> str:

@@ -24,8 +24,9 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from engine import clock
 from engine.errors import AppError
-from engine.net import RateLimitKind, RateLimitRule, make_strict_converter
+from engine.net import RateLimitKind, RateLimitRule
 from engine.parties import PartyErrors
+from engine.wire import make_strict_converter
 
 from .errors import InvalidMessage, RateLimited, ServerError
 from .messages import ChatMessage, Playback, Relay, Signal
