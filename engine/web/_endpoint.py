@@ -109,7 +109,7 @@ class Endpoint:
             )
             if self.guard is not None:
                 reply_headers.update(await self.guard(request))
-            request = attrs.evolve(request, body=await self._body(method, read_body))
+            request = attrs.evolve(request, body=await self._json(method, read_body))
             if self.limiter is not None:
                 assert route.rate_limit is not None
                 decision = self.limiter.check(route.rate_limit.key(request))
@@ -123,6 +123,8 @@ class Endpoint:
                     raise HttpError(
                         429, route.rate_limit.message, details={"retry_after": retry_after}
                     )
+            if route.body is not None:
+                request = attrs.evolve(request, body=self._structure(request.body, route.body))
             result = await route.handler(request)
             if isinstance(result, Response):
                 reply_headers.update(result.headers)
@@ -139,24 +141,27 @@ class Endpoint:
             reply.headers.update(error.headers)
             return reply
 
-    async def _body(self, method: str, read_body: Callable[[], Awaitable[bytes]]) -> Any:
+    async def _json(self, method: str, read_body: Callable[[], Awaitable[bytes]]) -> Any:
+        """The decoded body (None when there is none); a GET without a declared body is not
+        read."""
         if method in ("GET", "DELETE", "OPTIONS") and self.route.body is None:
             return None
         raw = await read_body()
         if not raw:
-            data = None
-        else:
-            try:
-                data = json_loads(raw)
-            except JsonRejected as exc:
-                raise ValidationFailed([Problem(("body",), exc.reason, "json_invalid")]) from None
-        if self.route.body is None:
-            return data
+            return None
+        try:
+            return json_loads(raw)
+        except JsonRejected as exc:
+            raise ValidationFailed([Problem(("body",), exc.reason, "json_invalid")]) from None
+
+    def _structure(self, data: Any, cls: type) -> Any:
+        if self.route.parse_body is not None:
+            return self.route.parse_body(data, cls)
         if data is None:
             if not self.route.body_optional:
                 raise ValidationFailed([Problem(("body",), "a JSON body is required", "missing")])
             data = {}
-        return structure_body(self.converter, data, self.route.body)
+        return structure_body(self.converter, data, cls)
 
 
 def _expected(exc: Exception, where: str, request_id: str) -> HttpError:

@@ -17,6 +17,10 @@ from ._errors import DetailErrors, ErrorFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: ``parse(data, cls)``: decoded JSON (None for an empty body) as a ``cls``, or an error of the
+#: app (an ``AppError``, answered in the app's format) naming what is wrong.
+BodyParser = Callable[[Any, type], Any]
+
 
 @attrs.frozen
 class Request:
@@ -54,7 +58,11 @@ class Response:
 @attrs.frozen
 class RateLimit:
     """Limit a route by ``key(request)`` (e.g. client IP); answers 429 with the app's error
-    body and ``X-RateLimit-Limit/Remaining/Reset`` (and ``Retry-After``) headers."""
+    body and ``X-RateLimit-Limit/Remaining/Reset`` (and ``Retry-After``) headers.
+
+    The limit is checked after the body is decoded and before it is validated, so a flood of
+    malformed requests is limited too: ``key`` sees ``request.body`` as decoded JSON (not yet
+    the route's ``body`` type) and must not trust its shape."""
 
     rule: RateLimitRule
     key: Callable[[Request], Hashable] = lambda request: request.client_ip
@@ -80,9 +88,11 @@ class Cors:
 class Route:
     """One HTTP route. ``body`` is structured (strictly) into that attrs type before the
     handler runs; with ``body_optional`` a request without a body is structured from ``{}``
-    (every field has a default). ``accepts`` documents the JSON body of a handler that checks
-    it itself. ``bearer`` says the route wants ``Authorization: Bearer`` (the handler checks
-    it); the examples go into the OpenAPI document as they are."""
+    (every field has a default). ``parse_body`` is the app's own reader of bodies (see
+    `Routes.parse_body`). ``accepts`` documents the JSON body of a handler that checks it
+    itself (after an earlier check of its own, such as a token). ``bearer`` says the route
+    wants ``Authorization: Bearer`` (the handler checks it); the examples go into the OpenAPI
+    document as they are."""
 
     method: str
     path: str
@@ -92,6 +102,7 @@ class Route:
     status: int = 200
     summary: str = ""
     rate_limit: RateLimit | None = None
+    parse_body: BodyParser | None = None
     accepts: type | None = None
     bearer: bool = False
     request_example: Any = None
@@ -126,6 +137,11 @@ class Routes:
     own. ``forbid_extra_keys``: a body field the route's type does not have is refused
     (422/400, named) rather than ignored (with the engine's converter; a ``converter`` given
     decides that itself).
+
+    ``parse_body`` replaces the converter for an app whose specification words its
+    validation errors its own way (labels, order, one body for a non-object): the routes
+    still declare ``body=``, so the OpenAPI document and the handler see the type, and the
+    parser's errors are answered in the app's format like any other.
     """
 
     errors: ErrorFormat = attrs.field(factory=DetailErrors)
@@ -137,6 +153,8 @@ class Routes:
     #: The converter request bodies are structured with (the engine's strict one if None).
     converter: cattrs.Converter | None = None
     forbid_extra_keys: bool = False
+    #: Reads the bodies of the routes declared on this collection (see above).
+    parse_body: BodyParser | None = None
     security_schemes: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     security: tuple[Mapping[str, tuple[str, ...]], ...] = ()
 
@@ -153,6 +171,7 @@ class Routes:
     def route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
         def register(handler: F) -> F:
             summary = options.pop("summary", None) or (handler.__doc__ or "").strip().split("\n")[0]
+            options.setdefault("parse_body", self.parse_body)
             self.http.append(Route(method, path, handler, summary=summary, **options))
             return handler
 

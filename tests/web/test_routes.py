@@ -10,10 +10,12 @@ from typing import Any
 import attrs
 import pytest
 
+from engine.net import RateLimitRule
 from engine.web import (
     AppSpec,
     Engine,
     HttpError,
+    RateLimit,
     Request,
     Routes,
     make_request_converter,
@@ -119,3 +121,50 @@ async def test_the_guard_runs_before_the_body_is_read_and_its_headers_stay() -> 
         # The routes' converter structures the body: this one refuses unknown fields.
         extra = await client.post("/rename", json={"name": "b", "x": 1}, headers={"X-Key": "k"})
         assert extra.status_code == 422 and extra.headers["X-Guarded"] == "yes"
+
+
+def _parse_rename(data: Any, cls: type) -> Any:
+    # An app's own reader: its own words, one error for a body that is not an object.
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise HttpError(400, "Name is required", code="NAME")
+    return cls(data["name"].strip())
+
+
+parsed = Routes(parse_body=_parse_rename)
+
+
+@parsed.post("/rename", body=Rename)
+async def parsed_rename(request: Request) -> dict[str, Any]:
+    """Rename, the body read by the app's parser."""
+    return {"name": request.body.name}
+
+
+@parsed.post("/limited", body=Rename, rate_limit=RateLimit(RateLimitRule(2, 60.0)))
+async def limited_rename(request: Request) -> dict[str, Any]:
+    """Rename, two a minute."""
+    return {"name": request.body.name}
+
+
+parsed_app = AppSpec(name="parsed", routes=parsed, setup=setup)
+
+
+async def test_an_app_parser_reads_declared_bodies_in_its_own_words() -> None:
+    async with serve_apps([parsed_app], prefixed=False) as served:
+        ok = await served.client.post("/rename", json={"name": " b "})
+        assert (ok.status_code, ok.json()) == (200, {"name": "b"})
+        for body in (None, [1], {"name": 3}):
+            refused = await served.client.post("/rename", json=body)
+            assert (refused.status_code, refused.json()) == (400, {"detail": "Name is required"})
+        document = (await served.client.get("/openapi.json")).json()
+    body = document["paths"]["/rename"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/Rename"}
+
+
+async def test_the_rate_limit_is_checked_before_the_body_is_parsed() -> None:
+    async with serve_apps([parsed_app], prefixed=False) as served:
+        client = served.client
+        assert (await client.post("/limited", json={"name": "b"})).status_code == 200
+        assert (await client.post("/limited", json=[1])).status_code == 400
+        # The malformed request counted: the third is over the limit, however good its body.
+        assert (await client.post("/limited", json={"name": "c"})).status_code == 429
+        assert (await client.post("/limited", json=[1])).status_code == 429

@@ -3,7 +3,9 @@ request bodies.
 
 The field checks raise ``ValueError`` with the message the client sees; the request parsers run
 every field check, and raise one ``ValidationFailed`` naming every field that failed (so a client
-learns about the name and the password at once, as in the spec's example).
+learns about the name and the password at once, as in the spec's example). ``parse_body`` is
+the routes' reader of bodies: they declare their body types and the edge calls it before the
+handler runs.
 
 Lengths are counted in characters (code points), as the spec says, after normalisation.
 """
@@ -27,6 +29,7 @@ __all__ = [
     "check_password",
     "normalise_chat",
     "normalise_name",
+    "parse_body",
     "parse_create_request",
     "parse_join_request",
     "parse_session_id",
@@ -126,6 +129,17 @@ def parse_join_request(body: object) -> JoinSessionRequest:
     password = fields.check("password", "Password", _present)
     fields.raise_if_failed()
     return JoinSessionRequest(session_id=session_id, password=password)
+
+
+def parse_body(body: object, cls: type) -> object:
+    """``body`` (decoded JSON, None when empty) as the request ``cls``, by its parser above."""
+    return _PARSERS[cls](body)
+
+
+_PARSERS: dict[type, Callable[[object], object]] = {
+    CreateSessionRequest: parse_create_request,
+    JoinSessionRequest: parse_join_request,
+}
 
 
 def _object(body: object) -> Mapping[str, Any]:
