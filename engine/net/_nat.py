@@ -65,7 +65,7 @@ async def observe_nat(
     """
     if not servers:
         raise ValueError("observe_nat needs at least one server")
-    with await open_udp_socket(*local) as sock:
+    async with open_udp_socket(*local) as sock:
         host, port = sock.getsockname()[:2]
         if host in ("0.0.0.0", "::"):
             host = await _source_ip_towards(servers[0])

@@ -88,19 +88,18 @@ class StunBinding:
     rtt: float | None
 
 
-async def open_udp_socket(host: str = "0.0.0.0", port: int = 0) -> trio.socket.SocketType:
-    """A UDP socket bound to ``host:port`` (port 0: one the system picks); the caller closes it.
+@asynccontextmanager
+async def open_udp_socket(
+    host: str = "0.0.0.0", port: int = 0
+) -> AsyncIterator[trio.socket.SocketType]:
+    """A UDP socket bound to ``host:port`` (port 0: one the system picks), closed on exit.
 
     ``host`` must be an IP address: STUN reports addresses, and a name would hide which one.
     """
     family = stdlib_socket.AF_INET6 if ":" in host else stdlib_socket.AF_INET
-    sock = trio.socket.socket(family, stdlib_socket.SOCK_DGRAM)
-    try:
+    with trio.socket.socket(family, stdlib_socket.SOCK_DGRAM) as sock:
         await sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+        yield sock
 
 
 async def stun_binding(
@@ -239,7 +238,7 @@ async def serve_stun(
     ``address`` has the real port when ``port`` is 0). The socket is closed on cancellation.
     A failure to send one answer (the client's network went away) drops that answer only.
     """
-    with await open_udp_socket(host, port) as sock:
+    async with open_udp_socket(host, port) as sock:
         responder = StunResponder(sock.getsockname()[:2])
         task_status.started(responder)
         while True:

@@ -31,7 +31,7 @@ def _free_udp_port() -> int:
 async def _wait_until_answering(process: trio.Process, address: tuple[str, int], log: Path) -> None:
     # Up to 20 s: the machine may be busy. A server that exited (its port taken, say) fails
     # the test at once with its log.
-    with await open_udp_socket("127.0.0.1") as sock:
+    async with open_udp_socket("127.0.0.1") as sock:
         for _ in range(200):
             if process.poll() is not None:
                 raise RuntimeError(f"turnserver exited ({process.returncode}):\n{_tail(log)}")

@@ -24,7 +24,7 @@ async def test_a_wildcard_socket_reports_the_interface_address_towards_the_serve
 
 async def test_silent_servers_are_listed_as_unanswered() -> None:
     # A bound socket that never reads: requests to it go unanswered.
-    with await open_udp_socket("127.0.0.1") as silent:
+    async with open_udp_socket("127.0.0.1") as silent:
         async with open_stun_responder() as responder:
             # One send and 16 RTO (0.8 s) for each: time enough for the responder on a busy
             # machine, and little to wait for the silent one.
@@ -36,7 +36,7 @@ async def test_silent_servers_are_listed_as_unanswered() -> None:
 
 
 async def test_nothing_answering_gives_an_empty_observation() -> None:
-    with await open_udp_socket("127.0.0.1") as silent:
+    async with open_udp_socket("127.0.0.1") as silent:
         with trio.fail_after(5):
             observation = await observe_nat([silent.getsockname()], rto=0.01, attempts=2)
     assert (observation.bindings, observation.mapped) == ((), ())

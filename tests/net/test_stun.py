@@ -1,6 +1,7 @@
 """engine.net._stun: the Binding client against our responder on loopback, its retransmission
 schedule (RFC 5389 7.2.1) on a MockClock, and the responder's answers to bad requests."""
 
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -33,7 +34,7 @@ Reply = Callable[[StunMessage, tuple[str, int]], bytes | None]
 
 async def test_the_client_learns_its_address_from_our_responder() -> None:
     async with open_stun_responder("127.0.0.1") as responder:
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             binding = await stun_binding(sock, responder.address)
             assert binding.local == sock.getsockname()
         assert binding.server == responder.address
@@ -43,15 +44,21 @@ async def test_the_client_learns_its_address_from_our_responder() -> None:
 
 
 async def test_the_responder_answers_over_ipv6() -> None:
-    try:
-        sock = await open_udp_socket("::1")
-    except OSError:
+    if not _has_ipv6_loopback():
         pytest.skip("no IPv6 loopback on this machine")
-    async with open_stun_responder("::1") as responder:
-        with sock:
-            # Written the long way: answers are still recognised as the server's.
-            binding = await stun_binding(sock, ("0:0::1", responder.address[1]))
-            assert binding.mapped == sock.getsockname()[:2]
+    async with open_stun_responder("::1") as responder, open_udp_socket("::1") as sock:
+        # Written the long way: answers are still recognised as the server's.
+        binding = await stun_binding(sock, ("0:0::1", responder.address[1]))
+        assert binding.mapped == sock.getsockname()[:2]
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture
@@ -64,7 +71,7 @@ async def _fake_server(
 ) -> None:
     """A server that records when each request arrived and answers what ``reply`` says."""
     arrivals: list[float] = []
-    with await open_udp_socket("127.0.0.1") as sock:
+    async with open_udp_socket("127.0.0.1") as sock:
         task_status.started((sock, arrivals))
         while True:
             data, source = await sock.recvfrom(2048)
@@ -87,7 +94,7 @@ async def test_requests_are_retransmitted_on_the_rfc_schedule_until_answered(
     async with trio.open_nursery() as nursery:
         server, arrivals = await nursery.start(_fake_server, answer_the_fourth)
         start = trio.current_time()
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             binding = await stun_binding(sock, server.getsockname(), rto=0.5)
             assert binding.mapped == sock.getsockname()
         nursery.cancel_scope.cancel()
@@ -103,7 +110,7 @@ async def test_a_silent_server_is_given_up_after_the_last_wait(
     async with trio.open_nursery() as nursery:
         server, arrivals = await nursery.start(_fake_server, lambda request, source: None)
         start = trio.current_time()
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             with pytest.raises(StunTimeout, match="after 3 transmissions"):
                 await stun_binding(sock, server.getsockname(), rto=0.5, attempts=3, final_wait=16)
         given_up = trio.current_time() - start
@@ -118,7 +125,7 @@ async def test_the_default_schedule_spans_the_rfcs_39_5_seconds(
     async with trio.open_nursery() as nursery:
         server, arrivals = await nursery.start(_fake_server, lambda request, source: None)
         start = trio.current_time()
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             with pytest.raises(StunTimeout):
                 await stun_binding(sock, server.getsockname())
         assert trio.current_time() - start == 39.5
@@ -135,7 +142,7 @@ async def test_answers_with_another_transaction_id_or_from_elsewhere_are_ignored
     async with trio.open_nursery() as nursery:
         server, _ = await nursery.start(_fake_server, wrong_id)
         stranger, _ = await nursery.start(_fake_server, lambda request, source: None)
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             request = binding_request(bytes(12)).encode()
             await stranger.sendto(b"not stun at all", sock.getsockname())
             await stranger.sendto(request, sock.getsockname())
@@ -171,7 +178,7 @@ async def test_unusable_answers_fail_the_transaction(
 ) -> None:
     async with trio.open_nursery() as nursery:
         server, _ = await nursery.start(_fake_server, reply)
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             with pytest.raises(error, match=match) as raised:
                 await stun_binding(sock, server.getsockname())
         nursery.cancel_scope.cancel()
@@ -180,7 +187,7 @@ async def test_unusable_answers_fail_the_transaction(
 
 
 async def _exchange(address: tuple[str, int], data: bytes) -> StunMessage:
-    with await open_udp_socket("127.0.0.1") as sock:
+    async with open_udp_socket("127.0.0.1") as sock:
         await sock.sendto(data, address)
         with trio.fail_after(5):
             answer, _ = await sock.recvfrom(2048)
@@ -206,7 +213,7 @@ async def test_the_responder_refuses_other_methods_with_400() -> None:
 
 async def test_the_responder_drops_what_is_not_a_request_and_keeps_serving() -> None:
     async with open_stun_responder() as responder:
-        with await open_udp_socket("127.0.0.1") as sock:
+        async with open_udp_socket("127.0.0.1") as sock:
             await sock.sendto(b"\xff" * 20, responder.address)
             stray_answer = binding_success(bytes(12), ("1.2.3.4", 5)).encode()
             await sock.sendto(stray_answer, responder.address)
@@ -221,12 +228,12 @@ async def test_the_responder_closes_its_socket_when_the_block_exits() -> None:
     async with open_stun_responder() as responder:
         address = responder.address
     # The port is free again: binding it succeeds.
-    with await open_udp_socket(*address):
+    async with open_udp_socket(*address):
         pass
 
 
 async def test_bad_parameters_are_refused() -> None:
-    with await open_udp_socket("127.0.0.1") as sock:
+    async with open_udp_socket("127.0.0.1") as sock:
         with pytest.raises(ValueError):
             await stun_binding(sock, ("127.0.0.1", 9), attempts=0)
         with pytest.raises(ValueError):

@@ -13,7 +13,7 @@ pytestmark = needs_coturn
 
 
 async def test_coturn_tells_the_client_its_address(coturn: tuple[str, int]) -> None:
-    with await open_udp_socket("127.0.0.1") as sock:
+    async with open_udp_socket("127.0.0.1") as sock:
         binding = await stun_binding(sock, coturn)
         assert binding.mapped == sock.getsockname()
     assert binding.server == coturn

@@ -136,7 +136,7 @@ async def probe_peer(endpoint: str | None) -> Link:
     address = parse_endpoint(endpoint)
     host = "::" if ":" in address[0] else "0.0.0.0"
     try:
-        with await open_udp_socket(host) as sock:
+        async with open_udp_socket(host) as sock:
             binding = await stun_binding(
                 sock, address, rto=PROBE_TIMEOUT, attempts=1, final_wait=1.0
             )

@@ -11,6 +11,6 @@ async def test_a_node_on_loopback_is_open_against_two_responders() -> None:
 
 
 async def test_no_answer_is_unknown() -> None:
-    with await open_udp_socket("127.0.0.1") as silent:
+    async with open_udp_socket("127.0.0.1") as silent:
         observation = await observe_nat([silent.getsockname()], rto=0.01, attempts=1)
     assert classify_nat(observation.local, observation.mapped) is NatType.UNKNOWN
