@@ -127,7 +127,7 @@ async def relays(client: Client, seconds: float) -> dict[str, float]:
         client.websocket("/ws", params={**params, "peer_id": "b"}) as b,
     ):
         for ws in (a, b):
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             await ws.receive_until("session-joined")
         await a.receive_until("peer-joined")
         ends = ((a, "b"), (b, "a"))
@@ -137,7 +137,7 @@ async def relays(client: Client, seconds: float) -> dict[str, float]:
             sender, to = ends[len(latencies) % 2]
             receiver = ends[(len(latencies) + 1) % 2][0]
             sent = time.perf_counter()
-            await sender.send_json({"type": "offer", "to": to, "sdp": sdp})
+            await sender.write_json({"type": "offer", "to": to, "sdp": sdp})
             await receiver.receive_until("offer")
             latencies.append(time.perf_counter() - sent)
         rate = len(latencies) / (time.perf_counter() - started)

@@ -6,7 +6,7 @@ embedding programs talk to a server with it as a user's client would.
     async with open_client("http://127.0.0.1:8000/watchparty") as client:
         created = await client.post("/api/sessions/create", json={...})
         async with client.websocket(f"/ws/{session_id}", params={"token": token}) as ws:
-            await ws.send_json({"type": "chat", "message": "hi"})
+            await ws.write_json({"type": "chat", "message": "hi"})
             state = await ws.receive_until("sync", timeout=5)
 
 HTTP is ``httpx.AsyncClient`` (which runs on Trio through anyio) and answers with its
@@ -111,6 +111,9 @@ class ClientWebSocket:
     receives find them first (Erlang's selective receive). ``pending`` holds at most
     ``max_pending`` messages: past that the oldest is dropped and counted in ``dropped``.
 
+    Writing waits for the connection (``write_json``, ``write_text``, ``write_bytes``), so
+    these are not named ``send``: in the engine ``send`` never waits (``Peer.send_json``).
+
     Cancellation: a cancelled receive loses no message. Made by ``Client.websocket``, whose
     context manager closes it; ``close`` may be called earlier and is idempotent.
     """
@@ -152,18 +155,18 @@ class ClientWebSocket:
         reason = self._connection.closed
         return None if reason is None else reason.reason
 
-    async def send_json(self, message: Any) -> None:
+    async def write_json(self, message: Any) -> None:
         """Send ``message`` as one JSON text message. Raises ``WebSocketClosed``."""
-        await self.send_text(json.dumps(message, separators=(",", ":")))
+        await self.write_text(json.dumps(message, separators=(",", ":")))
 
-    async def send_text(self, text: str) -> None:
+    async def write_text(self, text: str) -> None:
         """Send ``text`` as is (for testing how a server treats malformed input)."""
         try:
             await self._connection.send_message(text)
         except trio_websocket.ConnectionClosed as exc:
             raise _closed(exc) from exc
 
-    async def send_bytes(self, data: bytes) -> None:
+    async def write_bytes(self, data: bytes) -> None:
         """Send ``data`` as one binary message (the engine's apps speak text: for testing how
         a server treats what it does not expect)."""
         try:

@@ -55,7 +55,7 @@ async def _send_all(ws: ClientWebSocket, batch: Sequence[str | bytes]) -> int:
     """Send ``batch`` until the server closes; the number sent."""
     for sent, frame in enumerate(batch):
         try:
-            await (ws.send_bytes(frame) if isinstance(frame, bytes) else ws.send_text(frame))
+            await (ws.write_bytes(frame) if isinstance(frame, bytes) else ws.write_text(frame))
         except WebSocketClosed:
             return sent
     return len(batch)

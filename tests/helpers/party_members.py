@@ -106,7 +106,7 @@ async def _create_room(client: Client, base: str) -> dict[str, Any]:
     async with client.websocket(
         f"{base}/ws/lobby", type_key="event", local_address=_LOBBY_CONTROL_ADDRESS
     ) as lobby:
-        await lobby.send_json(
+        await lobby.write_json(
             _liaptui_message("create_room", room_name="Fuzz", player_name="Alice")
         )
         return (await lobby.receive_until("room_created", WAIT))["data"]
@@ -117,7 +117,7 @@ async def _seated(
     client: Client, path: str, name: str, token: str | None = None
 ) -> AsyncIterator[ClientWebSocket]:
     async with client.websocket(path, type_key="event") as ws:
-        await ws.send_json(_liaptui_message("join_room", player_name=name, player_token=token))
+        await ws.write_json(_liaptui_message("join_room", player_name=name, player_token=token))
         await ws.receive_until("room_joined", WAIT)
         yield ws
 
@@ -138,7 +138,7 @@ class _LiaptuiLobby(Party):
         # run has them refused and the control member hears nothing.
         address = _LOBBY_CONTROL_ADDRESS if role == "control" else None
         async with client.websocket(self.path, type_key="event", local_address=address) as ws:
-            await ws.send_json(_liaptui_message("room_list"))
+            await ws.write_json(_liaptui_message("room_list"))
             await ws.receive_until("room_list", WAIT)
             yield ws
 
@@ -263,7 +263,7 @@ class _WatchParty(Party):
         def heard(message: Any) -> bool:
             return message.get("type") == "chat" and message["payload"]["message"] == text
 
-        await ws.send_json({"type": "chat", "payload": {"message": text}})
+        await ws.write_json({"type": "chat", "payload": {"message": text}})
         await ws.receive_until(heard, WAIT)
         return heard
 
@@ -336,7 +336,7 @@ class _P2PSession(Party):
     async def _joined(self, client: Client, peer_id: str) -> AsyncIterator[ClientWebSocket]:
         params = {"session_id": self.session_id, "peer_id": peer_id}
         async with client.websocket(self.path, params=params) as ws:
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             await ws.receive_until("session-joined", WAIT)
             yield ws
 

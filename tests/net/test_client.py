@@ -137,7 +137,7 @@ async def test_websocket_shares_the_base_url_headers_and_cookies(http_base: str)
                 "authorization": "Bearer t0k",
                 "cookie": "s1",
             }
-            await ws.send_json({"say": "hi"})
+            await ws.write_json({"say": "hi"})
             assert await ws.receive_json() == {"type": "echo", "message": {"say": "hi"}}
 
 
@@ -163,7 +163,7 @@ async def test_receive_until_skips_into_pending_and_later_receives_take_those_fi
 ) -> None:
     async with open_client(ws_base) as client, client.websocket("/") as ws:
         await ws.receive_until("hello")
-        await ws.send_json(
+        await ws.write_json(
             {"cmd": "emit", "messages": [{"type": "a"}, {"type": "b", "n": 1}, {"type": "c"}, [1]]}
         )
         assert await ws.receive_until("c") == {"type": "c"}
@@ -177,7 +177,7 @@ async def test_receive_until_skips_into_pending_and_later_receives_take_those_fi
 
 async def test_type_key_selects_the_field_that_names_a_message(ws_base: str) -> None:
     async with open_client(ws_base) as client, client.websocket("/", type_key="event") as ws:
-        await ws.send_json({"cmd": "emit", "messages": [{"type": "x"}, {"event": "room_created"}]})
+        await ws.write_json({"cmd": "emit", "messages": [{"type": "x"}, {"event": "room_created"}]})
         assert await ws.receive_until("room_created") == {"event": "room_created"}
         assert [m["type"] for m in ws.take_pending()] == ["hello", "x"]
         assert ws.pending == ()
@@ -186,7 +186,7 @@ async def test_type_key_selects_the_field_that_names_a_message(ws_base: str) -> 
 async def test_pending_is_bounded_and_drops_the_oldest(ws_base: str) -> None:
     async with open_client(ws_base) as client, client.websocket("/", max_pending=2) as ws:
         numbered = [{"type": "n", "n": n} for n in range(4)]
-        await ws.send_json({"cmd": "emit", "messages": [*numbered, {"type": "end"}]})
+        await ws.write_json({"cmd": "emit", "messages": [*numbered, {"type": "end"}]})
         await ws.receive_until("end")
         assert ws.pending == ({"type": "n", "n": 2}, {"type": "n", "n": 3})
         assert ws.dropped == 3  # hello, n=0 and n=1
@@ -196,7 +196,7 @@ async def test_server_close_is_reported_with_its_code_and_reason_after_earlier_m
     ws_base: str,
 ) -> None:
     async with open_client(ws_base) as client, client.websocket("/") as ws:
-        await ws.send_json({"cmd": "close", "code": 4001, "reason": "rate limited"})
+        await ws.write_json({"cmd": "close", "code": 4001, "reason": "rate limited"})
         assert (await ws.receive_json())["type"] == "hello"
         with pytest.raises(WebSocketClosed) as closed:
             await ws.receive_until("anything")
@@ -204,7 +204,7 @@ async def test_server_close_is_reported_with_its_code_and_reason_after_earlier_m
         assert (ws.close_code, ws.close_reason) == (4001, "rate limited")
         assert ws.closed
         with pytest.raises(WebSocketClosed):
-            await ws.send_json({"too": "late"})
+            await ws.write_json({"too": "late"})
 
 
 async def test_closing_from_the_client_side(ws_base: str) -> None:
@@ -236,12 +236,12 @@ async def test_receive_times_out_and_the_connection_stays_usable(
 ) -> None:
     async with open_client(ws_base) as client, client.websocket("/") as ws:
         await ws.receive_json()
-        await ws.send_json({"cmd": "silence"})
+        await ws.write_json({"cmd": "silence"})
         before = trio.current_time()
         with pytest.raises(ReceiveTimeout):
             await ws.receive_json(timeout=30)
         assert trio.current_time() - before == pytest.approx(30)
-        await ws.send_json({"ping": 1})
+        await ws.write_json({"ping": 1})
         assert (await ws.receive_json())["type"] == "echo"
 
 
@@ -250,7 +250,7 @@ async def test_receive_until_timeout_bounds_the_whole_wait(
 ) -> None:
     async with open_client(ws_base) as client, client.websocket("/") as ws:
         await ws.receive_json()
-        await ws.send_json({"cmd": "drip", "count": 10})
+        await ws.write_json({"cmd": "drip", "count": 10})
         with pytest.raises(ReceiveTimeout, match="3 pending"):
             await ws.receive_until("never", timeout=3.5)
         assert [m["n"] for m in ws.pending] == [0, 1, 2]
@@ -259,9 +259,9 @@ async def test_receive_until_timeout_bounds_the_whole_wait(
 async def test_non_json_messages_raise_invalid_message(ws_base: str) -> None:
     async with open_client(ws_base) as client, client.websocket("/") as ws:
         await ws.receive_json()
-        await ws.send_text("{not json")
+        await ws.write_text("{not json")
         assert await ws.receive_json() == {"type": "error", "got": "{not json"}
-        await ws.send_json({"cmd": "raw", "text": "plain words"})
+        await ws.write_json({"cmd": "raw", "text": "plain words"})
         with pytest.raises(InvalidMessage) as invalid:
             await ws.receive_json()
         assert invalid.value.data == "plain words"

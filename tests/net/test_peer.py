@@ -155,7 +155,7 @@ async def test_the_party_hears_connect_messages_and_disconnect_in_order() -> Non
     async with party_and_route(attrs={"user": 7}) as (_, party, route), serving(route) as url:
         async with connect(url) as ws:
             hello = await ws.receive_json()
-            await ws.send_json({"type": "hi"})
+            await ws.write_json({"type": "hi"})
             assert await ws.receive_json() == {"echo": {"type": "hi"}}
             await ws.close(4000, "bye")
         connected, message, disconnected = await party.ask(Seen(3))
@@ -181,7 +181,7 @@ async def test_by_peer_tells_a_client_leaving_from_the_server_closing() -> None:
         # True, is the WebSocket's own report: see test_websocket.py).
         async with connect(url) as ws:
             await ws.receive_json()
-            await ws.send_json({"close": 1001, "reason": "server going down"})
+            await ws.write_json({"close": 1001, "reason": "server going down"})
             assert await closed_with(ws) == (1001, "server going down")
         log = await party.ask(Seen(5))
     assert log[1] == PeerDisconnected(log[0].peer, 1001, "tab closed", by_peer=True)
@@ -194,9 +194,9 @@ async def test_an_answer_that_cannot_be_encoded_is_logged_and_replaced_by_the_ap
     async with party_and_route() as (system, party, route), serving(route) as url:
         async with connect(url) as ws:
             await ws.receive_json()
-            await ws.send_json({"unencodable": True})
+            await ws.write_json({"unencodable": True})
             assert await ws.receive_json() == {"error": "internal"}
-            await ws.send_json({"still": "open"})
+            await ws.write_json({"still": "open"})
             assert await ws.receive_json() == {"echo": {"still": "open"}}
         await party.ask(Seen(4))
         assert system.snapshot().restarts == 0
@@ -214,18 +214,18 @@ async def test_bad_messages_are_answered_and_the_connection_kept() -> None:
     async with party_and_route() as (_, party, route), serving(route, options) as url:
         async with connect(url) as ws:
             await ws.receive_json()
-            await ws.send_text("{oops")
+            await ws.write_text("{oops")
             answer = await ws.receive_json()
             assert answer["error"] == "malformed"
             assert answer["reason"].startswith("malformed JSON")
-            await ws.send_text("[1]")
+            await ws.write_text("[1]")
             assert await ws.receive_json() == {
                 "error": "malformed",
                 "reason": "not a JSON object: got array",
             }
-            await ws.send_text("x" * 101)
+            await ws.write_text("x" * 101)
             assert await ws.receive_json() == {"error": "too_big", "limit": 100}
-            await ws.send_json({"still": "open"})
+            await ws.write_json({"still": "open"})
             assert await ws.receive_json() == {"echo": {"still": "open"}}
         log = await party.ask(Seen(3))
     assert [type(m) for m in log] == [PeerConnected, PeerMessage, PeerDisconnected]
@@ -236,7 +236,7 @@ async def test_oversized_messages_close_with_1009_unless_the_route_keeps_them_op
     async with party_and_route() as (_, party, route), serving(route, options) as url:
         async with connect(url) as ws:
             await ws.receive_json()
-            await ws.send_text("x" * 101)
+            await ws.write_text("x" * 101)
             assert await closed_with(ws) == (1009, "message too big")
         log = await party.ask(Seen(2))
     assert log[1] == PeerDisconnected(log[0].peer, 1009, "message too big", by_peer=False)
@@ -250,7 +250,7 @@ async def test_rate_limited_messages_are_answered_until_the_abuse_threshold(
         async with serving(route) as url, connect(url) as ws:
             await ws.receive_json()
             for n in range(4):
-                await ws.send_json({"n": n})
+                await ws.write_json({"n": n})
             assert [await ws.receive_json() for _ in range(4)] == [
                 {"echo": {"n": 0}},
                 {"echo": {"n": 1}},
@@ -259,10 +259,10 @@ async def test_rate_limited_messages_are_answered_until_the_abuse_threshold(
             ]
             # Refilled after the retry time: an allowed message resets the count.
             await trio.sleep(5.0)
-            await ws.send_json({"n": 4})
+            await ws.write_json({"n": 4})
             assert await ws.receive_json() == {"echo": {"n": 4}}
             for n in range(5, 9):
-                await ws.send_json({"n": n})
+                await ws.write_json({"n": n})
             # 5 and 6 are refused; 7 is the third refusal in a row and closes; 8 is never read.
             limited = {"error": "rate_limited", "retry_after": pytest.approx(5.0)}
             assert [await ws.receive_json() for _ in range(2)] == [limited, limited]
@@ -289,12 +289,12 @@ async def test_the_rate_limit_is_the_clients_across_its_connections(
             for n in range(2):
                 async with connect(url) as ws:
                     await ws.receive_json()
-                    await ws.send_json({"n": n})
+                    await ws.write_json({"n": n})
                     assert await ws.receive_json() == {"echo": {"n": n}}
             async with connect(url) as ws:
                 await ws.receive_json()
                 for n in (2, 3):
-                    await ws.send_json({"n": n})
+                    await ws.write_json({"n": n})
                 # Reconnecting reset nothing: the fourth message of the window is refused.
                 assert [await ws.receive_json() for _ in range(2)] == [
                     {"echo": {"n": 2}},
@@ -302,7 +302,7 @@ async def test_the_rate_limit_is_the_clients_across_its_connections(
                 ]
         async with serving(route_for("someone else")) as url, connect(url) as ws:
             await ws.receive_json()
-            await ws.send_json({"n": 4})
+            await ws.write_json({"n": 4})
             assert await ws.receive_json() == {"echo": {"n": 4}}
 
 
@@ -320,7 +320,7 @@ async def test_on_message_routes_messages_and_the_party_keeps_the_lifecycle() ->
 
         async with serving(route) as url, connect(url) as ws:
             await ws.receive_json()
-            await ws.send_json({"a": 1})
+            await ws.write_json({"a": 1})
             assert await ws.receive_json() == {"routed": {"a": 1}}
         log = await party.ask(Seen(2))
     assert [type(m) for m in log] == [PeerConnected, PeerDisconnected]
@@ -332,7 +332,7 @@ async def test_on_message_alone_needs_no_party() -> None:
         await serve_peer(ws, errors=Errors(), on_message=lambda peer, m: peer.send_json(m))
 
     async with serving(route) as url, connect(url) as ws:
-        await ws.send_json({"a": 1})
+        await ws.write_json({"a": 1})
         assert await ws.receive_json() == {"a": 1}
 
 
@@ -340,7 +340,7 @@ async def test_the_party_can_close_a_peer_with_its_own_code() -> None:
     async with party_and_route() as (_, party, route), serving(route) as url:
         async with connect(url) as ws:
             await ws.receive_json()
-            await ws.send_json({"close": 4001, "reason": "kicked"})
+            await ws.write_json({"close": 4001, "reason": "kicked"})
             assert await closed_with(ws) == (4001, "kicked")
         log = await party.ask(Seen(3))
     assert log[2] == PeerDisconnected(log[0].peer, 4001, "kicked", by_peer=False)
@@ -351,7 +351,7 @@ async def test_a_stopped_party_closes_its_peers_connections_at_their_next_messag
         async with connect(url) as ws:
             await ws.receive_json()
             await system.stop(party)
-            await ws.send_json({"anyone": "there?"})
+            await ws.write_json({"anyone": "there?"})
             assert await closed_with(ws) == (1011, "party unavailable")
 
 
@@ -366,7 +366,7 @@ async def test_a_full_party_mailbox_closes_the_connection_with_1013() -> None:
 
         async with serving(route) as url, connect(url) as ws:
             for n in range(4):
-                await ws.send_json({"n": n})
+                await ws.write_json({"n": n})
             assert await closed_with(ws) == (1013, "party busy")
             gate.set()
 
@@ -386,7 +386,7 @@ async def test_a_bug_in_on_message_closes_with_1011_and_the_party_still_hears_of
         with caplog.at_level(logging.ERROR):
             async with serving(route) as url, connect(url) as ws:
                 await ws.receive_json()
-                await ws.send_json({"boom": True})
+                await ws.write_json({"boom": True})
                 assert await closed_with(ws) == (1011, "internal error")
         log = await party.ask(Seen(2))
     assert log[1] == PeerDisconnected(log[0].peer, 1011, "internal error", by_peer=False)

@@ -35,7 +35,7 @@ async def joined(
 
 async def say(ws: ClientWebSocket, text: str) -> int:
     """Say `text` and wait for its echo; returns its sequence number."""
-    await ws.send_json({"type": "say", "text": text})
+    await ws.write_json({"type": "say", "text": text})
     echo = await ws.receive_until(lambda m: m.get("type") == "said" and m["text"] == text)
     return int(echo["sequence_number"])
 
@@ -85,9 +85,9 @@ async def test_a_whisper_reaches_only_its_target() -> None:
             joined(client, "bob") as (bob, _),
             joined(client, "carol") as (carol, _),
         ):
-            await bob.send_json({"type": "whisper", "to": "carol", "text": "psst"})
+            await bob.write_json({"type": "whisper", "to": "carol", "text": "psst"})
             assert await carol.receive_json() == {"type": "whisper", "from": "bob", "text": "psst"}
-            await bob.send_json({"type": "whisper", "to": "dave", "text": "hello?"})
+            await bob.write_json({"type": "whisper", "to": "dave", "text": "hello?"})
             error = await bob.receive_json()
             assert (error["type"], error["code"]) == ("error", "unknown_peer")
             # The room handles bob's messages in order: alice's next message is the public one.
@@ -154,7 +154,7 @@ async def test_bad_frames_are_answered_in_the_rooms_format_and_the_connection_ke
         async with joined(client, "alice") as (alice, _):
             answers = []
             for text in ("{not json", "[1, 2]", "x" * 1001, '{"type": "dance"}', '{"type": "say"}'):
-                await alice.send_text(text)
+                await alice.write_text(text)
                 answers.append(await alice.receive_json())
             assert [(a["type"], a["code"]) for a in answers] == [
                 ("error", "malformed"),
@@ -184,12 +184,12 @@ async def test_flooding_is_answered_then_closed_at_the_abuse_threshold() -> None
             for n in range(3):
                 assert await say(alice, str(n)) == n + 1
             for _ in range(2):
-                await alice.send_json({"type": "say", "text": "too much"})
+                await alice.write_json({"type": "say", "text": "too much"})
                 answer = await alice.receive_json()
                 assert (answer["type"], answer["code"]) == ("error", "rate_limited")
                 assert answer["retry_after"] == pytest.approx(3600, abs=1)
             # The third refusal in a row is not answered: the connection is closed instead.
-            await alice.send_json({"type": "say", "text": "too much"})
+            await alice.write_json({"type": "say", "text": "too much"})
             assert await closed_with(alice) == (1008, "rate limit exceeded")
         assert await server.room("r1").ask(WaitGone("alice")) == (1008, "rate limit exceeded")
 
@@ -219,7 +219,7 @@ async def test_a_fast_reconnect_gets_exactly_the_missed_events() -> None:
             await say(bob, "three")
             async with joined(client, "alice") as (alice, welcome):
                 assert welcome["seq"] == 3
-                await alice.send_json({"type": "resume", "last_seq": last})
+                await alice.write_json({"type": "resume", "last_seq": last})
                 assert [await alice.receive_json() for _ in range(3)] == [
                     {"type": "said", "name": "bob", "text": "two", "sequence_number": 2},
                     {"type": "said", "name": "bob", "text": "three", "sequence_number": 3},
@@ -238,7 +238,7 @@ async def test_events_received_live_before_the_resume_are_not_replayed() -> None
                 # Between alice's connect and her resume request, an event reaches her live.
                 await say(bob, "three")
                 assert (await alice.receive_json())["sequence_number"] == 3
-                await alice.send_json({"type": "resume", "last_seq": 1})
+                await alice.write_json({"type": "resume", "last_seq": 1})
                 replay = [await alice.receive_json() for _ in range(2)]
                 assert [m.get("sequence_number") for m in replay] == [2, None]
                 assert replay[1] == {"type": "resumed", "replayed": 1}
@@ -255,7 +255,7 @@ async def test_a_reconnect_long_after_connecting_resumes_from_the_last_event_see
                     last = (await alice.receive_json())["sequence_number"]
             await say(bob, "missed")
             async with joined(client, "alice") as (alice, _):
-                await alice.send_json({"type": "resume", "last_seq": last})
+                await alice.write_json({"type": "resume", "last_seq": last})
                 assert [await alice.receive_json() for _ in range(2)] == [
                     {"type": "said", "name": "bob", "text": "missed", "sequence_number": 16},
                     {"type": "resumed", "replayed": 1},
@@ -269,7 +269,7 @@ async def test_a_resume_older_than_the_buffer_gets_a_snapshot() -> None:
             for n in range(HISTORY + 5):
                 await say(bob, str(n))
             async with joined(client, "alice") as (alice, _):
-                await alice.send_json({"type": "resume", "last_seq": 3})
+                await alice.write_json({"type": "resume", "last_seq": 3})
                 snapshot = await alice.receive_json()
                 assert snapshot["type"] == "snapshot"
                 assert snapshot["seq"] == HISTORY + 5
@@ -277,7 +277,7 @@ async def test_a_resume_older_than_the_buffer_gets_a_snapshot() -> None:
                     str(n) for n in range(5, HISTORY + 5)
                 ]
                 # A client claiming events the room never had also gets the full state.
-                await alice.send_json({"type": "resume", "last_seq": 1000})
+                await alice.write_json({"type": "resume", "last_seq": 1000})
                 assert (await alice.receive_json())["type"] == "snapshot"
 
 
@@ -289,11 +289,11 @@ async def test_repeated_reconnects_without_new_events_replay_nothing() -> None:
             for _ in range(5):
                 async with joined(client, "alice") as (alice, welcome):
                     assert welcome["seq"] == 3
-                    await alice.send_json({"type": "resume", "last_seq": 3})
+                    await alice.write_json({"type": "resume", "last_seq": 3})
                     assert await alice.receive_json() == {"type": "resumed", "replayed": 0}
             await say(bob, "four")
             async with joined(client, "alice") as (alice, _):
-                await alice.send_json({"type": "resume", "last_seq": 3})
+                await alice.write_json({"type": "resume", "last_seq": 3})
                 assert [await alice.receive_json() for _ in range(2)] == [
                     {"type": "said", "name": "bob", "text": "four", "sequence_number": 4},
                     {"type": "resumed", "replayed": 1},
@@ -317,7 +317,7 @@ async def test_a_reconnect_after_a_server_restart_gets_the_missed_events_from_th
     async with serve_rooms(url, config) as server, open_client(server.url) as client:
         async with joined(client, "alice") as (alice, welcome):
             assert welcome["seq"] == 5
-            await alice.send_json({"type": "resume", "last_seq": last})
+            await alice.write_json({"type": "resume", "last_seq": last})
             replay = [await alice.receive_json() for _ in range(4)]
             assert [(m.get("text"), m.get("sequence_number")) for m in replay[:3]] == [
                 ("three", 3),
@@ -326,7 +326,7 @@ async def test_a_reconnect_after_a_server_restart_gets_the_missed_events_from_th
             ]
             assert replay[3] == {"type": "resumed", "replayed": 3}
             async with joined(client, "bob") as (bob, _):
-                await bob.send_json({"type": "resume", "last_seq": 5})
+                await bob.write_json({"type": "resume", "last_seq": 5})
                 assert await bob.receive_json() == {"type": "resumed", "replayed": 0}
                 # Numbering carries on from the log.
                 assert await say(bob, "six") == 6
@@ -341,8 +341,8 @@ async def test_a_restarted_room_without_the_old_events_sends_a_snapshot(tmp_path
                 await say(bob, str(n))
     async with serve_rooms(url, RoomConfig(capacity=3)) as server, open_client(server.url) as c:
         async with joined(c, "alice") as (alice, _):
-            await alice.send_json({"type": "resume", "last_seq": 2})
+            await alice.write_json({"type": "resume", "last_seq": 2})
             assert (await alice.receive_json())["type"] == "snapshot"
-            await alice.send_json({"type": "resume", "last_seq": 3})
+            await alice.write_json({"type": "resume", "last_seq": 3})
             replay = [await alice.receive_json() for _ in range(4)]
             assert [m.get("sequence_number") for m in replay] == [4, 5, 6, None]

@@ -23,7 +23,7 @@ async def create(client: Client, title: str = "Quiz night", user: str = "ann") -
 
 
 async def say(ws: Any, text: str) -> dict[str, Any]:
-    await ws.send_json({"type": "say", "text": text})
+    await ws.write_json({"type": "say", "text": text})
     said: dict[str, Any] = await ws.receive_until("said")
     return said
 
@@ -74,9 +74,9 @@ async def test_errors_are_in_the_apps_format() -> None:
             assert closed.value.code == 4403
         async with client.websocket(f"/ws/{code}", params={"user": "ann"}) as ws:
             await ws.receive_until("welcome")
-            await ws.send_json({"type": "dance"})
+            await ws.write_json({"type": "dance"})
             assert (await ws.receive_json())["detail"] == "unknown message 'dance'"
-            await ws.send_text("{not json")
+            await ws.write_text("{not json")
             assert (await ws.receive_json())["code"] == "malformed"
 
 
@@ -98,11 +98,13 @@ async def test_broadcasts_reach_every_connection_and_resume_fills_the_gap() -> N
                 welcome = await bob_laptop.receive_until("welcome")
                 third = await say(ann, "after the laptop came")
                 assert (await bob_laptop.receive_until("said")) == third
-                await bob_laptop.send_json({"type": "resume", "last_seq": first["sequence_number"]})
+                await bob_laptop.write_json(
+                    {"type": "resume", "last_seq": first["sequence_number"]}
+                )
                 replayed = await bob_laptop.receive_until("said")
                 assert replayed["text"] == "missed by the laptop"
                 assert replayed["sequence_number"] == welcome["seq"]
-                await bob_laptop.send_json({"type": "resume", "last_seq": 10_000})
+                await bob_laptop.write_json({"type": "resume", "last_seq": 10_000})
                 snapshot = await bob_laptop.receive_until("snapshot")
                 assert [s["text"] for s in snapshot["said"]] == [
                     "hello",
@@ -131,7 +133,7 @@ async def test_a_party_survives_a_server_restart(tmp_path: Any) -> None:
         async with served.client.websocket(f"/ws/{code}", params={"user": "ann"}) as ann:
             welcome = await ann.receive_until("welcome")
             assert welcome["seq"] == said["sequence_number"]
-            await ann.send_json({"type": "resume", "last_seq": 0})
+            await ann.write_json({"type": "resume", "last_seq": 0})
             assert (await ann.receive_until("said"))["text"] == "before the restart"
             assert (await say(ann, "after"))["sequence_number"] == said["sequence_number"] + 1
 

@@ -130,7 +130,7 @@ async def test_crashing_the_liaptui_lobby_sixteen_times_leaves_the_process_servi
         for _ in range(16):
             try:
                 async with client.websocket("/liaptui/ws/lobby", type_key="event") as ws:
-                    await ws.send_json({"event": "ping", "data": {"client_time": 1}})
+                    await ws.write_json({"event": "ping", "data": {"client_time": 1}})
             except WebSocketRejected as rejected:
                 assert rejected.status_code == 503
                 refused += 1
@@ -145,7 +145,7 @@ async def test_crashing_the_liaptui_lobby_sixteen_times_leaves_the_process_servi
         mock_clock.jump(APP_RESTART_BACKOFF.delay(1))
         await engine.hosts["liaptui"].wait_available()
         async with client.websocket("/liaptui/ws/lobby", type_key="event") as ws:
-            await ws.send_json({"event": "ping", "data": {"client_time": 1}})
+            await ws.write_json({"event": "ping", "data": {"client_time": 1}})
             assert (await ws.receive_until("pong"))["event"] == "pong"
 
 

@@ -25,14 +25,14 @@ FAST_ENVIRON = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TUR
 
 async def create_room(client: Client, creator: str = "Alice", prefix: str = "") -> dict[str, Any]:
     async with client.websocket(f"{prefix}/ws/lobby", type_key="event") as lobby:
-        await lobby.send_json(
+        await lobby.write_json(
             {"event": "create_room", "data": {"room_name": "Table", "player_name": creator}}
         )
         return (await lobby.receive_until("room_created"))["data"]
 
 
 async def join(ws: ClientWebSocket, name: str, **fields: Any) -> dict[str, Any]:
-    await ws.send_json({"event": "join_room", "data": {"player_name": name, **fields}})
+    await ws.write_json({"event": "join_room", "data": {"player_name": name, **fields}})
     return (await ws.receive_until(lambda msg: msg.get("event") in ("room_joined", "reconnected")))[
         "data"
     ]
@@ -51,14 +51,14 @@ class Player:
         for message in ws.take_pending():
             self.log.append(message)
             for move, data in self.script.observe(message):
-                await ws.send_json({"event": move, "data": data})
+                await ws.write_json({"event": move, "data": data})
         while True:
             message = await ws.receive_json(timeout=20)
             self.log.append(message)
             if done(message):
                 return message
             for move, data in self.script.observe(message):
-                await ws.send_json({"event": move, "data": data})
+                await ws.write_json({"event": move, "data": data})
 
     @property
     def last_sequence(self) -> int:
@@ -82,7 +82,7 @@ async def test_four_websocket_clients_play_a_whole_game() -> None:
                     alice_seated.set()
                     for _ in range(3):
                         await ws.receive_until("player_joined")
-                    await ws.send_json({"event": "start_game", "data": {}})
+                    await ws.write_json({"event": "start_game", "data": {}})
                 results[name] = await players[name].play(ws)
 
         with trio.fail_after(60):
@@ -136,7 +136,7 @@ async def test_a_client_drops_mid_turn_a_bot_plays_and_it_comes_back_to_finish()
                 if name == "Alice":
                     for other in NAMES[1:]:
                         await seated[other].wait()
-                    await ws.send_json({"event": "start_game", "data": {}})
+                    await ws.write_json({"event": "start_game", "data": {}})
 
                 bot_took_over = False
 
@@ -174,7 +174,7 @@ async def test_a_client_drops_mid_turn_a_bot_plays_and_it_comes_back_to_finish()
             await bot_played_for_bob.wait()
             last = players["Bob"].last_sequence
             async with served.client.websocket(room, type_key="event") as ws:
-                await ws.send_json(
+                await ws.write_json(
                     {
                         "event": "join_room",
                         "data": {
@@ -230,7 +230,7 @@ async def test_errors_over_the_wire() -> None:
             await join(alice, "Alice", player_token=created["player_token"])
 
             async def error_for(text: str) -> dict[str, Any]:
-                await alice.send_text(text)
+                await alice.write_text(text)
                 reply = await alice.receive_until(
                     lambda m: m.get("event") in ("error", "validation_error")
                 )
@@ -254,7 +254,7 @@ async def test_errors_over_the_wire() -> None:
             version = json.dumps({"event": "version_info", "data": {"client_version": "9.9.9"}})
             assert (await error_for(version))["code"] == "4004"
             for _ in range(40):
-                await alice.send_json({"event": "ping", "data": {"client_time": 0}})
+                await alice.write_json({"event": "ping", "data": {"client_time": 0}})
             limited = await alice.receive_until("error")
             assert (
                 limited["error"]["code"] == "4001"
@@ -262,7 +262,7 @@ async def test_errors_over_the_wire() -> None:
             )
 
         async with served.client.websocket(room, type_key="event") as impostor:
-            await impostor.send_json({"event": "join_room", "data": {"player_name": "Alice"}})
+            await impostor.write_json({"event": "join_room", "data": {"player_name": "Alice"}})
             assert (await impostor.receive_until("error"))["error"]["code"] == "1002"
 
 
@@ -272,10 +272,10 @@ async def test_lobby_pings_count_against_the_addresss_limit_across_reconnects() 
     async with serve_apps([make_app(settings)]) as served:
         for _ in range(3):
             async with served.client.websocket("/ws/lobby", type_key="event") as ws:
-                await ws.send_json(ping)
+                await ws.write_json(ping)
                 await ws.receive_until("pong")
         async with served.client.websocket("/ws/lobby", type_key="event") as ws:
-            await ws.send_json(ping)
+            await ws.write_json(ping)
             limited = await ws.receive_until(lambda m: m.get("event") in ("pong", "error"))
             assert limited["event"] == "error" and limited["error"]["code"] == "4001"
 
@@ -293,7 +293,7 @@ async def test_a_full_room_refuses_a_fifth_player() -> None:
                     async with served.client.websocket(room, type_key="event") as fourth:
                         await join(fourth, "Dave")
                         async with served.client.websocket(room, type_key="event") as fifth:
-                            await fifth.send_json(
+                            await fifth.write_json(
                                 {"event": "join_room", "data": {"player_name": "Eve"}}
                             )
                             assert (await fifth.receive_until("error"))["error"]["code"] == "1004"
@@ -320,7 +320,7 @@ async def test_a_restarted_server_brings_the_game_back(tmp_path: Path) -> None:
                 sockets |= {"Bob": bob, "Carol": carol, "Dave": dave}
                 for name in NAMES[1:]:
                     tokens[name] = (await join(sockets[name], name))["player_token"]
-                await alice.send_json({"event": "start_game", "data": {}})
+                await alice.write_json({"event": "start_game", "data": {}})
 
                 def second_round(message: dict[str, Any]) -> bool:
                     return (
@@ -343,7 +343,7 @@ async def test_a_restarted_server_brings_the_game_back(tmp_path: Path) -> None:
         async def come_back(name: str) -> None:
             async with served.client.websocket(room, type_key="event") as ws:
                 last = players[name].last_sequence
-                await ws.send_json(
+                await ws.write_json(
                     {
                         "event": "join_room",
                         "data": {

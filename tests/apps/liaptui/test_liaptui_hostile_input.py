@@ -45,7 +45,7 @@ HOSTILE_ROOM_FRAMES = [
 
 async def refused(ws: ClientWebSocket, frame: str) -> dict[str, Any]:
     """Send `frame`; the answer must be a 3001 refusal and the connection must stay open."""
-    await ws.send_text(frame)
+    await ws.write_text(frame)
     answer = await ws.receive_json()
     assert answer["event"] == "validation_error", answer
     assert answer["error"]["code"] == "3001"
@@ -56,7 +56,7 @@ async def refused(ws: ClientWebSocket, frame: str) -> dict[str, Any]:
 
 async def create_room(served: Served) -> dict[str, Any]:
     async with served.client.websocket("/ws/lobby", type_key="event") as lobby:
-        await lobby.send_json(
+        await lobby.write_json(
             {"event": "create_room", "data": {"room_name": "T", "player_name": "Alice"}}
         )
         return (await lobby.receive_until("room_created"))["data"]
@@ -80,11 +80,11 @@ async def test_a_hostile_lobby_frame_is_refused_and_the_lobby_keeps_serving(fram
             served.client.websocket("/ws/lobby", type_key="event") as watcher,
             served.client.websocket("/ws/lobby", type_key="event") as attacker,
         ):
-            await watcher.send_json({"event": "room_list", "data": {}})
+            await watcher.write_json({"event": "room_list", "data": {}})
             assert (await watcher.receive_until("room_list"))["data"]["rooms"] == []
             await refused(attacker, frame)
             # The attacker's own connection still works, no room was made...
-            await attacker.send_json({"event": "room_list", "data": {}})
+            await attacker.write_json({"event": "room_list", "data": {}})
             assert (await attacker.receive_until("room_list"))["data"]["rooms"] == []
             # ...and the silent watcher still gets the list pushed when it changes (a room is
             # listed once its creator sits down).
@@ -92,7 +92,7 @@ async def test_a_hostile_lobby_frame_is_refused_and_the_lobby_keeps_serving(fram
             async with served.client.websocket(
                 f"/ws/{created['room_id']}", type_key="event"
             ) as alice:
-                await alice.send_json(
+                await alice.write_json(
                     {
                         "event": "join_room",
                         "data": {"player_name": "Alice", "player_token": created["player_token"]},
@@ -112,7 +112,7 @@ async def test_a_hostile_room_frame_is_refused_and_the_room_keeps_serving(frame:
             served.client.websocket(room, type_key="event") as alice,
             served.client.websocket(room, type_key="event") as attacker,
         ):
-            await alice.send_json(
+            await alice.write_json(
                 {
                     "event": "join_room",
                     "data": {"player_name": "Alice", "player_token": created["player_token"]},
@@ -121,7 +121,7 @@ async def test_a_hostile_room_frame_is_refused_and_the_room_keeps_serving(frame:
             await alice.receive_until("room_joined")
             await refused(attacker, frame)
             # The attacker can still join, and Alice, silent all along, hears of it.
-            await attacker.send_json({"event": "join_room", "data": {"player_name": "Bob"}})
+            await attacker.write_json({"event": "join_room", "data": {"player_name": "Bob"}})
             await attacker.receive_until("room_joined")
             await alice.receive_until(
                 lambda msg: (

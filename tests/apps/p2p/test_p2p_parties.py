@@ -46,14 +46,14 @@ async def test_a_crashed_session_keeps_its_room() -> None:
             client.websocket("/ws", params={**params, "peer_id": "b"}) as b,
         ):
             for ws in (a, b):
-                await ws.send_json({"type": "join"})
+                await ws.write_json({"type": "join"})
                 await ws.receive_until("session-joined")
             await a.receive_until("peer-joined")
             session = served.engine.contexts["p2p"].coordinator.sessions.find(session_id)
             with pytest.raises(ActorCrashed):
                 # PENDING is no closing status: the rules raise, a bug in the actor's eyes.
                 await session.ask(CloseSession(SessionStatus.PENDING))
-            await b.send_json({"type": "offer", "to": "a", "sdp": "v=0"})
+            await b.write_json({"type": "offer", "to": "a", "sdp": "v=0"})
             assert await a.receive_json() == {"type": "offer", "from": "b", "sdp": "v=0"}
             details = (await client.get(f"/api/sessions/{session_id}")).json()
             assert details["connected_players"] == ["p1"]

@@ -32,7 +32,7 @@ async def test_two_peers_meet_and_negotiate() -> None:
         client = served.client
         session_id = await open_session(client)
         async with client.websocket("/ws", params=peer(session_id, "peer-1")) as one:
-            await one.send_json({"type": "join"})
+            await one.write_json({"type": "join"})
             assert await one.receive_json() == {
                 "type": "session-joined",
                 "session_id": session_id,
@@ -40,7 +40,7 @@ async def test_two_peers_meet_and_negotiate() -> None:
                 "peers": [],
             }
             async with client.websocket("/ws", params=peer(session_id, "peer-2")) as two:
-                await two.send_json({"type": "join", "session_id": session_id})
+                await two.write_json({"type": "join", "session_id": session_id})
                 joined = await two.receive_json()
                 assert (joined["type"], joined["peers"]) == ("session-joined", ["peer-1"])
                 assert await one.receive_json() == {
@@ -48,20 +48,20 @@ async def test_two_peers_meet_and_negotiate() -> None:
                     "session_id": session_id,
                     "peer_id": "peer-2",
                 }
-                await two.send_json({"type": "offer", "to": "peer-1", "sdp": "v=0\r\noffer"})
+                await two.write_json({"type": "offer", "to": "peer-1", "sdp": "v=0\r\noffer"})
                 assert await one.receive_json() == {
                     "type": "offer",
                     "from": "peer-2",
                     "sdp": "v=0\r\noffer",
                 }
-                await one.send_json({"type": "answer", "to": "peer-2", "sdp": "v=0\r\nanswer"})
+                await one.write_json({"type": "answer", "to": "peer-2", "sdp": "v=0\r\nanswer"})
                 assert await two.receive_json() == {
                     "type": "answer",
                     "from": "peer-1",
                     "sdp": "v=0\r\nanswer",
                 }
                 candidate = "candidate:1 1 UDP 2130706431 192.168.1.100 54321 typ host"
-                await one.send_json(
+                await one.write_json(
                     {"type": "ice-candidate", "to": "peer-2", "candidate": candidate}
                 )
                 assert await two.receive_json() == {
@@ -69,12 +69,12 @@ async def test_two_peers_meet_and_negotiate() -> None:
                     "from": "peer-1",
                     "candidate": candidate,
                 }
-                await two.send_json({"type": "offer", "to": "peer-9", "sdp": "v=0"})
+                await two.write_json({"type": "offer", "to": "peer-9", "sdp": "v=0"})
                 assert await two.receive_json() == {
                     "type": "error",
                     "message": "Peer not in session: peer-9",
                 }
-                await two.send_json({"type": "leave"})
+                await two.write_json({"type": "leave"})
                 assert await two.receive_json() == {
                     "type": "session-left",
                     "session_id": session_id,
@@ -84,7 +84,7 @@ async def test_two_peers_meet_and_negotiate() -> None:
                     "session_id": session_id,
                     "peer_id": "peer-2",
                 }
-                await two.send_json({"type": "join"})
+                await two.write_json({"type": "join"})
                 assert (await two.receive_json())["peers"] == ["peer-1"]
                 assert (await one.receive_json())["type"] == "peer-joined"
             # peer-2's connection closed: peer-1 hears it left.
@@ -113,17 +113,17 @@ async def test_bad_messages_get_an_error_and_the_connection_stays() -> None:
                  f"This connection is for session {session_id}"),
             ]  # fmt: skip
             for message, error in cases:
-                await ws.send_json(message)
+                await ws.write_json(message)
                 assert await ws.receive_json() == {"type": "error", "message": error}
-            await ws.send_text("{not json")
+            await ws.write_text("{not json")
             malformed = await ws.receive_json()
             assert malformed["type"] == "error" and malformed["message"].startswith("Malformed")
-            await ws.send_text(json.dumps({"type": "join", "pad": "x" * (128 * 1024)}))
+            await ws.write_text(json.dumps({"type": "join", "pad": "x" * (128 * 1024)}))
             assert await ws.receive_json() == {
                 "type": "error",
                 "message": "Messages are limited to 131072 bytes",
             }
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             assert (await ws.receive_json())["type"] == "session-joined"
 
 
@@ -135,9 +135,9 @@ async def test_a_second_connection_replaces_the_first() -> None:
             client.websocket("/ws", params=peer(session_id, "peer-1")) as one,
             client.websocket("/ws", params=peer(session_id, "peer-2")) as old,
         ):
-            await one.send_json({"type": "join"})
+            await one.write_json({"type": "join"})
             await one.receive_json()
-            await old.send_json({"type": "join"})
+            await old.write_json({"type": "join"})
             await old.receive_json()
             await one.receive_until("peer-joined")
             async with client.websocket("/ws", params=peer(session_id, "peer-2")) as new:
@@ -147,10 +147,10 @@ async def test_a_second_connection_replaces_the_first() -> None:
                     1000,
                     "replaced by a new connection",
                 )
-                await new.send_json({"type": "join"})
+                await new.write_json({"type": "join"})
                 assert (await new.receive_json())["peers"] == ["peer-1"]
                 # No peer-left for the replaced connection: peer-1 next hears the offer.
-                await new.send_json({"type": "offer", "to": "peer-1", "sdp": "v=0"})
+                await new.write_json({"type": "offer", "to": "peer-1", "sdp": "v=0"})
                 assert await one.receive_json() == {"type": "offer", "from": "peer-2", "sdp": "v=0"}
 
 
@@ -198,7 +198,7 @@ async def test_a_bad_token_closes_with_1008_while_auth_is_on() -> None:
         token = await client.post("/api/auth/token", json={"player_id": "p"}, headers=headers)
         good = peer(session_id, "p", token=token.json()["access_token"])
         async with client.websocket("/ws", params=good) as ws:
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             assert (await ws.receive_json())["type"] == "session-joined"
 
 
@@ -207,7 +207,7 @@ async def test_peers_hear_the_session_end_then_are_closed() -> None:
         client = served.client
         session_id = await open_session(client)
         async with client.websocket("/ws", params=peer(session_id, "peer-1")) as ws:
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             await ws.receive_json()
             await client.delete("/api/hosts/host-12345")
             assert await ws.receive_json() == {
@@ -231,17 +231,17 @@ async def test_a_peer_over_its_message_rate_is_told_and_stays_connected(
         params = peer(session_id, "peer-1")
         async with client.websocket("/ws", params=params) as ws:
             for _ in range(3):
-                await ws.send_json({"type": "join"})
+                await ws.write_json({"type": "join"})
                 assert (await ws.receive_json())["type"] == "session-joined"
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             assert await ws.receive_json() == {
                 "type": "error",
                 "message": "Too many messages, retry in 0.33 s",
             }
         # The limit is the peer's, not the connection's: a new connection does not reset it.
         async with client.websocket("/ws", params=params) as ws:
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             assert (await ws.receive_json())["type"] == "error"
             mock_clock.jump(1)
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             assert (await ws.receive_json())["type"] == "session-joined"

@@ -27,7 +27,7 @@ async def test_a_silent_host_goes_offline_and_fails_its_sessions(
         await client.post(f"/api/sessions/{session_id}/players", json={"player_id": "p1"})
         params = {"peer_id": "peer-1", "session_id": session_id}
         async with client.websocket("/ws", params=params) as ws:
-            await ws.send_json({"type": "join"})
+            await ws.write_json({"type": "join"})
             await ws.receive_json()
             # Heartbeats keep it ONLINE past the first deadline.
             for _ in range(3):

@@ -175,11 +175,11 @@ async def test_what_a_client_sends_is_ignored_or_answered_and_the_socket_stays()
         async with served.client.websocket(
             f"/party/{session_id}/ws", params={"token": ada.token}
         ) as ws:
-            await ws.send_text("{not json")
+            await ws.write_text("{not json")
             error = await ws.receive_json()
             assert (error["type"], error["code"]) == ("error", "malformed")
-            await ws.send_json({"type": "start"})  # read-only: ignored, nothing happens
-            await ws.send_text('"\\ud800"')  # a lone surrogate
+            await ws.write_json({"type": "start"})  # read-only: ignored, nothing happens
+            await ws.write_text('"\\ud800"')  # a lone surrogate
             assert (await ws.receive_json())["code"] == "malformed"
             await ada.ok("POST", f"/party/{session_id}/add-ai")
             joined = await ws.receive_json()
@@ -196,7 +196,7 @@ async def test_a_flood_on_the_socket_is_refused(autojump_clock: trio.testing.Moc
             f"/party/{session_id}/ws", params={"token": ada.token}
         ) as ws:
             for _ in range(61):
-                await ws.send_json({"type": "keepalive"})
+                await ws.write_json({"type": "keepalive"})
             refusal = await ws.receive_until("error")
             assert refusal["code"] == "rate_limited"
 

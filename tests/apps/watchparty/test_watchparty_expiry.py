@@ -31,7 +31,7 @@ async def test_an_expired_session_is_closed_and_gone_from_the_store(serve, mock_
         assert seconds_between(details["created_at"], details["expires_at"]) == 30
         async with api.socket(host) as ws:
             mock_clock.jump(29.5)
-            await ws.send_json({"type": "chat", "payload": {"message": "still here"}})
+            await ws.write_json({"type": "chat", "payload": {"message": "still here"}})
             assert (await ws.receive_json())["payload"]["message"] == "still here"
             mock_clock.jump(0.5)
             with pytest.raises(WebSocketClosed) as closed:

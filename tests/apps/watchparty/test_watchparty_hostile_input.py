@@ -85,13 +85,13 @@ async def test_a_hostile_frame_is_refused_and_the_session_keeps_serving(api, fra
     guest = await api.join(host.session_id)
     async with api.socket(host) as host_ws, api.socket(guest) as guest_ws:
         await host_ws.receive_until("user_joined")
-        await guest_ws.send_text(frame)
+        await guest_ws.write_text(frame)
         error = await guest_ws.receive_json()
         assert error["type"] == "error", error
         assert error["payload"]["error"] == "Invalid message"
         assert error["payload"]["message"].startswith("Malformed message: malformed JSON")
         # The sender's connection is open, and the host, silent all along, hears the next chat.
-        await guest_ws.send_json({"type": "chat", "payload": {"message": "still here"}})
+        await guest_ws.write_json({"type": "chat", "payload": {"message": "still here"}})
         for ws in (guest_ws, host_ws):
             chat = await ws.receive_json()
             assert (chat["type"], chat["payload"]["message"]) == ("chat", "still here")

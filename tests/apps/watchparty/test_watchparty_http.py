@@ -367,7 +367,7 @@ async def test_served_under_its_prefix_alongside_other_apps(serve):
         async with api.client.websocket(
             f"/watchparty/ws/{body['id']}", params={"token": body["token"]}
         ) as ws:
-            await ws.send_json({"type": "chat", "payload": {"message": "hi"}})
+            await ws.write_json({"type": "chat", "payload": {"message": "hi"}})
             assert (await ws.receive_until("chat"))["payload"]["message"] == "hi"
 
 

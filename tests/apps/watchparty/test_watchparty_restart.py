@@ -19,10 +19,10 @@ async def test_a_session_its_history_and_its_tokens_survive_a_restart(serve, tmp
         host = await api.create()
         guest = await api.join(host.session_id)
         async with api.socket(host) as ws:
-            await ws.send_json(chat("before the restart"))
+            await ws.write_json(chat("before the restart"))
             paused = {"playing": False, "currentTime": 42}
-            await ws.send_json({"type": "playback_state", "payload": paused})
-            await ws.send_json(chat("see you"))
+            await ws.write_json({"type": "playback_state", "payload": paused})
+            await ws.write_json(chat("see you"))
             await ws.receive_until(said("see you"))
 
     async with serve(store=store) as api:
@@ -42,7 +42,7 @@ async def test_a_session_its_history_and_its_tokens_survive_a_restart(serve, tmp
             assert state["type"] == "playback_state"
             assert state["payload"] == {"playing": False, "currentTime": 42.0}
             async with api.socket(host) as host_ws, api.socket(newcomer) as newcomer_ws:
-                await host_ws.send_json(chat("welcome back"))
+                await host_ws.write_json(chat("welcome back"))
                 for ws in (host_ws, guest_ws, newcomer_ws):
                     welcome = await ws.receive_until(said("welcome back"))
                     assert welcome["user_id"] == host.user_id

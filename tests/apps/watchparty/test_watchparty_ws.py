@@ -79,7 +79,7 @@ async def test_a_newcomer_gets_the_last_50_chat_messages_and_the_others_user_joi
     guest = await api.join(host.session_id)
     async with api.socket(host) as host_ws:
         for n in range(53):
-            await host_ws.send_json(chat(f"message {n}"))
+            await host_ws.write_json(chat(f"message {n}"))
         # The host hears its own messages: once the last is back, all are saved.
         assert [await next_chat(host_ws) for _ in range(53)][-1] == "message 52"
         async with api.socket(guest) as guest_ws:
@@ -93,7 +93,7 @@ async def test_a_newcomer_gets_the_last_50_chat_messages_and_the_others_user_joi
             assert_envelope(joined, "user_joined", host.session_id, guest.user_id)
             assert joined["payload"] == {"user_id": guest.user_id, "username": guest.username}
             # Nothing else came to the newcomer: not its own user_joined.
-            await host_ws.send_json(chat("welcome"))
+            await host_ws.write_json(chat("welcome"))
             assert await next_chat(guest_ws) == "welcome"
 
 
@@ -103,7 +103,7 @@ async def test_leaving_sends_user_left_to_the_others(api):
     async with api.socket(host) as host_ws:
         async with api.socket(guest) as guest_ws:
             await host_ws.receive_until("user_joined")
-            await guest_ws.send_json(chat("bye"))
+            await guest_ws.write_json(chat("bye"))
             assert await next_chat(guest_ws) == "bye"
         assert await next_chat(host_ws) == "bye"
         left = await host_ws.receive_json()
@@ -121,7 +121,7 @@ async def test_chat_goes_to_everyone_including_the_sender_with_an_id_and_usernam
         await host_ws.receive_until("user_joined")
         # What a client says about the envelope is ignored: the server says who and when.
         spoofed = {"user_id": host.user_id, "session_id": "x", "timestamp": 1}
-        await guest_ws.send_json({**chat("  Hello everyone!\x00 "), **spoofed})
+        await guest_ws.write_json({**chat("  Hello everyone!\x00 "), **spoofed})
         received = [await host_ws.receive_json(), await guest_ws.receive_json()]
         assert received[0] == received[1]
         message = received[0]
@@ -136,20 +136,20 @@ async def test_chat_goes_to_everyone_including_the_sender_with_an_id_and_usernam
 async def test_refused_messages_are_answered_with_an_error_to_the_sender_alone(api):
     host = await api.create()
     async with api.socket(host) as ws:
-        await ws.send_text("{not json")
+        await ws.write_text("{not json")
         malformed = await ws.receive_json()
         assert_envelope(malformed, "error", host.session_id, host.user_id)
         assert malformed["payload"]["error"] == "Invalid message"
-        await ws.send_json(chat("   "))
+        await ws.write_json(chat("   "))
         empty = await ws.receive_json()
         assert empty["payload"]["details"] == {"payload.message": "Message must not be empty"}
-        await ws.send_json({"type": "user_joined", "payload": {}})
+        await ws.write_json({"type": "user_joined", "payload": {}})
         server_only = await ws.receive_json()
         assert server_only["payload"]["message"] == "Only the server sends user_joined messages"
-        await ws.send_text(json.dumps(chat("x" * (64 * 1024))))
+        await ws.write_text(json.dumps(chat("x" * (64 * 1024))))
         too_big = await ws.receive_json()
         assert too_big["payload"]["message"] == "Messages are limited to 65536 bytes"
-        await ws.send_json(chat("still here"))
+        await ws.write_json(chat("still here"))
         assert await next_chat(ws) == "still here"
 
 
@@ -157,9 +157,9 @@ async def test_over_100_messages_a_minute_are_refused_then_persistent_abuse_is_c
     host = await api.create()
     async with api.socket(host) as ws:
         for n in range(100):
-            await ws.send_json(chat(f"m{n}"))
+            await ws.write_json(chat(f"m{n}"))
         assert [await next_chat(ws) for _ in range(100)][-1] == "m99"
-        await ws.send_json(chat("one too many"))
+        await ws.write_json(chat("one too many"))
         refused = await ws.receive_json()
         assert_envelope(refused, "error", host.session_id, host.user_id)
         assert refused["payload"] == {
@@ -167,7 +167,7 @@ async def test_over_100_messages_a_minute_are_refused_then_persistent_abuse_is_c
             "message": "Maximum 100 messages per minute",
         }
         for _ in range(9):
-            await ws.send_json(chat("and more"))
+            await ws.write_json(chat("and more"))
         errors = 0
         with pytest.raises(WebSocketClosed) as closed:
             while True:
@@ -181,10 +181,10 @@ async def test_the_message_limit_is_the_users_across_reconnects(api):
     host = await api.create()
     async with api.socket(host) as ws:
         for n in range(100):
-            await ws.send_json(chat(f"m{n}"))
+            await ws.write_json(chat(f"m{n}"))
         assert [await next_chat(ws) for _ in range(100)][-1] == "m99"
     async with api.socket(host) as ws:
-        await ws.send_json(chat("after reconnecting"))
+        await ws.write_json(chat("after reconnecting"))
         # What comes first is the chat history; the new chat must not be among it.
         while (message := await ws.receive_json())["type"] != "error":
             assert message["payload"].get("message") != "after reconnecting", message
@@ -192,7 +192,7 @@ async def test_the_message_limit_is_the_users_across_reconnects(api):
     # Another user of the same session has an allowance of their own.
     guest = await api.join(host.session_id)
     async with api.socket(guest) as ws:
-        await ws.send_json(chat("from the guest"))
+        await ws.write_json(chat("from the guest"))
         while (message := await ws.receive_json())["payload"].get("message") != "from the guest":
             assert message["type"] != "error", message
 
@@ -210,25 +210,25 @@ async def test_signals_go_to_their_target_or_to_everyone_but_the_sender(api):
             host_ws.take_pending()  # the viewer's user_joined
             await viewer_ws.receive_until("user_joined")
 
-            await host_ws.send_json(signal("webrtc_offer", OFFER, viewer.user_id))
+            await host_ws.write_json(signal("webrtc_offer", OFFER, viewer.user_id))
             offer = await viewer_ws.receive_json()
             assert_envelope(offer, "webrtc_offer", host.session_id, host.user_id)
             assert (offer["payload"], offer["target_id"]) == (OFFER, viewer.user_id)
 
-            await viewer_ws.send_json(signal("webrtc_answer", ANSWER, host.user_id))
+            await viewer_ws.write_json(signal("webrtc_answer", ANSWER, host.user_id))
             answer = await host_ws.receive_json()
             assert_envelope(answer, "webrtc_answer", host.session_id, viewer.user_id)
             assert answer["payload"] == ANSWER
 
             # No target: everyone but the sender.
-            await viewer_ws.send_json(signal("ice_candidate", CANDIDATE))
+            await viewer_ws.write_json(signal("ice_candidate", CANDIDATE))
             for ws in (host_ws, bystander_ws):
                 candidate = await ws.receive_json()
                 assert_envelope(candidate, "ice_candidate", host.session_id, viewer.user_id)
                 assert candidate["payload"] == CANDIDATE
                 assert "target_id" not in candidate
             # The bystander got neither the offer nor the answer, the viewer not its candidate.
-            await host_ws.send_json(chat("after"))
+            await host_ws.write_json(chat("after"))
             for ws in (host_ws, viewer_ws, bystander_ws):
                 assert await next_chat(ws) == "after"
 
@@ -236,7 +236,7 @@ async def test_signals_go_to_their_target_or_to_everyone_but_the_sender(api):
 async def test_a_signal_for_someone_not_connected_is_an_error(api):
     host = await api.create()
     async with api.socket(host) as ws:
-        await ws.send_json(signal("webrtc_offer", OFFER, "nobody"))
+        await ws.write_json(signal("webrtc_offer", OFFER, "nobody"))
         error = await ws.receive_json()
         assert error["payload"]["error"] == "Participant not found"
 
@@ -249,7 +249,7 @@ async def test_playback_state_only_from_the_host_to_everyone_else(api):
     guest = await api.join(host.session_id)
     async with api.socket(host) as host_ws, api.socket(guest) as guest_ws:
         await host_ws.receive_until("user_joined")
-        await guest_ws.send_json({"type": "playback_state", "payload": PLAYBACK})
+        await guest_ws.write_json({"type": "playback_state", "payload": PLAYBACK})
         refused = await guest_ws.receive_json()
         assert_envelope(refused, "error", host.session_id, guest.user_id)
         assert refused["payload"] == {
@@ -257,12 +257,12 @@ async def test_playback_state_only_from_the_host_to_everyone_else(api):
             "message": "Only the host can control playback",
         }
 
-        await host_ws.send_json({"type": "playback_state", "payload": PLAYBACK})
+        await host_ws.write_json({"type": "playback_state", "payload": PLAYBACK})
         relayed = await guest_ws.receive_json()
         assert_envelope(relayed, "playback_state", host.session_id, host.user_id)
         assert relayed["payload"] == PLAYBACK
         # Nothing came to the host: neither the guest's attempt nor its own state.
-        await guest_ws.send_json(chat("after"))
+        await guest_ws.write_json(chat("after"))
         assert await next_chat(host_ws) == "after"
 
 
@@ -270,8 +270,8 @@ async def test_a_late_joiner_starts_in_sync(serve, mock_clock):
     async with serve() as api:
         host = await api.create()
         async with api.socket(host) as host_ws:
-            await host_ws.send_json({"type": "playback_state", "payload": PLAYBACK})
-            await host_ws.send_json(chat("rolling"))
+            await host_ws.write_json({"type": "playback_state", "payload": PLAYBACK})
+            await host_ws.write_json(chat("rolling"))
             assert await next_chat(host_ws) == "rolling"  # the state is recorded
             mock_clock.jump(10)
             # As after ten real seconds: the server has closed the idle keep-alive connection
@@ -286,10 +286,10 @@ async def test_a_late_joiner_starts_in_sync(serve, mock_clock):
                 assert state["payload"] == {**PLAYBACK, "currentTime": pytest.approx(135.5)}
 
             # Paused, the position stays where the host left it.
-            await host_ws.send_json(
+            await host_ws.write_json(
                 {"type": "playback_state", "payload": {"playing": False, "currentTime": 200}}
             )
-            await host_ws.send_json(chat("paused"))
+            await host_ws.write_json(chat("paused"))
             await host_ws.receive_until("chat")  # after the late joiner's coming and going
             mock_clock.jump(30)
             async with api.socket(late) as late_ws:
