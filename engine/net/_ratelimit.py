@@ -205,13 +205,25 @@ class RateLimiter:
         self._next_sweep = now + rule.window
 
 
-@attrs.frozen(eq=False)
+@attrs.define(eq=False)
 class KeyedLimit:
-    """A shared ``RateLimiter`` and the key one client's requests count against."""
+    """A shared ``RateLimiter`` and the key one client's requests count against.
+
+    The key can change while the client is served (`rekey`): a connection counted on its own
+    until it says who it is, then against that user's allowance."""
 
     limiter: RateLimiter
     key: Hashable
+    #: The key it was made with.
+    initial_key: Hashable = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.initial_key = self.key
 
     def check(self, *, cost: int = 1) -> Decision:
         """``limiter.check(key, cost=cost)``."""
         return self.limiter.check(self.key, cost=cost)
+
+    def rekey(self, key: Hashable | None) -> None:
+        """Count against ``key`` from now on (None: the key it was made with again)."""
+        self.key = self.initial_key if key is None else key

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from engine.net import EventStream, Frame, Journal, Peer
+from engine.net import EventStream, Frame, Journal, KeyedLimit, Peer
 
 __all__ = ["Member", "PeerGroup", "PeerGroupStatistics"]
 
@@ -31,13 +31,15 @@ class Member(Generic[M]):
     app's choosing, given to ``serve_member``; replace or mutate it as the app likes).
 
     ``joined_at`` is the stream's last sequence number when the connection joined: live events
-    after it reach the connection, so a resume replays only up to it.
+    after it reach the connection, so a resume replays only up to it. ``rate_limit`` is the
+    limit its messages count against (``serve_member``'s), re-keyed by ``PeerGroup.reassign``.
     """
 
     peer: Peer
     user_id: str
     state: M
     joined_at: int = 0
+    rate_limit: KeyedLimit | None = None
 
     def send_json(self, value: Any) -> bool:
         """Send ``value`` to this connection alone, now (not sequenced, not replayed)."""
@@ -109,9 +111,17 @@ class PeerGroup(Generic[M]):
         connections[member.peer] = None
         return len(connections) == 1
 
-    def reassign(self, member: Member[M], user_id: str) -> None:
+    def reassign(self, member: Member[M], user_id: str, *, own_limit: bool = False) -> None:
         """File ``member`` under ``user_id`` from now on (a connection that says who it is
-        after connecting, as a seat claimed with a token)."""
+        after connecting, as a seat claimed with a token).
+
+        Its rate limit follows: from now on its messages count against ``user_id``'s limit in
+        this group, shared by all that user's connections (so reconnecting resets nothing);
+        with ``own_limit``, against the connection's own limit again (the key ``serve_member``
+        was given: for a user id shared by strangers, such as the visitors of a room).
+        """
+        if member.rate_limit is not None:
+            member.rate_limit.rekey(None if own_limit else (self, user_id))
         self.remove(member.peer)
         joined_at = member.joined_at
         member.user_id = user_id

@@ -219,7 +219,9 @@ class Party(PersistentActor[S], Generic[S, M]):
             )
             peer.close(CloseReason.INTERNAL_ERROR, "internal error")
             return None
-        member: Member[M] = Member(peer, admission.user_id, admission.state)
+        member: Member[M] = Member(
+            peer, admission.user_id, admission.state, rate_limit=admission.rate_limit
+        )
         self.peers.add(member)
         try:
             self.on_join(member)

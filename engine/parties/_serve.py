@@ -19,10 +19,12 @@ ADMISSION = "engine.parties.admission"
 
 @attrs.frozen
 class Admission:
-    """Who a connection is, decided by the route (from a token, say) before the handshake."""
+    """Who a connection is, decided by the route (from a token, say) before the handshake,
+    and the limit its messages count against (``PeerGroup.reassign`` re-keys it)."""
 
     user_id: str
     state: Any
+    rate_limit: KeyedLimit | None = None
 
 
 async def serve_member(
@@ -42,12 +44,14 @@ async def serve_member(
     What the connection sends that does not decode, is too big or over ``rate_limit`` (the
     member's limit, shared by all its connections: ``limiter.keyed(user_id)`` on a limiter the
     app keeps) is answered in ``errors``' format without reaching the party (see ``serve_peer``).
+    A connection that says who it is later (``PeerGroup.reassign``) is counted against its
+    user's limit from then on.
     """
     await serve_peer(
         ws,
         party,
         errors=errors,
         rate_limit=rate_limit,
-        attrs={ADMISSION: Admission(user_id, state)},
+        attrs={ADMISSION: Admission(user_id, state, rate_limit)},
         codec=codec,
     )

@@ -83,6 +83,20 @@ async def test_each_key_has_its_own_window(autojump_clock: trio.testing.MockCloc
     assert blocked.retry_after == pytest.approx(30.0)
 
 
+async def test_a_keyed_limit_counts_against_its_current_key(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    limiter = RateLimiter(RateLimitRule(limit=1, window=60, kind=FIXED))
+    assert limiter.check("user").allowed
+    limit = limiter.keyed("connection")
+    assert limit.check().allowed
+    limit.rekey("user")
+    assert not limit.check().allowed  # the user's allowance, already spent
+    limit.rekey(None)
+    assert limit.key == limit.initial_key == "connection"
+    assert not limit.check().allowed  # and the connection's own, spent before
+
+
 async def test_cost_is_weighed_against_the_limit(autojump_clock: trio.testing.MockClock) -> None:
     for kind in RateLimitKind:
         limiter = RateLimiter(RateLimitRule(limit=10, window=10, kind=kind))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.net import EventStream
+from engine.net import EventStream, RateLimiter, RateLimitKind, RateLimitRule
 from engine.net.testing import MemoryPeerInbox
 from engine.parties import Member, PeerGroup
 from engine.parties.testing import memory_member
@@ -90,3 +90,30 @@ def test_a_member_can_be_filed_under_another_user() -> None:
     group.reassign(visitor, "seat-2")
     assert group.users() == {"seat-2"} and visitor.user_id == "seat-2"
     assert visitor.joined_at == 1  # still where it joined the stream
+
+
+async def test_a_reassigned_member_counts_against_its_users_limit_in_the_group() -> None:
+    limiter = RateLimiter(RateLimitRule(limit=2, window=60, kind=RateLimitKind.FIXED_WINDOW))
+    group: PeerGroup[None] = PeerGroup()
+    members = []
+    for connection in ("phone", "laptop"):
+        peer, _ = memory_member(connection)
+        member = Member(peer, "visitor", None, rate_limit=limiter.keyed(connection))
+        group.add(member)
+        members.append(member)
+    phone, laptop = members
+    assert phone.rate_limit is not None and laptop.rate_limit is not None
+    group.reassign(phone, "seat-1")
+    group.reassign(laptop, "seat-1")
+    assert phone.rate_limit.check().allowed and laptop.rate_limit.check().allowed
+    assert not phone.rate_limit.check().allowed  # the seat's two, shared
+    # Another group's seat-1 is another user.
+    other: PeerGroup[None] = PeerGroup()
+    peer, _ = memory_member("elsewhere")
+    elsewhere = Member(peer, "visitor", None, rate_limit=limiter.keyed("elsewhere"))
+    other.add(elsewhere)
+    other.reassign(elsewhere, "seat-1")
+    assert elsewhere.rate_limit is not None and elsewhere.rate_limit.check().allowed
+    # Unseated among visitors: the connection's own limit again, unspent.
+    group.reassign(laptop, "visitor", own_limit=True)
+    assert laptop.rate_limit.key == "laptop" and laptop.rate_limit.check().allowed

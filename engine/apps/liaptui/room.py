@@ -376,7 +376,8 @@ class RoomActor(GameTable):
 
     def _unseat(self, member: Member[Connection]) -> None:
         member.state = Connection()
-        self.peers.reassign(member, VISITOR)
+        # Visitors share a user id, not a limit: each counts on its own again.
+        self.peers.reassign(member, VISITOR, own_limit=True)
 
     def _arm_grace(self) -> None:
         if not self._seated() and not self.timer_active(_GRACE):

@@ -379,3 +379,37 @@ async def test_served_under_its_prefix_alongside_other_apps() -> None:
             assert joined["room_id"] == created["room_id"]
         response = await served.client.get("/health")
         assert response.json()["apps"] == ["liaptui"]
+
+
+async def test_a_seats_connections_share_one_limit_once_it_is_claimed() -> None:
+    # 3 messages a minute: a connection's join_room counts on its own (no identity yet); once
+    # seated, its messages count against the seat, whichever connection sends them.
+    settings = Settings(rate_limit=RateLimitRule(3, 60.0, RateLimitKind.TOKEN_BUCKET))
+    ping = {"event": "ping", "data": {"client_time": 0}}
+
+    def pong_or_error(message: dict[str, Any]) -> bool:
+        return message.get("event") in ("pong", "error")
+
+    async with serve_apps([make_app(settings)]) as served:
+        created = await create_room(served.client)
+        room = f"/ws/{created['room_id']}"
+        async with served.client.websocket(room, type_key="event") as first:
+            token = (await join(first, "Alice", player_token=created["player_token"]))[
+                "player_token"
+            ]
+            for _ in range(2):
+                await first.write_json(ping)
+                assert (await first.receive_until(pong_or_error))["event"] == "pong"
+        async with served.client.websocket(room, type_key="event") as again:
+            await join(again, "Alice", player_token=token)
+            await again.write_json(ping)
+            assert (await again.receive_until(pong_or_error))["event"] == "pong"
+            # The seat's third message in the minute: on a fresh per-connection limit this
+            # connection would still have room (join + 2 pings).
+            await again.write_json(ping)
+            limited = await again.receive_until(pong_or_error)
+            assert limited["event"] == "error" and limited["error"]["code"] == "4001"
+            async with served.client.websocket(room, type_key="event") as bob:
+                await join(bob, "Bob")
+                await bob.write_json(ping)
+                assert (await bob.receive_until(pong_or_error))["event"] == "pong"
