@@ -24,3 +24,6 @@ from ._routes import WebSocketRoute as WebSocketRoute
 from ._routes import rate_limit_headers as rate_limit_headers
 from ._validation import make_request_converter as make_request_converter
 from ._validation import structure_body as structure_body
+from ._ws_protocol import Envelope as Envelope
+from ._ws_protocol import Message as Message
+from ._ws_protocol import WebSocketProtocol as WebSocketProtocol

@@ -26,6 +26,7 @@ from engine.supervisors import ActorSystem, open_actor_system
 
 from ._app import AppSpec
 from ._app_host import AppHost
+from ._asyncapi import asyncapi_document, has_asyncapi
 from ._errors import HttpError
 from ._http import BODY_TIMEOUT, MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
 from ._metrics import ConnectionCounters, render_metrics
@@ -126,8 +127,10 @@ class Engine:
     def _engine_routes(self, prefixed: bool) -> Blueprint:
         """The engine's own GET routes: ``/`` (the index page), ``/docs`` (the API explorer and
         its assets), ``/health``, ``/metrics``, ``/openapi.json``; under each prefix
-        ``/<app>/openapi.json`` and ``/<app>/health``; and a 426 for a plain GET on every
-        WebSocket route. A route an app declares itself (served alone, at the root) wins."""
+        ``/<app>/openapi.json`` and ``/<app>/health``; ``/<app>/asyncapi.json`` for an app that
+        declares its WebSocket protocol (``/asyncapi.json`` for one served at the root); and a
+        426 for a plain GET on every WebSocket route. A route an app declares itself (served
+        alone, at the root) wins."""
         blueprint = Blueprint("engine", __name__)
         taken = {
             ("GET", (f"/{a.name}" if prefixed else "") + r.path)
@@ -184,6 +187,9 @@ class Engine:
                 document = partial(openapi_document, [app], prefixed=True)
                 add(f"{prefix}/openapi.json", f"{app.name}-openapi", document)
                 add(f"{prefix}/health", f"{app.name}-health", partial(self._app_health, app.name))
+            if has_asyncapi(app):
+                protocol = partial(asyncapi_document, app, prefixed=prefixed)
+                add(f"{prefix}/asyncapi.json", f"{app.name}-asyncapi", protocol)
             for ws in app.routes.websockets:
                 refuse = partial(_upgrade_required, app)
                 add(prefix + _rule(ws.path), f"{app.name}-upgrade-{ws.path}", refuse)

@@ -161,6 +161,18 @@ class DetailErrors(_Format):
         code = error.code or _default_code(error.status).lower()
         return {"type": self.event_type, "code": code, "detail": error.message}
 
+    def event_schema(self) -> dict[str, Any]:
+        """The JSON schema of ``event``'s messages (for the app's AsyncAPI document)."""
+        return {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "const": self.event_type},
+                "code": {"type": "string", "description": "a stable code to branch on"},
+                "detail": {"type": "string", "description": "for people"},
+            },
+            "required": ["type", "code", "detail"],
+        }
+
 
 @attrs.frozen
 class CodedErrors(_Format):
@@ -208,6 +220,17 @@ class CodedErrors(_Format):
     def _event(self, error: HttpError) -> Any:
         body = self.body(error)
         return body if self.event_type is None else {"type": self.event_type, **body}
+
+    def event_schema(self) -> dict[str, Any]:
+        """The JSON schema of ``event``'s messages (for the app's AsyncAPI document)."""
+        schema = self.schema()
+        if self.event_type is not None:
+            schema["properties"] = {
+                "type": {"type": "string", "const": self.event_type},
+                **schema["properties"],
+            }
+            schema["required"] = ["type", *schema["required"]]
+        return schema
 
 
 def _http(error: AppError | HttpError) -> HttpError:

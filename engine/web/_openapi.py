@@ -16,7 +16,7 @@ import importlib.metadata
 import re
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -62,8 +62,13 @@ class EngineRoute:
     schema: dict[str, Any] = attrs.field(factory=lambda: {"type": "object"})
 
 
-def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
-    """A JSON schema for a type built from attrs classes, primitives and containers."""
+def schema_of(
+    tp: Any,
+    components: dict[str, Any],
+    json_name: Callable[[attrs.Attribute[Any]], str] = lambda field: field.name,
+) -> dict[str, Any]:
+    """A JSON schema for a type built from attrs classes, primitives and containers;
+    ``json_name`` gives an attrs field's name on the wire (its own name by default)."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp in _PRIMITIVES:
@@ -71,10 +76,10 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
     if tp is type(None):
         return {"type": "null"}
     if origin in (typing.Union, types.UnionType):
-        return {"anyOf": [schema_of(arg, components) for arg in args]}
+        return {"anyOf": [schema_of(arg, components, json_name) for arg in args]}
     if origin in (list, tuple, set, frozenset, Sequence) or tp in (list, tuple):
         item = args[0] if args else Any
-        return {"type": "array", "items": schema_of(item, components)}
+        return {"type": "array", "items": schema_of(item, components, json_name)}
     if origin is dict or tp is dict:
         return {"type": "object"}
     if isinstance(tp, type) and attrs.has(tp):
@@ -86,9 +91,10 @@ def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
             schema: dict[str, Any] = {
                 "type": "object",
                 "properties": {
-                    f.name: schema_of(hints.get(f.name, Any), components) for f in fields
+                    json_name(f): schema_of(hints.get(f.name, Any), components, json_name)
+                    for f in fields
                 },
-                "required": [f.name for f in fields if f.default is attrs.NOTHING],
+                "required": [json_name(f) for f in fields if f.default is attrs.NOTHING],
             }
             description = (tp.__doc__ or "").strip()
             if description and not description.startswith(f"{name}("):  # attrs' generated doc

@@ -20,6 +20,7 @@ from importlib.resources.abc import Traversable
 import attrs
 
 from ._app import AppSpec
+from ._asyncapi import has_asyncapi
 
 EXPLORER_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js")
 
@@ -64,11 +65,13 @@ def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
         name = html.escape(app.title or app.name)
         explorer = f"/docs?urls.primaryName={app.name}" if prefixed else "/docs"
         openapi = f"{prefix}/openapi.json"
+        asyncapi = f'<a href="{prefix}/asyncapi.json">AsyncAPI</a>' if has_asyncapi(app) else ""
         health = f"{prefix}/health"
         rows.append(
             f"<tr><th>{name}</th><td><code>{html.escape(prefix or '/')}</code></td>"
             f'<td><a href="{explorer}">API explorer</a></td>'
             f'<td><a href="{openapi}">OpenAPI</a></td>'
+            f"<td>{asyncapi}</td>"
             f'<td><a href="{health}">health</a></td>'
             f"<td>protocol: <code>docs/{html.escape(app.name)}.md</code></td></tr>"
         )
@@ -83,8 +86,9 @@ def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
 <li><a href="/openapi.json">OpenAPI document</a> of every route</li>
 <li><a href="/health">health</a> and <a href="/metrics">metrics</a> (Prometheus text)</li>
 </ul>
-<p>The protocols, WebSocket messages included, are described in the repository's
-<code>docs/</code> directory, one page per app.</p>""",
+<p>Each app's WebSocket messages are in its AsyncAPI 3 document (<code>asyncapi.json</code>
+beside its OpenAPI); the protocols are described in the repository's <code>docs/</code>
+directory, one page per app.</p>""",
         head=_INDEX_STYLE,
     )
 

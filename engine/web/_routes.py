@@ -14,6 +14,7 @@ import cattrs
 from engine.net import RateLimitRule
 
 from ._errors import DetailErrors, ErrorFormat
+from ._ws_protocol import WebSocketProtocol
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +125,8 @@ class WebSocketRoute:
     path: str
     connect: Callable[..., Awaitable[Any]]
     summary: str = ""
+    #: Its messages, for the app's AsyncAPI document (``/<app>/asyncapi.json``).
+    protocol: WebSocketProtocol | None = None
 
 
 @attrs.define
@@ -192,10 +195,14 @@ class Routes:
     def patch(self, path: str, **options: Any) -> Callable[[F], F]:
         return self.route("PATCH", path, **options)
 
-    def websocket(self, path: str) -> Callable[[F], F]:
+    def websocket(
+        self, path: str, *, protocol: WebSocketProtocol | None = None
+    ) -> Callable[[F], F]:
+        """A WebSocket route; ``protocol`` declares its messages for the AsyncAPI document."""
+
         def register(connect: F) -> F:
             summary = (connect.__doc__ or "").strip().split("\n")[0]
-            self.websockets.append(WebSocketRoute(path, connect, summary))
+            self.websockets.append(WebSocketRoute(path, connect, summary, protocol))
             return connect
 
         return register

@@ -41,8 +41,11 @@ from .errors import (
 from .views import error_data
 
 __all__ = [
+    "ERROR_EVENTS",
     "LOBBY_EVENTS",
+    "LOBBY_SENDS",
     "ROOM_EVENTS",
+    "ROOM_SENDS",
     "SERVER_VERSION",
     "SUPPORTED_VERSIONS",
     "WIRE",
@@ -79,6 +82,49 @@ ROOM_EVENTS: Mapping[str, type] = types.MappingProxyType(
         "version_info": m.VersionInfo,
     }
 )
+
+#: What the server sends on the lobby socket (besides error events): each event, and what it is.
+LOBBY_SENDS: Mapping[str, str] = types.MappingProxyType(
+    {
+        "room_created": "the room is made: its id, and the creator's player_token for its seat",
+        "room_list": "the public rooms with a free seat (asked for, and whenever it changes)",
+        "pong": "the answer to ping: both clocks in milliseconds, and the latency",
+        "version_accepted": "the API version agreed on, and the server's features",
+        "deprecation_warning": "the agreed version is deprecated: what replaces it",
+    }
+)
+
+#: What the server sends on a room's socket (besides error events): each event, and what it is.
+ROOM_SENDS: Mapping[str, str] = types.MappingProxyType(
+    {
+        "connected": "to the joining connection: its id, seat and player_token",
+        "room_joined": "to the joining connection, the first time: the room and its seats",
+        "reconnected": "to a seat taken back: how many events were missed (and replayed)",
+        "player_joined": "someone took a seat",
+        "player_left": "someone left (a bot may take the seat), or the host changed",
+        "room_left": "to the leaving connection: it is out of the room",
+        "game_started": "the creator started: bots fill the empty seats",
+        "hand_updated": "private, to one seat: its pieces",
+        "phase_change": "the game moved on: the phase, what it needs, the game's state",
+        "declaration_accepted": "a player declared",
+        "play_accepted": "a player played pieces",
+        "redeal_decision_accepted": "a player accepted or declined a redeal",
+        "special_bonus": "a player earned a bonus",
+        "player_timeout": "a human's time ran out: the server moved for them",
+        "bot_activated": "a bot plays this seat from now on",
+        "game_over": "the winners, final scores and statistics",
+        "sync_response": "the answer to sync_request: the events after last_sequence",
+        "pong": "the answer to ping",
+        "version_accepted": "the API version agreed on",
+        "deprecation_warning": "the agreed version is deprecated",
+    }
+)
+
+#: The error events, on both sockets: ``validation_error`` for a message that does not parse
+#: (3xxx), ``error`` for a refusal.
+ERROR_EVENTS = ("error", "validation_error")
+
+_SERVER_EVENTS = frozenset({*LOBBY_SENDS, *ROOM_SENDS})
 
 SERVER_VERSION = "1.0.1"
 #: API versions the server speaks, newest first; the deprecated ones still work, with a warning.
@@ -208,7 +254,11 @@ WIRE.register_unstructure_hook(
 def server_event(
     event: str, data: Json, *, now: float, room_id: str | None = None, private: bool = False
 ) -> Json:
-    """The wire form of a `ServerEvent` (a dict: a room's stream numbers it)."""
+    """The wire form of a `ServerEvent` (a dict: a room's stream numbers it). Raises
+    `ValueError` for an event that is not in `LOBBY_SENDS` or `ROOM_SENDS` (the registry the
+    app's AsyncAPI document is made from)."""
+    if event not in _SERVER_EVENTS:
+        raise ValueError(f"{event!r} is not a registered server event")
     unstructured: Json = WIRE.unstructure(ServerEvent(event, data, now, room_id, private))
     return unstructured
 

@@ -7,13 +7,18 @@ rate limiting) is answered in the spec's error format. A room id that names no r
 ``error`` 1003 event, then the connection is closed (1008).
 
 Rate limits: lobby clients are anonymous, so the lobby's limit is per client address, across its
-connections (reconnecting does not reset it). A room's connections are limited one by one: a
-client has no identity before it joins, and the four seats of a table may well share an address.
+connections (reconnecting does not reset it). A room's connections are limited one by one until
+they hold a seat (a client has no identity before it joins, and the four seats of a table may
+well share an address), then per seat (``PeerGroup.reassign`` re-keys the limit).
+
+Each socket's messages are declared (``LOBBY_PROTOCOL``, ``ROOM_PROTOCOL``) from ``protocol``'s
+registries, for the app's AsyncAPI document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from typing import Any
 
 from engine.net import (
     JSON_CODEC,
@@ -26,8 +31,9 @@ from engine.net import (
     serve_peer,
 )
 from engine.parties import serve_member
-from engine.web import Routes
+from engine.web import Envelope, Message, Routes, WebSocketProtocol
 
+from . import protocol
 from .directory import RoomDirectory
 from .errors import RoomNotFound
 from .refusals import ERRORS
@@ -53,7 +59,54 @@ def _options(directory: RoomDirectory) -> WebSocketOptions:
     )
 
 
-@routes.websocket("/ws/lobby")
+_CLIENT = Envelope("event", "data", data_optional=True)
+_SERVER = Envelope("event", "data", fields=protocol.ServerEvent, numbered=True)
+_ERRORS = tuple(
+    Message(name, protocol.ErrorBody, error=True, envelope=Envelope("event", "error"))
+    for name in protocol.ERROR_EVENTS
+)
+_CLOSE_CODES = {
+    1001: "the server is shutting down",
+    1008: "too many messages over the rate limit, or a slow consumer (it did not read)",
+}
+
+
+def _protocol(
+    receives: Mapping[str, type], sends: Mapping[str, str], **options: Any
+) -> WebSocketProtocol:
+    """A socket's protocol from ``protocol``'s registries (what it parses and may send)."""
+    return WebSocketProtocol(
+        receives=tuple(Message(name, cls) for name, cls in receives.items()),
+        sends=(*(Message(name, summary=text) for name, text in sends.items()), *_ERRORS),
+        client_envelope=_CLIENT,
+        server_envelope=_SERVER,
+        **options,
+    )
+
+
+LOBBY_PROTOCOL = _protocol(
+    protocol.LOBBY_EVENTS,
+    protocol.LOBBY_SENDS,
+    close_codes=_CLOSE_CODES,
+    description="The lobby: create rooms, and follow the public rooms with a free seat.",
+)
+ROOM_PROTOCOL = _protocol(
+    protocol.ROOM_EVENTS,
+    protocol.ROOM_SENDS,
+    close_codes={
+        1000: "the seat was taken over by a newer connection, or the room was closed",
+        **_CLOSE_CODES,
+        1008: "room not found; too many messages over the rate limit; or a slow consumer",
+        1011: "the room failed on the server: reconnect and join again with the player_token",
+    },
+    description=(
+        "One room: join it (join_room, with player_token to take a seat back), play, leave."
+        " A room's broadcasts are numbered; sync_request or last_sequence fills a gap."
+    ),
+)
+
+
+@routes.websocket("/ws/lobby", protocol=LOBBY_PROTOCOL)
 async def lobby_socket(
     directory: RoomDirectory, request: WebSocketRequest, params: Mapping[str, str]
 ) -> Accept:
@@ -66,7 +119,7 @@ async def lobby_socket(
     return Accept(serve, options=_options(directory))
 
 
-@routes.websocket("/ws/{room_id}")
+@routes.websocket("/ws/{room_id}", protocol=ROOM_PROTOCOL)
 async def room_socket(
     directory: RoomDirectory, request: WebSocketRequest, params: Mapping[str, str]
 ) -> Accept:

@@ -11,6 +11,7 @@ field), query strings with the ``requests`` parsers (400). Errors are ``{"detail
 from __future__ import annotations
 
 import hmac
+import typing
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,14 +32,17 @@ from engine.parties import serve_member
 from engine.web import (
     DetailErrors,
     HttpError,
+    Message,
     Request,
     Routes,
     TokenExpired,
     TokenInvalid,
     TokenIssuer,
+    WebSocketProtocol,
     rate_limit_headers,
 )
 
+from . import protocol
 from .coordinator import Coordinator
 from .errors import InvalidApiKey, InvalidToken, MissingCredentials, SessionClosed
 from .errors import TokenExpired as TokenExpiredError
@@ -511,7 +515,30 @@ routes.http[:] = [
 ]
 
 
-@routes.websocket("/ws")
+def _messages(union: Any) -> tuple[Message, ...]:
+    return tuple(
+        Message(cls.type, cls, summary=(cls.__doc__ or "").strip().split("\n")[0],
+                error=cls is protocol.ErrorMessage)
+        for cls in typing.get_args(union)
+    )  # fmt: skip
+
+
+#: The signaling socket's messages: ``protocol.ClientMessage`` and ``protocol.ServerMessage``.
+SIGNALING_PROTOCOL = WebSocketProtocol(
+    receives=_messages(protocol.ClientMessage),
+    sends=_messages(protocol.ServerMessage),
+    close_codes={
+        1000: "the session ended, or a newer connection of the same peer replaced this one",
+        1008: "a bad token (when authentication is on), or too many messages over the limit",
+    },
+    description=(
+        "WebRTC signaling within one session: ?peer_id=&session_id=&token=. Offers, answers"
+        " and ICE candidates are relayed to the peer named in to, with from set."
+    ),
+)
+
+
+@routes.websocket("/ws", protocol=SIGNALING_PROTOCOL)
 async def signaling(p2p: P2P, request: WebSocketRequest, params: Mapping[str, str]) -> Any:
     """The signaling WebSocket: ?peer_id=&session_id=&token= (see docs/p2p.md)."""
     args = dict(parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True))

@@ -9,7 +9,8 @@ Responses: one class per route's answer, field for field as clients of the origi
 mode expect them. Times are ISO 8601 strings in UTC (``2026-12-02T05:36:03.123456Z``).
 
 WebSocket notifications (server to client only): one class per ``type``, each carrying
-``session_id`` and a ``timestamp``; ``NOTIFICATIONS`` lists them.
+``session_id`` and a ``timestamp``, and the ``session_status`` snapshot a connection gets when
+it cannot resume; ``NOTIFICATIONS`` lists them all.
 
 ``WIRE`` turns any of these into JSON-ready values (enums as their values, tuples as lists,
 None as null). It is built once, here.
@@ -66,6 +67,7 @@ __all__ = [
     "ReadySummary",
     "SessionCompleted",
     "SessionStarted",
+    "SessionStatusSnapshot",
     "StartPartyRoundResponse",
     "StartPartySessionResponse",
     "SubmitPartyRoundRequest",
@@ -499,6 +501,16 @@ class SessionCompleted:
     type: str = _kind("session_completed")
 
 
+@attrs.frozen
+class SessionStatusSnapshot:
+    """Sent alone to a connection whose ``?last_seq=`` is too old to resume: the session as it
+    is now, and the number of the last event it reflects (resume after it next time)."""
+
+    sequence_number: int
+    status: PartySessionStatusResponse
+    type: str = _kind("session_status")
+
+
 NOTIFICATIONS = (
     PlayerJoined,
     PlayerLeft,
@@ -509,6 +521,7 @@ NOTIFICATIONS = (
     ProgressUpdate,
     SessionCompleted,
     PingMessage,
+    SessionStatusSnapshot,
 )
 
 

@@ -39,12 +39,15 @@ from engine.net import Accept, KeyedLimit, RateLimiter, RateLimitRule, Reject, W
 from engine.parties import PartyDirectory, UuidIds, serve_member
 from engine.web import (
     DetailErrors,
+    Envelope,
     HttpError,
+    Message,
     Request,
     Routes,
     TokenExpired,
     TokenInvalid,
     TokenIssuer,
+    WebSocketProtocol,
 )
 
 from . import errors, lobby, models, views
@@ -409,7 +412,33 @@ async def submit(request: Request) -> Any:
 # -- the party WebSocket ------------------------------------------------------------------------
 
 
-@routes.websocket("/party/{session_id}/ws")
+def _notification(cls: type) -> Message:
+    tag = str(attrs.fields_dict(cls)["type"].default)
+    return Message(tag, cls, summary=(cls.__doc__ or "").strip().split("\n")[0])
+
+
+#: The party socket: read-only (what a client sends is ignored, within the rate limit), the
+#: notifications of ``models.NOTIFICATIONS`` and the error event of the app's format.
+SOCKET_PROTOCOL = WebSocketProtocol(
+    receives=(),
+    sends=(
+        *(_notification(cls) for cls in models.NOTIFICATIONS),
+        Message(ERRORS.event_type, schema=ERRORS.event_schema(), error=True),
+    ),
+    server_envelope=Envelope("type", numbered=True),
+    close_codes={
+        1000: "left the session",
+        1008: "too many messages in a row over the rate limit",
+    },
+    description=(
+        "A session's notifications, numbered. Connect with ?token= (or the access-token"
+        " cookie) as a participant; ?last_seq= replays what was missed, or sends a"
+        " session_status snapshot when that is too old."
+    ),
+)
+
+
+@routes.websocket("/party/{session_id}/ws", protocol=SOCKET_PROTOCOL)
 async def party_socket(
     party: Quipflip, request: WebSocketRequest, params: Mapping[str, str]
 ) -> Accept | Reject:

@@ -122,12 +122,8 @@ class PartySession(Party[PartyState, Connection]):
         last_seq = member.state.last_seq
         if last_seq is not None and not self.peers.resume(member, last_seq):
             status = views.status_view(self.state, self.peers.users())
-            snapshot = {
-                "type": "session_status",
-                "sequence_number": self.peers.events.seq,
-                "status": WIRE.unstructure(status),
-            }
-            member.send_json(snapshot)
+            snapshot = models.SessionStatusSnapshot(self.peers.events.seq, status)
+            member.send_json(WIRE.unstructure(snapshot))
 
     def on_message(self, member: Member[Connection], message: Any) -> None:
         """The socket is read-only: what a client sends is ignored (it keeps it alive)."""

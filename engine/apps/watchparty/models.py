@@ -23,6 +23,7 @@ import attrs
 __all__ = [
     "ChatInput",
     "ChatPayload",
+    "ClientEnvelope",
     "CreateSessionRequest",
     "CreateSessionResponse",
     "Envelope",
@@ -138,6 +139,16 @@ class Envelope:
     session_id: str
     user_id: str
     timestamp: int
+    target_id: str | None = None
+
+
+@attrs.frozen
+class ClientEnvelope:
+    """A message as a client sends it: the server reads ``type``, ``payload`` and, on a
+    signal for one participant, ``target_id``; it ignores the rest (it stamps its own)."""
+
+    type: str
+    payload: Any
     target_id: str | None = None
 
 

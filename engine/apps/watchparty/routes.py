@@ -43,6 +43,8 @@ from engine.net import (
 from engine.parties import PartyDirectory, serve_member
 from engine.web import (
     CodedErrors,
+    Envelope,
+    Message,
     PasswordHasher,
     RateLimit,
     Request,
@@ -50,22 +52,26 @@ from engine.web import (
     TokenExpired,
     TokenInvalid,
     TokenIssuer,
+    WebSocketProtocol,
 )
 
+from . import models
 from .errors import Forbidden, NotAParticipant, SessionNotFound, Unauthorized, WrongPassword
 from .messages import Details, Identity, Join, NewSession, Open, PasswordHash, Ticket
 from .models import (
+    ClientEnvelope,
     CreateSessionRequest,
     CreateSessionResponse,
     HealthResponse,
     JoinSessionRequest,
     JoinSessionResponse,
     SessionDetails,
+    json_name,
 )
-from .session_actor import SessionActor
+from .session_actor import CLOSE_EXPIRED, SessionActor
 from .settings import WatchPartySettings
 from .validation import parse_body
-from .wire import MESSAGE_RATE_LIMIT, WIRE, SocketErrors
+from .wire import CLIENT_PAYLOADS, MESSAGE_RATE_LIMIT, SERVER_PAYLOADS, WIRE, SocketErrors
 
 __all__ = ["CREATE_RATE_LIMIT", "ERRORS", "JOIN_RATE_LIMIT", "WatchParty", "routes"]
 
@@ -265,7 +271,30 @@ async def session_details(request: Request) -> Any:
     return _json(details)
 
 
-@routes.websocket("/ws/{session_id}")
+#: The session socket's messages, from the payload classes ``wire`` reads and writes them with.
+SOCKET_PROTOCOL = WebSocketProtocol(
+    receives=tuple(Message(kind, payload) for kind, payload in CLIENT_PAYLOADS.items()),
+    sends=tuple(
+        Message(kind, payload, schema=ERRORS.schema(), error=payload is None)
+        for kind, payload in SERVER_PAYLOADS.items()
+    ),
+    client_envelope=Envelope("type", "payload", fields=ClientEnvelope),
+    server_envelope=Envelope("type", "payload", fields=models.Envelope),
+    close_codes={
+        1008: "too many messages in a row over the rate limit",
+        4403: "the token's user holds no seat in the session",
+        CLOSE_EXPIRED: "the session expired",
+    },
+    description=(
+        "A session's realtime channel: chat, WebRTC signaling (to one participant with"
+        " target_id, or to all) and playback sync. Connect with ?token= (a token of that"
+        " session); chat history and the playback state are replayed on connect."
+    ),
+    json_name=json_name,
+)
+
+
+@routes.websocket("/ws/{session_id}", protocol=SOCKET_PROTOCOL)
 async def session_socket(
     watchparty: WatchParty, request: WebSocketRequest, params: Mapping[str, str]
 ) -> Accept | Reject:

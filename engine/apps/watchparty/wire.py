@@ -13,6 +13,7 @@ addresses one connection's ``error`` messages.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +47,9 @@ from .session import ChatEntry, Participant, PlaybackSnapshot, SessionState, mil
 from .validation import normalise_chat
 
 __all__ = [
+    "CLIENT_PAYLOADS",
     "MESSAGE_RATE_LIMIT",
+    "SERVER_PAYLOADS",
     "WIRE",
     "SocketErrors",
     "chat_envelope",
@@ -95,11 +98,26 @@ WIRE = make_wire_converter()
 #: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_member``.
 MESSAGE_RATE_LIMIT = RateLimitRule(100, 60.0, RateLimitKind.FIXED_WINDOW)
 
-_SIGNAL_PAYLOADS: dict[str, type[SessionDescription | IceCandidate]] = {
+_SIGNAL_PAYLOADS: dict[MessageType, type[SessionDescription | IceCandidate]] = {
     MessageType.WEBRTC_OFFER: SessionDescription,
     MessageType.WEBRTC_ANSWER: SessionDescription,
     MessageType.ICE_CANDIDATE: IceCandidate,
 }
+#: What a client may send: each type and its payload's class (``parse_client_message``).
+CLIENT_PAYLOADS: Mapping[MessageType, type] = types.MappingProxyType(
+    {MessageType.CHAT: ChatInput, **_SIGNAL_PAYLOADS, MessageType.PLAYBACK_STATE: PlaybackPayload}
+)
+#: What the server sends: each type and its payload's class (None: the error format's body).
+SERVER_PAYLOADS: Mapping[MessageType, type | None] = types.MappingProxyType(
+    {
+        MessageType.CHAT: ChatPayload,
+        **_SIGNAL_PAYLOADS,
+        MessageType.PLAYBACK_STATE: PlaybackPayload,
+        MessageType.USER_JOINED: UserEvent,
+        MessageType.USER_LEFT: UserEvent,
+        MessageType.ERROR: None,
+    }
+)
 _SDP_TYPES: dict[str, str] = {
     MessageType.WEBRTC_OFFER: "offer",
     MessageType.WEBRTC_ANSWER: "answer",
@@ -124,7 +142,7 @@ def parse_client_message(message: Mapping[str, Any]) -> ChatMessage | Signal | P
         raise InvalidMessage("A message needs a type", details={"type": "must be a string"})
     payload = message.get("payload")
     if kind == MessageType.CHAT:
-        text = _structure(kind, payload, ChatInput).message
+        text = _structure(kind, payload, CLIENT_PAYLOADS[MessageType.CHAT]).message
         try:
             return ChatMessage(normalise_chat(text))
         except ValueError as exc:
@@ -132,7 +150,7 @@ def parse_client_message(message: Mapping[str, Any]) -> ChatMessage | Signal | P
                 "Invalid chat message", details={"payload.message": str(exc)}
             ) from None
     if kind in _SIGNAL_PAYLOADS:
-        signal = _structure(kind, payload, _SIGNAL_PAYLOADS[kind])
+        signal = _structure(kind, payload, CLIENT_PAYLOADS[MessageType(kind)])
         expected = _SDP_TYPES.get(kind)
         if expected is not None and signal.type != expected:
             raise InvalidMessage(
@@ -140,7 +158,7 @@ def parse_client_message(message: Mapping[str, Any]) -> ChatMessage | Signal | P
             )
         return Signal(MessageType(kind), signal, _target(message.get("target_id")))
     if kind == MessageType.PLAYBACK_STATE:
-        return Playback(_structure(kind, payload, PlaybackPayload))
+        return Playback(_structure(kind, payload, CLIENT_PAYLOADS[MessageType.PLAYBACK_STATE]))
     if kind in _SERVER_ONLY:
         raise InvalidMessage(
             f"Only the server sends {kind} messages", details={"type": "server only"}

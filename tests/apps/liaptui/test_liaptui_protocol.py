@@ -198,4 +198,4 @@ def test_versions_are_negotiated() -> None:
 
 def test_server_events_carry_the_room_when_there_is_one() -> None:
     assert server_event("pong", {}, now=1.0) == {"event": "pong", "data": {}, "server_time": 1.0}
-    assert server_event("x", {}, now=1.0, room_id="R")["room_id"] == "R"
+    assert server_event("player_joined", {}, now=1.0, room_id="R")["room_id"] == "R"
