@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -27,6 +28,9 @@ class AppSpec:
     returning one (origins from configuration).
     ``version`` is the version of the app's own protocol, if it has one (its OpenAPI document
     shows it beside the package's version, which is the document's).
+    ``pages`` is the app's playable page: a directory of static files (package data, named with
+    ``importlib.resources.files``) that the engine serves at ``/<app>/play/`` (``/play/`` for an
+    app served alone), its ``index.html`` first; see ``engine/web/_static.py``.
     """
 
     name: str
@@ -35,6 +39,7 @@ class AppSpec:
     cors: Cors | Callable[[Mapping[str, str]], Cors | None] | None = None
     title: str = ""
     version: str = ""
+    pages: Traversable | None = None
 
     def cors_for(self, environ: Mapping[str, str]) -> Cors | None:
         return self.cors(environ) if callable(self.cors) else self.cors

@@ -32,6 +32,7 @@ from ._http import BODY_TIMEOUT, MAX_BODY_BYTES, HttpCounters, HttpEdge, build_h
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import EngineRoute, openapi_document, package_version
 from ._pages import documents, explorer_asset, explorer_page, index_page
+from ._static import page_routes, shared_routes
 from ._ws_router import WebSocketRouter
 
 
@@ -126,11 +127,12 @@ class Engine:
 
     def _engine_routes(self, prefixed: bool) -> Blueprint:
         """The engine's own GET routes: ``/`` (the index page), ``/docs`` (the API explorer and
-        its assets), ``/health``, ``/metrics``, ``/openapi.json``; under each prefix
-        ``/<app>/openapi.json`` and ``/<app>/health``; ``/<app>/asyncapi.json`` for an app that
-        declares its WebSocket protocol (``/asyncapi.json`` for one served at the root); and a
-        426 for a plain GET on every WebSocket route. A route an app declares itself (served
-        alone, at the root) wins."""
+        its assets), ``/health``, ``/metrics``, ``/openapi.json``, ``/shared/`` (what the
+        playable pages share); under each prefix ``/<app>/openapi.json``, ``/<app>/health`` and
+        the app's pages at ``/<app>/play/``; ``/<app>/asyncapi.json`` for an app that declares
+        its WebSocket protocol (``/asyncapi.json`` for one served at the root); and a 426 for a
+        plain GET on every WebSocket route. A route an app declares itself (served alone, at the
+        root) wins."""
         blueprint = Blueprint("engine", __name__)
         taken = {
             ("GET", (f"/{a.name}" if prefixed else "") + r.path)
@@ -181,8 +183,13 @@ class Engine:
         add("/docs/assets/<name>", "explorer_file", explorer_file)
         for route, view in zip(documented[2:], (health, metrics, openapi), strict=True):
             add(route.path, view.__name__, view)
+        for rule, name, view in shared_routes():
+            add(rule, name, view)
         for app in self.apps:
             prefix = f"/{app.name}" if prefixed else ""
+            if app.pages is not None:
+                for rule, name, view in page_routes(app.name, prefix, app.pages):
+                    add(rule, name, view)
             if prefixed:
                 document = partial(openapi_document, [app], prefixed=True)
                 add(f"{prefix}/openapi.json", f"{app.name}-openapi", document)

@@ -1,4 +1,5 @@
-"""The pages a person opens in a browser: the index at ``/`` and the API explorer at ``/docs``.
+"""The pages a person opens in a browser: the index at ``/`` and the API explorer at ``/docs``
+(each app's playable page, linked from the index, is served by ``_static``).
 
 The explorer is Swagger UI, served from the assets of the ``swagger-ui-py`` distribution
 installed with the engine (its ``swagger_ui/static`` directory): nothing is fetched from a CDN,
@@ -67,8 +68,10 @@ def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
         openapi = f"{prefix}/openapi.json"
         asyncapi = f'<a href="{prefix}/asyncapi.json">AsyncAPI</a>' if has_asyncapi(app) else ""
         health = f"{prefix}/health"
+        play = f'<a href="{prefix}/play/">play</a>' if app.pages is not None else ""
         rows.append(
             f"<tr><th>{name}</th><td><code>{html.escape(prefix or '/')}</code></td>"
+            f"<td>{play}</td>"
             f'<td><a href="{explorer}">API explorer</a></td>'
             f'<td><a href="{openapi}">OpenAPI</a></td>'
             f"<td>{asyncapi}</td>"

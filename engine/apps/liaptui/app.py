@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 from engine.settings import read_settings
 from engine.web import AppSpec, Engine
@@ -35,7 +36,12 @@ def make_app(settings: Settings | None = None) -> AppSpec:
             yield directory
 
     return AppSpec(
-        name="liaptui", routes=routes, setup=setup, title="Liap Tui", version=SERVER_VERSION
+        name="liaptui",
+        routes=routes,
+        setup=setup,
+        title="Liap Tui",
+        version=SERVER_VERSION,
+        pages=files(__package__) / "pages",
     )
 
 
