@@ -6,8 +6,9 @@ thread; the server can, and does (``serve_apps``), so a page test is an ordinary
 bounded with ``trio.fail_after``. Debian's ``chromium`` is used (``.ci/run`` installs it);
 Playwright downloads nothing. `skip_without_browser` skips, saying why, when either is missing.
 
-Every tab records the page's uncaught errors and console errors; `Browser.close` fails the test
-if there were any. Screenshots go to ``test-artifacts/browser/`` (gitignored), named by the test.
+Every tab records the page's uncaught errors, console errors and assets (not API calls) answered
+with an error; `in_browser` fails the test if there were any. Screenshots go to
+``test-artifacts/browser/`` (gitignored), named by the test.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class Tab:
     name: str
     problems: list[str] = attrs.field(factory=list)
 
+    def console(self, message: Any) -> None:
+        # The browser logs every answer >= 400 as "Failed to load resource": an API's refusal
+        # is the page's business (it shows it); a missing asset is caught by `response`.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {message.text}")
+
+    def response(self, response: Any) -> None:
+        if response.status >= 400 and response.request.resource_type not in ("fetch", "xhr"):
+            self.problems.append(f"{response.status} for {response.url}")
+
     def shot(self, name: str) -> None:
         """Save a screenshot as ``test-artifacts/browser/<name>.png``."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -75,12 +86,9 @@ class Browser:
         page.set_default_timeout(STEP_TIMEOUT_MS)
         tab = Tab(page, name)
         page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                tab.problems.append(f"console: {message.text}") if message.type == "error" else None
-            ),
-        )
+        # Lambdas: Playwright marks its handlers, which a bound method cannot carry.
+        page.on("console", lambda message: tab.console(message))
+        page.on("response", lambda response: tab.response(response))
         page.goto(path)
         self.tabs.append(tab)
         return tab

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 from engine import clock
 from engine.parties import PartyDirectory, start_party_directory
@@ -69,4 +70,11 @@ def cors(environ: Mapping[str, str]) -> Cors:
     )
 
 
-app = AppSpec(name="watchparty", routes=routes, setup=setup, cors=cors, title="WatchParty")
+app = AppSpec(
+    name="watchparty",
+    routes=routes,
+    setup=setup,
+    cors=cors,
+    title="WatchParty",
+    pages=files(__package__) / "pages",
+)
