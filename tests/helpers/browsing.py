@@ -102,10 +102,14 @@ def _drive(base_url: str, work: Callable[[Browser], None]) -> list[str]:
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = Browser(chromium, base_url)
         try:
-            browser = Browser(chromium, base_url)
             work(browser)
             return browser.problems()
+        except Exception:
+            for tab in browser.tabs:  # what each person saw when the test failed
+                tab.shot(f"failed-{tab.name}")
+            raise
         finally:
             chromium.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 from engine import clock
 from engine.parties import start_party_directory
@@ -49,4 +50,10 @@ async def setup(engine: Engine) -> AsyncIterator[Quipflip]:
     yield Quipflip(settings, sessions, accounts, index, tokens)
 
 
-app = AppSpec(name="quipflip", routes=routes, setup=setup, title="Quipflip party mode")
+app = AppSpec(
+    name="quipflip",
+    routes=routes,
+    setup=setup,
+    title="Quipflip party mode",
+    pages=files(__package__) / "pages",
+)

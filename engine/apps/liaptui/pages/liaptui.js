@@ -420,7 +420,7 @@ function render() {
   if (scored) {
     $("scores-title").textContent = view.phase === "GAME_OVER" ? `Final scores (after ${data.rounds_played} rounds)` : `Round ${data.round_number} scores`;
     fill($("scores").tBodies[0], Object.entries(data.round_scores || {}).map(([name, s]) => h("tr", { class: name === me ? "me" : "" },
-      h("td", {}, name, (data.winners || []).includes(name) && view.phase === "GAME_OVER" ? " 🏆" : ""),
+      h("td", {}, name, (data.winners || []).includes(name) && view.phase === "GAME_OVER" ? " (winner)" : ""),
       h("td", {}, s.declared), h("td", {}, s.captured), h("td", {}, s.score > 0 ? `+${s.score}` : s.score), h("td", {}, s.total))));
   }
 }
