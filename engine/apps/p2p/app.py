@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 import trio
 
@@ -103,4 +104,11 @@ async def setup(engine: Engine) -> AsyncIterator[P2P]:
     yield P2P(coordinator, tokens, limiter, signaling_limiter)
 
 
-app = AppSpec(name="p2p", routes=routes, setup=setup, title="P2P coordinator", version="1.0.0")
+app = AppSpec(
+    name="p2p",
+    routes=routes,
+    setup=setup,
+    title="P2P coordinator",
+    version="1.0.0",
+    pages=files(__package__) / "pages",
+)
