@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 
 from engine.web import AppSpec, Engine
 
@@ -28,7 +29,13 @@ def make_app(settings: LanrageSettings | None = None) -> AppSpec:
         async with open_node(engine.system, engine.store, chosen, ERRORS) as node:
             yield node
 
-    return AppSpec(name="lanrage", routes=routes, setup=setup, title="LANrage")
+    return AppSpec(
+        name="lanrage",
+        routes=routes,
+        setup=setup,
+        title="LANrage",
+        pages=files(__package__) / "pages",
+    )
 
 
 app = make_app()
