@@ -9,14 +9,17 @@ from importlib.resources import files
 
 import pytest
 
+from engine.apps.lanrage.app import app as lanrage
 from engine.apps.liaptui.app import app as liaptui
+from engine.apps.p2p.app import app as p2p
+from engine.apps.quipflip.app import app as quipflip
 from engine.apps.watchparty.app import app as watchparty
 from engine.web._static import MEDIA_TYPES, StaticFiles
 
 from raw_http import raw_http
 from serving import serve_apps
 
-SHIPPED = [liaptui, watchparty]
+SHIPPED = [liaptui, watchparty, quipflip, p2p, lanrage]
 
 
 def test_files_are_found_inside_the_directory_only(tmp_path):
@@ -108,7 +111,7 @@ async def test_an_unchanged_file_is_answered_304():
 
 
 async def test_no_path_leaves_the_pages_and_misses_are_404_in_the_apps_format():
-    async with serve_apps(SHIPPED, prefixed=True) as served:
+    async with serve_apps([liaptui, watchparty], prefixed=True) as served:
         for path in (
             "/liaptui/play/../app.py",
             "/liaptui/play/%2e%2e/app.py",
