@@ -33,6 +33,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 #: A phone's width: every page must work on it.
 NARROW = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
+#: Every tab is someone's foreground tab: none is throttled as a background one would be.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 #: How long one wait of Playwright's may take (a page's step, not a whole game).
 STEP_TIMEOUT_MS = 15_000
 
@@ -101,7 +108,7 @@ def _drive(base_url: str, work: Callable[[Browser], None]) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         browser = Browser(chromium, base_url)
         try:
             work(browser)

@@ -127,4 +127,6 @@ def _play_a_game(browser: Browser) -> None:
 
 async def test_four_pages_play_a_game_to_the_end():
     async with served([liaptui], PACING) as base_url:
-        await in_browser(base_url, _play_a_game, limit=120)
+        # A game lasts until someone reaches 50 points: 7 to 15 rounds (200 to 500 moves) in our
+        # runs, 30 to 90 s on a loaded 2-core machine; the bound leaves room for a long deal.
+        await in_browser(base_url, _play_a_game, limit=180)

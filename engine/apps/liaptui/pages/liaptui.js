@@ -21,8 +21,19 @@ let retries = 0;
 let seat = mem.get("seat"); // {room_id, room_name, player_name, player_token, last_sequence}
 const view = {
   players: [], host: null, phase: null, phaseData: null, game: null, hand: [],
-  selected: new Set(),
+  selected: new Set(), phaseSeq: null, // the sequence number of the phase shown
 };
+let drawing = false;
+
+/** Draw once per frame: a bot's instant moves arrive in bursts, and the page shows their end. */
+function redraw() {
+  if (drawing) return;
+  drawing = true;
+  requestAnimationFrame(() => {
+    drawing = false;
+    render();
+  });
+}
 
 // -- connection -----------------------------------------------------------------------------
 
@@ -112,7 +123,7 @@ function openRoom() {
 function backToLobby() {
   seat = null;
   mem.forget("seat");
-  Object.assign(view, { players: [], host: null, phase: null, phaseData: null, game: null, hand: [] });
+  Object.assign(view, { players: [], host: null, phase: null, phaseData: null, game: null, hand: [], phaseSeq: null });
   view.selected.clear();
   fill("log");
   $("who").textContent = "";
@@ -135,7 +146,6 @@ function onRoomMessage(message) {
   if (typeof message.sequence_number === "number") {
     seat.last_sequence = message.sequence_number;
     mem.set("seat", seat);
-    document.body.dataset.seq = String(message.sequence_number);
   }
   switch (message.event) {
     case "connected":
@@ -152,7 +162,7 @@ function onRoomMessage(message) {
       log("log", `You joined ${data.room_name}.`);
       break;
     case "reconnected":
-      document.body.dataset.phaseSeq = String(data.current_sequence);
+      view.phaseSeq = data.current_sequence;
       view.players = data.players;
       view.host = (data.players.find((p) => p.is_host) || {}).name || view.host;
       if (data.game_state) {
@@ -186,7 +196,7 @@ function onRoomMessage(message) {
       view.selected = new Set([...view.selected].filter((id) => data.pieces.some((p) => p.id === id)));
       break;
     case "phase_change":
-      document.body.dataset.phaseSeq = String(message.sequence_number);
+      view.phaseSeq = message.sequence_number;
       view.phase = data.phase;
       view.phaseData = data.phase_data;
       view.game = data.game_state;
@@ -218,7 +228,7 @@ function onRoomMessage(message) {
     default:
       break;
   }
-  render();
+  redraw();
 }
 
 function upsertPlayer(player) {
@@ -325,6 +335,7 @@ function render() {
   const waiting = seat ? waitingFor() : "";
   document.body.dataset.waiting = waiting;
   document.body.dataset.phase = view.phase || "";
+  document.body.dataset.phaseSeq = view.phaseSeq ?? "";
   document.body.dataset.mover = whoseMove() || "";
   const data = view.phaseData || {};
   const game = view.game || {};
