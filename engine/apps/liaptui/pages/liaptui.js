@@ -9,6 +9,8 @@ const RANK_NAMES = {
   GENERAL: "General", ADVISOR: "Advisor", ELEPHANT: "Elephant", CHARIOT: "Chariot",
   HORSE: "Horse", CANNON: "Cannon", SOLDIER: "Soldier",
 };
+/** A play's kind in words; a follow that forms no combination is a discard. */
+const playName = (type) => (type === "INVALID" ? "no combination" : type.toLowerCase().replace(/_/g, " "));
 const PHASE_NAMES = {
   PREPARATION: "Deal", DECLARATION: "Declarations", TURN: "Play", SCORING: "Scoring",
   GAME_OVER: "Game over",
@@ -206,7 +208,7 @@ function onRoomMessage(message) {
       log("log", `${data.player} declares ${data.declaration}.`);
       break;
     case "play_accepted":
-      log("log", `${data.player} plays ${data.pieces_played.length} (${data.play_type.toLowerCase().replace(/_/g, " ")}).`);
+      log("log", `${data.player} plays ${data.pieces_played.length} (${playName(data.play_type)}).`);
       if (data.player === seat.player_name) view.selected.clear();
       break;
     case "redeal_decision_accepted":
@@ -388,7 +390,7 @@ function render() {
     const caption = Object.keys(current).length ? "" : data.last_winner ? `${data.last_winner} won the last turn.` : "Nothing played yet.";
     fill("table", caption ? h("p", { class: "muted" }, caption) : null,
       Object.entries(shown).map(([name, play]) => h("div", { class: "play", dataset: { player: name, current: String(shown === current) } },
-        h("h3", {}, `${name} · ${play.play_type.toLowerCase().replace(/_/g, " ")}`),
+        h("h3", {}, `${name} · ${playName(play.play_type)}`),
         h("div", { class: "hand" }, play.pieces.map((piece) => h("span", { class: `piece ${piece.color}`, dataset: { id: piece.id } }, pieceLabel(piece)))))));
   }
   document.body.dataset.required = data.required_piece_count ?? "";
