@@ -108,7 +108,7 @@ def page_routes(name: str, prefix: str, pages: Traversable) -> list[Route]:
     files = StaticFiles(pages)
 
     async def page(path: str = "") -> QuartResponse:
-        return answer(files, path)
+        return _answer(files, path)
 
     async def to_directory() -> Any:
         return redirect(f"{prefix}/play/", 308)
@@ -125,12 +125,12 @@ def shared_routes() -> list[Route]:
     files = StaticFiles(importlib.resources.files(__package__) / "pages")
 
     async def shared(path: str) -> QuartResponse:
-        return answer(files, path)
+        return _answer(files, path)
 
     return [(f"{SHARED_PREFIX}/<path:path>", "shared-page", shared)]
 
 
-def answer(files: StaticFiles, path: str) -> QuartResponse:
+def _answer(files: StaticFiles, path: str) -> QuartResponse:
     """The file at ``path`` for the request being handled: 200, 304 when the client has this
     version, or 404 (in the format of the app whose prefix the path is under)."""
     found = files.find(path)
