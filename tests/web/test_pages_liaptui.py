@@ -88,6 +88,12 @@ def _play_a_game(browser: Browser) -> None:
     for name in NAMES[1:]:
         tab = browser.open("/liaptui/play/", name, viewport=NARROW if name == "Di" else WIDE)
         tab.page.fill("#player-name", name)
+        if name == "Cy":  # a mistyped room id is refused, in words, back in the lobby
+            tab.page.get_by_label("a room id someone gave you").fill("NOPE1234")
+            tab.page.get_by_role("button", name="Join by id").click()
+            tab.page.locator(".status.error", has_text="Room not found").wait_for()
+            tab.page.locator("#lobby").wait_for()
+            tab.shot("liaptui-2-room-not-found")
         tab.page.locator("#rooms li", has_text="Friday").get_by_role("button", name="Join").click()
         tab.page.get_by_text("Share the room id").wait_for()
         others.append(tab)

@@ -123,6 +123,9 @@ function openRoom() {
 }
 
 function backToLobby() {
+  const old = room;
+  room = null; // its close, if still to come, is expected
+  if (old) old.close(1000);
   seat = null;
   mem.forget("seat");
   Object.assign(view, { players: [], host: null, phase: null, phaseData: null, game: null, hand: [], phaseSeq: null });

@@ -44,9 +44,10 @@ function tick() {
 
 // -- the session --------------------------------------------------------------------------
 
+/** The token's claims (who you are; the server checks the signature, the page only reads). */
 function claims(token) {
-  const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  return JSON.parse(decodeURIComponent(escape(atob(payload))));
+  const payload = atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(payload, (c) => c.charCodeAt(0))));
 }
 
 function enter(newSeat) {
