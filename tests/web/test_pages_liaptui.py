@@ -48,6 +48,8 @@ _LOOK = """() => {
 
 _TABLE = """() => ({phase: document.body.dataset.phase, mover: document.body.dataset.mover,
                     phaseSeq: document.body.dataset.phaseSeq})"""
+# The same, once the phase shown is no longer ``seq``.
+_NEXT = f"seq => document.body.dataset.phaseSeq !== seq && ({_TABLE})()"
 
 
 def _move(tab: Tab, acted_at: dict[str, str]) -> bool:
@@ -67,8 +69,8 @@ def _move(tab: Tab, acted_at: dict[str, str]) -> bool:
     elif look["waiting"] == "play":
         table = [[PIECES_BY_ID[i] for i in play] for play in look["table"]]
         chosen = play_for(hand, look["needed"], table)
-        page.keyboard.type("".join(str(look["hand"].index(i) + 1) for i in chosen))
-        page.keyboard.press("Enter")
+        # The pieces' keys, then Enter ("\n") to play them.
+        page.keyboard.type("".join(str(look["hand"].index(i) + 1) for i in chosen) + "\n")
     else:
         # A redeal multiplies the round's scores: the game reaches its end sooner.
         page.keyboard.press("y")
@@ -106,7 +108,8 @@ def _play_a_game(browser: Browser) -> None:
     acted_at: dict[str, str] = {}
     by_name = {tab.name: tab for tab in tabs}
     reloaded = False
-    while (look := ana.page.evaluate(_TABLE))["phase"] != "GAME_OVER":
+    look = ana.page.evaluate(_TABLE)
+    while look["phase"] != "GAME_OVER":
         # Whose move it is shows on every page; weak hands decide on a redeal together.
         candidates = [by_name[look["mover"]]] if look["mover"] else tabs
         moved = sum(_move(tab, acted_at) for tab in candidates)
@@ -119,11 +122,10 @@ def _play_a_game(browser: Browser) -> None:
             tabs[1].shot("liaptui-4-back-after-reload")
             reloaded = True
         if moved:  # look again once the game has moved on
-            ana.page.wait_for_function(
-                "seq => document.body.dataset.phaseSeq !== seq", arg=look["phaseSeq"]
-            )
+            look = ana.page.wait_for_function(_NEXT, arg=look["phaseSeq"]).json_value()
         else:  # a hand on its way, or a pause between rounds
             ana.page.wait_for_timeout(10)
+            look = ana.page.evaluate(_TABLE)
     for tab in tabs:
         tab.page.get_by_text("Game over:").first.wait_for()
     ana.shot("liaptui-5-game-over")
