@@ -209,7 +209,7 @@ function renderParticipants() {
   fill("participants", present.map((id) => h("li", { dataset: { userId: id } },
     names.get(id) || `someone (${id.slice(0, 8)})`,
     id === me.user_id ? " (you)" : "",
-    id === seat.hostId ? h("span", { class: "badge" }, " host") : null)));
+    id === seat.hostId ? [" ", h("span", { class: "badge" }, "host")] : null)));
 }
 
 function addChat(chat) {
