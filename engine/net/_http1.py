@@ -126,7 +126,8 @@ class DirectRoutes(Protocol):
     """Which requests are served directly."""
 
     def match(self, method: str, path: str) -> RouteHandler | None:
-        """The handler for `method` on the decoded `path`, or None to hand the request off."""
+        """The handler for `method` (as sent: a HEAD is answered like the GET it returns for,
+        without the body) on the decoded `path`, or None to hand the request off."""
 
 
 Handoff = Callable[[trio.SocketStream, bytes], Awaitable[None]]
@@ -218,8 +219,7 @@ class _Connection:
         server = self.server
         head_end = await self._head_end()
         head = _Head.parse(bytes(self.buffer[:head_end]))
-        method = "GET" if head.method == "HEAD" else head.method
-        handler = server.routes.match(method, head.path)
+        handler = server.routes.match(head.method, head.path)
         if handler is None:
             raise _NotOurs
         content_length, chunked = head.body_framing()
@@ -392,6 +392,10 @@ class _Head:
             head._parser.feed_data(data)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade):
             raise _NotOurs from None
+        finally:
+            # The parser holds the head's callbacks: a cycle, which only the collector would
+            # free, and every collection pauses every connection (see docs/architecture.md).
+            head._parser = None
         if not head._url.startswith(b"/") or head.version not in ("1.1", "1.0"):
             raise _NotOurs
         raw_path, _, query = head._url.partition(b"?")

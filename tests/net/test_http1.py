@@ -33,7 +33,7 @@ async def _echo(request: HttpRequest) -> HttpReply:
 
 class _Routes:
     def match(self, method: str, path: str) -> RouteHandler | None:
-        return _echo if path.startswith("/direct/") and method in ("GET", "POST") else None
+        return _echo if path.startswith("/direct/") and method in ("GET", "HEAD", "POST") else None
 
 
 def _quart() -> QuartTrio:
