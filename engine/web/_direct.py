@@ -1,48 +1,74 @@
-"""The declared routes on the listener's direct HTTP/1.1 path (see ``engine.net._http1``).
+"""What the listener's direct HTTP/1.1 path answers itself (see ``engine.net._http1``).
 
-`DirectRouteTable` matches a request to an `Endpoint` the way Quart's URL map would for the
-same rules (``{name}`` matches one non-empty path segment; a literal path beats a pattern) and
-answers it with the same `Endpoint.respond` and `cors_headers` as the Quart view: identical
-bodies, statuses and headers whichever path carries the request. What it does not match is
-handed to Hypercorn and Quart-Trio: other methods on a route's path (405), OPTIONS (CORS
-preflight), unknown paths and everything the embedder added to the Quart app.
+`DirectRouteTable` matches a request to a declared route's `Endpoint` the way Quart's URL map
+would for the same rules (``{name}`` matches one non-empty path segment; a literal path beats a
+pattern) and answers it with the same `Endpoint.respond` and `cors_headers` as the Quart view.
+The engine's own routes that are not pages (``/health``, ``/metrics``, the OpenAPI documents)
+are answered from the same `Reply` makers as their Quart views.
+
+A request no declared route takes is decided by the Quart app's own URL map, so that what
+Quart serves stays Quart's (embedders' routes and blueprints, static files, the pages, rules
+added after this table was built): a path no rule matches is the 404, a method its rules do
+not allow the 405, and an OPTIONS request on a rule with Quart's automatic OPTIONS (a CORS
+preflight) its 200, each answered here as Quart's error handler and ``after_request`` answer
+it; anything a rule of Quart's matches, or a redirect, goes to Quart. An app whose URL map
+depends on the host (``host_matching``, ``SERVER_NAME``) has everything not declared served
+by Quart.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, final
 from urllib.parse import parse_qsl
 
 import attrs
-from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout
+from quart_trio import QuartTrio
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+    RequestTimeout,
+)
+from werkzeug.routing import MapAdapter
 
 from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler
 
-from ._endpoint import Endpoint, cors_headers
+from ._endpoint import Endpoint, Reply, cors_headers, options_reply, routing_error_reply
 from ._errors import ErrorFormat
 from ._routes import Cors
 
 _PARAM = re.compile(r"\{(\w+)\}")
 
+FormatFor = Callable[[str], tuple[ErrorFormat, "Cors | None"]]
+#: The answer to a GET that takes no input (the engine's own routes).
+ReplyMaker = Callable[[], Awaitable[Reply]]
+
 
 @final
 @attrs.define(eq=False)
 class DirectRouteTable:
-    """Every declared route, by method and path, for the direct path."""
+    """Every declared route, by method and path, and the Quart app for everything else."""
 
     literal: dict[tuple[str, str], RouteHandler]
     patterns: list[tuple[str, re.Pattern[str], Endpoint, Cors | None]]
+    quart: QuartTrio
+    format_for: FormatFor
+    _adapter: MapAdapter | None = attrs.field(default=None, init=False)
 
     @classmethod
     def build(
         cls,
         routes: Sequence[tuple[str, Endpoint]],
-        format_for: Callable[[str], tuple[ErrorFormat, Cors | None]],
+        format_for: FormatFor,
+        quart: QuartTrio,
+        fixed: Mapping[str, ReplyMaker] = {},
     ) -> DirectRouteTable:
-        """`routes` as from ``_http.endpoints``; `format_for` gives a path's app CORS settings."""
+        """`routes` as from ``_http.endpoints``; `format_for` gives a path's error format and
+        CORS settings; `fixed` are GET routes by path, which declared routes override."""
         literal: dict[tuple[str, str], RouteHandler] = {}
         patterns = []
         for path, endpoint in routes:
@@ -58,16 +84,46 @@ class DirectRouteTable:
                     for i, part in enumerate(parts)
                 )
                 patterns.append((method, re.compile(regex), endpoint, cors))
-        return cls(literal, patterns)
+        for path, make in fixed.items():
+            literal.setdefault(("GET", path), partial(_fixed, make, format_for(path)[1]))
+        return cls(literal, patterns, quart, format_for)
 
     def match(self, method: str, path: str) -> RouteHandler | None:
-        handler = self.literal.get((method, path))
+        route_method = "GET" if method == "HEAD" else method
+        handler = self.literal.get((route_method, path))
         if handler is not None:
             return handler
-        for route_method, pattern, endpoint, cors in self.patterns:
-            if route_method == method and (found := pattern.fullmatch(path)) is not None:
+        for pattern_method, pattern, endpoint, cors in self.patterns:
+            if pattern_method == route_method and (found := pattern.fullmatch(path)) is not None:
                 return partial(_answer, endpoint, cors, found.groupdict())
+        return self._not_declared(method, path)
+
+    def _not_declared(self, method: str, path: str) -> RouteHandler | None:
+        """The answer to a request no declared route takes, or None if it is Quart's."""
+        adapter = self._url_adapter()
+        if adapter is None:
+            return None
+        errors, cors = self.format_for(path)
+        try:
+            rule, _ = adapter.match(path, method=method, return_rule=True, websocket=False)
+        except (NotFound, MethodNotAllowed) as exc:
+            return partial(_given, routing_error_reply(errors, exc), cors)
+        except HTTPException:  # a redirect (a missing trailing slash), a WebSocket-only rule
+            return None
+        if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            allowed = adapter.allowed_methods(path)
+            return partial(_given, options_reply(allowed), cors)
         return None
+
+    def _url_adapter(self) -> MapAdapter | None:
+        """The Quart app's URL map, bound as Quart binds it for any request, or None if its
+        rules depend on the host. Matching brings the map up to date with rules added since."""
+        if self._adapter is None:
+            url_map = self.quart.url_map
+            if url_map.host_matching or self.quart.config["SERVER_NAME"] is not None:
+                return None
+            self._adapter = url_map.bind("localhost")
+        return self._adapter
 
 
 async def _answer(
@@ -90,6 +146,20 @@ async def _answer(
         request.client[0] if request.client else "",
         read_body,
     )
+    return _http_reply(reply, cors, request)
+
+
+async def _fixed(make: ReplyMaker, cors: Cors | None, request: HttpRequest) -> HttpReply:
+    return _http_reply(await make(), cors, request)
+
+
+async def _given(reply: Reply, cors: Cors | None, request: HttpRequest) -> HttpReply:
+    return _http_reply(reply, cors, request)
+
+
+def _http_reply(reply: Reply, cors: Cors | None, request: HttpRequest) -> HttpReply:
+    """`reply` with its content type and, as Quart's ``after_request`` adds them, its CORS
+    headers."""
     headers = reply.headers
     if reply.content_type is not None:
         headers["content-type"] = reply.content_type

@@ -3,19 +3,21 @@
 The Quart-Trio view (``_http``) and the listener's direct HTTP/1.1 path (``_direct``) both call
 `Endpoint.respond` and send back the `Reply` it returns, and both add `cors_headers`: the body
 parsing and validation, the rate limit, the handler call, the mapping of what it returns or
-raises to the app's format, the request id and the counters are written once, here.
+raises to the app's format, the request id and the counters are written once, here. So are the
+answers to requests no route takes (`routing_error_reply`: 404, 405) and to a CORS preflight
+(`options_reply`).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, final
 
 import attrs
 import cattrs
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
 from engine.net import JsonRejected, RateLimiter, json_dumps, json_loads
@@ -189,6 +191,21 @@ def error_reply(errors: ErrorFormat, error: HttpError) -> Reply:
     """`error` in the app's format, with no headers yet; raises `UnencodableValue` only for a
     bug of the error format."""
     return json_reply(errors.body(error), errors.status(error), {})
+
+
+def routing_error_reply(errors: ErrorFormat, exc: HTTPException) -> Reply:
+    """Werkzeug's routing answer `exc` (404, 405, ...) in the app's format; a 405 says which
+    methods the resource does support (RFC 9110)."""
+    reply = error_reply(errors, HttpError(exc.code or 500, exc.description or exc.name))
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        reply.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return reply
+
+
+def options_reply(allowed: Iterable[str]) -> Reply:
+    """The answer to an OPTIONS request on a route, as Quart makes it (a preflight gets its
+    `cors_headers` added): 200, empty, the route's methods in ``Allow``."""
+    return Reply(200, {"Allow": ", ".join(allowed)}, b"", "text/html; charset=utf-8")
 
 
 def json_reply(body: Any, status: int, headers: dict[str, str]) -> Reply:

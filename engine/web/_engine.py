@@ -27,8 +27,17 @@ from engine.supervisors import ActorSystem, open_actor_system
 from ._app import AppSpec
 from ._app_host import AppHost
 from ._asyncapi import asyncapi_document, has_asyncapi
+from ._direct import ReplyMaker
+from ._endpoint import Reply, json_reply
 from ._errors import HttpError
-from ._http import BODY_TIMEOUT, MAX_BODY_BYTES, HttpCounters, HttpEdge, build_http_edge
+from ._http import (
+    BODY_TIMEOUT,
+    MAX_BODY_BYTES,
+    HttpCounters,
+    HttpEdge,
+    build_http_edge,
+    quart_view,
+)
 from ._metrics import ConnectionCounters, render_metrics
 from ._openapi import EngineRoute, openapi_document, package_version
 from ._pages import documents, explorer_asset, explorer_page, index_page
@@ -60,13 +69,15 @@ class Engine:
 
     def _http_edge(self, prefixed: bool | None) -> HttpEdge:
         prefixed = len(self.apps) != 1 if prefixed is None else prefixed
+        pages, fixed = self._engine_routes(prefixed)
         return build_http_edge(
             self.apps,
             self.contexts,
             prefixed=prefixed,
             counters=self.http_counters,
             cors={app.name: app.cors_for(self.environ) for app in self.apps},
-            extra=self._engine_routes(prefixed),
+            extra=pages,
+            fixed=fixed,
         )
 
     def websocket_router(self, *, prefixed: bool | None = None) -> Callable[..., Awaitable[Any]]:
@@ -111,6 +122,8 @@ class Engine:
         config = Config()
         config.graceful_timeout = 5.0
         config.accesslog = None
+        # The direct path sends none: the same headers whichever path answers.
+        config.include_server_header = False
         edge = self._http_edge(prefixed)
         await serve_tcp(
             edge.app,
@@ -125,15 +138,20 @@ class Engine:
             task_status=task_status,
         )
 
-    def _engine_routes(self, prefixed: bool) -> Blueprint:
+    def _engine_routes(self, prefixed: bool) -> tuple[Blueprint, dict[str, ReplyMaker]]:
         """The engine's own GET routes: ``/`` (the index page), ``/docs`` (the API explorer and
         its assets), ``/health``, ``/metrics``, ``/openapi.json``, ``/shared/`` (what the
         playable pages share); under each prefix ``/<app>/openapi.json``, ``/<app>/health`` and
         the app's pages at ``/<app>/play/``; ``/<app>/asyncapi.json`` for an app that declares
         its WebSocket protocol (``/asyncapi.json`` for one served at the root); and a 426 for a
         plain GET on every WebSocket route. A route an app declares itself (served alone, at the
-        root) wins."""
+        root) wins.
+
+        All are Quart routes (the blueprint); ``/health``, ``/metrics`` and the OpenAPI
+        documents are also given by path, for the listener's direct path to answer with the
+        same `Reply`."""
         blueprint = Blueprint("engine", __name__)
+        fixed: dict[str, ReplyMaker] = {}
         taken = {
             ("GET", (f"/{a.name}" if prefixed else "") + r.path)
             for a in self.apps
@@ -143,6 +161,11 @@ class Engine:
         def add(path: str, endpoint: str, view: Callable[..., Any]) -> None:
             if ("GET", path) not in taken:
                 blueprint.add_url_rule(path, endpoint=endpoint, view_func=view, methods=["GET"])
+
+        def add_fixed(path: str, endpoint: str, make: ReplyMaker) -> None:
+            if ("GET", path) not in taken:
+                add(path, endpoint, quart_view(make))
+                fixed[path] = make
 
         documented = [
             EngineRoute("/", "The index page: the apps served, links to their documents", *_TEXT),
@@ -168,21 +191,22 @@ class Engine:
             cache = {"Cache-Control": "max-age=86400"}
             return QuartResponse(data, content_type=media_type, headers=cache)
 
-        async def health() -> Any:
-            return {"status": "ok", "apps": [a.name for a in self.apps]}
+        async def health() -> Reply:
+            return json_reply({"status": "ok", "apps": [a.name for a in self.apps]}, 200, {})
 
-        async def metrics() -> QuartResponse:
+        async def metrics() -> Reply:
             text = render_metrics(self.system, self.store, self.http_counters, self.connections)
-            return QuartResponse(text, content_type="text/plain; version=0.0.4")
+            return Reply(200, {}, text.encode(), "text/plain; version=0.0.4")
 
-        async def openapi() -> Any:
-            return openapi_document(self.apps, prefixed=prefixed, engine_routes=documented)
+        async def openapi() -> Reply:
+            document = openapi_document(self.apps, prefixed=prefixed, engine_routes=documented)
+            return json_reply(document, 200, {})
 
         add("/", "index", index)
         add("/docs", "explorer", explorer)
         add("/docs/assets/<name>", "explorer_file", explorer_file)
-        for route, view in zip(documented[2:], (health, metrics, openapi), strict=True):
-            add(route.path, view.__name__, view)
+        for route, make in zip(documented[2:], (health, metrics, openapi), strict=True):
+            add_fixed(route.path, make.__name__, make)
         for rule, name, view in shared_routes():
             add(rule, name, view)
         for app in self.apps:
@@ -191,23 +215,23 @@ class Engine:
                 for rule, name, view in page_routes(app.name, prefix, app.pages):
                     add(rule, name, view)
             if prefixed:
-                document = partial(openapi_document, [app], prefixed=True)
-                add(f"{prefix}/openapi.json", f"{app.name}-openapi", document)
-                add(f"{prefix}/health", f"{app.name}-health", partial(self._app_health, app.name))
+                document = partial(_app_document, app)
+                add_fixed(f"{prefix}/openapi.json", f"{app.name}-openapi", document)
+                app_health = partial(self._app_health, app.name)
+                add_fixed(f"{prefix}/health", f"{app.name}-health", app_health)
             if has_asyncapi(app):
                 protocol = partial(asyncapi_document, app, prefixed=prefixed)
                 add(f"{prefix}/asyncapi.json", f"{app.name}-asyncapi", protocol)
             for ws in app.routes.websockets:
                 refuse = partial(_upgrade_required, app)
                 add(prefix + _rule(ws.path), f"{app.name}-upgrade-{ws.path}", refuse)
-        return blueprint
+        return blueprint, fixed
 
-    async def _app_health(self, name: str) -> QuartResponse:
+    async def _app_health(self, name: str) -> Reply:
         """``/<app>/health``: 200 while the app serves, 503 while it is being set up again."""
         up = name in self.contexts
         body = {"status": "ok" if up else "unavailable", "app": name}
-        status = 200 if up else 503
-        return QuartResponse(json_dumps(body), status=status, content_type="application/json")
+        return json_reply(body, 200 if up else 503, {})
 
 
 _TEXT = ("text/html", {"type": "string"})
@@ -231,6 +255,11 @@ async def _upgrade_required(app: AppSpec, **params: str) -> QuartResponse:
         headers={"Upgrade": "websocket", "Connection": "Upgrade"},
         content_type="application/json",
     )
+
+
+async def _app_document(app: AppSpec) -> Reply:
+    """``/<app>/openapi.json``: the document of one app under its prefix."""
+    return json_reply(openapi_document([app], prefixed=True), 200, {})
 
 
 def _rule(path: str) -> str:

@@ -8,7 +8,7 @@ limiters, which belong to this app instance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
 
@@ -17,12 +17,12 @@ import cattrs
 from quart import Blueprint, has_request_context, request, websocket
 from quart import Response as QuartResponse
 from quart_trio import QuartTrio
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
 
 from ._app import AppSpec
-from ._direct import DirectRouteTable
-from ._endpoint import Endpoint, HttpCounters, Reply, cors_headers, error_reply
-from ._errors import DetailErrors, ErrorFormat, HttpError
+from ._direct import DirectRouteTable, ReplyMaker
+from ._endpoint import Endpoint, HttpCounters, Reply, cors_headers, routing_error_reply
+from ._errors import DetailErrors, ErrorFormat
 from ._routes import Cors
 from ._validation import make_request_converter
 
@@ -53,16 +53,18 @@ def build_http_edge(
     counters: HttpCounters,
     cors: Mapping[str, Cors | None],
     extra: Blueprint | None = None,
+    fixed: Mapping[str, ReplyMaker] = {},
 ) -> HttpEdge:
     """Each app's routes under ``/<name>`` (or at the root if not ``prefixed``, for one app
-    served alone); `extra` is served by Quart only."""
+    served alone). `extra` is served by Quart only; the GET routes of `fixed` (by path) are
+    on the direct path too, and `extra` must serve them on Quart's (see `quart_view`)."""
     converters = {
         strict: make_request_converter(forbid_extra_keys=strict) for strict in (False, True)
     }
     routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
     app = build_http_app(routes, format_for, extra=extra)
-    return HttpEdge(app, DirectRouteTable.build(routes, format_for))
+    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, fixed))
 
 
 def endpoints(
@@ -112,13 +114,7 @@ def build_http_app(
     @app.errorhandler(HTTPException)
     async def http_exception(exc: HTTPException) -> QuartResponse:
         errors, _ = format_for(_handled_path())
-        response = _quart_response(
-            error_reply(errors, HttpError(exc.code or 500, exc.description or exc.name))
-        )
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            # RFC 9110: a 405 must say which methods the resource does support.
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-        return response
+        return quart_response(routing_error_reply(errors, exc))
 
     @app.after_request
     async def add_cors_headers(response: QuartResponse) -> QuartResponse:
@@ -165,13 +161,23 @@ def _make_view(endpoint: Endpoint) -> Any:
             request.remote_addr or "",
             partial(request.get_data, as_text=False),
         )
-        return _quart_response(reply)
+        return quart_response(reply)
 
     view.__name__ = f"{endpoint.app}_{endpoint.route.handler.__name__}"
     return view
 
 
-def _quart_response(reply: Reply) -> QuartResponse:
+def quart_view(make: ReplyMaker) -> Callable[[], Awaitable[QuartResponse]]:
+    """A Quart view answering what `make` makes: the Quart side of a `fixed` route."""
+
+    async def view() -> QuartResponse:
+        return quart_response(await make())
+
+    return view
+
+
+def quart_response(reply: Reply) -> QuartResponse:
+    """`reply` as Quart's response."""
     if reply.content_type is None:
         return QuartResponse("", status=reply.status, headers=reply.headers)
     return QuartResponse(

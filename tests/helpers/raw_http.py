@@ -14,8 +14,11 @@ import trio
 @attrs.frozen
 class RawResponse:
     status: int
+    #: By lower-case name (a repeated header: its last value).
     headers: dict[str, str]
     body: bytes
+    #: Every header line as sent, (lower-case name, value), in order.
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 class RawHttp:
@@ -34,16 +37,17 @@ class RawHttp:
         Raises EOFError if the server closed the connection before a whole response."""
         head = await self._read_until(b"\r\n\r\n")
         status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = {}
+        fields = []
         for line in lines:
             name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+            fields.append((name.strip().lower(), value.strip()))
+        headers = dict(fields)
         length = int(headers.get("content-length", "0"))
         while len(self._buffer) < length:
             await self._fill()
         body = bytes(self._buffer[:length])
         del self._buffer[:length]
-        return RawResponse(int(status_line.split()[1]), headers, body)
+        return RawResponse(int(status_line.split()[1]), headers, body, tuple(fields))
 
     async def responses(self, count: int) -> list[RawResponse]:
         """The next `count` responses, in order (pipelined requests are answered so)."""

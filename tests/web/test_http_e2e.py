@@ -5,7 +5,10 @@ Hypercorn for everything. Every test runs on both and expects the same answers."
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -14,10 +17,19 @@ import pytest
 import trio
 import trio.testing
 
-from engine.web import load_or_create_secret, open_engine
+from engine.net import Reject
+from engine.web import (
+    AppSpec,
+    CodedErrors,
+    Cors,
+    Request,
+    Routes,
+    load_or_create_secret,
+    open_engine,
+)
 
 from notes_app import app
-from raw_http import raw_http
+from raw_http import RawResponse, raw_http
 from serving import serve_apps
 
 
@@ -374,3 +386,137 @@ async def test_a_body_that_stops_coming_is_408_and_the_connection_closes(serve, 
         assert (timed_out.status, "detail" in json.loads(timed_out.body)) == (408, True)
         assert await http.closed_by_server()
         assert (await served.client.get("/notes/1")).status_code == 404
+
+
+# Requests no declared route takes: the direct path answers the ones Quart would answer from
+# its error handler, its automatic OPTIONS and the engine's own routes; Quart's own rules
+# (pages, the 426 of a WebSocket route, an embedder's routes) stay Quart's.
+
+coded_routes = Routes(errors=CodedErrors())
+
+
+@coded_routes.get("/ping")
+async def ping(request: Request) -> dict[str, bool]:
+    return {"pong": True}
+
+
+@coded_routes.websocket("/live")
+async def live(context: Any, request: Any, params: Any) -> Any:
+    return Reject(403)
+
+
+@asynccontextmanager
+async def _no_context(engine: Any) -> AsyncIterator[None]:
+    yield None
+
+
+coded = AppSpec(name="coded", routes=coded_routes, setup=_no_context, cors=Cors())
+ORIGIN = {"Origin": "https://ok.example"}
+
+
+async def test_an_unknown_path_is_a_404_in_the_format_of_the_app_it_is_under(serve):
+    async with serve([app, coded], prefixed=True) as served:
+        client = served.client
+        outside = await client.get("/nowhere")
+        assert (outside.status_code, outside.json()) == (404, {"detail": _NOT_FOUND})
+        under_coded = await client.post("/coded/nowhere", json={"x": 1})
+        assert (under_coded.status_code, under_coded.json()) == (
+            404,
+            {"error": "NOT_FOUND", "message": _NOT_FOUND, "details": {}},
+        )
+        under_notes = await client.get("/notes/nowhere", headers=ORIGIN)
+        assert (under_notes.status_code, under_notes.json()) == (404, {"detail": _NOT_FOUND})
+        assert under_notes.headers["Access-Control-Allow-Origin"] == "https://ok.example"
+        # A route of Quart's own (an engine page, a WebSocket route's 426) is not a 404.
+        assert (await client.get("/")).status_code == 200
+        assert (await client.get("/coded/live")).status_code == 426
+
+
+async def test_cors_preflight_answers_the_routes_methods_and_the_apps_cors(serve):
+    async with serve([app, coded], prefixed=True) as served:
+        client = served.client
+        preflight = {**ORIGIN, "Access-Control-Request-Method": "POST"}
+        notes = await client.request("OPTIONS", "/notes/notes", headers=preflight)
+        assert (notes.status_code, notes.content) == (200, b"")
+        assert set(notes.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+        assert notes.headers["Access-Control-Allow-Origin"] == "https://ok.example"
+        assert notes.headers["Access-Control-Allow-Methods"] == "GET, POST, PUT, DELETE, OPTIONS"
+        assert notes.headers["Access-Control-Max-Age"] == "600"
+        anywhere = await client.request("OPTIONS", "/coded/ping", headers=preflight)
+        assert anywhere.headers["Access-Control-Allow-Origin"] == "*"
+        refused = await client.request(
+            "OPTIONS", "/notes/notes", headers={"Origin": "https://evil.example"}
+        )
+        assert refused.status_code == 200
+        assert "Access-Control-Allow-Origin" not in refused.headers
+        nowhere = await client.request("OPTIONS", "/coded/nowhere", headers=preflight)
+        assert nowhere.status_code == 404
+        assert nowhere.json()["error"] == "NOT_FOUND"
+
+
+async def test_app_health_and_documents_under_each_prefix(serve):
+    async with serve([app, coded], prefixed=True) as served:
+        client = served.client
+        health = await client.get("/coded/health", headers=ORIGIN)
+        assert (health.status_code, health.json()) == (200, {"status": "ok", "app": "coded"})
+        assert health.headers["Content-Type"] == "application/json"
+        assert health.headers["Access-Control-Allow-Origin"] == "*"
+        assert (await client.get("/health")).json() == {"status": "ok", "apps": ["notes", "coded"]}
+        alone = (await client.get("/coded/openapi.json")).json()
+        assert list(alone["paths"]) == ["/coded/ping", "/coded/live"]
+        metrics = await client.get("/metrics")
+        assert metrics.headers["Content-Type"] == "text/plain; version=0.0.4"
+
+
+async def test_both_paths_put_the_same_answers_on_the_wire():
+    """Byte for byte but the Date header, and the metrics' measured latency."""
+    requests = [
+        b"GET /nowhere HTTP/1.1\r\n",
+        b"POST /coded/nowhere HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        b"GET /notes/nowhere HTTP/1.1\r\nOrigin: https://ok.example\r\n",
+        b"OPTIONS /notes/notes HTTP/1.1\r\nOrigin: https://ok.example\r\n"
+        b"Access-Control-Request-Method: POST\r\n",
+        b"OPTIONS /coded/ping HTTP/1.1\r\nOrigin: https://x.example\r\n",
+        b"OPTIONS /nowhere HTTP/1.1\r\nOrigin: https://ok.example\r\n",
+        b"PUT /notes/notes/1 HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        b"DELETE /health HTTP/1.1\r\n",
+        b"GET /health HTTP/1.1\r\n",
+        b"GET /notes/health HTTP/1.1\r\nOrigin: https://ok.example\r\n",
+        b"GET /coded/health HTTP/1.1\r\n",
+        b"GET /openapi.json HTTP/1.1\r\n",
+        b"GET /notes/openapi.json HTTP/1.1\r\n",
+        b"GET /coded/ping HTTP/1.1\r\nOrigin: https://x.example\r\n",
+        b"GET /notes/notes/7 HTTP/1.1\r\n",
+        b"GET /coded/live HTTP/1.1\r\n",
+        b"GET /metrics HTTP/1.1\r\n",
+    ]
+    answers = {}
+    for path in ("direct", "quart"):
+        async with (
+            serve_apps([app, coded], prefixed=True, through_quart=path == "quart") as served,
+            raw_http(served.port) as http,
+        ):
+            for number, request in enumerate(requests):
+                head, _, body = request.partition(b"\r\n\r\n")
+                await http.send(
+                    head.rstrip(b"\r\n")
+                    + b"\r\nHost: t\r\nX-Request-ID: r%d\r\n\r\n" % number
+                    + body
+                )
+            answers[path] = await http.responses(len(requests))
+    for request, direct, quart in zip(requests, answers["direct"], answers["quart"], strict=True):
+        assert _comparable(direct, request) == _comparable(quart, request), request
+
+
+def _comparable(response: RawResponse, request: bytes) -> tuple[Any, ...]:
+    fields = sorted(field for field in response.fields if field[0] != "date")
+    body = response.body
+    if request.startswith(b"GET /metrics"):
+        body = re.sub(rb"commit_latency_seconds [\d.]+", b"", body)
+    return response.status, fields, body
+
+
+_NOT_FOUND = (
+    "The requested URL was not found on the server. If you entered the URL manually please check"
+    " your spelling and try again."
+)
