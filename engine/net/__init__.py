@@ -19,6 +19,7 @@ from ._frames import Frame as Frame
 from ._frames import binary_frame as binary_frame
 from ._frames import text_frame as text_frame
 from ._http1 import BodyRefused as BodyRefused
+from ._http1 import Headers as HttpHeaders
 from ._http1 import HttpReply as HttpReply
 from ._http1 import HttpRequest as HttpRequest
 from ._http1 import RouteHandler as RouteHandler

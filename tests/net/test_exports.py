@@ -33,6 +33,7 @@ def test_public_names() -> None:
         "serve_tcp",
         # the direct HTTP/1.1 path, for engine.web
         "BodyRefused",
+        "HttpHeaders",
         "HttpReply",
         "HttpRequest",
         "RouteHandler",
