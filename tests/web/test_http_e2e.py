@@ -337,6 +337,19 @@ async def test_a_client_silent_in_its_request_head_is_dropped_without_a_leak(ser
         assert _tasks() == tasks_before
 
 
+async def test_an_idle_keep_alive_connection_closes_after_the_keep_alive_timeout(
+    serve, autojump_clock
+):
+    """Hypercorn's keep_alive_timeout (5 s), counted again from each answer."""
+    async with serve([app], prefixed=False) as served, raw_http(served.port) as http:
+        for _ in range(2):
+            await http.send(b"GET /notes/1 HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert (await http.response()).status == 404
+            await trio.sleep(4)
+        with trio.fail_after(1.5):
+            assert await http.closed_by_server()
+
+
 async def test_graceful_shutdown_finishes_in_flight_requests(serve, autojump_clock):
     through_quart = serve.keywords["through_quart"]
     stop = trio.Event()
