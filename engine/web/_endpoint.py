@@ -11,8 +11,9 @@ answers to requests no route takes (`routing_error_reply`: 404, 405) and to a CO
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, final
 
 import attrs
@@ -92,26 +93,28 @@ class Endpoint:
         it exceeds the server's limit.
         """
         self.counters.requests += 1
-        request_id = headers.get("X-Request-ID") or uuid.uuid4().hex
+        # 128 random bits as 32 hex digits: uuid4().hex costs four times as much.
+        request_id = headers.get("X-Request-ID") or os.urandom(16).hex()
         reply_headers = {"X-Request-ID": request_id}
         route = self.route
         try:
             if self.app not in self.contexts:
                 raise app_unavailable(self.app)
-            request = Request(
+            new_request = partial(
+                Request,
                 method=method,
                 path=path,
                 params=params,
                 query=query,
                 headers=headers,
                 client_ip=client_ip,
-                body=None,
                 context=self.contexts[self.app],
                 request_id=request_id,
             )
             if self.guard is not None:
-                reply_headers.update(await self.guard(request))
-            request = attrs.evolve(request, body=await self._json(method, read_body))
+                reply_headers.update(await self.guard(new_request(body=None)))
+            # Made once its body is read (the guard's has none): an attrs.evolve costs more.
+            request = new_request(body=await self._json(method, read_body))
             if self.limiter is not None:
                 assert route.rate_limit is not None
                 decision = self.limiter.check(route.rate_limit.key(request))
