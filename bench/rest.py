@@ -267,12 +267,12 @@ def _raise_fd_limit() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
-    parser.add_argument("--duration", type=int, default=3, help="seconds of wrk per case")
+    parser.add_argument("--duration", type=int, default=2, help="seconds of wrk per case")
     parser.add_argument(
         "--rate", type=int, help="requests/s of the fixed-rate run (default: see above)"
     )
     parser.add_argument(
-        "--latency-duration", type=float, default=3.0, help="seconds of the fixed-rate run"
+        "--latency-duration", type=float, default=5.0, help="seconds of the fixed-rate run"
     )
     parser.add_argument(
         "--through-quart", action="store_true", help="serve party-engine through Quart-Trio"
