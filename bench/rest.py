@@ -12,10 +12,11 @@ Both servers run as child processes on loopback. Four cases:
 Each case is measured twice on each server, one server right after the other (alternating
 which goes first), so that both meet the same background load:
 
-1. Flat out: `wrk` (1 thread, 50 keep-alive connections) for ``--duration`` seconds after a
-   one-second warm-up. ``cpu_us_per_request`` is the server process's user + system CPU over
-   the run (from /proc) divided by the requests wrk completed; ``requests_per_s``,
-   ``wrk_p50_ms`` and ``wrk_p99_ms`` are wrk's. A closed loop: a stall delays only the
+1. Flat out: `wrk` (1 thread, 50 keep-alive connections) for ``--duration`` seconds, after a
+   one-second warm-up for the first case (the servers are warm for the others).
+   ``cpu_us_per_request`` is the server process's user + system CPU over the run (from
+   /proc) divided by the requests wrk completed; ``requests_per_s``, ``wrk_p50_ms`` and
+   ``wrk_p99_ms`` are wrk's. A closed loop: a stall delays only the
    requests in flight, so its latencies say little about the tail.
 2. At a fixed rate, both servers at once: an open-loop generator (`_open_loop`: requests due
    at a fixed pace, each sent to both servers at the same moment on up to 50 keep-alive
@@ -151,8 +152,11 @@ class Server:
         return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-def run_case(server: Server, case: Case, duration: int, connections: int) -> dict[str, Any]:
-    """One wrk run of `case` against `server` (after a warm-up), with the server's CPU."""
+def run_case(
+    server: Server, case: Case, duration: int, connections: int, *, warm_up: bool
+) -> dict[str, Any]:
+    """One wrk run of `case` against `server` (after a `warm_up` if asked), with the server's
+    CPU."""
     _check_answer(server, case)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(
@@ -163,7 +167,8 @@ def run_case(server: Server, case: Case, duration: int, connections: int) -> dic
             )
         )
         script.flush()
-        _wrk(server, case, script.name, WARM_UP, connections)
+        if warm_up:
+            _wrk(server, case, script.name, WARM_UP, connections)
         before = server.cpu_seconds()
         output = _wrk(server, case, script.name, duration, connections)
         cpu = server.cpu_seconds() - before
@@ -297,7 +302,9 @@ def main() -> None:
             order = running[:: 1 if number % 2 == 0 else -1]
             figures = results[case.name]
             for server in order:
-                figures[server.name] = run_case(server, case, args.duration, CONNECTIONS)
+                figures[server.name] = run_case(
+                    server, case, args.duration, CONNECTIONS, warm_up=number == 0
+                )
             rate = args.rate or int(
                 RATE_SHARE * min(figures[server.name]["requests_per_s"] for server in order)
             )
@@ -305,7 +312,7 @@ def main() -> None:
             at_rate = run_at_rate(order, case, rate, args.latency_duration)
             for server, latencies in zip(order, at_rate, strict=True):
                 figures[server.name]["at_rate"] = latencies
-        many = run_case(running[0], CASES[0], min(args.duration, 2), MANY_CONNECTIONS)
+        many = run_case(running[0], CASES[0], min(args.duration, 2), MANY_CONNECTIONS, warm_up=True)
     load_after = os.getloadavg()[0]
     for figures in results.values():
         engine, fastapi = figures["party_engine"], figures["fastapi"]
