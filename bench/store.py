@@ -1,23 +1,29 @@
-"""Store benchmark: group commit against one commit per save, and recovery of 10,000 parties.
+"""Store benchmark: group commit against one commit per save and against memory, and recovery.
 
-    python bench/store.py [--json] [--backend postgresql://...] [--seconds S]
+    python bench/store.py [--json] [--postgres | --backend postgresql://...] [--seconds S]
 
 1,000 persistent party actors are each asked to change their state over and over (a reply means
-the state and its event are durable) for a fixed time, on the same backend in the same run, with
-one commit per save (``group_commit=False``) and with group commit, in alternating rounds.
-``group_commit_ratio`` is the second rate over the first (target >= 10). ``recover_10k_s`` is
-the time a restart takes to bring back 10,000 saved parties: open the store and the actor
-system, ``load_all`` them and start every party's actor from its record (target <= 3 s).
+the state and its event are durable) for a fixed time, in the same run and in alternating
+rounds: on the durable backend with one commit per save (``group_commit=False``), on it with
+group commit, and on the memory store (group commit, nothing durable). ``group_commit_ratio`` is
+the second rate over the first (target >= 10); ``durable_ratio_vs_memory`` is the second over
+the third (target >= 0.7): what durability costs an app whose every reply waits for its commit.
+``recover_10k_s`` is the time a restart takes to bring back 10,000 saved parties: open the store
+and the actor system, ``load_all`` them and start every party's actor from its record (target
+<= 3 s).
 
-The default backend is SQLite in a temporary directory (removed afterwards). ``--backend
-postgresql://...`` runs against that server instead: give it a scratch database, as the
-benchmark creates its tables and leaves its rows there (under kinds unique to the run).
-With ``--json`` the last line is one JSON object.
+The default backend is SQLite in a temporary directory (removed afterwards), with the store's
+own ``synchronous=FULL``. ``--postgres`` starts a throwaway PostgreSQL server for the run
+(``engine.store.testing.postgres_server``, with fsync on: commits are as durable as a real
+server's). ``--backend postgresql://...`` runs against that server instead: give it a scratch
+database, as the benchmark creates its tables and leaves its rows there (under kinds unique to
+the run). With ``--json`` the last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -32,11 +38,13 @@ import trio
 
 from engine.actors import on
 from engine.store import PersistentActor, Store, open_store
+from engine.store.testing import postgres_server
 from engine.supervisors import ActorSpec, RestartType, SupervisorSpec, open_actor_system
 
 SAVERS = 1000
 ROUNDS = 3
 PARTIES = 10_000
+MEMORY_URL = "memory://"
 
 
 def _party(key: str, n: int) -> dict[str, Any]:
@@ -96,7 +104,7 @@ async def _timed_run(
                 nursery.start_soon(_ask_loop, party, deadline, counter)
         elapsed = time.perf_counter() - started
         stats = store.statistics()
-    mode = "group commit" if group_commit else "one commit per save"
+    mode = "one commit per save" if not group_commit else f"{url.partition(':')[0]} group commit"
     print(
         f"{mode:>20}: {counter[0] / elapsed:9.0f} saves/s  ({counter[0]} saves,"
         f" {stats.commits} commits, mean batch {stats.mean_batch_size:.1f},"
@@ -105,22 +113,25 @@ async def _timed_run(
     return counter[0], elapsed
 
 
-async def saves_per_second(url: str, seconds: float, run: str) -> tuple[float, float]:
-    """(one commit per save, group commit) in saves/s, measured in alternating rounds.
+async def saves_per_second(url: str, seconds: float, run: str) -> dict[str, float]:
+    """Saves/s of each mode ("single", "group": on ``url``; "memory"), in alternating rounds.
 
-    The machine is shared: alternating short rounds lets both modes see the same background
+    The machine is shared: alternating short rounds lets every mode see the same background
     load, and each rate is total saves over total time across its rounds.
     """
-    totals = {False: [0, 0.0], True: [0, 0.0]}
+    modes = {"single": (url, False), "group": (url, True), "memory": (MEMORY_URL, True)}
+    totals = {mode: [0, 0.0] for mode in modes}
     for round_ in range(ROUNDS):
-        for group_commit in (False, True):
-            kind = f"bench-{run}-{round_}-{'group' if group_commit else 'single'}"
+        for mode, (mode_url, group_commit) in modes.items():
             saves, elapsed = await _timed_run(
-                url, group_commit=group_commit, seconds=seconds / ROUNDS, kind=kind
+                mode_url,
+                group_commit=group_commit,
+                seconds=seconds / ROUNDS,
+                kind=f"bench-{run}-{round_}-{mode}",
             )
-            totals[group_commit][0] += saves
-            totals[group_commit][1] += elapsed
-    return totals[False][0] / totals[False][1], totals[True][0] / totals[True][1]
+            totals[mode][0] += saves
+            totals[mode][1] += elapsed
+    return {mode: saves / elapsed for mode, (saves, elapsed) in totals.items()}
 
 
 async def recover_seconds(url: str) -> float:
@@ -169,17 +180,22 @@ async def main(backend: str | None, seconds: float) -> dict[str, Any]:
             f" {seconds:g} s per mode in {ROUNDS} alternating rounds"
         )
         run = uuid.uuid4().hex[:8]
-        baseline, grouped = await saves_per_second(saves_url, seconds, run)
+        rates = await saves_per_second(saves_url, seconds, run)
         recover = await recover_seconds(recover_url)
-    ratio = grouped / baseline
-    print(f"{'one commit per save':>20}: {baseline:9.0f} saves/s over all rounds")
-    print(f"{'group commit':>20}: {grouped:9.0f} saves/s over all rounds")
+    ratio = rates["group"] / rates["single"]
+    durable_ratio = rates["group"] / rates["memory"]
+    print(f"{'one commit per save':>20}: {rates['single']:9.0f} saves/s over all rounds")
+    print(f"{'group commit':>20}: {rates['group']:9.0f} saves/s over all rounds")
+    print(f"{'memory store':>20}: {rates['memory']:9.0f} saves/s over all rounds")
     print(f"{'group_commit_ratio':>20}: {ratio:.1f} (target >= 10)")
+    print(f"{'durable vs memory':>20}: {durable_ratio:.2f} (target >= 0.7)")
     return {
         "backend": saves_url.partition("://")[0],
         "group_commit_ratio": round(ratio, 2),
-        "saves_per_s": round(grouped),
-        "one_commit_per_save_saves_per_s": round(baseline),
+        "durable_ratio_vs_memory": round(durable_ratio, 3),
+        "saves_per_s": round(rates["group"]),
+        "memory_saves_per_s": round(rates["memory"]),
+        "one_commit_per_save_saves_per_s": round(rates["single"]),
         "recover_10k_s": round(recover, 3),
     }
 
@@ -187,12 +203,22 @@ async def main(backend: str | None, seconds: float) -> dict[str, Any]:
 def cli(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print a JSON object as the last line")
-    parser.add_argument("--backend", help="a postgresql:// URL (default: SQLite in a temp dir)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--backend", help="a postgresql:// URL (default: SQLite in a temp dir)")
+    where.add_argument(
+        "--postgres", action="store_true", help="run against a throwaway PostgreSQL server"
+    )
     parser.add_argument("--seconds", type=float, default=6.0, help="saving time per mode")
     args = parser.parse_args(argv)
     if args.backend is not None and not args.backend.startswith(("postgresql://", "postgres://")):
         parser.error("--backend takes a postgresql:// URL")
-    figures = trio.run(main, args.backend, args.seconds)
+    with contextlib.ExitStack() as stack:
+        backend = args.backend
+        if args.postgres:
+            backend = stack.enter_context(
+                stack.enter_context(postgres_server(fsync=True)).database()
+            )
+        figures = trio.run(main, backend, args.seconds)
     if args.json:
         print(json.dumps(figures))
 
