@@ -135,3 +135,48 @@ def test_a_failed_batch_is_replayed_write_by_write(sql_writer: SqlWriter) -> Non
         versions = {n: result.unwrap() for n, result in enumerate(results[1:])}
         assert commits == 5
     assert versions == dict.fromkeys(range(5), 10)
+
+
+def test_a_batch_of_saves_reports_each_outcome(
+    sql_writer: SqlWriter, durable_url: str, run_sql
+) -> None:
+    """One batch of saves of distinct keys (PostgreSQL commits it as one statement): each save
+    gets its own outcome, and only the saves written log their events."""
+    assert sql_writer.commit(
+        [make_save("party", key, {"v": 1}, 0, [(1, {})]) for key in ("a", "b", "c")]
+    ) == ([outcome.Value(1)] * 3, 1)
+    results, commits = sql_writer.commit(
+        [
+            make_save("party", "a", {"v": 2}, 1, [(2, {"a": 2})]),
+            make_save("party", "b", {"v": 9}, 5, [(2, {"b": 2})]),  # stale: b is at 1
+            make_save("party", "c", {"v": 9}, 0, []),  # a creation of an existing key
+            make_save("party", "d", {"v": 1}, 0, [(1, {"d": 1}), (2, {"d": 2})]),
+            make_save("party", "e", {"v": 9}, 3, []),  # an update of a missing key
+        ]
+    )
+    assert commits == 1
+    assert results[0] == outcome.Value(2) and results[3] == outcome.Value(1)
+    conflicts = [result.error for result in results if isinstance(result, outcome.Error)]
+    assert [(c.key, c.expected_version, c.actual_version) for c in conflicts] == [
+        ("b", 5, 1),
+        ("c", 0, 1),
+        ("e", 3, 0),
+    ]
+    states = run_sql(durable_url, "SELECT key, version FROM states ORDER BY key")
+    assert states == [("a", 2), ("b", 1), ("c", 1), ("d", 1)]
+    events = run_sql(durable_url, "SELECT key, seq FROM events ORDER BY key, seq")
+    assert events == [("a", 1), ("a", 2), ("b", 1), ("c", 1), ("d", 1), ("d", 2)]
+
+
+def test_saves_of_one_key_in_one_batch_apply_in_order(sql_writer: SqlWriter) -> None:
+    results, commits = sql_writer.commit(
+        [
+            make_save("party", "a", {"v": 1}, 0, [(1, {})]),
+            make_save("party", "a", {"v": 2}, 1, [(2, {})]),
+            make_save("party", "a", {"v": 2}, 1, [(2, {})]),
+        ]
+    )
+    assert commits == 1
+    assert results[:2] == [outcome.Value(1), outcome.Value(2)]
+    assert isinstance(results[2], outcome.Error)
+    assert isinstance(results[2].error, VersionConflict) and results[2].error.actual_version == 2
