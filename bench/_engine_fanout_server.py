@@ -6,6 +6,14 @@ system that holds the peers and publishes through an `EventStream`. The control 
 the party `Broadcast(event)`; the party numbers the event, encodes it once, keeps it for resumes
 and offers the one frame to every peer's WebSocket.
 
+`floor <text>` is the same delivery without the engine: the party sends the same frame (the
+event numbered and encoded the same way) to the same members' sockets in a bare loop of
+non-blocking `send()`, which is what the kernel costs and the least any server could spend.
+
+`--heartbeat` runs the WebSocket heartbeat as deployed (a ping every second), for the idle
+memory measurement; otherwise no ping is sent during a run, as the trio-websocket baseline sends
+none.
+
 With `--peer-mailboxes` every member also gets an actor of its own, and the party tells each of
 those actors the frame, which it then sends: the mailbox-per-connection design that
 engine/net/_peer.py explains it avoids, kept here so that `fanout.py --peer-mailboxes` can
@@ -15,6 +23,8 @@ measure what it would cost.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
@@ -32,6 +42,7 @@ from _fanout_common import CONTROL_PATH, ROOM_PATH, control_reply, run_server
 
 from engine.actors import Actor, ActorRef, on
 from engine.net import (
+    JSON_CODEC,
     EventStream,
     Frame,
     Peer,
@@ -47,12 +58,19 @@ from engine.supervisors import open_actor_system
 
 # The bare trio-websocket baseline never pings, so neither does this side during a run.
 OPTIONS = WebSocketOptions(ping_interval=3600, idle_timeout=7200)
+# --heartbeat: idle connections pinged every second (and never timed out during a run).
+HEARTBEAT_OPTIONS = WebSocketOptions(ping_interval=1.0, idle_timeout=600)
 # Room members only listen; a party's mailbox must hold a whole room joining at once.
 MAILBOX_CAPACITY = 16_384
 
 
 @attrs.frozen
 class Broadcast:
+    event: dict[str, Any]
+
+
+@attrs.frozen
+class Floor:
     event: dict[str, Any]
 
 
@@ -83,6 +101,8 @@ class Party(Actor):
     def __init__(self) -> None:
         self.events = EventStream()
         self.peers: dict[Peer, None] = {}
+        # The members' sockets for `Floor`: duplicates of their descriptors, made on first use.
+        self.sockets: list[socket.socket] = []
 
     @on(PeerConnected)
     def connected(self, message: PeerConnected) -> None:
@@ -96,9 +116,27 @@ class Party(Actor):
     def broadcast(self, message: Broadcast) -> None:
         self.events.publish(message.event, self.peers)
 
+    @on(Floor)
+    def floor(self, message: Floor) -> None:
+        if len(self.sockets) != len(self.peers):
+            for sock in self.sockets:
+                sock.close()
+            self.sockets = [_nonblocking_dup(peer.ws.fileno()) for peer in self.peers]
+        # Numbered and encoded as publish does, so the frame is the same size.
+        message.event["sequence_number"] = self.events.seq
+        data = JSON_CODEC.encode(message.event).data
+        for sock in self.sockets:
+            sock.send(data)
+
     @on(Count)
     def count(self, message: Count) -> int:
         return len(self.peers)
+
+
+def _nonblocking_dup(fd: int) -> socket.socket:
+    sock = socket.socket(fileno=os.dup(fd))
+    sock.setblocking(False)
+    return sock
 
 
 class PeerWriter(Actor):
@@ -149,6 +187,7 @@ async def serve(
     announce: Callable[[int], None], stop_requested: Callable[[], Awaitable[None]]
 ) -> None:
     factory = MailboxParty if "--peer-mailboxes" in sys.argv[1:] else Party
+    heartbeat = "--heartbeat" in sys.argv[1:]
     async with open_actor_system() as system:
         party = await system.spawn(factory, mailbox_capacity=MAILBOX_CAPACITY)
 
@@ -161,6 +200,8 @@ async def serve(
                 assert isinstance(command, str)
                 if command.startswith("broadcast "):
                     party.tell(Broadcast(json.loads(command[len("broadcast ") :])))
+                elif command.startswith("floor "):
+                    party.tell(Floor(json.loads(command[len("floor ") :])))
                 elif (reply := control_reply(command, await party.ask(Count()))) is not None:
                     ws.send(text_frame(reply))
 
@@ -175,7 +216,7 @@ async def serve(
                     "127.0.0.1",
                     0,
                     hypercorn_config=config,
-                    websocket_options=OPTIONS,
+                    websocket_options=HEARTBEAT_OPTIONS if heartbeat else OPTIONS,
                     shutdown_trigger=stop_requested,
                 )
             )
