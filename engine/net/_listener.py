@@ -211,7 +211,10 @@ class _Server:
             await self._serve_http(stream, head)
         elif isinstance(verdict, Accept):
             assert request is not None
-            await self._serve_websocket(stream, request, verdict, parser.trailing_data[0])
+            received = parser.trailing_data[0]
+            # A WebSocket may stay open for hours: keep none of the HTTP parsing alive meanwhile.
+            del head, parser, event
+            await self._serve_websocket(stream, request, verdict, received)
         else:
             await _send_quietly(stream, verdict)
 

@@ -51,8 +51,8 @@ import itertools
 import math
 import socket
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import cast, final
 
 import attrs
@@ -286,8 +286,19 @@ class WebSocket:
             while (message := self._next_message()) is None:
                 if self._state is not _State.OPEN:
                     raise self._closed_error()
-                await self._receive_some(interruptible=True)
+                if self._read_some():
+                    continue
+                # Waited for here rather than in a helper: an idle connection's reader sits in
+                # this wait for its whole life, and every frame on its stack is memory.
                 blocked = True
+                try:
+                    with trio.CancelScope() as self._read_wait:
+                        await trio.lowlevel.wait_readable(self._sock)
+                except trio.ClosedResourceError:
+                    # The writer closed the socket under us at the end of the teardown.
+                    raise self._closed_error() from None
+                finally:
+                    self._read_wait = None
         finally:
             self._receiving = False
             if self._state is not _State.OPEN and self._reader_gone is not None:
@@ -297,44 +308,28 @@ class WebSocket:
         self._messages_received += 1
         return message
 
-    async def _receive_some(self, *, interruptible: bool = False) -> None:
-        """Feed the decoder the next bytes from the socket; raises ConnectionClosed at the end.
+    def _read_some(self) -> bool:
+        """Feed the decoder what the socket has; False if it has nothing yet.
 
-        If `interruptible`, returns without data when this side starts closing meanwhile.
+        Raises ConnectionClosed at the end of the stream or if the socket failed (or was
+        closed).
         """
-        while True:
-            if self._state is _State.CLOSED:
-                raise self._closed_error()
-            try:
-                data = self._sock.recv(_RECEIVE_SIZE)
-            except BlockingIOError:
-                await self._wait_readable(interruptible)
-                if interruptible and self._state is not _State.OPEN:
-                    return
-                continue
-            except OSError as exc:
-                self._lose_transport(exc)
-                raise self._closed_error() from exc
-            if not data:
-                self._lose_transport(None)
-                raise self._closed_error()
-            self._last_heard = trio.current_time()
-            self._bytes_received += len(data)
-            self._decoder.receive_bytes(data)
-            return
-
-    async def _wait_readable(self, interruptible: bool) -> None:
+        if self._state is _State.CLOSED:
+            raise self._closed_error()
         try:
-            if not interruptible:
-                await trio.lowlevel.wait_readable(self._sock)
-                return
-            with trio.CancelScope() as self._read_wait:
-                await trio.lowlevel.wait_readable(self._sock)
-        except trio.ClosedResourceError:
-            # The writer closed the socket under us at the end of the teardown.
-            raise self._closed_error() from None
-        finally:
-            self._read_wait = None
+            data = self._sock.recv(_RECEIVE_SIZE)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
+            self._lose_transport(exc)
+            raise self._closed_error() from exc
+        if not data:
+            self._lose_transport(None)
+            raise self._closed_error()
+        self._last_heard = trio.current_time()
+        self._bytes_received += len(data)
+        self._decoder.receive_bytes(data)
+        return True
 
     def _next_message(self) -> str | bytes | None:
         """The next complete message already received, or None; handles control frames."""
@@ -453,7 +448,8 @@ class WebSocket:
         try:
             while not self._peer_closed:
                 self._next_message()
-                await self._receive_some()
+                if not self._read_some():
+                    await trio.lowlevel.wait_readable(self._sock)
         except ConnectionClosed:
             pass
 
@@ -515,15 +511,14 @@ class WebSocket:
         return min(self._next_ping, idle_deadline)
 
 
-@asynccontextmanager
-async def open_server_websocket(
+def open_server_websocket(
     sock: socket.socket,
     request: WebSocketRequest,
     *,
     subprotocol: str | None = None,
     options: WebSocketOptions = WebSocketOptions(),
     received: bytes = b"",
-) -> AsyncIterator[WebSocket]:
+) -> AbstractAsyncContextManager[WebSocket]:
     """Run a WebSocket over `sock`, whose handshake is complete, for the body of the block.
 
     `sock` is a connected stdlib socket; it is made non-blocking and from here on belongs to
@@ -536,25 +531,47 @@ async def open_server_websocket(
     socket is closed without waiting, and the exception propagates.
     """
     sock.setblocking(False)
-    now = trio.current_time()
-    ws = WebSocket(request, subprotocol, sock, options, last_heard=now)
+    ws = WebSocket(request, subprotocol, sock, options, last_heard=trio.current_time())
     if received:
         ws._decoder.receive_bytes(received)
-    ws._next_ping = now + options.ping_interval
-    heartbeat().watch(ws._beat, min(ws._next_ping, now + options.idle_timeout))
-    try:
-        yield ws
-    except Exception:
-        ws._begin_close(CloseReason.INTERNAL_ERROR, "internal error")
-        ws._close_socket()
-        raise
-    except BaseException:
-        ws._begin_close(CloseReason.GOING_AWAY, "going away")
-        ws._close_socket()
-        raise
-    ws._begin_close(CloseReason.NORMAL_CLOSURE, "")
-    try:
-        await ws._wait_closed()
-    except BaseException:
-        ws._close_socket()
-        raise
+    return _Block(ws)
+
+
+@final
+class _Block:
+    """The block of `open_server_websocket`: a plain class rather than an
+    `asynccontextmanager`, whose suspended generator would stay in memory as long as the
+    connection."""
+
+    __slots__ = ("_ws",)
+
+    def __init__(self, ws: WebSocket) -> None:
+        self._ws = ws
+
+    async def __aenter__(self) -> WebSocket:
+        ws = self._ws
+        now = trio.current_time()
+        ws._next_ping = now + ws._options.ping_interval
+        heartbeat().watch(ws._beat, min(ws._next_ping, now + ws._options.idle_timeout))
+        return ws
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        ws = self._ws
+        if exc is not None:
+            if isinstance(exc, Exception):
+                ws._begin_close(CloseReason.INTERNAL_ERROR, "internal error")
+            else:
+                ws._begin_close(CloseReason.GOING_AWAY, "going away")
+            ws._close_socket()
+            return
+        ws._begin_close(CloseReason.NORMAL_CLOSURE, "")
+        try:
+            await ws._wait_closed()
+        except BaseException:
+            ws._close_socket()
+            raise

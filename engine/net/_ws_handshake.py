@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import http
+import sys
 from urllib.parse import unquote
 
 import attrs
@@ -78,8 +79,10 @@ def upgrade_request(
     """
     if event.method != b"GET":
         return None
+    # Names interned: every connection keeps its request, and the names repeat across them.
     headers = tuple(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers
+        (sys.intern(name.decode("latin-1")), value.decode("latin-1"))
+        for name, value in event.headers
     )
     subprotocols: list[str] = []
     is_upgrade = False
