@@ -121,7 +121,7 @@ class Party(Actor):
         if len(self.sockets) != len(self.peers):
             for sock in self.sockets:
                 sock.close()
-            self.sockets = [_nonblocking_dup(peer.ws.fileno()) for peer in self.peers]
+            self.sockets = [_nonblocking_dup(peer) for peer in self.peers]
         # Numbered and encoded as publish does, so the frame is the same size.
         message.event["sequence_number"] = self.events.seq
         data = JSON_CODEC.encode(message.event).data
@@ -133,8 +133,9 @@ class Party(Actor):
         return len(self.peers)
 
 
-def _nonblocking_dup(fd: int) -> socket.socket:
-    sock = socket.socket(fileno=os.dup(fd))
+def _nonblocking_dup(peer: Peer) -> socket.socket:
+    assert isinstance(peer.ws, WebSocket)  # serve_peer's peers
+    sock = socket.socket(fileno=os.dup(peer.ws.fileno()))
     sock.setblocking(False)
     return sock
 

@@ -245,6 +245,72 @@ async def test_slow_consumer_is_closed_while_others_keep_receiving() -> None:
             await room.wait_until(lambda: len(room.closes) == 2)
 
 
+def _tasks(nursery: trio.Nursery) -> list[trio.lowlevel.Task]:
+    tasks = []
+    for task in nursery.child_tasks:
+        tasks.append(task)
+        for child in task.child_nurseries:
+            tasks += _tasks(child)
+    return tasks
+
+
+def all_tasks() -> list[trio.lowlevel.Task]:
+    """Every task of the run, system tasks included."""
+    root = trio.lowlevel.current_root_task()
+    assert root is not None
+    return [root, *(task for nursery in root.child_nurseries for task in _tasks(nursery))]
+
+
+async def test_an_idle_connection_runs_only_its_reader_task(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    room = Room()
+    options = WebSocketOptions(ping_interval=10, idle_timeout=1000)
+    async with serving({"/room": room.handler}, options) as port:
+        async with raw_client(port, "/room") as first:
+            await room.wait_until(lambda: len(room.members) == 1)
+            before = len(all_tasks())
+            async with raw_client(port, "/room") as second:
+                await room.wait_until(lambda: len(room.members) == 2)
+                # The handler's task, which reads; no writer, no heartbeat of its own.
+                assert len(all_tasks()) == before + 1
+                # The one heartbeat still pings both connections.
+                for client in (first, second):
+                    assert await client.read_frame() == (Opcode.PING, b"")
+                    assert await client.read_frame() == (Opcode.PING, b"")
+                assert len(all_tasks()) == before + 1
+
+
+async def test_a_write_the_kernel_refuses_is_queued_and_flushed_in_order() -> None:
+    """Sends go straight to the socket until it would block; then they queue, a writer task
+    flushes them once the client reads, and ends, and the next blockage starts another."""
+    room = Room()
+    async with serving({"/room": room.handler}) as port:
+        async with raw_client(port, "/room", receive_buffer=4096) as client:
+            await room.wait_until(lambda: len(room.members) == 1)
+            ws = room.members[0]
+            baseline = len(all_tasks())
+            for blockage in range(2):
+                sent = 0
+                while ws.statistics().outbox_frames == 0:
+                    assert ws.send(binary_frame(sent.to_bytes(4, "big") * 256))
+                    sent += 1
+                assert ws.statistics().outbox_frames == 1
+                assert len(all_tasks()) == baseline + 1  # the writer
+                # Later frames queue behind, even once the kernel could take them.
+                assert ws.send(binary_frame(sent.to_bytes(4, "big") * 256))
+                for n in range(sent + 1):
+                    expected = n.to_bytes(4, "big") * 256
+                    assert await client.read_frame() == (Opcode.BINARY, expected)
+                # A bound for a writer that never ends: a failure, not a hang.
+                with trio.fail_after(10):
+                    while ws.statistics().outbox_frames or len(all_tasks()) != baseline:
+                        await trio.testing.wait_all_tasks_blocked(0.01)
+                assert ws.closed is None, blockage
+            stats = ws.statistics()
+            assert (stats.frames_dropped, stats.outbox_bytes) == (0, 0)
+
+
 async def test_idle_connection_is_pinged_then_closed(
     autojump_clock: trio.testing.MockClock,
 ) -> None:

@@ -156,7 +156,11 @@ def test_a_batch_of_saves_reports_each_outcome(
     )
     assert commits == 1
     assert results[0] == outcome.Value(2) and results[3] == outcome.Value(1)
-    conflicts = [result.error for result in results if isinstance(result, outcome.Error)]
+    conflicts = [
+        result.error
+        for result in results
+        if isinstance(result, outcome.Error) and isinstance(result.error, VersionConflict)
+    ]
     assert [(c.key, c.expected_version, c.actual_version) for c in conflicts] == [
         ("b", 5, 1),
         ("c", 0, 1),
