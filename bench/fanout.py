@@ -324,9 +324,9 @@ def idle_memory(connections: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
-    parser.add_argument("--rooms", default="200,1000", help="comma-separated room sizes")
-    parser.add_argument("--broadcasts", type=int, default=200, help="measured broadcasts per run")
-    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rooms", default="1000", help="comma-separated room sizes")
+    parser.add_argument("--broadcasts", type=int, default=100, help="measured broadcasts per run")
+    parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument(
         "--peer-mailboxes", action="store_true", help="also measure one actor per member"
     )
