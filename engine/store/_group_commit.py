@@ -6,6 +6,18 @@ commit function as one batch (one transaction), and wakes each caller with its o
 While a batch commits, new writes pile up and become the next batch, so under load one commit
 (one fsync) serves many writes, and a lone writer waits for nothing but its own commit. With
 ``group=False`` each batch is a single write: the one-commit-per-write baseline.
+
+Bursts: when many callers save at the same moment (every party answering the same tick, or a
+benchmark's 1,000 savers), they all wait for one commit, and while it runs nothing else is left
+to do. A backend whose commit runs outside the event loop (SQL: in a worker thread, while the
+database works) therefore gets ``split_bursts``: a burst of at least ``2 * MIN_SPLIT`` writes that
+finds the writer idle is committed as two batches, so the first half's callers carry on (and
+queue their next writes) while the second half commits, and from then on each batch commits
+while the callers of the one before work. Measured with bench/store.py (1,000 persistent actors
+saving as fast as their replies come), this is what took durable saves from about 0.65 of the
+memory store's rate to above 0.7 on PostgreSQL, where a commit of 1,000 saves costs the server
+as much as the actors' own work. The memory store commits on the event loop, where there is
+nothing to overlap, and keeps one batch.
 ``GroupCommitStore`` is the base of every backend's ``Store``: its writes go through the writer.
 
 Lifetime: ``run_writer`` runs the writer task for the duration of an ``async with`` block, then
@@ -22,7 +34,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import outcome
@@ -33,6 +45,9 @@ from ._ops import Op, Save, make_delete, make_save, make_trim
 from ._record import StoreStatistics
 from ._store import Store
 
+#: Half the smallest burst that ``split_bursts`` commits in two batches: below it the extra
+#: commit (an fsync) costs more than the overlap saves.
+MIN_SPLIT = 32
 #: Commits a batch; returns one outcome per operation, in order, and how many transactions
 #: committed. One operation's failure is its ``outcome.Error``, not an exception.
 CommitFunction = Callable[[list[Op]], Awaitable[tuple[list[outcome.Outcome[Any]], int]]]
@@ -60,6 +75,7 @@ class _Pending:
 class GroupCommitter:
     _commit: CommitFunction
     group: bool = True
+    split_bursts: bool = False
     _queue: deque[_Pending] = attrs.field(factory=deque, init=False)
     _wakeup: trio.Event = attrs.field(factory=trio.Event, init=False)
     _closing: bool = attrs.field(default=False, init=False)
@@ -87,13 +103,17 @@ class GroupCommitter:
     async def run(self) -> None:
         """The writer task: commit batches until ``aclose`` and an empty queue."""
         batch: list[_Pending] = []
+        # True when the writer has waited for work since its last commit.
+        idle = True
         try:
             while self._queue or not self._closing:
                 if not self._queue:
                     await self._wakeup.wait()
                     self._wakeup = trio.Event()
+                    idle = True
                     continue
-                batch = self._take_batch()
+                batch = self._take_batch(burst=idle)
+                idle = False
                 started = time.perf_counter()
                 results, commits = await self._commit([pending.op for pending in batch])
                 self._account(batch, results, commits, time.perf_counter() - started)
@@ -123,11 +143,15 @@ class GroupCommitter:
             queue_depth=len(self._queue),
         )
 
-    def _take_batch(self) -> list[_Pending]:
+    def _take_batch(self, *, burst: bool) -> list[_Pending]:
+        """What to commit next: everything queued, or half of a burst (see the module doc)."""
+        queue = self._queue
         if not self.group:
-            return [self._queue.popleft()]
-        batch = list(self._queue)
-        self._queue.clear()
+            return [queue.popleft()]
+        if burst and self.split_bursts and len(queue) >= 2 * MIN_SPLIT:
+            return [queue.popleft() for _ in range(len(queue) // 2)]
+        batch = list(queue)
+        queue.clear()
         return batch
 
     def _account(
@@ -174,8 +198,13 @@ class GroupCommitStore(Store):
     Subclasses implement the reads and ``_commit``, and run the writer with ``_running()``.
     """
 
+    #: The backend commits outside the event loop: bursts are split (see the module doc).
+    commits_off_loop: ClassVar[bool] = False
+
     def __init__(self, *, group_commit: bool) -> None:
-        self._writer = GroupCommitter(self._commit, group=group_commit)
+        self._writer = GroupCommitter(
+            self._commit, group=group_commit, split_bursts=self.commits_off_loop
+        )
         self._closed = False
 
     @abc.abstractmethod

@@ -196,6 +196,9 @@ class Queries:
 
 
 class SqlStore(GroupCommitStore):
+    # Batches commit in a worker thread, while the event loop is free.
+    commits_off_loop = True
+
     def __init__(
         self, writer: SqlWriter, reader: SqlReader, queries: Queries, *, group_commit: bool
     ) -> None:
