@@ -21,8 +21,9 @@ user, its token, its address), so a client that reconnects finds its allowance a
 Every message counts, application heartbeats (liaptui's `ping` event) included; the
 WebSocket's own ping frames have their own limit (`WebSocketOptions.ping_limit`).
 
-The "connection actor" is the route handler's own task reading, plus the WebSocket's outbox,
-writer and heartbeat tasks; it has no mailbox of its own, and `serve_peer` starts no task. A
+The "connection actor" is the route handler's own task reading, plus the WebSocket's outbox
+(with a writer task only while the outbox holds something, and the process's one heartbeat);
+it has no mailbox of its own, and `serve_peer` starts no task. A
 party sends by calling `peer.send(frame)`, which writes straight to the socket (or to the
 bounded outbox) in the party's task. A mailbox between the party and the socket would cost a
 task switch per delivered frame: measured with `bench/fanout.py --peer-mailboxes`, an actor per
