@@ -30,9 +30,10 @@ when nothing at all arrived for `idle_timeout`. Both read `trio.current_time()`,
 a MockClock. One heartbeat task serves every connection of the Trio run (see `_heartbeat.py`).
 
 Memory: an idle connection is this object, its socket, its request and wsproto's decoder, and
-the one task that reads it; no task writes to it or pings it, and its outbox, ping limiter and
-events are made when first needed. Measured with 10,000 idle connections (bench/fanout.py), this
-took the server from 24 KB to under 10 KB of resident memory per connection.
+the one task that reads it; no task writes to it or pings it, and its outbox, message
+assembler, ping limiter and events are made when first needed. Measured with 10,000 idle
+connections (bench/fanout.py), this took the server from 24 KB to under 10 KB of resident
+memory per connection.
 
 Closing: whichever way a connection ends (`close()`, the peer's close frame, a protocol error,
 an oversized message, the idle timeout, a slow consumer, a lost socket), `receive()` raises
@@ -104,7 +105,8 @@ class WebSocket:
     _decoder: FrameProtocol = attrs.field(
         init=False, factory=lambda: FrameProtocol(client=False, extensions=[])
     )
-    _messages: MessageAssembler = attrs.field(init=False)
+    # Joins data frames into messages; made with the first data frame (pongs need none).
+    _messages: MessageAssembler | None = attrs.field(init=False, default=None)
     # The client's ping frames, under `ping_limit` (one connection, one key); made on the first.
     _pings: RateLimiter | None = attrs.field(init=False, default=None)
     _receiving: bool = attrs.field(init=False, default=False)
@@ -130,10 +132,6 @@ class WebSocket:
     _frames_sent: int = attrs.field(init=False, default=0)
     _bytes_sent: int = attrs.field(init=False, default=0)
     _frames_dropped: int = attrs.field(init=False, default=0)
-
-    @_messages.default
-    def _new_assembler(self) -> MessageAssembler:
-        return MessageAssembler(self._options.max_message_size)
 
     def __repr__(self) -> str:
         return (
@@ -351,6 +349,8 @@ class WebSocket:
                     # (Once closing, RFC 6455 lets data be discarded until the peer's close.)
                     # wsproto gives data frames a str (text) or bytes (binary) payload.
                     payload = cast("str | bytes", frame.payload)
+                    if self._messages is None:
+                        self._messages = MessageAssembler(self._options.max_message_size)
                     message = self._messages.add(payload, frame.message_finished)
                     if message is not None:
                         return message
