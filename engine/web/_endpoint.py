@@ -111,9 +111,10 @@ class Endpoint:
                 context=self.contexts[self.app],
                 request_id=request_id,
             )
-            if self.guard is not None:
-                reply_headers.update(await self.guard(new_request(body=None)))
-            # Made once its body is read (the guard's has none): an attrs.evolve costs more.
+            for guard in (self.guard, route.guard):
+                if guard is not None:
+                    reply_headers.update(await guard(new_request(body=None)))
+            # Made once its body is read (the guards' has none): an attrs.evolve costs more.
             request = new_request(body=await self._json(method, read_body))
             if self.limiter is not None:
                 assert route.rate_limit is not None

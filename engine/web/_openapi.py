@@ -1,13 +1,12 @@
 """OpenAPI 3.1 documents generated from the routes, their attrs types and the apps' error formats.
 
 A document is complete enough to generate a client from: every operation has its request body
-(``Route.body``, or ``Route.accepts`` for a handler that checks its body itself), its success
-response, and every error response it can give, each with the app's error schema and an example
-made by the app's own error format; rate-limited routes declare the ``X-RateLimit-*`` headers
-and their 429 ``Retry-After``; routes that want a bearer token declare the ``bearerAuth``
-scheme. WebSocket routes appear as GET operations answering 101 (the upgrade) or 426 (a plain
-GET). The engine's own routes (``EngineRoute``) are added as given. ``info.version`` is the
-package's version, the same in every document.
+(``Route.body``), its success response, and every error response it can give, each with the
+app's error schema and an example made by the app's own error format; rate-limited routes
+declare the ``X-RateLimit-*`` headers and their 429 ``Retry-After``; routes that want a bearer
+token declare the ``bearerAuth`` scheme. WebSocket routes appear as GET operations answering
+101 (the upgrade) or 426 (a plain GET). The engine's own routes (``EngineRoute``) are added as
+given. ``info.version`` is the package's version, the same in every document.
 """
 
 from __future__ import annotations
@@ -199,7 +198,7 @@ class _Builder:
             schema = schema_of(route.response, self.schemas) if route.response else {}
             success["content"] = _json(schema, route.response_example)
         responses: dict[str, Any] = {str(route.status): success}
-        body_type = route.body or route.accepts
+        body_type = route.body
         reads_body = body_type is not None or route.method in ("POST", "PUT", "PATCH")
         if reads_body:
             invalid = ValidationFailed([Problem(("body", "field"), "what is wrong with it")])

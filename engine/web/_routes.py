@@ -47,6 +47,11 @@ class Request:
         return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+#: Runs before a request's body is read (authentication, a limit across routes): raises to
+#: refuse the request, or returns headers to add to whatever it is answered.
+Guard = Callable[[Request], Awaitable[Mapping[str, str]]]
+
+
 @attrs.frozen
 class Response:
     """A reply with a status or headers other than 200 and none."""
@@ -90,10 +95,11 @@ class Route:
     """One HTTP route. ``body`` is structured (strictly) into that attrs type before the
     handler runs; with ``body_optional`` a request without a body is structured from ``{}``
     (every field has a default). ``parse_body`` is the app's own reader of bodies (see
-    `Routes.parse_body`). ``accepts`` documents the JSON body of a handler that checks it
-    itself (after an earlier check of its own, such as a token). ``bearer`` says the route
-    wants ``Authorization: Bearer`` (the handler checks it); the examples go into the OpenAPI
-    document as they are."""
+    `Routes.parse_body`). ``guard`` runs before the body is read, after the ``Routes``' own
+    (a token checked before the body is validated, so a caller without one hears 401 rather
+    than what is wrong with its body). ``bearer`` says the route wants ``Authorization:
+    Bearer`` (its guard or handler checks it); the examples go into the OpenAPI document as
+    they are."""
 
     method: str
     path: str
@@ -104,7 +110,7 @@ class Route:
     summary: str = ""
     rate_limit: RateLimit | None = None
     parse_body: BodyParser | None = None
-    accepts: type | None = None
+    guard: Guard | None = None
     bearer: bool = False
     request_example: Any = None
     response_example: Any = None
@@ -150,9 +156,8 @@ class Routes:
     errors: ErrorFormat = attrs.field(factory=DetailErrors)
     http: list[Route] = attrs.field(factory=list)
     websockets: list[WebSocketRoute] = attrs.field(factory=list)
-    #: Runs before a request's body is read (authentication, a limit across routes): raises
-    #: to refuse it, or returns headers to add to whatever the request is answered.
-    guard: Callable[[Request], Awaitable[Mapping[str, str]]] | None = None
+    #: Runs before a request's body is read, for every route (see `Guard`).
+    guard: Guard | None = None
     #: The converter request bodies are structured with (the engine's strict one if None).
     converter: cattrs.Converter | None = None
     forbid_extra_keys: bool = False

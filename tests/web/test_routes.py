@@ -108,6 +108,18 @@ async def guarded_rename(request: Request) -> dict[str, Any]:
     return {"name": request.body.name}
 
 
+async def _route_guard(request: Request) -> dict[str, str]:
+    if request.bearer_token() != "t":
+        raise HttpError(401, "no token", headers={"WWW-Authenticate": "Bearer"})
+    return {"X-Route-Guarded": "yes"}
+
+
+@guarded.post("/secret", body=Rename, guard=_route_guard)
+async def guarded_secret(request: Request) -> dict[str, Any]:
+    """Rename, behind the app's guard and the route's own."""
+    return {"name": request.body.name}
+
+
 guarded_app = AppSpec(name="guarded", routes=guarded, setup=setup)
 
 
@@ -121,6 +133,27 @@ async def test_the_guard_runs_before_the_body_is_read_and_its_headers_stay() -> 
         # The routes' converter structures the body: this one refuses unknown fields.
         extra = await client.post("/rename", json={"name": "b", "x": 1}, headers={"X-Key": "k"})
         assert extra.status_code == 422 and extra.headers["X-Guarded"] == "yes"
+
+
+async def test_a_route_guard_runs_after_the_apps_and_before_the_body_is_read() -> None:
+    async with serve_apps([guarded_app], prefixed=False) as served:
+        client = served.client
+        both = {"X-Key": "k", "Authorization": "Bearer t"}
+        no_key = await client.post(
+            "/secret", json={"name": "b"}, headers={"Authorization": "Bearer t"}
+        )
+        assert no_key.status_code == 401 and no_key.headers["WWW-Authenticate"] == "Key"
+        # A bad body without the route's token is refused by the guard, not the validation.
+        no_token = await client.post("/secret", content=b"not json", headers={"X-Key": "k"})
+        assert no_token.status_code == 401 and no_token.headers["WWW-Authenticate"] == "Bearer"
+        invalid = await client.post("/secret", json={"name": 5}, headers=both)
+        assert invalid.status_code == 422 and invalid.headers["X-Route-Guarded"] == "yes"
+        ok = await client.post("/secret", json={"name": "b"}, headers=both)
+        assert ok.json() == {"name": "b"}
+        assert (ok.headers["X-Guarded"], ok.headers["X-Route-Guarded"]) == ("yes", "yes")
+        # Other routes of the collection are not behind it.
+        plain = await client.post("/rename", json={"name": "b"}, headers={"X-Key": "k"})
+        assert plain.status_code == 200
 
 
 def _parse_rename(data: Any, cls: type) -> Any:

@@ -1,14 +1,17 @@
 """LANrage's HTTP routes: the local API (no authentication) and the control plane (Bearer).
 
-Bodies are parsed here with LANrage's strict converter (``models.parse_body``: no coercion, no
-unknown fields, the spec's lengths) and a refusal is answered in FastAPI's list format with
-status 400, every field at fault named; every other error is ``{"detail": ...}``. A refused
-request reaches no actor, so it changes nothing.
+Every route with a body declares it (``body=``); the engine reads it with LANrage's strict
+converter (``models.parse_body``: no coercion, no unknown fields, the spec's lengths) before the
+handler runs, and a refusal is answered in FastAPI's list format with status 400, every field at
+fault named; every other error is ``{"detail": ...}``. The control plane's routes check the
+bearer token in a route guard, before the body is read: a caller without the token hears 401,
+whatever its body. A refused request reaches no actor, so it changes nothing.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from engine.web import DetailErrors, Problem, Request, Routes, ValidationFailed
@@ -39,16 +42,16 @@ __all__ = ["ERRORS", "NODE_ASK_TIMEOUT", "routes"]
 T = TypeVar("T")
 
 ERRORS = DetailErrors(validation_status=400)
-routes = Routes(errors=ERRORS)
 
 #: Seconds a local API call may wait for the node: a heartbeat under way, then its own call,
 #: each bounded by the control plane's timeout (5 s).
 NODE_ASK_TIMEOUT = 12.0
 
 
-def _body(request: Request, cls: type[T]) -> T:
+def _parse(data: Any, cls: type[T]) -> T:
+    """The routes' body reader: ``models.parse_body``, its refusal as the list format's 400."""
     try:
-        return parse_body(request.body, cls)
+        return parse_body(data, cls)
     except InvalidField as error:
         raise ValidationFailed(
             [
@@ -77,6 +80,9 @@ def _no_body(request: Request) -> None:
         raise ValidationFailed([Problem(("body",), "expected no body", "value_error")])
 
 
+routes = Routes(errors=ERRORS, parse_body=_parse)
+
+
 async def _ask(request: Request, message: Any) -> Any:
     return WIRE.unstructure(await request.context.actor.ask(message, timeout=NODE_ASK_TIMEOUT))
 
@@ -87,7 +93,7 @@ async def _ask(request: Request, message: Any) -> Any:
 @routes.post(
     "/party/create",
     response=CreatePartyResponse,
-    accepts=CreatePartyRequest,
+    body=CreatePartyRequest,
     responses={
         409: "already in a party: leave it first",
         503: "the control plane is unavailable, or refused this node's token",
@@ -95,14 +101,14 @@ async def _ask(request: Request, message: Any) -> Any:
 )
 async def create_party(request: Request) -> Any:
     """Create a party hosted by this node (body: CreatePartyRequest)."""
-    body = _body(request, CreatePartyRequest)
+    body: CreatePartyRequest = request.body
     return await _ask(request, CreateParty(body.name))
 
 
 @routes.post(
     "/party/join",
     response=JoinPartyResponse,
-    accepts=JoinPartyRequest,
+    body=JoinPartyRequest,
     responses={
         404: "no such party",
         409: "already in a party, or the party is full",
@@ -111,7 +117,7 @@ async def create_party(request: Request) -> Any:
 )
 async def join_party(request: Request) -> Any:
     """Join a party through the control plane (body: JoinPartyRequest)."""
-    body = _body(request, JoinPartyRequest)
+    body: JoinPartyRequest = request.body
     return await _ask(request, JoinParty(body.party_id, body.peer_name))
 
 
@@ -131,11 +137,10 @@ async def status(request: Request) -> Any:
 # -- control plane ----------------------------------------------------------------------------
 
 
-def _control(request: Request) -> LocalControlPlane:
-    """The control plane, for a caller with this node's token (none configured: nobody; the
-    node itself calls its own control plane in process)."""
-    context: Node = request.context
-    expected = context.settings.control_token
+async def _token(request: Request) -> Mapping[str, str]:
+    """The control plane's guard: only a caller with this node's token passes (none
+    configured: nobody; the node itself calls its own control plane in process)."""
+    expected = _node(request).settings.control_token
     given = request.bearer_token()
     if (
         expected is None
@@ -143,19 +148,34 @@ def _control(request: Request) -> LocalControlPlane:
         or not hmac.compare_digest(given.encode(), expected.encode())
     ):
         raise ControlTokenRefused()
-    return context.control
+    return {}
 
 
-@routes.post("/control/parties", response=Party, accepts=RegisterPartyRequest, bearer=True)
+def _node(request: Request) -> Node:
+    node: Node = request.context
+    return node
+
+
+def _control(request: Request) -> LocalControlPlane:
+    return _node(request).control
+
+
+@routes.post(
+    "/control/parties", response=Party, body=RegisterPartyRequest, guard=_token, bearer=True
+)
 async def control_register(request: Request) -> Any:
     """Register a party (body: RegisterPartyRequest); the control plane picks its id."""
     control = _control(request)
-    body = _body(request, RegisterPartyRequest)
+    body: RegisterPartyRequest = request.body
     return WIRE.unstructure(await control.register(body.name, body.host))
 
 
 @routes.get(
-    "/control/parties/{party_id}", response=Party, bearer=True, responses={404: "no such party"}
+    "/control/parties/{party_id}",
+    response=Party,
+    guard=_token,
+    bearer=True,
+    responses={404: "no such party"},
 )
 async def control_get(request: Request) -> Any:
     """A party with its members."""
@@ -166,41 +186,44 @@ async def control_get(request: Request) -> Any:
 @routes.post(
     "/control/parties/{party_id}/join",
     response=Party,
-    accepts=JoinControlRequest,
+    body=JoinControlRequest,
+    guard=_token,
     bearer=True,
     responses={404: "no such party", 409: "the party is full"},
 )
 async def control_join(request: Request) -> Any:
     """Add a peer (body: JoinControlRequest); a peer already in keeps its address."""
     control = _control(request)
-    body = _body(request, JoinControlRequest)
+    body: JoinControlRequest = request.body
     return WIRE.unstructure(await control.join(request.params["party_id"], body.peer))
 
 
 @routes.post(
     "/control/parties/{party_id}/heartbeat",
     response=Party,
-    accepts=HeartbeatRequest,
+    body=HeartbeatRequest,
+    guard=_token,
     bearer=True,
     responses={404: "no such party, or the peer was dropped as silent"},
 )
 async def control_heartbeat(request: Request) -> Any:
     """A peer is alive (body: HeartbeatRequest); 404 if it was dropped."""
     control = _control(request)
-    body = _body(request, HeartbeatRequest)
+    body: HeartbeatRequest = request.body
     return WIRE.unstructure(await control.heartbeat(request.params["party_id"], body.peer))
 
 
 @routes.post(
     "/control/parties/{party_id}/leave",
     response=LeaveControlResponse,
-    accepts=LeaveControlRequest,
+    body=LeaveControlRequest,
+    guard=_token,
     bearer=True,
     responses={404: "no such party, or the peer is not in it"},
 )
 async def control_leave(request: Request) -> Any:
     """A peer leaves (body: LeaveControlRequest); the host leaving disbands the party."""
     control = _control(request)
-    body = _body(request, LeaveControlRequest)
+    body: LeaveControlRequest = request.body
     status = await control.leave(request.params["party_id"], body.peer_id)
     return WIRE.unstructure(LeaveControlResponse(status))
