@@ -19,12 +19,11 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from engine import clock
 from engine.actors import Actor, ActorStopped, MailboxFull, on
 from engine.net import JSON_CODEC, Peer, PeerConnected, PeerDisconnected, PeerMessage
 
+from . import events as e
 from . import messages as m
 from .errors import LiaptuiError, ServerError
 from .protocol import LOBBY_EVENTS, negotiate_version, parse, pong, server_event
@@ -101,14 +100,22 @@ class LobbyActor(Actor):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _room_list(self) -> dict[str, Any]:
-        rooms = [
-            {**attrs.asdict(room), "players": list(room.players), "player_count": len(room.players)}
-            for room in self.directory.rooms.listing()
-        ]
-        return {"rooms": rooms}
+    def _room_list(self) -> e.RoomList:
+        return e.RoomList(
+            tuple(
+                e.ListedRoom(
+                    room_id=room.room_id,
+                    room_name=room.room_name,
+                    host_name=room.host_name,
+                    players=room.players,
+                    max_players=room.max_players,
+                    player_count=len(room.players),
+                )
+                for room in self.directory.rooms.listing()
+            )
+        )
 
-    def _send(self, peer: Peer, event: str, data: dict[str, Any]) -> None:
+    def _send(self, peer: Peer, event: str, data: Any) -> None:
         peer.send_json(server_event(event, data, now=clock.now()))
 
 
@@ -127,14 +134,14 @@ async def create_room(directory: RoomDirectory, peer: Peer, request: m.CreateRoo
     peer.send_json(
         server_event(
             "room_created",
-            {
-                "room_id": room_id,
-                "room_name": request.room_name,
-                "creator": request.player_name,
-                "is_public": request.is_public,
-                "created_at": seed.created_at,
-                "player_token": token,
-            },
+            e.RoomCreated(
+                room_id=room_id,
+                room_name=request.room_name,
+                creator=request.player_name,
+                is_public=request.is_public,
+                created_at=seed.created_at,
+                player_token=token,
+            ),
             now=clock.now(),
         )
     )

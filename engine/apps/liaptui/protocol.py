@@ -10,7 +10,8 @@ checks and the code each failure gets are the spec's, not those of cattrs' error
 check itself is the engine's (`engine.wire.conforms`), as in every other wire format.
 
 Server messages are `ServerEvent` values, ``{"event", "data", "room_id", "server_time"}`` on
-the wire (plus ``sequence_number`` for a room's sequenced events, and ``private`` on a hand);
+the wire (plus ``sequence_number`` for a room's sequenced events, and ``private`` on a hand),
+their ``data`` the `events` value `LOBBY_SENDS` / `ROOM_SENDS` register for the event;
 errors are `ErrorEvent` values, ``{"event": "error" | "validation_error", "error": {"code",
 "message", "details", "timestamp", "recoverable"}}`` as in the spec's error format. Both reach
 the wire through `WIRE`, the app's converter (`server_event`, `error_event`).
@@ -30,6 +31,7 @@ from cattrs.preconf.json import make_converter
 
 from engine.wire import conforms, describe, json_type
 
+from . import events as e
 from . import messages as m
 from .errors import (
     InvalidFieldType,
@@ -51,6 +53,7 @@ __all__ = [
     "WIRE",
     "ErrorBody",
     "ErrorEvent",
+    "Sent",
     "ServerEvent",
     "error_event",
     "negotiate_version",
@@ -83,40 +86,71 @@ ROOM_EVENTS: Mapping[str, type] = types.MappingProxyType(
     }
 )
 
-#: What the server sends on the lobby socket (besides error events): each event, and what it is.
-LOBBY_SENDS: Mapping[str, str] = types.MappingProxyType(
+
+@attrs.frozen
+class Sent:
+    """What one server event carries (its ``data``, an `events` class) and what it is."""
+
+    data: type
+    summary: str
+
+
+_PONG = Sent(e.Pong, "the answer to ping: both clocks in milliseconds, and the latency")
+_VERSION_ACCEPTED = Sent(e.VersionAccepted, "the API version agreed on, and the server's features")
+_DEPRECATION = Sent(e.DeprecationNotice, "the agreed version is deprecated: what replaces it")
+
+#: What the server sends on the lobby socket (besides error events): each event, its data.
+LOBBY_SENDS: Mapping[str, Sent] = types.MappingProxyType(
     {
-        "room_created": "the room is made: its id, and the creator's player_token for its seat",
-        "room_list": "the public rooms with a free seat (asked for, and whenever it changes)",
-        "pong": "the answer to ping: both clocks in milliseconds, and the latency",
-        "version_accepted": "the API version agreed on, and the server's features",
-        "deprecation_warning": "the agreed version is deprecated: what replaces it",
+        "room_created": Sent(
+            e.RoomCreated, "the room is made: its id, and the creator's player_token for its seat"
+        ),
+        "room_list": Sent(
+            e.RoomList, "the public rooms with a free seat (asked for, and whenever it changes)"
+        ),
+        "pong": _PONG,
+        "version_accepted": _VERSION_ACCEPTED,
+        "deprecation_warning": _DEPRECATION,
     }
 )
 
-#: What the server sends on a room's socket (besides error events): each event, and what it is.
-ROOM_SENDS: Mapping[str, str] = types.MappingProxyType(
+#: What the server sends on a room's socket (besides error events): each event, its data.
+ROOM_SENDS: Mapping[str, Sent] = types.MappingProxyType(
     {
-        "connected": "to the joining connection: its id, seat and player_token",
-        "room_joined": "to the joining connection, the first time: the room and its seats",
-        "reconnected": "to a seat taken back: how many events were missed (and replayed)",
-        "player_joined": "someone took a seat",
-        "player_left": "someone left (a bot may take the seat), or the host changed",
-        "room_left": "to the leaving connection: it is out of the room",
-        "game_started": "the creator started: bots fill the empty seats",
-        "hand_updated": "private, to one seat: its pieces",
-        "phase_change": "the game moved on: the phase, what it needs, the game's state",
-        "declaration_accepted": "a player declared",
-        "play_accepted": "a player played pieces",
-        "redeal_decision_accepted": "a player accepted or declined a redeal",
-        "special_bonus": "a player earned a bonus",
-        "player_timeout": "a human's time ran out: the server moved for them",
-        "bot_activated": "a bot plays this seat from now on",
-        "game_over": "the winners, final scores and statistics",
-        "sync_response": "the answer to sync_request: the events after last_sequence",
-        "pong": "the answer to ping",
-        "version_accepted": "the API version agreed on",
-        "deprecation_warning": "the agreed version is deprecated",
+        "connected": Sent(e.Connected, "to the joining connection: its id, seat and player_token"),
+        "room_joined": Sent(
+            e.RoomJoined, "to the joining connection, the first time: the room and its seats"
+        ),
+        "reconnected": Sent(
+            e.Reconnected, "to a seat taken back: how many events were missed (and replayed)"
+        ),
+        "player_joined": Sent(e.PlayerJoined, "someone took a seat"),
+        "player_left": Sent(
+            e.PlayerLeft, "someone left (a bot may take the seat), or the host changed"
+        ),
+        "room_left": Sent(e.RoomLeft, "to the leaving connection: it is out of the room"),
+        "game_started": Sent(e.GameStarted, "the creator started: bots fill the empty seats"),
+        "hand_updated": Sent(e.HandUpdated, "private, to one seat: its pieces"),
+        "phase_change": Sent(
+            e.PhaseChange, "the game moved on: the phase, what it needs, the game's state"
+        ),
+        "declaration_accepted": Sent(e.DeclarationAccepted, "a player declared"),
+        "play_accepted": Sent(e.PlayAccepted, "a player played pieces"),
+        "redeal_decision_accepted": Sent(
+            e.RedealDecisionAccepted, "a player accepted or declined a redeal"
+        ),
+        "special_bonus": Sent(e.SpecialBonus, "a player earned a bonus"),
+        "player_timeout": Sent(
+            e.PlayerTimeout, "a human's time ran out: the server moved for them"
+        ),
+        "bot_activated": Sent(e.BotActivated, "a bot plays this seat from now on"),
+        "game_over": Sent(e.GameOver, "the winners, final scores and statistics"),
+        "sync_response": Sent(
+            e.SyncResponse, "the answer to sync_request: the events after last_sequence"
+        ),
+        "pong": _PONG,
+        "version_accepted": _VERSION_ACCEPTED,
+        "deprecation_warning": _DEPRECATION,
     }
 )
 
@@ -124,7 +158,9 @@ ROOM_SENDS: Mapping[str, str] = types.MappingProxyType(
 #: (3xxx), ``error`` for a refusal.
 ERROR_EVENTS = ("error", "validation_error")
 
-_SERVER_EVENTS = frozenset({*LOBBY_SENDS, *ROOM_SENDS})
+_SERVER_EVENTS: Mapping[str, type] = {
+    event: sent.data for sends in (LOBBY_SENDS, ROOM_SENDS) for event, sent in sends.items()
+}
 
 SERVER_VERSION = "1.0.1"
 #: API versions the server speaks, newest first; the deprecated ones still work, with a warning.
@@ -202,10 +238,11 @@ def _kind(value: Any) -> str:
 @attrs.frozen
 class ServerEvent:
     """A server event; a room's `EventStream` adds ``sequence_number`` to its wire form.
-    ``room_id`` is left out of the lobby's events, ``private`` is set on a player's hand."""
+    ``data`` is the event's `events` value; ``room_id`` is left out of the lobby's events,
+    ``private`` is set on a player's hand."""
 
     event: str
-    data: Json
+    data: Any
     server_time: float
     room_id: str | None = None
     private: bool = False
@@ -229,19 +266,28 @@ class ErrorEvent:
 
 
 def _as_is(data: Json) -> Json:
-    # Event data is built by `views` from plain JSON values already: copying it again on every
-    # event would be the converter's whole cost.
+    # An error's details are plain JSON values already: copying them again is wasted work.
     return data
+
+
+def _unstructure_event(cls: type) -> Any:
+    # A field whose default is None is left out while None (see `events`).
+    omitted: dict[str, Any] = {
+        field.name: override(omit_if_default=True)
+        for field in attrs.fields(cls)
+        if field.default is None
+    }
+    return make_dict_unstructure_fn(cls, WIRE, **omitted)
 
 
 #: The app's converter for what the server sends.
 WIRE = make_converter()
+WIRE.register_unstructure_hook_factory(attrs.has, _unstructure_event)
 WIRE.register_unstructure_hook(
     ServerEvent,
     make_dict_unstructure_fn(
         ServerEvent,
         WIRE,
-        data=override(unstruct_hook=_as_is),
         room_id=override(omit_if_default=True),
         private=override(omit_if_default=True),
     ),
@@ -252,13 +298,17 @@ WIRE.register_unstructure_hook(
 
 
 def server_event(
-    event: str, data: Json, *, now: float, room_id: str | None = None, private: bool = False
+    event: str, data: Any, *, now: float, room_id: str | None = None, private: bool = False
 ) -> Json:
     """The wire form of a `ServerEvent` (a dict: a room's stream numbers it). Raises
     `ValueError` for an event that is not in `LOBBY_SENDS` or `ROOM_SENDS` (the registry the
-    app's AsyncAPI document is made from)."""
-    if event not in _SERVER_EVENTS:
+    app's AsyncAPI document is made from), `TypeError` for data of another class than the one
+    they register for it."""
+    expected = _SERVER_EVENTS.get(event)
+    if expected is None:
         raise ValueError(f"{event!r} is not a registered server event")
+    if type(data) is not expected:
+        raise TypeError(f"{event!r} carries {expected.__name__}, not {type(data).__name__}")
     unstructured: Json = WIRE.unstructure(ServerEvent(event, data, now, room_id, private))
     return unstructured
 
@@ -270,21 +320,15 @@ def error_event(error: LiaptuiError, *, now: float) -> Json:
     return unstructured
 
 
-def pong(ping: m.Ping, *, now: float) -> Json:
+def pong(ping: m.Ping, *, now: float) -> e.Pong:
     """``pong`` data. As in the spec's heartbeat example, times are in milliseconds and
     ``latency`` is the server's clock minus the client's (so it includes any clock offset)."""
     server_ms = round(now * 1000)
-    data: Json = {
-        "client_time": ping.client_time,
-        "server_time": server_ms,
-        "latency": max(0, round(server_ms - ping.client_time)),
-    }
-    if ping.sequence is not None:
-        data["sequence"] = ping.sequence
-    return data
+    latency = max(0, round(server_ms - ping.client_time))
+    return e.Pong(ping.client_time, server_ms, latency, ping.sequence)
 
 
-def negotiate_version(info: m.VersionInfo) -> list[tuple[str, Json]]:
+def negotiate_version(info: m.VersionInfo) -> list[tuple[str, Any]]:
     """``version_accepted`` (and ``deprecation_warning`` for an old version) as (event, data).
 
     The client's own version wins if the server speaks it, else the first of the client's
@@ -302,26 +346,15 @@ def negotiate_version(info: m.VersionInfo) -> list[tuple[str, Json]]:
                 "server_version": SERVER_VERSION,
             },
         )
-    replies = [
-        (
-            "version_accepted",
-            {
-                "server_version": SERVER_VERSION,
-                "negotiated_version": agreed,
-                "features": dict(FEATURES),
-            },
-        )
+    replies: list[tuple[str, Any]] = [
+        ("version_accepted", e.VersionAccepted(SERVER_VERSION, agreed, dict(FEATURES)))
     ]
     if agreed in DEPRECATED_VERSIONS:
-        replies.append(
-            (
-                "deprecation_warning",
-                {
-                    "deprecated_feature": f"api_version_{agreed}",
-                    "removal_version": "2.0.0",
-                    "alternative": f"Use API version {SUPPORTED_VERSIONS[0]}",
-                    "documentation": "https://docs.liaptui.com/migration/v2",
-                },
-            )
+        notice = e.DeprecationNotice(
+            deprecated_feature=f"api_version_{agreed}",
+            removal_version="2.0.0",
+            alternative=f"Use API version {SUPPORTED_VERSIONS[0]}",
+            documentation="https://docs.liaptui.com/migration/v2",
         )
+        replies.append(("deprecation_warning", notice))
     return replies

@@ -31,6 +31,7 @@ from engine.actors import on
 from engine.net import PeerDisconnected
 from engine.parties import Member
 
+from . import events as e
 from . import game as rules
 from . import messages as m
 from .errors import (
@@ -201,25 +202,11 @@ class RoomActor(GameTable):
         self._sit(member, seat, admission.token_hash)
         connected = self._connected_data(member, seat, admission.token, False)
         self._tell(member, "connected", connected)
-        self._tell(
-            member,
-            "room_joined",
-            {
-                **room_data(self.state),
-                "position": seat,
-                "player_token": admission.token,
-                "game_state": None,
-            },
-        )
+        room = attrs.asdict(room_data(self.state), recurse=False)
+        joined = e.RoomJoined(**room, position=seat, player_token=admission.token, game_state=None)
+        self._tell(member, "room_joined", joined)
         self._broadcast(
-            "player_joined",
-            {
-                "player_name": name,
-                "position": seat,
-                "is_bot": False,
-                "timestamp": clock.now(),
-            },
-            exclude=seat,
+            "player_joined", e.PlayerJoined(name, seat, False, timestamp=clock.now()), exclude=seat
         )
 
     def _seat_returning(
@@ -246,50 +233,39 @@ class RoomActor(GameTable):
         if missed is not None:
             self.after_commit(lambda: self.peers.resume(member, since))
         game = self.state.game
-        self._tell(
-            member,
-            "reconnected",
-            {
-                **connected,
-                "missed_events": len(missed or ()),
-                "events_replayed": missed is not None,
-                "current_sequence": self.peers.events.seq,
-                "players": players_data(self.state),
-                "game_state": game_state(game) if game is not None else None,
-            },
+        reconnected = e.Reconnected(
+            **attrs.asdict(connected, recurse=False),
+            missed_events=len(missed or ()),
+            events_replayed=missed is not None,
+            current_sequence=self.peers.events.seq,
+            players=players_data(self.state),
+            game_state=game_state(game) if game is not None else None,
         )
+        self._tell(member, "reconnected", reconnected)
         if game is not None and self.state.in_game:
             self._send_hand(game, seat)
-        self._broadcast(
-            "player_joined",
-            {
-                "player_name": held.name,
-                "position": seat,
-                "is_bot": False,
-                "reconnected": True,
-                "timestamp": clock.now(),
-            },
-            exclude=seat,
-        )
+        returned = e.PlayerJoined(held.name, seat, False, reconnected=True, timestamp=clock.now())
+        self._broadcast("player_joined", returned, exclude=seat)
         self._plan(fresh={seat})
 
     def _leave(self, member: Member[Connection], seat: int) -> None:
         self._unseat(member)
         name = self.state.occupant(seat).name
-        self._tell(member, "room_left", {"room_id": self.key, "player_name": name})
-        data: dict[str, Any] = {"player_name": name, "position": seat, "timestamp": clock.now()}
+        self._tell(member, "room_left", e.RoomLeft(self.key, name))
+        left = e.PlayerLeft(name, seat, clock.now())
         if self.state.in_game:
             # The seat stays in the game, played by a bot for good: nobody can take it back.
             self._set_seat(seat, Seat(name, is_bot=True))
-            self._broadcast("player_left", data)
+            self._broadcast("player_left", left)
             self._hand_to_bot(seat, "left")
         else:
             self._set_seat(seat, None)
             heir = next(iter(self._humans(connected=True)), None)
             if name == self.state.creator and heir is not None:
-                data["new_host"] = self.state.occupant(heir).name
-                self.state = attrs.evolve(self.state, creator=data["new_host"])
-            self._broadcast("player_left", data)
+                new_host = self.state.occupant(heir).name
+                left = attrs.evolve(left, new_host=new_host)
+                self.state = attrs.evolve(self.state, creator=new_host)
+            self._broadcast("player_left", left)
         self._arm_grace()
 
     # -- starting ----------------------------------------------------------------------------
@@ -308,14 +284,9 @@ class RoomActor(GameTable):
             )
         self.state, filled = fill_with_bots(state)
         for index in filled:
+            bot = self.state.occupant(index).name
             self._broadcast(
-                "player_joined",
-                {
-                    "player_name": self.state.occupant(index).name,
-                    "position": index,
-                    "is_bot": True,
-                    "timestamp": clock.now(),
-                },
+                "player_joined", e.PlayerJoined(bot, index, True, timestamp=clock.now())
             )
         seats = [self.state.occupant(index) for index in range(len(self.state.seats))]
         game, outcomes = rules.start_game(
@@ -323,13 +294,7 @@ class RoomActor(GameTable):
         )
         away = [index for index in self._humans() if seats[index].is_bot]
         self.state = attrs.evolve(self.state, game_started_at=clock.now())
-        self._broadcast(
-            "game_started",
-            {
-                "players": players_data(self.state),
-                "host_name": state.creator,
-            },
-        )
+        self._broadcast("game_started", e.GameStarted(players_data(self.state), state.creator))
         self._advance(*mark_away(game, outcomes, away))
 
     # -- answers -----------------------------------------------------------------------------
@@ -337,31 +302,28 @@ class RoomActor(GameTable):
     def _sync(self, member: Member[Connection], last_sequence: int) -> None:
         events = self.peers.events
         missed = events.events_since(last_sequence)
-        self._tell(
-            member,
-            "sync_response",
-            {
-                "current_sequence": events.seq,
-                "missed_events": [
-                    {"sequence": e["sequence_number"], "event": e["event"], "data": e["data"]}
-                    for e in missed or ()
-                ],
-                "events_complete": missed is not None,
-                "full_state": full_state(self.state),
-            },
+        response = e.SyncResponse(
+            current_sequence=events.seq,
+            missed_events=tuple(
+                e.MissedEvent(sent["sequence_number"], sent["event"], sent["data"])
+                for sent in missed or ()
+            ),
+            events_complete=missed is not None,
+            full_state=full_state(self.state),
         )
+        self._tell(member, "sync_response", response)
 
     def _connected_data(
         self, member: Member[Connection], seat: int, token: str, again: bool
-    ) -> dict[str, Any]:
-        return {
-            "connection_id": member.peer.id,
-            "room_id": self.key,
-            "player_name": self.state.occupant(seat).name,
-            "position": seat,
-            "reconnected": again,
-            "player_token": token,
-        }
+    ) -> e.Connected:
+        return e.Connected(
+            connection_id=member.peer.id,
+            room_id=self.key,
+            player_name=self.state.occupant(seat).name,
+            position=seat,
+            reconnected=again,
+            player_token=token,
+        )
 
     # -- bookkeeping -------------------------------------------------------------------------
 

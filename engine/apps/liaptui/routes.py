@@ -72,12 +72,15 @@ _CLOSE_CODES = {
 
 
 def _protocol(
-    receives: Mapping[str, type], sends: Mapping[str, str], **options: Any
+    receives: Mapping[str, type], sends: Mapping[str, protocol.Sent], **options: Any
 ) -> WebSocketProtocol:
     """A socket's protocol from ``protocol``'s registries (what it parses and may send)."""
     return WebSocketProtocol(
         receives=tuple(Message(name, cls) for name, cls in receives.items()),
-        sends=(*(Message(name, summary=text) for name, text in sends.items()), *_ERRORS),
+        sends=(
+            *(Message(name, sent.data, sent.summary) for name, sent in sends.items()),
+            *_ERRORS,
+        ),
         client_envelope=_CLIENT,
         server_envelope=_SERVER,
         **options,

@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 from cattrs.preconf.json import make_converter
 
+from . import events as e
 from .game import Game, Phase
 from .messages import RoomListing
 from .pieces import PIECES_BY_ID, SEATS, Hand, Piece
@@ -148,40 +149,37 @@ def listing(state: RoomState) -> RoomListing | None:
     return RoomListing(state.room_id, state.room_name, state.creator, players, len(SEATS))
 
 
-def players_data(state: RoomState) -> list[dict[str, Any]]:
+def players_data(state: RoomState) -> tuple[e.SeatedPlayer, ...]:
     """The seated players as ``room_joined`` lists them."""
-    return [
-        {
-            "name": seat.name,
-            "position": index,
-            "is_bot": seat.is_bot,
-            "is_host": seat.name == state.creator,
-        }
+    return tuple(
+        e.SeatedPlayer(
+            name=seat.name,
+            position=index,
+            is_bot=seat.is_bot,
+            is_host=seat.name == state.creator,
+        )
         for index, seat in enumerate(state.seats)
         if seat is not None
-    ]
+    )
 
 
-def room_data(state: RoomState) -> dict[str, Any]:
+def room_data(state: RoomState) -> e.RoomData:
     """The room as ``room_joined`` and ``sync_response`` describe it."""
-    return {
-        "room_id": state.room_id,
-        "room_name": state.room_name,
-        "host_name": state.creator,
-        "is_public": state.is_public,
-        "players": players_data(state),
-    }
+    return e.RoomData(
+        room_id=state.room_id,
+        room_name=state.room_name,
+        host_name=state.creator,
+        is_public=state.is_public,
+        players=players_data(state),
+    )
 
 
-def full_state(state: RoomState) -> dict[str, Any]:
+def full_state(state: RoomState) -> e.FullState:
     """``sync_response.full_state``: the phase, its data and the game state, plus the room."""
     game = state.game
-    return {
-        "phase": str(game.phase) if game is not None else str(Phase.NOT_STARTED),
-        "phase_data": phase_data(game) if game is not None else {},
-        "game_state": game_state(game) if game is not None else None,
-        "room": room_data(state),
-    }
+    if game is None:
+        return e.FullState(str(Phase.NOT_STARTED), e.NotStarted(), None, room_data(state))
+    return e.FullState(str(game.phase), phase_data(game), game_state(game), room_data(state))
 
 
 _ATOMIC = (int, str, bool, float, type(None))

@@ -28,6 +28,7 @@ from engine import clock
 from engine.actors import on
 from engine.parties import Birth, Member, Party
 
+from . import events as e
 from . import game as rules
 from . import messages as m
 from .bots import choose_action
@@ -136,15 +137,7 @@ class GameTable(Party[RoomState, Connection]):
         held = self.state.occupant(seat)
         self._set_bot(seat, True)
         self._set_active(seat, False)
-        self._broadcast(
-            "bot_activated",
-            {
-                "player": held.name,
-                "position": seat,
-                "reason": reason,
-                "bot_difficulty": _BOT_DIFFICULTY,
-            },
-        )
+        self._broadcast("bot_activated", e.BotActivated(held.name, seat, reason, _BOT_DIFFICULTY))
         self._plan(fresh={seat})
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -165,15 +158,14 @@ class GameTable(Party[RoomState, Connection]):
             game = rules.set_player(game, seat, is_active=active)
             self.state = attrs.evolve(self.state, game=game)
 
-    def _broadcast(self, event: str, data: dict[str, Any], *, exclude: int | None = None) -> None:
+    def _broadcast(self, event: str, data: Any, *, exclude: int | None = None) -> None:
         """Send ``event`` to every seated connection (but ``exclude``'s seat) once committed.
 
         ``phase_change`` also carries its number and time inside ``data``, as the spec shows.
         """
         now = clock.now()
-        if event == "phase_change":
-            data["sequence_number"] = self.peers.events.seq + 1
-            data["server_time"] = now
+        if isinstance(data, e.PhaseChange):
+            data = data.stamped(self.peers.events.seq + 1, now)
         seq = self.peers.broadcast(
             server_event(event, data, now=now, room_id=self.key),
             exclude=None if exclude is None else seat_user(exclude),
@@ -181,7 +173,7 @@ class GameTable(Party[RoomState, Connection]):
         )
         self.state = attrs.evolve(self.state, seq=seq)
 
-    def _tell(self, member: Member[Connection], event: str, data: dict[str, Any]) -> None:
+    def _tell(self, member: Member[Connection], event: str, data: Any) -> None:
         """Send a private ``event`` to ``member`` once committed."""
         envelope = server_event(event, data, now=clock.now(), room_id=self.key)
         self.after_commit(lambda: member.send_json(envelope))

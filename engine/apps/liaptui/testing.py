@@ -22,7 +22,7 @@ import attrs
 import trio
 
 from engine.actors import ActorRef
-from engine.net import ConnectionClosed, Peer, PeerConnected, PeerMessage
+from engine.net import ConnectionClosed, Peer, PeerConnected, PeerMessage, json_dumps, json_loads
 from engine.net.testing import MemoryPeerInbox
 from engine.parties.testing import memory_member
 from engine.store import Store, open_store
@@ -31,6 +31,7 @@ from engine.supervisors import open_actor_system
 from .bots import declaration_for, play_for
 from .directory import RoomDirectory, open_directory
 from .pieces import PIECES_BY_ID
+from .protocol import WIRE
 from .room import RoomActor
 from .settings import Settings
 from .state import STATE_CONVERTER, RoomState
@@ -40,12 +41,20 @@ __all__ = [
     "CreatedRoom",
     "LocalClient",
     "ScriptedPlayer",
+    "as_received",
     "create_room",
     "live_room",
     "open_local_liaptui",
     "play_until",
     "room_state",
 ]
+
+
+def as_received(data: Any) -> Any:
+    """What a client receives for ``data`` (an `events` value): the app's converter's JSON as
+    the engine's encoder writes it, decoded again."""
+    return json_loads(json_dumps(WIRE.unstructure(data)))
+
 
 # Frozen, so one shared default is safe (ruff's B008 cannot see that).
 _DEFAULT_SETTINGS = Settings()

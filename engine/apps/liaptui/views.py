@@ -1,17 +1,18 @@
-"""The spec's JSON shapes of a game, as pure functions of `Game` values.
+"""The spec's events of a game, as pure functions of `Game` values.
 
-Every function returns fresh plain dicts/lists of str, int, float, bool and None, ready for a JSON
-encoder; none reads a clock or the network. What only the room knows (``sequence_number``,
-``server_time``, ``timestamp``, the game's wall-clock duration) is added by the caller.
+Every function returns fresh `events` values (written as JSON by `protocol.WIRE`); none reads a
+clock or the network. What only the room knows (``sequence_number``, ``server_time``,
+``timestamp``, the game's wall-clock duration) is added by the caller.
 Privacy: only `hand_updated_data` shows pieces in a hand, and only for the seat asked for; the
-other shapes show hand sizes and pieces already on the table.
+other views show hand sizes and pieces already on the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+from . import events as e
 from .errors import LiaptuiError
 from .game import Game, Phase, legal_declarations, who_must_act
 from .outcomes import (
@@ -43,107 +44,101 @@ __all__ = [
     "statistics",
 ]
 
-Json = dict[str, Any]
+T = TypeVar("T")
 
 
-def piece_data(piece: Piece) -> Json:
-    return {
-        "id": piece.id,
-        "rank": str(piece.name),
-        "color": str(piece.color),
-        "point": piece.point,
-    }
+def piece_data(piece: Piece) -> e.PieceData:
+    return e.PieceData(piece.id, str(piece.name), str(piece.color), piece.point)
 
 
-def _pieces(pieces: Iterable[Piece]) -> list[Json]:
-    return [piece_data(piece) for piece in pieces]
+def _pieces(pieces: Iterable[Piece]) -> tuple[e.PieceData, ...]:
+    return tuple(piece_data(piece) for piece in pieces)
 
 
-def hand_updated_data(game: Game, seat: int) -> Json:
+def hand_updated_data(game: Game, seat: int) -> e.HandUpdated:
     """``hand_updated``: the seat's own hand; send it to that seat only."""
     hand = game.hands[seat]
-    return {"pieces": _pieces(hand), "count": len(hand)}
+    return e.HandUpdated(_pieces(hand), len(hand))
 
 
-def _by_name(game: Game, values: Iterable[Any]) -> Json:
+def _by_name(game: Game, values: Iterable[T]) -> dict[str, T]:
     return {player.name: value for player, value in zip(game.players, values, strict=True)}
 
 
-def _plays(game: Game, plays: Iterable[PlayedPieces]) -> Json:
+def _plays(game: Game, plays: Iterable[PlayedPieces]) -> dict[str, e.TablePlay]:
     return {
-        game.name(played.seat): {
-            "pieces": _pieces(played.pieces),
-            "play_type": str(played.play_type or INVALID_PLAY_TYPE),
-        }
+        game.name(played.seat): e.TablePlay(
+            _pieces(played.pieces), str(played.play_type or INVALID_PLAY_TYPE)
+        )
         for played in plays
     }
 
 
-def _names(game: Game, seats: Iterable[int]) -> list[str]:
-    return [game.name(seat) for seat in seats]
+def _names(game: Game, seats: Iterable[int]) -> tuple[str, ...]:
+    return tuple(game.name(seat) for seat in seats)
 
 
-def _preparation(game: Game) -> Json:
-    return {
-        "weak_hands": _names(game, game.weak_seats),
-        "redeal_multiplier": game.redeal_multiplier,
-        "waiting_for_decisions": bool(who_must_act(game)),
-        "redeal_complete": game.redeal_multiplier > 1,
-        "decisions": {
+def _preparation(game: Game) -> e.PreparationPhase:
+    return e.PreparationPhase(
+        weak_hands=_names(game, game.weak_seats),
+        redeal_multiplier=game.redeal_multiplier,
+        waiting_for_decisions=bool(who_must_act(game)),
+        redeal_complete=game.redeal_multiplier > 1,
+        decisions={
             game.name(seat): ("accept" if game.redeal_decisions[seat] else "decline")
             for seat in game.weak_seats
             if game.redeal_decisions[seat] is not None
         },
-        "starter": game.name(game.starter),
-    }
+        starter=game.name(game.starter),
+    )
 
 
-def _declaration(game: Game) -> Json:
+def _declaration(game: Game) -> e.DeclarationPhase:
     declarer = game.current_declarer
-    return {
-        "starter": game.name(game.starter),
-        "declaration_order": _names(game, game.declaration_order),
-        "current_declarer": None if declarer is None else game.name(declarer),
-        "declarations": {
-            game.name(s): game.declarations[s]
+    return e.DeclarationPhase(
+        starter=game.name(game.starter),
+        declaration_order=_names(game, game.declaration_order),
+        current_declarer=None if declarer is None else game.name(declarer),
+        declarations={
+            game.name(s): declared
             for s in game.declaration_order
-            if game.declarations[s] is not None
+            if (declared := game.declarations[s]) is not None
         },
-        "declaration_total": sum(d for d in game.declarations if d is not None),
-        "valid_declarations": [] if declarer is None else list(legal_declarations(game, declarer)),
-        "redeal_multiplier": game.redeal_multiplier,
-    }
+        declaration_total=sum(d for d in game.declarations if d is not None),
+        valid_declarations=() if declarer is None else tuple(legal_declarations(game, declarer)),
+        redeal_multiplier=game.redeal_multiplier,
+    )
 
 
-def _turn(game: Game) -> Json:
+def _turn(game: Game) -> e.TurnPhase:
     required = game.required_piece_count
     player = game.current_player
     last = game.last_turn
-    return {
-        "current_player": None if player is None else game.name(player),
-        "turn_number": game.turn_number,
-        "required_piece_count": required,
-        "current_plays": _plays(game, game.turn_plays),
-        "turn_order": _names(game, game.turn_order),
-        "last_winner": None if last is None else game.name(last.winner),
-        "last_turn_plays": {} if last is None else _plays(game, last.plays),
-        # The pieces the winner of this turn will collect: every seat plays the required count.
-        "current_pile_count": (required or 0) * len(game.players),
-    }
+    return e.TurnPhase(
+        current_player=None if player is None else game.name(player),
+        turn_number=game.turn_number,
+        required_piece_count=required,
+        current_plays=_plays(game, game.turn_plays),
+        turn_order=_names(game, game.turn_order),
+        last_winner=None if last is None else game.name(last.winner),
+        last_turn_plays={} if last is None else _plays(game, last.plays),
+        # Every seat plays the required count.
+        current_pile_count=(required or 0) * len(game.players),
+    )
 
 
-def _scoring(game: Game) -> Json:
+def _scoring_fields(game: Game) -> dict[str, Any]:
     result = game.history[-1]
     return {
         "round_number": result.round_number,
         "redeal_multiplier": result.redeal_multiplier,
         "round_scores": {
-            player.name: {
-                "declared": result.declarations[player.seat],
-                "captured": result.piles[player.seat],
-                "score": result.deltas[player.seat],
-                "total": game.scores[player.seat],
-            }
+            player.name: e.RoundScore(
+                declared=result.declarations[player.seat],
+                captured=result.piles[player.seat],
+                score=result.deltas[player.seat],
+                total=game.scores[player.seat],
+            )
             for player in game.players
         },
         "game_over": game.phase is Phase.GAME_OVER,
@@ -151,15 +146,19 @@ def _scoring(game: Game) -> Json:
     }
 
 
-def _game_over(game: Game) -> Json:
-    return {
-        **_scoring(game),
-        "final_scores": _by_name(game, game.scores),
-        "rounds_played": len(game.history),
-    }
+def _scoring(game: Game) -> e.ScoringPhase:
+    return e.ScoringPhase(**_scoring_fields(game))
 
 
-_PHASE_DATA = {
+def _game_over(game: Game) -> e.GameOverPhase:
+    return e.GameOverPhase(
+        **_scoring_fields(game),
+        final_scores=_by_name(game, game.scores),
+        rounds_played=len(game.history),
+    )
+
+
+_PHASE_DATA: dict[Phase, Callable[[Game], e.PhaseData]] = {
     Phase.PREPARATION: _preparation,
     Phase.DECLARATION: _declaration,
     Phase.TURN: _turn,
@@ -168,75 +167,72 @@ _PHASE_DATA = {
 }
 
 
-def phase_data(game: Game) -> Json:
+def phase_data(game: Game) -> e.PhaseData:
     """The phase-specific part of ``phase_change`` (`game` is never NOT_STARTED)."""
     return _PHASE_DATA[game.phase](game)
 
 
-def game_state(game: Game) -> Json:
-    """``game_state`` as in ``phase_change``, ``reconnected`` and ``sync_response.full_state``."""
-    return {
-        "round_number": game.round_number,
-        "turn_number": game.turn_number,
-        "phase": str(game.phase),
-        "phase_data": phase_data(game),
-        "players": [
-            {
-                "name": player.name,
-                "position": player.seat,
-                "score": game.scores[player.seat],
-                "is_active": player.is_active,
-                "is_bot": player.is_bot,
-            }
+def game_state(game: Game, *, with_phase_data: bool = True) -> e.GameState:
+    """``game_state`` as in ``reconnected`` and ``sync_response.full_state``; without its
+    ``phase_data`` as in ``phase_change``."""
+    return e.GameState(
+        round_number=game.round_number,
+        turn_number=game.turn_number,
+        phase=str(game.phase),
+        phase_data=phase_data(game) if with_phase_data else None,
+        players=tuple(
+            e.GamePlayer(
+                name=player.name,
+                position=player.seat,
+                score=game.scores[player.seat],
+                is_active=player.is_active,
+                is_bot=player.is_bot,
+            )
             for player in game.players
-        ],
-        "scores": _by_name(game, game.scores),
-        "pile_counts": _by_name(game, game.piles),
-        "declarations": _by_name(game, game.declarations),
-        "hand_sizes": _by_name(game, (len(hand) for hand in game.hands)),
-        "redeal_multiplier": game.redeal_multiplier,
-    }
+        ),
+        scores=_by_name(game, game.scores),
+        pile_counts=_by_name(game, game.piles),
+        declarations=_by_name(game, game.declarations),
+        hand_sizes=_by_name(game, (len(hand) for hand in game.hands)),
+        redeal_multiplier=game.redeal_multiplier,
+    )
 
 
-def phase_change_data(game: Game) -> Json:
-    """``phase_change`` data without ``sequence_number`` and ``server_time``.
+def phase_change_data(game: Game) -> e.PhaseChange:
+    """``phase_change``, not stamped yet (`PhaseChange.stamped`).
 
     Its ``game_state`` leaves out the ``phase_data`` that sits right beside it: the room keeps
     its recent events for resumes, and this is the event it sends most.
     """
-    state = game_state(game)
-    del state["phase_data"]
-    return {"phase": str(game.phase), "phase_data": phase_data(game), "game_state": state}
+    return e.PhaseChange(str(game.phase), phase_data(game), game_state(game, with_phase_data=False))
 
 
-def statistics(game: Game) -> Json:
+def statistics(game: Game) -> e.Statistics:
     """``game_over.statistics``; a perfect declaration is a seat-round with declared == captured."""
     perfect = sum(
         declared == captured
         for result in game.history
         for declared, captured in zip(result.declarations, result.piles, strict=True)
     )
-    return {
-        "total_turns": game.total_turns,
-        "perfect_declarations": perfect,
-        "redeals": game.redeals,
-    }
+    return e.Statistics(
+        total_turns=game.total_turns, perfect_declarations=perfect, redeals=game.redeals
+    )
 
 
-def game_over_data(game: Game, game_duration: float) -> Json:
+def game_over_data(game: Game, game_duration: float) -> e.GameOver:
     """``game_over``; `game_duration` is the wall-clock seconds the room measured."""
-    return {
-        "winners": _names(game, game.winners),
-        "final_scores": _by_name(game, game.scores),
-        "rounds_played": len(game.history),
-        "game_duration": game_duration,
-        "statistics": statistics(game),
-    }
+    return e.GameOver(
+        winners=_names(game, game.winners),
+        final_scores=_by_name(game, game.scores),
+        rounds_played=len(game.history),
+        game_duration=game_duration,
+        statistics=statistics(game),
+    )
 
 
 def event_for(
     game: Game, outcome: Outcome, *, game_duration: float = 0.0
-) -> tuple[str, Json] | None:
+) -> tuple[str, Any] | None:
     """The spec event an outcome maps to, as ``(event, data)``, or None if it has none of its own.
 
     `game` is the game the transition returned: names come from it, and so do ``game_over``'s
@@ -249,49 +245,46 @@ def event_for(
     if isinstance(outcome, PhaseChanged):
         return "phase_change", phase_change_data(outcome.game)
     if isinstance(outcome, DeclarationAccepted):
-        player = game.name(outcome.seat)
-        return "declaration_accepted", {"player": player, "declaration": outcome.value}
+        return "declaration_accepted", e.DeclarationAccepted(game.name(outcome.seat), outcome.value)
     if isinstance(outcome, PlayAccepted):
-        return "play_accepted", {
-            "player": game.name(outcome.seat),
-            "pieces_played": [piece.id for piece in outcome.pieces],
-            "play_type": str(outcome.play_type or INVALID_PLAY_TYPE),
-        }
+        return "play_accepted", e.PlayAccepted(
+            player=game.name(outcome.seat),
+            pieces_played=tuple(piece.id for piece in outcome.pieces),
+            play_type=str(outcome.play_type or INVALID_PLAY_TYPE),
+        )
     if isinstance(outcome, RedealDecisionAccepted):
         decision = "accept" if outcome.accept else "decline"
-        return "redeal_decision_accepted", {"player": game.name(outcome.seat), "decision": decision}
+        return "redeal_decision_accepted", e.RedealDecisionAccepted(
+            game.name(outcome.seat), decision
+        )
     if isinstance(outcome, SpecialBonus):
         name = game.name(outcome.seat)
-        return "special_bonus", {
-            "player": name,
-            "bonus_type": outcome.bonus_type,
-            "bonus_points": outcome.bonus_points,
-            "message": f"{name} achieved perfect declaration!",
-            "animation": "celebration",
-        }
+        return "special_bonus", e.SpecialBonus(
+            player=name,
+            bonus_type=outcome.bonus_type,
+            bonus_points=outcome.bonus_points,
+            message=f"{name} achieved perfect declaration!",
+            animation="celebration",
+        )
     if isinstance(outcome, GameOver):
         return "game_over", game_over_data(game, game_duration)
     return None
 
 
-def player_timeout_data(game: Game, action: Action, timeout_seconds: float) -> Json:
+def player_timeout_data(game: Game, action: Action, timeout_seconds: float) -> e.PlayerTimeout:
     """``player_timeout`` for a move made by `timeout_action`."""
+    auto: e.AutoAction
     if isinstance(action, Declare):
-        kind, auto = "declare", {"type": "declare", "value": action.value}
+        kind, auto = "declare", e.AutoAction("declare", action.value)
     elif isinstance(action, RedealDecision):
         decision = "accept_redeal" if action.accept else "decline_redeal"
-        kind, auto = "redeal_decision", {"type": decision, "value": action.accept}
+        kind, auto = "redeal_decision", e.AutoAction(decision, action.accept)
     else:
-        kind, auto = "play", {"type": "play", "value": list(action.piece_ids)}
-    return {
-        "player": game.name(action.seat),
-        "action": kind,
-        "auto_action": auto,
-        "timeout_seconds": timeout_seconds,
-    }
+        kind, auto = "play", e.AutoAction("play", tuple(action.piece_ids))
+    return e.PlayerTimeout(game.name(action.seat), kind, auto, timeout_seconds)
 
 
-def error_data(error: LiaptuiError) -> Json:
+def error_data(error: LiaptuiError) -> dict[str, Any]:
     """The ``error`` body of an ``error`` event, without ``timestamp``; the code is a string."""
     return {
         "code": str(error.code),

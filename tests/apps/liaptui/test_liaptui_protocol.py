@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from engine.apps.liaptui import errors
+from engine.apps.liaptui import events as e
 from engine.apps.liaptui import messages as m
 from engine.apps.liaptui.protocol import (
     LOBBY_EVENTS,
@@ -18,6 +19,7 @@ from engine.apps.liaptui.protocol import (
     pong,
     server_event,
 )
+from engine.apps.liaptui.testing import as_received
 
 
 def test_every_room_request_parses() -> None:
@@ -177,18 +179,18 @@ def _subclasses(cls: type[errors.LiaptuiError]) -> list[type[errors.LiaptuiError
 
 
 def test_pong_reports_latency_in_milliseconds() -> None:
-    assert pong(m.Ping(1_000_000.0, 9), now=1000.05) == {
+    assert as_received(pong(m.Ping(1_000_000.0, 9), now=1000.05)) == {
         "client_time": 1_000_000.0,
         "server_time": 1_000_050,
         "latency": 50,
         "sequence": 9,
     }
-    assert "sequence" not in pong(m.Ping(0), now=1.0)
+    assert "sequence" not in as_received(pong(m.Ping(0), now=1.0))
 
 
 def test_versions_are_negotiated() -> None:
     [(event, data)] = negotiate_version(m.VersionInfo("1.0.0"))
-    assert event == "version_accepted" and data["negotiated_version"] == "1.0.0"
+    assert event == "version_accepted" and data.negotiated_version == "1.0.0"
     replies = negotiate_version(m.VersionInfo("0.8.0", ("0.9.0",)))
     assert [event for event, _ in replies] == ["version_accepted", "deprecation_warning"]
     with pytest.raises(errors.VersionMismatch) as caught:
@@ -197,5 +199,16 @@ def test_versions_are_negotiated() -> None:
 
 
 def test_server_events_carry_the_room_when_there_is_one() -> None:
-    assert server_event("pong", {}, now=1.0) == {"event": "pong", "data": {}, "server_time": 1.0}
-    assert server_event("player_joined", {}, now=1.0, room_id="R")["room_id"] == "R"
+    ponged = pong(m.Ping(0), now=1.0)
+    assert server_event("pong", ponged, now=1.0) == {
+        "event": "pong",
+        "data": {"client_time": 0, "server_time": 1000, "latency": 1000},
+        "server_time": 1.0,
+    }
+    joined = e.PlayerJoined("Ann", 1, False, timestamp=1.0)
+    assert server_event("player_joined", joined, now=1.0, room_id="R")["room_id"] == "R"
+
+
+def test_a_server_event_carries_the_data_its_registry_names() -> None:
+    with pytest.raises(TypeError, match="'pong' carries Pong, not dict"):
+        server_event("pong", {}, now=1.0)

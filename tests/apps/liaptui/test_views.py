@@ -31,6 +31,7 @@ from engine.apps.liaptui.outcomes import (
 )
 from engine.apps.liaptui.pieces import PIECES_BY_ID
 from engine.apps.liaptui.plays import PlayType
+from engine.apps.liaptui.testing import as_received
 
 NAMES = ["Alice", "Bob", "Carol", "David"]
 
@@ -52,7 +53,7 @@ def turning(seed=0):
 
 
 def test_piece_data_uses_the_spec_field_names():
-    assert views.piece_data(PIECES_BY_ID["p1"]) == {
+    assert as_received(views.piece_data(PIECES_BY_ID["p1"])) == {
         "id": "p1",
         "rank": "GENERAL",
         "color": "RED",
@@ -62,14 +63,14 @@ def test_piece_data_uses_the_spec_field_names():
 
 def test_hand_updated_shows_only_the_seats_own_hand():
     game = started()
-    data = views.hand_updated_data(game, 2)
+    data = as_received(views.hand_updated_data(game, 2))
     assert data["count"] == 8
     assert [piece["id"] for piece in data["pieces"]] == [piece.id for piece in game.hands[2]]
 
 
 def test_game_state_has_the_spec_fields_and_no_hands():
     game = set_player(turning(), 3, is_active=False)
-    state = views.game_state(game)
+    state = as_received(views.game_state(game))
     assert {
         "round_number",
         "turn_number",
@@ -97,7 +98,7 @@ def test_preparation_phase_data():
         started(), phase=Phase.PREPARATION, weak_seats=(1, 2), redeal_decisions=(None,) * 4
     )
     game, _ = decide_redeal(game, 2, False, random.Random(0))
-    data = views.phase_change_data(game)
+    data = as_received(views.phase_change_data(game))
     assert data["phase"] == "PREPARATION" and data["game_state"]["phase"] == "PREPARATION"
     assert data["phase_data"] == {
         "weak_hands": ["Bob", "Carol"],
@@ -112,7 +113,7 @@ def test_preparation_phase_data():
 def test_declaration_phase_data():
     game = declaring()
     game, _ = declare(game, 0, 3)
-    data = views.phase_data(game)
+    data = as_received(views.phase_data(game))
     assert data["current_declarer"] == "Bob"
     assert data["declarations"] == {"Alice": 3}
     assert data["declaration_order"] == NAMES
@@ -123,22 +124,24 @@ def test_turn_phase_data_matches_the_spec_example_fields():
     game = turning()
     lead = game.hands[0][:1]
     game, _ = play(game, 0, [lead[0].id])
-    data = views.phase_data(game)
+    data = as_received(views.phase_data(game))
     assert data["current_player"] == "Bob"
     assert data["turn_number"] == 1
     assert data["required_piece_count"] == 1
     assert data["current_plays"] == {
-        "Alice": {"pieces": [views.piece_data(lead[0])], "play_type": "SINGLE"},
+        "Alice": {"pieces": [as_received(views.piece_data(lead[0]))], "play_type": "SINGLE"},
     }
     assert data["last_winner"] is None
     assert data["current_pile_count"] == 4
 
 
-def shown(game, outcome):
-    """The event ``outcome`` is shown as, which the caller knows it has."""
-    event = views.event_for(game, outcome)
-    assert event is not None, f"{outcome} is not shown"
-    return event
+def shown(game, outcome, **options):
+    """The event ``outcome`` is shown as, which the caller knows it has, as a client receives
+    it."""
+    shown = views.event_for(game, outcome, **options)
+    assert shown is not None, f"{outcome} is not shown"
+    event, data = shown
+    return event, as_received(data)
 
 
 def test_a_follower_play_that_forms_no_type_is_shown_as_invalid():
@@ -152,16 +155,16 @@ def test_a_follower_play_that_forms_no_type_is_shown_as_invalid():
 
 def test_events_for_accepted_moves():
     game = started()
-    assert views.event_for(game, DeclarationAccepted(0, 3)) == (
+    assert shown(game, DeclarationAccepted(0, 3)) == (
         "declaration_accepted",
         {"player": "Alice", "declaration": 3},
     )
     pieces = (PIECES_BY_ID["p3"], PIECES_BY_ID["p4"])
-    assert views.event_for(game, PlayAccepted(0, pieces, PlayType.PAIR)) == (
+    assert shown(game, PlayAccepted(0, pieces, PlayType.PAIR)) == (
         "play_accepted",
         {"player": "Alice", "pieces_played": ["p3", "p4"], "play_type": "PAIR"},
     )
-    assert views.event_for(game, RedealDecisionAccepted(1, True)) == (
+    assert shown(game, RedealDecisionAccepted(1, True)) == (
         "redeal_decision_accepted",
         {"player": "Bob", "decision": "accept"},
     )
@@ -170,9 +173,9 @@ def test_events_for_accepted_moves():
     assert data["player"] == "Carol" and data["bonus_points"] == 8
     assert data["bonus_type"] == "PERFECT_DECLARATION"
     assert views.event_for(game, HandsDealt(1, 1)) is None
-    assert views.event_for(game, PhaseChanged(game.phase, game)) == (
+    assert shown(game, PhaseChanged(game.phase, game)) == (
         "phase_change",
-        views.phase_change_data(game),
+        as_received(views.phase_change_data(game)),
     )
 
 
@@ -191,7 +194,7 @@ def play_bot_game(seed):
 
 def test_game_over_data():
     game, seen = play_bot_game(4)
-    data = views.game_over_data(game, 12.5)
+    data = as_received(views.game_over_data(game, 12.5))
     assert data["winners"] == [NAMES[seat] for seat in game.winners]
     assert data["final_scores"] == dict(zip(NAMES, game.scores, strict=True))
     assert data["rounds_played"] == game.round_number
@@ -203,8 +206,8 @@ def test_game_over_data():
     )
     last = seen[-1][1][-1]
     assert isinstance(last, GameOver)
-    assert views.event_for(game, last, game_duration=12.5) == ("game_over", data)
-    scoring = views.phase_data(game)
+    assert shown(game, last, game_duration=12.5) == ("game_over", data)
+    scoring = as_received(views.phase_data(game))
     assert scoring["game_over"] is True and scoring["winners"] == data["winners"]
 
 
@@ -216,24 +219,26 @@ def test_every_event_of_a_whole_game_is_json(seed):
         for outcome in outcomes:
             event = views.event_for(game, outcome)
             if event is not None:
-                json.dumps(event)
+                json.dumps(as_received(event[1]))
         for seat in range(4):
-            json.dumps(views.hand_updated_data(game, seat))
+            json.dumps(as_received(views.hand_updated_data(game, seat)))
 
 
 def test_player_timeout_data():
     game = started()
-    assert views.player_timeout_data(game, Declare(1, 0), 30) == {
+    assert as_received(views.player_timeout_data(game, Declare(1, 0), 30)) == {
         "player": "Bob",
         "action": "declare",
         "auto_action": {"type": "declare", "value": 0},
         "timeout_seconds": 30,
     }
-    assert views.player_timeout_data(game, RedealDecision(2, False), 30)["auto_action"] == {
+    timeout = views.player_timeout_data(game, RedealDecision(2, False), 30)
+    assert as_received(timeout)["auto_action"] == {
         "type": "decline_redeal",
         "value": False,
     }
-    assert views.player_timeout_data(game, Play(0, ("p1",)), 30)["auto_action"] == {
+    timeout = views.player_timeout_data(game, Play(0, ("p1",)), 30)
+    assert as_received(timeout)["auto_action"] == {
         "type": "play",
         "value": ["p1"],
     }
