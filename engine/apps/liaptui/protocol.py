@@ -22,7 +22,7 @@ Everything here is a pure function of its arguments (times are passed in).
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -270,14 +270,23 @@ def _as_is(data: Json) -> Json:
     return data
 
 
-def _unstructure_event(cls: type) -> Any:
-    # A field whose default is None is left out while None (see `events`).
-    omitted: dict[str, Any] = {
-        field.name: override(omit_if_default=True)
-        for field in attrs.fields(cls)
-        if field.default is None
-    }
-    return make_dict_unstructure_fn(cls, WIRE, **omitted)
+def _unstructure_event(cls: type) -> Callable[[Any], Json]:
+    """The unstructure hook of an `events` class: a field whose default is None is left out
+    while None, in its place (cattrs' ``omit_if_default`` would move it to the end, and a
+    field's order is part of the wire)."""
+    unstructure: Callable[[Any], Json] = make_dict_unstructure_fn(cls, WIRE)
+    omitted = frozenset(field.name for field in attrs.fields(cls) if field.default is None)
+    if not omitted:
+        return unstructure
+
+    def without_nones(value: Any) -> Json:
+        return {
+            name: item
+            for name, item in unstructure(value).items()
+            if item is not None or name not in omitted
+        }
+
+    return without_nones
 
 
 #: The app's converter for what the server sends.
