@@ -8,11 +8,13 @@ import random
 from typing import Any
 
 import attrs
+import jsonschema
 import pytest
 
 from engine.apps.liaptui import bots, protocol, views
 from engine.apps.liaptui import events as e
 from engine.apps.liaptui import messages as m
+from engine.apps.liaptui.app import app
 from engine.apps.liaptui.game import (
     Phase,
     apply,
@@ -37,7 +39,8 @@ from engine.apps.liaptui.pieces import PIECES_BY_ID
 from engine.apps.liaptui.plays import PlayType
 from engine.apps.liaptui.protocol import negotiate_version, pong, server_event
 from engine.apps.liaptui.state import RoomState, Seat, full_state, players_data, room_data
-from engine.net import json_dumps
+from engine.net import json_dumps, json_loads
+from engine.web._asyncapi import asyncapi_document
 
 NAMES = ["Alice", "Bob", "Carol", "David"]
 NOW = 1_767_225_600.25
@@ -866,3 +869,14 @@ def test_an_event_the_room_or_lobby_builds_is_sent_as_before(data, sent):
 def test_every_kind_of_server_event_is_checked_here():
     kinds = {event for event, _, _ in built().values()} | {sent["event"] for _, sent in INLINE}
     assert kinds >= {*protocol.LOBBY_SENDS, *protocol.ROOM_SENDS}
+
+
+def test_every_event_matches_its_schema_in_the_asyncapi_document():
+    document = asyncapi_document(app, prefixed=False)
+    sent = [server_event(event, data, now=NOW, **where) for event, data, where in built().values()]
+    sent += [sent for _, sent in INLINE]
+    for message in sent:
+        channel = "room_socket" if "room_id" in message else "lobby_socket"
+        ref = f"#/channels/{channel}/messages/send.{message['event']}/payload"
+        validator = jsonschema.Draft7Validator({**document, "$ref": ref})
+        assert not list(validator.iter_errors(json_loads(json_dumps(message)))), message
