@@ -19,6 +19,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from engine import clock
 from engine.actors import Actor, ActorStopped, MailboxFull, on
 from engine.net import JSON_CODEC, Peer, PeerConnected, PeerDisconnected, PeerMessage
@@ -101,17 +103,11 @@ class LobbyActor(Actor):
     # -- helpers -----------------------------------------------------------------------------
 
     def _room_list(self) -> e.RoomList:
+        listed = self.directory.rooms.listing()
         return e.RoomList(
             tuple(
-                e.ListedRoom(
-                    room_id=room.room_id,
-                    room_name=room.room_name,
-                    host_name=room.host_name,
-                    players=room.players,
-                    max_players=room.max_players,
-                    player_count=len(room.players),
-                )
-                for room in self.directory.rooms.listing()
+                e.ListedRoom(**attrs.asdict(room, recurse=False), player_count=len(room.players))
+                for room in listed
             )
         )
 

@@ -11,19 +11,15 @@ import attrs
 import jsonschema
 import pytest
 
-from engine.apps.liaptui import bots, protocol, views
 from engine.apps.liaptui import events as e
 from engine.apps.liaptui import messages as m
+from engine.apps.liaptui import protocol, views
 from engine.apps.liaptui.app import app
 from engine.apps.liaptui.game import (
     Phase,
-    apply,
     decide_redeal,
     declare,
-    next_round,
     play,
-    start_game,
-    who_must_act,
 )
 from engine.apps.liaptui.outcomes import (
     Action,
@@ -42,16 +38,13 @@ from engine.apps.liaptui.state import RoomState, Seat, full_state, players_data,
 from engine.net import json_dumps, json_loads
 from engine.web._asyncapi import asyncapi_document
 
-NAMES = ["Alice", "Bob", "Carol", "David"]
+from liaptui_games import declaring, play_bot_game, started, turning
+
 NOW = 1_767_225_600.25
 
 
-def started():
-    game, _ = start_game(NAMES, random.Random(0), bots=[False, True, False, False])
-    return game
-
-
 def preparing():
+    """Bob and Carol have weak hands; Carol declined a redeal."""
     game = attrs.evolve(
         started(), phase=Phase.PREPARATION, weak_seats=(1, 2), redeal_decisions=(None,) * 4
     )
@@ -59,29 +52,23 @@ def preparing():
     return game
 
 
-def declaring():
-    game = attrs.evolve(started(), phase=Phase.DECLARATION, weak_seats=(), starter=0)
-    game, _ = declare(game, 0, 3)
+def declared():
+    """Alice declared 3."""
+    game, _ = declare(declaring(), 0, 3)
     return game
 
 
-def turning():
-    game = attrs.evolve(started(), phase=Phase.DECLARATION, weak_seats=(), starter=0)
-    for seat, value in zip(range(4), [1, 2, 2, 1], strict=True):
-        game, _ = declare(game, seat, value)
+def led():
+    """Alice led the first turn with her first piece."""
+    game = turning()
     game, _ = play(game, 0, [game.hands[0][0].id])
     return game
 
 
 def finished():
-    rng = random.Random(4)
-    game, outcomes = start_game(NAMES, rng, bots=[True] * 4)
-    while game.phase is not Phase.GAME_OVER:
-        if game.phase is Phase.SCORING:
-            game, outcomes = next_round(game, rng)
-        else:
-            game, outcomes = apply(game, bots.choose_action(game, who_must_act(game)[0]), rng)
-    return game, outcomes
+    """A whole game of bots, and the outcomes of its last move."""
+    game, seen = play_bot_game(4)
+    return game, seen[-1][1]
 
 
 def room(game=None):
@@ -103,8 +90,8 @@ def built():
     found: dict[str, tuple[str, Any, dict[str, Any]]] = {}
     for name, game in [
         ("preparation", preparing()),
-        ("declaration", declaring()),
-        ("turn", turning()),
+        ("declaration", declared()),
+        ("turn", led()),
         ("game_over", finished()[0]),
     ]:
         data = views.phase_change_data(game).stamped(7, NOW)
@@ -145,7 +132,7 @@ def built():
     started_game = e.GameStarted(players_data(state), "Alice")
     found["game_started"] = ("game_started", started_game, {"room_id": "R1"})
     missed = (e.MissedEvent(5, "declaration_accepted", {"player": "Alice", "declaration": 3}),)
-    sync = e.SyncResponse(6, missed, True, full_state(room(turning())))
+    sync = e.SyncResponse(6, missed, True, full_state(room(led())))
     found["sync_response"] = ("sync_response", sync, {"room_id": "R1"})
     before = e.SyncResponse(0, (), False, full_state(state))
     found["sync_response_before_the_game"] = ("sync_response", before, {"room_id": "R1"})
@@ -156,13 +143,61 @@ def built():
         events_replayed=True,
         current_sequence=9,
         players=players_data(state),
-        game_state=views.game_state(declaring()),
+        game_state=views.game_state(declared()),
     )
     found["reconnected"] = ("reconnected", reconnected, {"room_id": "R1"})
     return found
 
 
-#: What the app sent for each, when its events were dict literals (room ``R1``, at ``NOW``).
+# What the app sent for each event below, when its events were dict literals (room ``R1``, at
+# ``NOW``); the parts several events share are named once.
+PLAYERS_AT_START = [
+    {"name": "Alice", "position": 0, "score": 0, "is_active": True, "is_bot": False},
+    {"name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True},
+    {"name": "Carol", "position": 2, "score": 0, "is_active": True, "is_bot": False},
+    {"name": "David", "position": 3, "score": 0, "is_active": True, "is_bot": False},
+]
+NO_POINTS = {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0}
+EIGHT_PIECES_EACH = {"Alice": 8, "Bob": 8, "Carol": 8, "David": 8}
+ROOM_PLAYERS = [
+    {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
+    {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
+    {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
+]
+IN_SEAT_ORDER = ["Alice", "Bob", "Carol", "David"]
+ALICE_LED = {
+    "current_player": "Bob",
+    "turn_number": 1,
+    "required_piece_count": 1,
+    "current_plays": {
+        "Alice": {
+            "pieces": [{"id": "p1", "rank": "GENERAL", "color": "RED", "point": 14}],
+            "play_type": "SINGLE",
+        }
+    },
+    "turn_order": IN_SEAT_ORDER,
+    "last_winner": None,
+    "last_turn_plays": {},
+    "current_pile_count": 4,
+}
+THE_ROOM = {
+    "room_id": "R1",
+    "room_name": "Table",
+    "host_name": "Alice",
+    "is_public": True,
+    "players": ROOM_PLAYERS,
+}
+ALICE_DECLARED = {
+    "starter": "Alice",
+    "declaration_order": IN_SEAT_ORDER,
+    "current_declarer": "Bob",
+    "declarations": {"Alice": 3},
+    "declaration_total": 3,
+    "valid_declarations": [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    "redeal_multiplier": 1,
+}
+
+#: Each event's JSON, by the key `built` gives it.
 EXPECTED = {
     "phase_change_preparation": {
         "event": "phase_change",
@@ -180,34 +215,11 @@ EXPECTED = {
                 "round_number": 1,
                 "turn_number": 0,
                 "phase": "PREPARATION",
-                "players": [
-                    {
-                        "name": "Alice",
-                        "position": 0,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {"name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True},
-                    {
-                        "name": "Carol",
-                        "position": 2,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {
-                        "name": "David",
-                        "position": 3,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                ],
-                "scores": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
-                "pile_counts": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                "players": PLAYERS_AT_START,
+                "scores": NO_POINTS,
+                "pile_counts": NO_POINTS,
                 "declarations": {"Alice": None, "Bob": None, "Carol": None, "David": None},
-                "hand_sizes": {"Alice": 8, "Bob": 8, "Carol": 8, "David": 8},
+                "hand_sizes": EIGHT_PIECES_EACH,
                 "redeal_multiplier": 1,
             },
             "sequence_number": 7,
@@ -220,47 +232,16 @@ EXPECTED = {
         "event": "phase_change",
         "data": {
             "phase": "DECLARATION",
-            "phase_data": {
-                "starter": "Alice",
-                "declaration_order": ["Alice", "Bob", "Carol", "David"],
-                "current_declarer": "Bob",
-                "declarations": {"Alice": 3},
-                "declaration_total": 3,
-                "valid_declarations": [0, 1, 2, 3, 4, 5, 6, 7, 8],
-                "redeal_multiplier": 1,
-            },
+            "phase_data": ALICE_DECLARED,
             "game_state": {
                 "round_number": 1,
                 "turn_number": 0,
                 "phase": "DECLARATION",
-                "players": [
-                    {
-                        "name": "Alice",
-                        "position": 0,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {"name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True},
-                    {
-                        "name": "Carol",
-                        "position": 2,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {
-                        "name": "David",
-                        "position": 3,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                ],
-                "scores": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
-                "pile_counts": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                "players": PLAYERS_AT_START,
+                "scores": NO_POINTS,
+                "pile_counts": NO_POINTS,
                 "declarations": {"Alice": 3, "Bob": None, "Carol": None, "David": None},
-                "hand_sizes": {"Alice": 8, "Bob": 8, "Carol": 8, "David": 8},
+                "hand_sizes": EIGHT_PIECES_EACH,
                 "redeal_multiplier": 1,
             },
             "sequence_number": 7,
@@ -273,51 +254,14 @@ EXPECTED = {
         "event": "phase_change",
         "data": {
             "phase": "TURN",
-            "phase_data": {
-                "current_player": "Bob",
-                "turn_number": 1,
-                "required_piece_count": 1,
-                "current_plays": {
-                    "Alice": {
-                        "pieces": [{"id": "p1", "rank": "GENERAL", "color": "RED", "point": 14}],
-                        "play_type": "SINGLE",
-                    }
-                },
-                "turn_order": ["Alice", "Bob", "Carol", "David"],
-                "last_winner": None,
-                "last_turn_plays": {},
-                "current_pile_count": 4,
-            },
+            "phase_data": ALICE_LED,
             "game_state": {
                 "round_number": 1,
                 "turn_number": 1,
                 "phase": "TURN",
-                "players": [
-                    {
-                        "name": "Alice",
-                        "position": 0,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {"name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True},
-                    {
-                        "name": "Carol",
-                        "position": 2,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {
-                        "name": "David",
-                        "position": 3,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                ],
-                "scores": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
-                "pile_counts": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                "players": PLAYERS_AT_START,
+                "scores": NO_POINTS,
+                "pile_counts": NO_POINTS,
                 "declarations": {"Alice": 1, "Bob": 2, "Carol": 2, "David": 1},
                 "hand_sizes": {"Alice": 7, "Bob": 8, "Carol": 8, "David": 8},
                 "redeal_multiplier": 1,
@@ -377,7 +321,7 @@ EXPECTED = {
                 "scores": {"Alice": 36, "Bob": 4, "Carol": 54, "David": 18},
                 "pile_counts": {"Alice": 2, "Bob": 0, "Carol": 3, "David": 3},
                 "declarations": {"Alice": 1, "Bob": 1, "Carol": 3, "David": 4},
-                "hand_sizes": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                "hand_sizes": NO_POINTS,
                 "redeal_multiplier": 1,
             },
             "sequence_number": 7,
@@ -527,11 +471,7 @@ EXPECTED = {
             "room_name": "Table",
             "host_name": "Alice",
             "is_public": True,
-            "players": [
-                {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
-                {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
-                {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
-            ],
+            "players": ROOM_PLAYERS,
             "position": 3,
             "player_token": "tok",
             "game_state": None,
@@ -541,14 +481,7 @@ EXPECTED = {
     },
     "game_started": {
         "event": "game_started",
-        "data": {
-            "players": [
-                {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
-                {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
-                {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
-            ],
-            "host_name": "Alice",
-        },
+        "data": {"players": ROOM_PLAYERS, "host_name": "Alice"},
         "server_time": 1767225600.25,
         "room_id": "R1",
     },
@@ -566,91 +499,20 @@ EXPECTED = {
             "events_complete": True,
             "full_state": {
                 "phase": "TURN",
-                "phase_data": {
-                    "current_player": "Bob",
-                    "turn_number": 1,
-                    "required_piece_count": 1,
-                    "current_plays": {
-                        "Alice": {
-                            "pieces": [
-                                {"id": "p1", "rank": "GENERAL", "color": "RED", "point": 14}
-                            ],
-                            "play_type": "SINGLE",
-                        }
-                    },
-                    "turn_order": ["Alice", "Bob", "Carol", "David"],
-                    "last_winner": None,
-                    "last_turn_plays": {},
-                    "current_pile_count": 4,
-                },
+                "phase_data": ALICE_LED,
                 "game_state": {
                     "round_number": 1,
                     "turn_number": 1,
                     "phase": "TURN",
-                    "phase_data": {
-                        "current_player": "Bob",
-                        "turn_number": 1,
-                        "required_piece_count": 1,
-                        "current_plays": {
-                            "Alice": {
-                                "pieces": [
-                                    {"id": "p1", "rank": "GENERAL", "color": "RED", "point": 14}
-                                ],
-                                "play_type": "SINGLE",
-                            }
-                        },
-                        "turn_order": ["Alice", "Bob", "Carol", "David"],
-                        "last_winner": None,
-                        "last_turn_plays": {},
-                        "current_pile_count": 4,
-                    },
-                    "players": [
-                        {
-                            "name": "Alice",
-                            "position": 0,
-                            "score": 0,
-                            "is_active": True,
-                            "is_bot": False,
-                        },
-                        {
-                            "name": "Bob",
-                            "position": 1,
-                            "score": 0,
-                            "is_active": True,
-                            "is_bot": True,
-                        },
-                        {
-                            "name": "Carol",
-                            "position": 2,
-                            "score": 0,
-                            "is_active": True,
-                            "is_bot": False,
-                        },
-                        {
-                            "name": "David",
-                            "position": 3,
-                            "score": 0,
-                            "is_active": True,
-                            "is_bot": False,
-                        },
-                    ],
-                    "scores": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
-                    "pile_counts": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                    "phase_data": ALICE_LED,
+                    "players": PLAYERS_AT_START,
+                    "scores": NO_POINTS,
+                    "pile_counts": NO_POINTS,
                     "declarations": {"Alice": 1, "Bob": 2, "Carol": 2, "David": 1},
                     "hand_sizes": {"Alice": 7, "Bob": 8, "Carol": 8, "David": 8},
                     "redeal_multiplier": 1,
                 },
-                "room": {
-                    "room_id": "R1",
-                    "room_name": "Table",
-                    "host_name": "Alice",
-                    "is_public": True,
-                    "players": [
-                        {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
-                        {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
-                        {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
-                    ],
-                },
+                "room": THE_ROOM,
             },
         },
         "server_time": 1767225600.25,
@@ -666,17 +528,7 @@ EXPECTED = {
                 "phase": "NOT_STARTED",
                 "phase_data": {},
                 "game_state": None,
-                "room": {
-                    "room_id": "R1",
-                    "room_name": "Table",
-                    "host_name": "Alice",
-                    "is_public": True,
-                    "players": [
-                        {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
-                        {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
-                        {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
-                    ],
-                },
+                "room": THE_ROOM,
             },
         },
         "server_time": 1767225600.25,
@@ -694,52 +546,17 @@ EXPECTED = {
             "missed_events": 2,
             "events_replayed": True,
             "current_sequence": 9,
-            "players": [
-                {"name": "Alice", "position": 0, "is_bot": False, "is_host": True},
-                {"name": "Bob", "position": 1, "is_bot": True, "is_host": False},
-                {"name": "Carol", "position": 3, "is_bot": False, "is_host": False},
-            ],
+            "players": ROOM_PLAYERS,
             "game_state": {
                 "round_number": 1,
                 "turn_number": 0,
                 "phase": "DECLARATION",
-                "phase_data": {
-                    "starter": "Alice",
-                    "declaration_order": ["Alice", "Bob", "Carol", "David"],
-                    "current_declarer": "Bob",
-                    "declarations": {"Alice": 3},
-                    "declaration_total": 3,
-                    "valid_declarations": [0, 1, 2, 3, 4, 5, 6, 7, 8],
-                    "redeal_multiplier": 1,
-                },
-                "players": [
-                    {
-                        "name": "Alice",
-                        "position": 0,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {"name": "Bob", "position": 1, "score": 0, "is_active": True, "is_bot": True},
-                    {
-                        "name": "Carol",
-                        "position": 2,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                    {
-                        "name": "David",
-                        "position": 3,
-                        "score": 0,
-                        "is_active": True,
-                        "is_bot": False,
-                    },
-                ],
-                "scores": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
-                "pile_counts": {"Alice": 0, "Bob": 0, "Carol": 0, "David": 0},
+                "phase_data": ALICE_DECLARED,
+                "players": PLAYERS_AT_START,
+                "scores": NO_POINTS,
+                "pile_counts": NO_POINTS,
                 "declarations": {"Alice": 3, "Bob": None, "Carol": None, "David": None},
-                "hand_sizes": {"Alice": 8, "Bob": 8, "Carol": 8, "David": 8},
+                "hand_sizes": EIGHT_PIECES_EACH,
                 "redeal_multiplier": 1,
             },
         },

@@ -5,17 +5,13 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.apps.liaptui import bots, errors, views
+from engine.apps.liaptui import errors, views
 from engine.apps.liaptui.game import (
     Phase,
-    apply,
     decide_redeal,
     declare,
-    next_round,
     play,
     set_player,
-    start_game,
-    who_must_act,
 )
 from engine.apps.liaptui.outcomes import (
     DeclarationAccepted,
@@ -33,23 +29,7 @@ from engine.apps.liaptui.pieces import PIECES_BY_ID
 from engine.apps.liaptui.plays import PlayType
 from engine.apps.liaptui.testing import as_received
 
-NAMES = ["Alice", "Bob", "Carol", "David"]
-
-
-def started(seed=0):
-    game, _ = start_game(NAMES, random.Random(seed), bots=[False, True, False, False])
-    return game
-
-
-def declaring(seed=0):
-    return attrs.evolve(started(seed), phase=Phase.DECLARATION, weak_seats=(), starter=0)
-
-
-def turning(seed=0):
-    game = declaring(seed)
-    for seat, value in zip(range(4), [1, 2, 2, 1], strict=True):
-        game, _ = declare(game, seat, value)
-    return game
+from liaptui_games import NAMES, declaring, play_bot_game, started, turning
 
 
 def test_piece_data_uses_the_spec_field_names():
@@ -177,19 +157,6 @@ def test_events_for_accepted_moves():
         "phase_change",
         as_received(views.phase_change_data(game)),
     )
-
-
-def play_bot_game(seed):
-    rng = random.Random(seed)
-    game, outcomes = start_game(NAMES, rng, bots=[True] * 4)
-    seen = [(game, outcomes)]
-    while game.phase is not Phase.GAME_OVER:
-        if game.phase is Phase.SCORING:
-            game, outcomes = next_round(game, rng)
-        else:
-            game, outcomes = apply(game, bots.choose_action(game, who_must_act(game)[0]), rng)
-        seen.append((game, outcomes))
-    return game, seen
 
 
 def test_game_over_data():
