@@ -1,7 +1,8 @@
 """``party-engine serve``: every app under its prefix, or one app at the root.
 
 Every option has an environment variable (``PARTY_ENGINE_HOST``, ``PARTY_ENGINE_PORT``,
-``PARTY_ENGINE_STORE``, ``PARTY_ENGINE_APPS`` as a comma-separated list); the flag wins.
+``PARTY_ENGINE_STORE``, ``PARTY_ENGINE_APPS`` as a comma-separated list,
+``PARTY_ENGINE_CLUSTER``); the flag wins.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ log = logging.getLogger("engine.cli")
 @attrs.frozen
 class ServeSettings:
     """The defaults of ``serve``'s flags, from ``PARTY_ENGINE_HOST``, ``_PORT``, ``_STORE``,
-    ``_APPS`` and ``_THROUGH_QUART``."""
+    ``_APPS``, ``_THROUGH_QUART`` and ``_CLUSTER``."""
 
     host: str = "127.0.0.1"
     port: int = setting(8000, min=0, max=65535)
     store: str = "sqlite:///party-engine.db"
     apps: tuple[str, ...] = ()
     through_quart: bool = False
+    cluster: str = ""
 
 
 def available_apps() -> dict[str, AppSpec]:
@@ -84,6 +86,12 @@ def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Name
         help="serve every HTTP request through Quart-Trio (for its middleware), "
         "not the declared routes on the engine's own HTTP/1.1 path",
     )
+    serve.add_argument(
+        "--cluster",
+        default=defaults.cluster or None,
+        metavar="redis://HOST:PORT",
+        help="be one node of the cluster sharing this Redis and the same --store",
+    )
     args = parser.parse_args(argv)
     if args.apps is None:
         args.apps = list(defaults.apps)
@@ -104,7 +112,7 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
                 log.info("received %s, shutting down", signal.Signals(signum).name)
                 return
 
-    async with open_engine(apps, store=args.store, environ=environ) as engine:
+    async with open_engine(apps, store=args.store, environ=environ, cluster=args.cluster) as engine:
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 lambda task_status: engine.serve(

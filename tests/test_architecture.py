@@ -12,6 +12,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
        store        engine/store
        net          engine/net
        parties      engine/parties
+       cluster      engine/cluster
        web          engine/web
        apps         engine/apps/<app>   (and no app imports another app)
        cli          engine/cli.py, engine/__main__.py
@@ -57,6 +58,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store", ("engine.store",)),
     ("net", ("engine.net",)),
     ("parties", ("engine.parties",)),
+    ("cluster", ("engine.cluster",)),
     ("web", ("engine.web",)),
     ("apps", ("engine.apps",)),
     ("cli", ("engine.cli", "engine.__main__")),

@@ -5,8 +5,11 @@ A ``PartyDirectory`` creates, finds, restores, lists and finishes the parties of
 that outlives its crashes; ``serve_member`` is a party WebSocket route's body.
 """
 
+from ._directory import Cluster as Cluster
 from ._directory import PartyDirectory as PartyDirectory
 from ._directory import PartyDirectoryStatistics as PartyDirectoryStatistics
+from ._directory import Placement as Placement
+from ._directory import join_cluster as join_cluster
 from ._directory import start_party_directory as start_party_directory
 from ._errors import PartyErrors as PartyErrors
 from ._errors import refusal_close_code as refusal_close_code

@@ -11,17 +11,26 @@ collision); ``create`` returns once the new party is durable; ``get`` restores a
 first use and answers None only for a party that is not saved (``NotSaved``), while any other
 failure to start raises; the first incarnation of a restored party is given the record just
 loaded, a restarted one reads what was last committed.
+
+In a cluster (an actor system that ``join_cluster`` attached a ``Cluster`` to: see
+``engine.cluster``) ownership lives here too: every directory started under that system gets a
+``Placement`` for its kind, and a party runs only on the node that holds its lease. ``create``
+and the restores claim the lease first, so two nodes never run the same party; ``get`` answers,
+for a party another node owns, a local stand-in that forwards to it; the listing is the
+cluster's (changes are published to, and mirrored from, the other nodes). Without a cluster
+nothing of this runs: the single-node paths are unchanged.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from engine.actors import ActorRef, NameTaken
+from engine.actors import ActorRef, NameTaken, Registry
 from engine.net import EventStream
 from engine.store import Record, Store, get_or_restore
 from engine.supervisors import (
@@ -38,7 +47,14 @@ from ._group import PeerGroup
 from ._ids import IdScheme, UuidIds
 from ._party import Birth, FinishParty, Party, Persist
 
-__all__ = ["PartyDirectory", "PartyDirectoryStatistics", "start_party_directory"]
+__all__ = [
+    "Cluster",
+    "PartyDirectory",
+    "PartyDirectoryStatistics",
+    "Placement",
+    "join_cluster",
+    "start_party_directory",
+]
 
 log = logging.getLogger("engine.parties")
 
@@ -50,6 +66,51 @@ _MAILBOX = 1024
 # Draws of a join code before giving up: at 31**6 codes, a million live parties make a draw
 # collide one time in 900; ten in a row is a full code space, not bad luck.
 _DRAWS = 10
+
+
+class Placement(Protocol):
+    """Where the parties of one kind run in a cluster: the ownership a directory defers to."""
+
+    async def claim(self, party_id: str) -> bool:
+        """Take the party's lease for this node, atomically; True if this node holds it (now or
+        already), False if another node does."""
+
+    def release(self, party_id: str) -> None:
+        """Give the lease up (the party stopped here, or was never started); returns at once."""
+
+    async def locate(self, party_id: str) -> ActorRef | None:
+        """The party wherever it runs: restored here if no node holds it (None if it is not
+        saved), or a stand-in forwarding to the node that does."""
+
+    def listed(self, party_id: str, summary: Any) -> None:
+        """A party of this node has a new listing (None: unlisted): tell the other nodes."""
+
+    async def start(self, restore_all: bool) -> None:
+        """Begin mirroring the cluster's listing and, with ``restore_all``, adopting the parties
+        whose node died; restore the saved parties no node holds."""
+
+
+class Cluster(Protocol):
+    """A cluster an actor system is a node of (``engine.cluster``)."""
+
+    def placement(self, directory: PartyDirectory[Any]) -> Placement:
+        """The placement of ``directory``'s kind on this node."""
+
+
+# The cluster each actor system is a node of, by its registry (which the views an app is given,
+# ``ActorSystem.within``, share); looked up once per directory, at its start.
+_CLUSTERS: weakref.WeakKeyDictionary[Registry, Cluster] = weakref.WeakKeyDictionary()
+
+
+def join_cluster(system: ActorSystem, cluster: Cluster) -> Callable[[], None]:
+    """Make ``system`` a node of ``cluster``: directories started under it from now on defer
+    their ownership and listing to it. Returns the function that detaches it."""
+    _CLUSTERS[system.registry] = cluster
+
+    def leave() -> None:
+        _CLUSTERS.pop(system.registry, None)
+
+    return leave
 
 
 @attrs.frozen
@@ -74,6 +135,8 @@ class PartyDirectory(Generic[P]):
     event_capacity: int = 100
     seq_field: str | None = "sequence_number"
     mailbox_capacity: int = _MAILBOX
+    #: Set by ``start_party_directory`` when the system is a node of a cluster.
+    placement: Placement | None = None
     _groups: dict[str, PeerGroup[Any]] = attrs.field(factory=dict, init=False)
     _listings: dict[str, Any] = attrs.field(factory=dict, init=False)
     _listeners: list[Listener] = attrs.field(factory=list, init=False)
@@ -103,7 +166,12 @@ class PartyDirectory(Generic[P]):
                     raise NameTaken((self.kind, party_id))
                 continue
             self._creating.add(party_id)
+            started = False
             try:
+                if self.placement is not None and not await self.placement.claim(party_id):
+                    if chosen:
+                        raise NameTaken((self.kind, party_id))
+                    continue  # another node holds it: live there, or being created there
                 if (chosen or self.ids.may_collide) and await self.store.load(self.kind, party_id):
                     if chosen:
                         raise NameTaken((self.kind, party_id))
@@ -111,14 +179,18 @@ class PartyDirectory(Generic[P]):
                 try:
                     ref = await self.supervisor.start_child(self._spec(party_id, seed=seed))
                 except NameTaken:  # restored by a concurrent get meanwhile
+                    started = True  # here: the lease is the live party's
                     if chosen:
                         raise
                     continue
                 except BaseException:
                     self._drop_unless_live(party_id)
                     raise
+                started = True
             finally:
                 self._creating.discard(party_id)
+                if not started and self.placement is not None:
+                    self.placement.release(party_id)
             assert isinstance(ref, ActorRef)
             try:
                 await ref.ask(Persist())
@@ -133,15 +205,29 @@ class PartyDirectory(Generic[P]):
         return self.system.lookup((self.kind, party_id))
 
     async def get(self, party_id: str) -> ActorRef | None:
-        """The live party, or the saved one restored; None if no such party is saved."""
+        """The live party, or the saved one restored; None if no such party is saved.
+
+        In a cluster: the party wherever it runs (a stand-in forwarding to its node), or
+        restored here if no node runs it."""
+        if self.placement is not None and self.find(party_id) is None:
+            return await self.placement.locate(party_id)
         return await self._restore(party_id, None)
+
+    async def restore(self, party_id: str, record: Record | None = None) -> ActorRef | None:
+        """Start the saved party here (from ``record`` if given, else from the store) and return
+        it, or the live one; None if it is not saved. For the cluster's placement, which calls
+        it once it holds the party's lease."""
+        return await self._restore(party_id, record)
 
     async def restore_all(self) -> int:
         """Start every saved party that is not running (for parties with timers: call it at
         set-up); how many are running afterwards. A party that fails to start is logged and
-        left in the store, so one bad record does not keep the server from starting."""
+        left in the store, so one bad record does not keep the server from starting. In a
+        cluster only the parties no node holds are started here."""
         running = 0
         for party_id, record in await self.store.load_all(self.kind):
+            if self.placement is not None and not await self.placement.claim(party_id):
+                continue
             try:
                 if await self._restore(party_id, record) is not None:
                     running += 1
@@ -188,22 +274,34 @@ class PartyDirectory(Generic[P]):
 
     def report(self, party_id: str, summary: Any) -> None:
         """A party's new listing (None: unlisted)."""
-        if summary is None:
-            if self._listings.pop(party_id, None) is None:
-                return
-        elif self._listings.get(party_id) == summary:
-            return  # a restarted incarnation reporting what its predecessor did
-        else:
-            self._listings[party_id] = summary
-        for listener in list(self._listeners):
-            listener(party_id, summary)
+        if self._mirror(party_id, summary) and self.placement is not None:
+            self.placement.listed(party_id, summary)
+
+    def mirror(self, party_id: str, summary: Any) -> None:
+        """A listing another node of the cluster reported (None: unlisted)."""
+        self._mirror(party_id, summary)
 
     def forget(self, party_id: str) -> None:
         """The party stopped for good: drop its group and its listing."""
         self._groups.pop(party_id, None)
         self.report(party_id, None)
+        if self.placement is not None:
+            self.placement.release(party_id)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _mirror(self, party_id: str, summary: Any) -> bool:
+        """Record a listing and tell the listeners; False if it changed nothing."""
+        if summary is None:
+            if self._listings.pop(party_id, None) is None:
+                return False
+        elif self._listings.get(party_id) == summary:
+            return False  # a restarted incarnation reporting what its predecessor did
+        else:
+            self._listings[party_id] = summary
+        for listener in list(self._listeners):
+            listener(party_id, summary)
+        return True
 
     async def _restore(self, party_id: str, record: Record | None) -> ActorRef | None:
         # The record read at start-up is for the first incarnation only: one restarted after a
@@ -251,8 +349,9 @@ async def start_party_directory(
     mailbox_capacity: int = _MAILBOX,
 ) -> PartyDirectory[P]:
     """Start the supervisor of ``party_type``'s parties under ``system`` and return their
-    directory; with ``restore_all`` every saved party is started first (parties with timers).
-    The parties stop with the system."""
+    directory; with ``restore_all`` every saved party is started first (parties with timers;
+    in a cluster, those no node runs, and from then on those whose node dies). The parties
+    stop with the system."""
     supervisor = await system.start_supervisor(
         SupervisorSpec(id=f"{party_type.kind}.parties", max_restarts=1000, max_seconds=1.0)
     )
@@ -268,6 +367,10 @@ async def start_party_directory(
         seq_field,
         mailbox_capacity,
     )
-    if restore_all:
+    cluster = _CLUSTERS.get(system.registry)
+    if cluster is not None:
+        directory.placement = cluster.placement(directory)
+        await directory.placement.start(restore_all)
+    elif restore_all:
         await directory.restore_all()
     return directory

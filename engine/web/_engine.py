@@ -21,6 +21,7 @@ from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
 from engine.net import Accept, json_dumps, serve_tcp
+from engine.settings import read_settings
 from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
 
@@ -273,6 +274,7 @@ async def open_engine(
     *,
     store: str = "memory://",
     environ: Mapping[str, str] | None = None,
+    cluster: str | None = None,
 ) -> AsyncIterator[Engine]:
     """Open the store and the actor system, then set up each app (in order) under a supervisor
     of its own; a setup that fails here propagates.
@@ -282,11 +284,24 @@ async def open_engine(
     torn down in reverse order (each leaves its setup, then its actors stop: their last state is
     already committed, persistent actors commit before they reply), then the rest of the actor
     system stops, then the store flushes and closes.
+
+    With ``cluster`` (``redis://HOST:PORT``) the engine is a node of the cluster sharing that
+    Redis (and the same store): see ``engine.cluster``; its lease is read from
+    ``PARTY_ENGINE_CLUSTER_LEASE``. The node leaves after the actor system has stopped.
     """
     environ = os.environ if environ is None else environ
     async with AsyncExitStack() as stack:
         opened_store = await stack.enter_async_context(open_store(store))
+        node = None
+        if cluster is not None:
+            # Imported here: a single node never loads the Redis client.
+            from engine.cluster import ClusterSettings, open_cluster
+
+            settings = read_settings(ClusterSettings, environ, app="cluster")
+            node = await stack.enter_async_context(open_cluster(cluster, settings))
         system = await stack.enter_async_context(open_actor_system())
+        if node is not None:
+            await node.attach(system)
         engine = Engine(
             system=system,
             store=opened_store,

@@ -130,7 +130,7 @@ async def room_socket(
 
     async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
         room_id = params["room_id"]
-        room = directory.find(room_id)
+        room = await directory.rooms.get(room_id)  # in a cluster: wherever it runs
         if room is None:
             ws.send(JSON_CODEC.encode(ERRORS.event(RoomNotFound(details={"room_id": room_id}))))
             await ws.close(CloseReason.POLICY_VIOLATION, "room not found")

@@ -12,57 +12,15 @@ import trio
 
 from engine.apps.liaptui.app import app, make_app
 from engine.apps.liaptui.settings import Settings
-from engine.apps.liaptui.testing import ScriptedPlayer
 from engine.net import RateLimitKind, RateLimitRule
-from engine.net.client import Client, ClientWebSocket, WebSocketClosed
+from engine.net.client import WebSocketClosed
 
+from liaptui_players import Player, create_room, join
 from serving import serve_apps
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 #: What `party-engine serve` would read: no pause, instant bots.
 FAST_ENVIRON = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0"}
-
-
-async def create_room(client: Client, creator: str = "Alice", prefix: str = "") -> dict[str, Any]:
-    async with client.websocket(f"{prefix}/ws/lobby", type_key="event") as lobby:
-        await lobby.write_json(
-            {"event": "create_room", "data": {"room_name": "Table", "player_name": creator}}
-        )
-        return (await lobby.receive_until("room_created"))["data"]
-
-
-async def join(ws: ClientWebSocket, name: str, **fields: Any) -> dict[str, Any]:
-    await ws.write_json({"event": "join_room", "data": {"player_name": name, **fields}})
-    return (await ws.receive_until(lambda msg: msg.get("event") in ("room_joined", "reconnected")))[
-        "data"
-    ]
-
-
-class Player:
-    """A real WebSocket client playing as a `ScriptedPlayer`; keeps everything it received."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.script = name, ScriptedPlayer(name)
-        self.log: list[dict[str, Any]] = []
-
-    async def play(self, ws: ClientWebSocket, *, until: Any = "game_over") -> dict[str, Any]:
-        """Answer moves until a message matches ``until`` (an event name or a predicate)."""
-        done = until if callable(until) else (lambda msg: msg.get("event") == until)
-        for message in ws.take_pending():
-            self.log.append(message)
-            for move, data in self.script.observe(message):
-                await ws.write_json({"event": move, "data": data})
-        while True:
-            message = await ws.receive_json(timeout=20)
-            self.log.append(message)
-            if done(message):
-                return message
-            for move, data in self.script.observe(message):
-                await ws.write_json({"event": move, "data": data})
-
-    @property
-    def last_sequence(self) -> int:
-        return max((msg.get("sequence_number", 0) for msg in self.log), default=0)
 
 
 async def test_four_websocket_clients_play_a_whole_game() -> None:

@@ -1,0 +1,155 @@
+"""``ClusterPlacement``: one kind's ownership and listing on one node (a directory's
+``Placement``).
+
+- ``claim`` takes a party's lease (or finds it this node's already); ``locate`` finds the party
+  wherever it runs: restored here if nobody holds it, or a ``StandIn`` for the holder. A holder
+  whose heartbeat lapsed is waited for, up to two lease periods, until its lease lapses too.
+- The listing: this node's changes are stored in the kind's Redis hash and announced on its
+  channel in one script; the other nodes' announcements are mirrored into the directory, whose
+  listeners (a lobby) hear them as they hear local ones. At start the hash is read after
+  subscribing, so nothing is missed.
+- For kinds restored at start (their parties have timers and must run somewhere), every half
+  lease the placement adopts the parties whose lease lapsed: their node died.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import coredis
+import trio
+
+from engine.actors import ActorRef
+from engine.parties import PartyDirectory
+from engine.supervisors import ChildStartFailed
+
+from ._keys import listing_key
+
+if TYPE_CHECKING:
+    from ._node import ClusterNode
+
+__all__ = ["ClusterPlacement", "OwnerUnreachable"]
+
+log = logging.getLogger("engine.cluster")
+
+
+class OwnerUnreachable(Exception):
+    """The party's node is dead and its lease has not lapsed in two lease periods."""
+
+
+@attrs.define(eq=False)
+class ClusterPlacement:
+    """The placement of ``directory``'s kind on ``node``."""
+
+    node: ClusterNode
+    directory: PartyDirectory[Any]
+    always_on: bool = False
+    # Stand-ins of this kind on this node: party id -> (owner, stand-in).
+    _standins: dict[str, tuple[str, ActorRef]] = attrs.field(factory=dict, init=False)
+
+    @property
+    def kind(self) -> str:
+        return self.directory.kind
+
+    # -- Placement ---------------------------------------------------------------------------
+
+    async def claim(self, party_id: str) -> bool:
+        owner, _ = await self.node.claim(self.kind, party_id, always_on=self.always_on)
+        return owner == self.node.id
+
+    def release(self, party_id: str) -> None:
+        self.node.release(self.kind, party_id)
+
+    async def locate(self, party_id: str) -> ActorRef | None:
+        with trio.move_on_after(self.node.settings.lease * 2):
+            while True:
+                owner, alive = await self.node.claim(self.kind, party_id, always_on=self.always_on)
+                if owner == self.node.id:
+                    ref = await self.directory.restore(party_id)
+                    if ref is None:
+                        self.release(party_id)
+                    return ref
+                if alive:
+                    return await self._standin(party_id, owner)
+                await trio.sleep(self.node.settings.lease / 4)
+        raise OwnerUnreachable(f"{self.kind} {party_id}: its node {owner} is gone")
+
+    def listed(self, party_id: str, summary: Any) -> None:
+        self.node.list_later(self.kind, party_id, summary)
+
+    async def start(self, restore_all: bool) -> None:
+        self.always_on = restore_all
+        await self.node.nursery.start(self._mirror_listing)
+        if restore_all:
+            await self.directory.restore_all()
+            self.node.nursery.start_soon(self._adopt_orphans)
+
+    # -- for the node ------------------------------------------------------------------------
+
+    def owners(self) -> set[str]:
+        """The nodes this node's stand-ins of this kind forward to."""
+        return {owner for owner, _ in self._standins.values()}
+
+    def drop_owner(self, node: str) -> list[ActorRef]:
+        """Forget the stand-ins forwarding to ``node`` (dead); them, to be stopped."""
+        dropped = [pid for pid, (owner, _) in self._standins.items() if owner == node]
+        return [self._standins.pop(pid)[1] for pid in dropped]
+
+    async def stop_here(self, party_id: str) -> None:
+        """Stop the party on this node: its lease is another's now (or may soon be)."""
+        ref = self.directory.find(party_id)
+        if ref is not None:
+            await self.directory.supervisor.terminate_child(ref)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _standin(self, party_id: str, owner: str) -> ActorRef:
+        known = self._standins.get(party_id)
+        if known is not None and known[0] == owner and known[1].alive:
+            return known[1]
+        ref = await self.node.standin(self.kind, party_id, owner)
+        self._standins[party_id] = (owner, ref)
+        return ref
+
+    async def _mirror_listing(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        channel = listing_key(self.kind)
+        redis = self.node.redis
+        async with redis.pubsub(channels=[channel], ignore_subscribe_messages=True) as changes:
+            for party_id, summary in (await redis.hgetall(channel)).items():
+                self.directory.mirror(party_id.decode(), pickle.loads(summary))
+            task_status.started()
+            async for message in changes:
+                if message["type"] != "message":
+                    continue
+                data = message["data"]
+                assert isinstance(data, bytes)
+                origin, party_id, summary = pickle.loads(data)
+                if origin != self.node.id:
+                    self.directory.mirror(party_id, summary)
+
+    async def _adopt_orphans(self) -> None:
+        while True:
+            await trio.sleep(self.node.settings.lease / 2)
+            try:
+                orphans = await self.node.orphans(self.kind)
+            except (coredis.exceptions.RedisError, OSError):
+                log.exception("cluster: %s orphans not read", self.kind)
+                continue
+            for party_id in orphans:
+                await self._adopt(party_id)
+
+    async def _adopt(self, party_id: str) -> None:
+        try:
+            if not await self.claim(party_id):
+                return  # another node was quicker
+            log.info("cluster: adopting %s %s", self.kind, party_id)
+            if await self.directory.restore(party_id) is None:
+                self.release(party_id)
+                await self.node.forget_party(self.kind, party_id)
+        except (coredis.exceptions.RedisError, OSError, ChildStartFailed):
+            log.exception("cluster: %s %s not adopted", self.kind, party_id)

@@ -1,0 +1,59 @@
+"""Liap Tui players over real WebSockets: create a room from a lobby, join it, play it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.apps.liaptui.testing import ScriptedPlayer
+from engine.net.client import Client, ClientWebSocket
+
+
+async def create_room(client: Client, creator: str = "Alice", prefix: str = "") -> dict[str, Any]:
+    """Create a public room through ``client``'s lobby; its ``room_created`` data."""
+    async with client.websocket(f"{prefix}/ws/lobby", type_key="event") as lobby:
+        await lobby.write_json(
+            {"event": "create_room", "data": {"room_name": "Table", "player_name": creator}}
+        )
+        return (await lobby.receive_until("room_created"))["data"]
+
+
+async def join(ws: ClientWebSocket, name: str, **fields: Any) -> dict[str, Any]:
+    """Join as ``name`` (``fields``: a token, a last sequence); the room's answer's data."""
+    await ws.write_json({"event": "join_room", "data": {"player_name": name, **fields}})
+    return (await ws.receive_until(lambda msg: msg.get("event") in ("room_joined", "reconnected")))[
+        "data"
+    ]
+
+
+class Player:
+    """A real WebSocket client playing as a `ScriptedPlayer`; keeps everything it received."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.script = name, ScriptedPlayer(name)
+        self.log: list[dict[str, Any]] = []
+
+    async def play(self, ws: ClientWebSocket, *, until: Any = "game_over") -> dict[str, Any]:
+        """Answer moves until a message matches ``until`` (an event name or a predicate)."""
+        done = until if callable(until) else (lambda msg: msg.get("event") == until)
+        for message in ws.take_pending():
+            self.log.append(message)
+            for move, data in self.script.observe(message):
+                await ws.write_json({"event": move, "data": data})
+        while True:
+            message = await ws.receive_json(timeout=20)
+            self.log.append(message)
+            if done(message):
+                return message
+            for move, data in self.script.observe(message):
+                await ws.write_json({"event": move, "data": data})
+
+    def sequenced(self) -> list[dict[str, Any]]:
+        """The numbered events received, in arrival order."""
+        return [msg for msg in self.log if "sequence_number" in msg]
+
+    def sequence_numbers(self) -> list[int]:
+        return [msg["sequence_number"] for msg in self.sequenced()]
+
+    @property
+    def last_sequence(self) -> int:
+        return max(self.sequence_numbers(), default=0)
