@@ -22,12 +22,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import coredis
+import redis.asyncio as aioredis
 import trio
 import trio_asyncio
 
 from engine.cluster.testing import redis_server
-
-import redis.asyncio as aioredis
 
 ROUNDS = 2
 PAYLOAD = b"x" * 200

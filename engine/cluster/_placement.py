@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import logging
 import pickle
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import coredis
 import trio
 
-from engine.actors import ActorRef
+from engine.actors import ActorRef, ActorStopped, MailboxFull
 from engine.parties import PartyDirectory
 from engine.supervisors import ChildStartFailed
 
 from ._keys import listing_key
+from ._standin import OwnerGone
 
 if TYPE_CHECKING:
     from ._node import ClusterNode
@@ -49,6 +51,9 @@ class ClusterPlacement:
     always_on: bool = False
     # Stand-ins of this kind on this node: party id -> (owner, stand-in).
     _standins: dict[str, tuple[str, ActorRef]] = attrs.field(factory=dict, init=False)
+    # Concurrent connections to one party make one stand-in, not one each (a stand-in not in
+    # ``_standins`` would never hear that its owner died).
+    _spawning: trio.Lock = attrs.field(factory=trio.Lock, init=False)
 
     @property
     def kind(self) -> str:
@@ -107,12 +112,17 @@ class ClusterPlacement:
     # -- helpers -----------------------------------------------------------------------------
 
     async def _standin(self, party_id: str, owner: str) -> ActorRef:
-        known = self._standins.get(party_id)
-        if known is not None and known[0] == owner and known[1].alive:
-            return known[1]
-        ref = await self.node.standin(self.kind, party_id, owner)
-        self._standins[party_id] = (owner, ref)
-        return ref
+        async with self._spawning:
+            known = self._standins.get(party_id)
+            if known is not None and known[0] == owner and known[1].alive:
+                return known[1]
+            if known is not None:
+                # The party moved: connections through the old owner must reconnect.
+                with suppress(MailboxFull, ActorStopped):
+                    known[1].tell(OwnerGone())
+            ref = await self.node.standin(self.kind, party_id, owner)
+            self._standins[party_id] = (owner, ref)
+            return ref
 
     async def _mirror_listing(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

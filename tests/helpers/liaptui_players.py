@@ -47,6 +47,23 @@ class Player:
             for move, data in self.script.observe(message):
                 await ws.write_json({"event": move, "data": data})
 
+    async def rejoin(self, ws: ClientWebSocket, token: str) -> dict[str, Any]:
+        """Come back to one's seat with ``token`` and the last sequence number seen; the
+        ``reconnected`` data. The script starts afresh from the state it carries: a move in
+        flight when the last connection went may never be answered."""
+        self.script = ScriptedPlayer(self.name)
+        data = {
+            "player_name": self.name,
+            "player_token": token,
+            "last_sequence": self.last_sequence,
+        }
+        await ws.send_json({"event": "join_room", "data": data})
+        back = await ws.receive_until("reconnected")
+        self.log.append(back)
+        for move, move_data in self.script.observe(back):
+            await ws.send_json({"event": move, "data": move_data})
+        return back["data"]
+
     def sequenced(self) -> list[dict[str, Any]]:
         """The numbered events received, in arrival order."""
         return [msg for msg in self.log if "sequence_number" in msg]
