@@ -32,16 +32,18 @@ async def serve_apps(
     environ: Mapping[str, str] | None = None,
     prefixed: bool | None = None,
     through_quart: bool = False,
+    cluster: str | None = None,
 ) -> AsyncIterator[Served]:
     """Open an engine with ``apps``, serve it on 127.0.0.1:<ephemeral>, and yield a client.
 
     ``through_quart`` serves every request through Quart-Trio instead of answering the
-    declared routes on the listener's direct path (see ``Engine.serve``).
+    declared routes on the listener's direct path (see ``Engine.serve``). ``cluster``: the
+    engine is a node of the cluster on that Redis (see ``open_engine``).
 
     Leaving the block stops the server and the engine (actors stop, the store flushes), so a
     second ``serve_apps`` on the same store is a server restart.
     """
-    async with open_engine(apps, store=store, environ=environ or {}) as engine:
+    async with open_engine(apps, store=store, environ=environ or {}, cluster=cluster) as engine:
         async with trio.open_nursery() as nursery:
             port = await nursery.start(
                 partial(
