@@ -136,7 +136,11 @@ class ClusterNode:
     # -- the directory's side (Cluster) ------------------------------------------------------
 
     def placement(self, directory: PartyDirectory[Any]) -> ClusterPlacement:
-        placement = self.placements[directory.kind] = ClusterPlacement(self, directory)
+        placement = ClusterPlacement(self, directory)
+        replaced = self.placements.get(directory.kind)
+        if replaced is not None:  # the app was set up again after a failure
+            replaced.replace(placement)
+        self.placements[directory.kind] = placement
         return placement
 
     async def attach(self, system: ActorSystem) -> None:

@@ -54,6 +54,8 @@ class ClusterPlacement:
     # Concurrent connections to one party make one stand-in, not one each (a stand-in not in
     # ``_standins`` would never hear that its owner died).
     _spawning: trio.Lock = attrs.field(factory=trio.Lock, init=False)
+    # The placement's tasks (mirroring, adopting): ended when its directory is replaced.
+    _tasks: list[trio.CancelScope] = attrs.field(factory=list, init=False)
 
     @property
     def kind(self) -> str:
@@ -94,6 +96,13 @@ class ClusterPlacement:
 
     # -- for the node ------------------------------------------------------------------------
 
+    def replace(self, newer: ClusterPlacement) -> None:
+        """``newer`` serves this kind from now on (the app was set up again): end this one's
+        tasks and hand it the stand-ins, whose connections are still open."""
+        for scope in self._tasks:
+            scope.cancel()
+        newer._standins.update(self._standins)
+
     def owners(self) -> set[str]:
         """The nodes this node's stand-ins of this kind forward to."""
         return {owner for owner, _ in self._standins.values()}
@@ -110,6 +119,11 @@ class ClusterPlacement:
             await self.directory.supervisor.terminate_child(ref)
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _task(self) -> trio.CancelScope:
+        scope = trio.CancelScope()
+        self._tasks.append(scope)
+        return scope
 
     async def _standin(self, party_id: str, owner: str) -> ActorRef:
         async with self._spawning:
@@ -129,20 +143,24 @@ class ClusterPlacement:
     ) -> None:
         channel = listing_key(self.kind)
         redis = self.node.redis
-        async with redis.pubsub(channels=[channel], ignore_subscribe_messages=True) as changes:
-            for party_id, summary in (await redis.hgetall(channel)).items():
-                self.directory.mirror(party_id.decode(), pickle.loads(summary))
-            task_status.started()
-            async for message in changes:
-                if message["type"] != "message":
-                    continue
-                data = message["data"]
-                assert isinstance(data, bytes)
-                origin, party_id, summary = pickle.loads(data)
-                if origin != self.node.id:
-                    self.directory.mirror(party_id, summary)
+        with self._task():
+            async with redis.pubsub(channels=[channel], ignore_subscribe_messages=True) as changes:
+                for party_id, summary in (await redis.hgetall(channel)).items():
+                    self.directory.mirror(party_id.decode(), pickle.loads(summary))
+                task_status.started()
+                async for message in changes:
+                    data = message["data"]
+                    if message["type"] != "message" or not isinstance(data, bytes):
+                        continue
+                    origin, party_id, summary = pickle.loads(data)
+                    if origin != self.node.id:
+                        self.directory.mirror(party_id, summary)
 
     async def _adopt_orphans(self) -> None:
+        with self._task():
+            await self._adopt_forever()
+
+    async def _adopt_forever(self) -> None:
         while True:
             await trio.sleep(self.node.settings.lease / 2)
             try:

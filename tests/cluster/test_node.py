@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import coredis
 import trio
 
 from engine import clock
@@ -109,3 +110,21 @@ async def test_a_saved_party_nobody_runs_is_started_on_one_node(
         assert len(found) == 4 and None not in found
         running = [served for served in nodes if directory(served).find("SAVED") is not None]
         assert len(running) == 1
+
+
+async def test_a_node_whose_lease_was_taken_stops_its_copy(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    async with two_nodes(redis, tmp_path) as (owner, _):
+        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
+        code = created.json()["code"]
+        party = directory(owner).find(code)
+        assert party is not None
+        # As after a partition: another node holds the lease now. The next renewal finds out.
+        async with coredis.Redis.from_url(redis.url) as client:
+            await client.set(f"pe:owner:{ExampleParty.kind}:{code}", "elsewhere")
+            with trio.fail_after(5):
+                assert await party.wait_stopped() == "shutdown"
+            # And it did not give away the lease it no longer held.
+            assert await client.get(f"pe:owner:{ExampleParty.kind}:{code}") == b"elsewhere"
+        assert directory(owner).find(code) is None
