@@ -51,7 +51,7 @@ from engine.parties import PartyDirectory, join_cluster
 from engine.supervisors import ActorSpec, ActorSystem, RestartType, Supervisor, SupervisorSpec
 
 from . import _keys as keys
-from ._outbox import Outbox
+from ._outbox import Outbox, OutboxFull
 from ._placement import ClusterPlacement
 from ._standin import OwnerGone, RemoteError, StandIn
 from ._wire import Ask, Close, Connect, Deliver, Disconnect, Message, Reply, decode
@@ -95,7 +95,7 @@ class _RemotePeer:
     def begin_close(self, code: int, reason: str) -> None:
         if self.closed is None:
             self.closed = ConnectionClosed(code, reason, by_peer=False)
-            with suppress(Exception):  # a full backlog: that node is about to look dead
+            with suppress(OutboxFull):  # a full backlog: that node is about to look dead
                 self.node.outbox.post(self.origin, Close(self.conn, code, reason))
 
 
@@ -354,7 +354,8 @@ class ClusterNode:
         party = None if placement is None else placement.directory.find(item.party_id)
         if placement is None or party is None:
             # It moved (or ended) since the other node looked: the client reconnects.
-            self.outbox.post(origin, Close(item.conn, CloseReason.SERVICE_RESTART, "party moved"))
+            with suppress(OutboxFull):
+                self.outbox.post(origin, Close(item.conn, CloseReason.SERVICE_RESTART, "moved"))
             return
         socket = _RemotePeer(self, origin, item.conn, item.request)
         # The runtime's constructor (engine.net's serve_peer and testing use it too).
@@ -386,7 +387,8 @@ class ClusterNode:
             pickle.dumps(reply.value)
         except Exception:
             reply = Reply(ask.call, False, RemoteError(f"unpicklable answer: {reply.value!r}"))
-        self.outbox.post(origin, reply)
+        with suppress(OutboxFull):  # the asker times out
+            self.outbox.post(origin, reply)
 
 
 @asynccontextmanager

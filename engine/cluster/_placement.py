@@ -25,7 +25,7 @@ import trio
 
 from engine.actors import ActorRef, ActorStopped, MailboxFull
 from engine.parties import PartyDirectory
-from engine.supervisors import ChildStartFailed
+from engine.supervisors import SupervisorFailed
 
 from ._keys import listing_key
 from ._standin import OwnerGone
@@ -116,7 +116,9 @@ class ClusterPlacement:
         """Stop the party on this node: its lease is another's now (or may soon be)."""
         ref = self.directory.find(party_id)
         if ref is not None:
-            await self.directory.supervisor.terminate_child(ref)
+            # LookupError: it stopped meanwhile; SupervisorFailed: with its whole directory.
+            with suppress(LookupError, SupervisorFailed):
+                await self.directory.supervisor.terminate_child(ref)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -169,15 +171,23 @@ class ClusterPlacement:
                 log.exception("cluster: %s orphans not read", self.kind)
                 continue
             for party_id in orphans:
-                await self._adopt(party_id)
+                try:
+                    await self._adopt(party_id)
+                except SupervisorFailed:
+                    return  # the directory stopped (its app is going down, or set up again)
+                except Exception:
+                    # One party that fails to start must not keep the others from adoption.
+                    log.exception("cluster: %s %s not adopted", self.kind, party_id)
 
     async def _adopt(self, party_id: str) -> None:
+        if not await self.claim(party_id):
+            return  # another node was quicker
+        log.info("cluster: adopting %s %s", self.kind, party_id)
         try:
-            if not await self.claim(party_id):
-                return  # another node was quicker
-            log.info("cluster: adopting %s %s", self.kind, party_id)
-            if await self.directory.restore(party_id) is None:
-                self.release(party_id)
-                await self.node.forget_party(self.kind, party_id)
-        except (coredis.exceptions.RedisError, OSError, ChildStartFailed):
-            log.exception("cluster: %s %s not adopted", self.kind, party_id)
+            restored = await self.directory.restore(party_id)
+        except BaseException:
+            self.release(party_id)
+            raise
+        if restored is None:  # finished while its node was going: no longer saved
+            self.release(party_id)
+            await self.node.forget_party(self.kind, party_id)
