@@ -71,7 +71,7 @@ async def play_game(
             if name == "Alice":
                 for other in NAMES[1:]:
                     await seated[other].wait()
-                await ws.send_json({"event": "start_game", "data": {}})
+                await ws.write_json({"event": "start_game", "data": {}})
             await player.play(ws)
 
     async with trio.open_nursery() as nursery:

@@ -96,7 +96,15 @@ class Outbox:
         for node, batch in pending.items():
             messages = [m.message() if type(m) is _Delivery else m for m in batch]
             try:
-                await self.redis.publish(inbox_channel(node), encode(self.origin, messages))
+                data = encode(self.origin, messages)
+            except Exception:
+                # A bug (an attrs value that does not pickle): logged, and the node carries on.
+                log.exception(
+                    "cluster: %d messages for node %s cannot be encoded", len(batch), node
+                )
+                continue
+            try:
+                await self.redis.publish(inbox_channel(node), data)
             except (coredis.exceptions.RedisError, OSError):
                 # Lost with the link: the connections concerned notice (their owner or their
                 # node looks dead) and reconnect; resumes fill what they missed.

@@ -28,6 +28,7 @@ import attrs
 
 from engine.actors import Actor, ActorError, Rejection, on
 from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected, PeerMessage
+from engine.parties import Admission
 
 from ._outbox import OutboxFull
 from ._wire import Connect, Disconnect, Message
@@ -43,6 +44,14 @@ _BUSY = "party busy"
 
 class RemoteError(Rejection):
     """A forwarded ask failed on the owner's node (or got no answer in time)."""
+
+
+def _portable(value: Any) -> Any:
+    """``value`` as the owner gets it: an ``Admission`` without its rate limit, which is this
+    node's (the connection's reader, here, applies it; it stays keyed as the route keyed it)."""
+    if isinstance(value, Admission):
+        return attrs.evolve(value, rate_limit=None)
+    return value
 
 
 @attrs.frozen
@@ -79,7 +88,8 @@ class StandIn(Actor):
         self.peers[peer.id] = peer
         self.node.local[peer.id] = peer
         self.cancel_timer(_IDLE)
-        self._post(peer, Connect(peer.id, self.kind, self.party_id, peer.attrs, peer.ws.request))
+        shipped = {key: _portable(value) for key, value in peer.attrs.items()}
+        self._post(peer, Connect(peer.id, self.kind, self.party_id, shipped, peer.ws.request))
 
     @on(PeerMessage)
     def received(self, message: PeerMessage) -> None:

@@ -52,7 +52,7 @@ async def test_four_players_on_three_nodes_play_to_game_over(
                 if name == "Alice":
                     for other in NAMES[1:]:
                         await seated[other].wait()
-                    await ws.send_json({"event": "start_game", "data": {}})
+                    await ws.write_json({"event": "start_game", "data": {}})
                 results[name] = await players[name].play(ws)
 
         with trio.fail_after(90):
@@ -74,7 +74,7 @@ async def every_lobby_lists(nodes: list[Node], room_id: str) -> None:
         async with node.client.websocket("/ws/lobby", type_key="event") as lobby:
             with trio.fail_after(10):
                 while True:
-                    await lobby.send_json({"event": "room_list", "data": {}})
+                    await lobby.write_json({"event": "room_list", "data": {}})
                     rooms = (await lobby.receive_until("room_list"))["data"]["rooms"]
                     if [room["room_id"] for room in rooms] == [room_id]:
                         break
@@ -106,7 +106,7 @@ async def test_the_owner_is_killed_mid_game_and_the_game_finishes_on_the_others(
             if name == "Alice":
                 for other in NAMES[1:]:
                     await seated[other].wait()
-                await ws.send_json({"event": "start_game", "data": {}})
+                await ws.write_json({"event": "start_game", "data": {}})
                 # Mid-game: a few tricks in, then the owner dies.
                 await players[name].play(ws, until=_nth_play(6))
                 owner.kill()
@@ -176,7 +176,7 @@ async def _create_into(node: Node, created: list[dict[str, Any]], host: str) -> 
 
 async def _try_to_join(node: Node, room_id: str, name: str, outcomes: list[dict[str, Any]]) -> None:
     async with node.client.websocket(f"/ws/{room_id}", type_key="event") as ws:
-        await ws.send_json({"event": "join_room", "data": {"player_name": name}})
+        await ws.write_json({"event": "join_room", "data": {"player_name": name}})
         outcomes.append(
             await ws.receive_until(lambda m: m.get("event") in ("room_joined", "error"))
         )

@@ -63,11 +63,11 @@ async def test_requests_and_connections_reach_the_owner_through_any_node(
         ):
             await ada.receive_until("welcome")
             await bob.receive_until("welcome")
-            await bob.send_json({"type": "say", "text": "hello"})
+            await bob.write_json({"type": "say", "text": "hello"})
             heard = [await ws.receive_until("said") for ws in (ada, bob)]
             assert heard[0] == heard[1] and heard[0]["text"] == "hello"
             # A refusal from the owner reaches the other node's connection in the app's format.
-            await bob.send_json({"type": "warp"})
+            await bob.write_json({"type": "warp"})
             refused = await bob.receive_until(lambda message: "detail" in message)
             assert refused["detail"] == "unknown message 'warp'"
 

@@ -57,11 +57,11 @@ class Player:
             "player_token": token,
             "last_sequence": self.last_sequence,
         }
-        await ws.send_json({"event": "join_room", "data": data})
+        await ws.write_json({"event": "join_room", "data": data})
         back = await ws.receive_until("reconnected")
         self.log.append(back)
         for move, move_data in self.script.observe(back):
-            await ws.send_json({"event": move, "data": move_data})
+            await ws.write_json({"event": move, "data": move_data})
         return back["data"]
 
     def sequenced(self) -> list[dict[str, Any]]:
