@@ -33,7 +33,7 @@ import attrs
 import coredis
 import trio
 
-from engine.actors import ActorRef, ActorStopped, MailboxFull
+from engine.actors import DEFAULT_ASK_TIMEOUT, ActorRef, ActorStopped, MailboxFull
 from engine.net import (
     JSON_CODEC,
     CloseReason,
@@ -209,7 +209,8 @@ class ClusterNode:
         send, receive = trio.open_memory_channel[Reply](1)
         self._calls[call] = send
         try:
-            timeout = self.settings.lease * 2
+            # As patient as a local ask, or two leases when they are longer.
+            timeout = max(DEFAULT_ASK_TIMEOUT, self.settings.lease * 2)
             self.outbox.post(owner, Ask(call, kind, party_id, message, timeout))
             with trio.fail_after(timeout):
                 reply = await receive.receive()
