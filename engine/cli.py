@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 import trio
 
+from engine.loadtest import command as loadtest
 from engine.settings import SettingsError, read_settings, setting
 from engine.web import AppSpec, open_engine
 
@@ -92,8 +93,9 @@ def parse_args(argv: Sequence[str], environ: Mapping[str, str]) -> argparse.Name
         metavar="redis://HOST:PORT",
         help="be one node of the cluster sharing this Redis and the same --store",
     )
+    loadtest.add_parser(commands)
     args = parser.parse_args(argv)
-    if args.apps is None:
+    if args.command == "serve" and args.apps is None:
         args.apps = list(defaults.apps)
     return args
 
@@ -145,3 +147,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv, environ)
     if args.command == "serve":
         trio.run(serve, args, environ)
+    elif args.command == "loadtest":
+        loadtest.main(args)

@@ -15,6 +15,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
        cluster      engine/cluster
        web          engine/web
        apps         engine/apps/<app>   (and no app imports another app)
+       loadtest     engine/loadtest
        cli          engine/cli.py, engine/__main__.py
 
    The leaves import nothing from the engine, so every layer may use them.
@@ -61,6 +62,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cluster", ("engine.cluster",)),
     ("web", ("engine.web",)),
     ("apps", ("engine.apps",)),
+    ("loadtest", ("engine.loadtest",)),
     ("cli", ("engine.cli", "engine.__main__")),
 )
 
