@@ -66,3 +66,5 @@ async def show_progress(progress: Progress) -> None:
                 live.update(_view(progress), refresh=True)
         finally:
             live.update(_view(progress), refresh=True)
+            if not console.is_terminal:
+                console.line()  # rich ends its last view without one

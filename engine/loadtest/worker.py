@@ -1,9 +1,11 @@
 """A generating child process of a run with several workers (see `engine.loadtest.run`).
 
-    python -m engine.loadtest.worker PLAN_JSON WORKER STARTED_AT
+    python -m engine.loadtest.worker PLAN_JSON WORKER
 
-It plays worker ``WORKER``'s share of the plan's groups and writes one JSON window a line to its
-standard output, flushed every second; anything it has to say to a person goes to stderr.
+Once ready it says ``ready`` on its standard output and reads the run's start (epoch seconds)
+as a line on its standard input; then it plays worker ``WORKER``'s share of the plan's groups
+and writes one JSON window a line, flushed every second. Anything it has to say to a person
+goes to stderr.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ async def _write(window: Window) -> None:
 
 
 def main(argv: list[str]) -> None:
-    plan_json, worker, started_at = argv
+    plan_json, worker = argv
     plan = Plan(**json.loads(plan_json))
     scenario = load_scenario(plan.scenario)
     raise_open_file_limit()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    started_at = float(sys.stdin.readline())
     trio.run(
         partial(
             generate,
