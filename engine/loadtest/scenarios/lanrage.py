@@ -36,9 +36,8 @@ def _peer(group: Group, player: int) -> dict[str, Any]:
 
 
 async def play(group: Group) -> None:
-    headers = {
-        "Authorization": f"Bearer {os.environ.get('PARTY_ENGINE_LANRAGE_CONTROL_TOKEN', '')}"
-    }
+    token = os.environ.get("PARTY_ENGINE_LANRAGE_CONTROL_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     peers = [_peer(group, player) for player in range(group.size)]
 
     async def call(action: str, path: str, body: dict[str, Any]) -> Any:

@@ -14,6 +14,7 @@ and the phase seconds).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import trio
@@ -34,24 +35,26 @@ _COUNTERS = {
 _NEXT_PHASE = {"prompt": "COPY", "copy": "VOTE", "vote": "RESULTS"}
 
 
-def _phrase(kind: str, name: str, round_: dict[str, Any]) -> str:
+def _phrase(kind: str, name: str, round_: dict[str, Any], number: int) -> str:
+    """The phrase of a player's ``number``-th round of ``kind`` (a player may copy the same
+    original twice in a small party, and the two copies must differ)."""
     if kind == "prompt":
         return f"the answer of {name}"
     if kind == "copy":
-        return f"{round_['original_phrase']} by {name}"
+        return f"{round_['original_phrase']} by {name} take {number}"
     return str(round_["phrases"][0])
 
 
 async def _play_phase(group: Group, auth: dict[str, str], name: str, party: str, kind: str) -> None:
     """Start and submit this player's rounds of ``kind`` until it owes none."""
     submitted_key, required_key = _COUNTERS[kind]
-    while True:
+    for number in itertools.count(1):
         await group.think()
         start = f"/party/{party}/rounds/{kind}"
         round_ = await group.http(kind, "POST", start, headers=auth, expect=(200, 400))
         if "round_id" not in round_:  # nothing (more) to do in this phase, as the server says
             return
-        phrase = {"phrase": _phrase(kind, name, round_)}
+        phrase = {"phrase": _phrase(kind, name, round_, number)}
         submit = f"/party/{party}/rounds/{round_['round_id']}/submit"
         done = await group.http("submit", "POST", submit, json=phrase, headers=auth)
         progress = done["session_progress"]

@@ -1,0 +1,18 @@
+"""The fan-out scenario: one sender, every other member of the room timing each delivery."""
+
+from __future__ import annotations
+
+from load_runs import assert_clean, run_scenario
+
+CHEAP_PASSWORDS = {"PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4"}
+
+
+async def test_each_message_reaches_every_other_member() -> None:
+    report = await run_scenario(
+        "watchparty", "fanout", CHEAP_PASSWORDS, players=5, group_size=5, duration=3, rate=1.5
+    )
+    assert_clean(report, "delivery")
+    sent = report.counts["sent"]
+    assert sent >= 1
+    # Four receivers each; the last messages may still be on their way when the run stops.
+    assert 4 * (sent - 1) <= report.histograms["delivery"].count <= 4 * sent

@@ -1,0 +1,18 @@
+"""The liaptui scenario plays whole games: a table of four humans, and one human with bots."""
+
+from __future__ import annotations
+
+from load_runs import assert_clean, run_scenario
+
+FAST = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0"}
+
+
+async def test_tables_of_humans_and_of_humans_with_bots_finish_games() -> None:
+    # Groups of 4 and 1: the first a table of four humans, the second (an odd group) a table
+    # of one human and three bots, quick enough to finish a game in the time.
+    report = await run_scenario("liaptui", "liaptui", FAST, players=5, duration=10, rate=1000)
+    assert_clean(report, "create_room", "join_room", "start_game", "declare", "play")
+    assert report.histograms["join_room"].count >= 5
+    assert report.histograms["start_game"].count >= 2
+    assert report.counts["games finished"] >= 1
+    assert report.peak_connections == 5
