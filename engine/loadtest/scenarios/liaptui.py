@@ -5,10 +5,10 @@ humans; odd-numbered groups split into tables of two humans, and the server's bo
 other seats. Humans play the bots' own strategy (`ScriptedPlayer`), each move after a think of
 up to ``1 / rate`` seconds. The actions timed are ``create_room`` (lobby), ``join_room``,
 ``start_game`` and every move (``declare``, ``play``, ``decline_redeal``), each from the
-message sent to its ``*_accepted`` broadcast; ``games finished`` counts the games played to
-the end. The pacing of bots and turns is the server's (``PARTY_ENGINE_LIAPTUI_BOT_DELAY``,
-``_TURN_PAUSE``). Point ``--url`` at the app (``http://host:port/liaptui`` when the server runs
-every app).
+message sent to its ``*_accepted`` broadcast; ``games started`` and ``games finished`` count
+the games begun and played to the end. The pacing of bots and turns is the server's
+(``PARTY_ENGINE_LIAPTUI_BOT_DELAY``, ``_TURN_PAUSE``). Point ``--url`` at the app
+(``http://host:port/liaptui`` when the server runs every app).
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ async def _play_table(group: Group, names: list[str]) -> None:
                 for _ in range(everyone - 1):
                     await room.receive("player_joined", timeout=_GAME_SILENCE)
                 await _ask(room, "start_game", {}, "game_started")
+                group.count("games started")
             await _play_seat(group, room, player, creator=is_creator)
 
     async with trio.open_nursery() as nursery:

@@ -14,5 +14,6 @@ async def test_tables_of_humans_and_of_humans_with_bots_finish_games() -> None:
     assert_clean(report, "create_room", "join_room", "start_game", "declare", "play")
     assert report.histograms["join_room"].count >= 5
     assert report.histograms["start_game"].count >= 2
+    assert report.counts["games started"] >= 2
     assert report.counts["games finished"] >= 1
     assert report.peak_connections == 5
