@@ -70,7 +70,10 @@ class Pace:
         with trio.move_on_at(self._next):
             await self._stopping.wait()
             return False
-        self._next = max(self._next + self.interval, trio.current_time())
+        self._next += self.interval
+        now = trio.current_time()
+        if self._next <= now:  # the player was busy past its next tick: skip it
+            self._next = now + self.interval
         return True
 
 
