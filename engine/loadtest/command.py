@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 import attrs
 import trio
@@ -25,7 +24,7 @@ __all__ = ["add_parser", "main"]
 DEFAULT_REPORT_DIRECTORY = "loadtest-reports"
 
 
-def add_parser(commands: Any) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``loadtest`` to ``commands`` (the ``add_subparsers`` of ``party-engine``)."""
     parser = commands.add_parser(
         "loadtest",

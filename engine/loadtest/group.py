@@ -39,6 +39,7 @@ class ActionFailed(Exception):
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
+        self.detail = detail
         self.recorded = False
 
 
@@ -176,14 +177,12 @@ class Group:
         started = time.perf_counter()
         try:
             yield
+        except ActionFailed as failed:
+            if not failed.recorded:
+                self._record(action, failed)
+            raise
         except Exception as exc:
-            if not (isinstance(exc, ActionFailed) and exc.recorded):
-                self._recorder.error(f"{action}: {error_kind(exc)}", repr(exc))
-            failed = exc if isinstance(exc, ActionFailed) else ActionFailed(error_kind(exc))
-            failed.recorded = True
-            if failed is exc:
-                raise
-            raise failed from exc
+            raise self.failure(action, error_kind(exc), repr(exc)) from exc
         self._recorder.action(action, time.perf_counter() - started)
 
     def measured(self, action: str, seconds: float) -> None:
@@ -195,9 +194,12 @@ class Group:
         """Count a failure of ``action`` found otherwise than in a `timed` block (a refusal
         read later); the error to raise, already counted."""
         failed = ActionFailed(kind, detail)
-        self._recorder.error(f"{action}: {kind}", repr(failed))
-        failed.recorded = True
+        self._record(action, failed)
         return failed
+
+    def _record(self, action: str, failed: ActionFailed) -> None:
+        self._recorder.error(f"{action}: {failed.kind}", failed.detail or failed.kind)
+        failed.recorded = True
 
     @staticmethod
     def now() -> float:
