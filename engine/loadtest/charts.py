@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import json
+import math
 import time
 from pathlib import Path
 
@@ -20,9 +21,13 @@ matplotlib.use("Agg")  # headless: no display, no GUI toolkit
 
 from matplotlib.figure import Figure
 
+from .histogram import Histogram
 from .report import Report
 
 __all__ = ["ReportFiles", "write_report"]
+
+#: Actions drawn in each chart (the most frequent): more lines are unreadable.
+_DRAWN_ACTIONS = 6
 
 
 @attrs.frozen
@@ -36,22 +41,35 @@ class ReportFiles:
 def _latency_figure(report: Report) -> Figure:
     figure = Figure(figsize=(9, 4.5), layout="constrained")
     axes = figure.subplots()
-    for name, histogram in sorted(report.histograms.items()):
-        bins = histogram.bins()
-        if bins:
-            axes.step(
+    samples = [bin for h in report.histograms.values() for bin in h.bins()]
+    if samples:
+        low = min(upper for upper, _ in samples)
+        high = max(upper for upper, _ in samples)
+        # Ten bins a decade: the 2 % buckets regrouped, so the shape shows rather than noise.
+        decades = max(math.log10(high / low), 0.1)
+        edges = [1000 * low * 10 ** (i / 10) for i in range(-1, math.ceil(10 * decades) + 2)]
+        for name, histogram in _busiest(report):
+            bins = histogram.bins()
+            axes.hist(
                 [1000 * upper for upper, _ in bins],
-                [count for _, count in bins],
-                where="post",
+                bins=edges,
+                weights=[count for _, count in bins],
+                histtype="step",
+                linewidth=1.5,
                 label=f"{name} ({histogram.count})",
             )
-    axes.set_xscale("log")
-    axes.set_xlabel("latency (ms, 2 % buckets)")
+        axes.set_xscale("log")
+        axes.legend(fontsize="small")
+    axes.set_xlabel("latency (ms)")
     axes.set_ylabel("actions")
     axes.set_title(f"{report.plan['scenario']}: latency by action")
-    if report.histograms:
-        axes.legend(fontsize="small")
     return figure
+
+
+def _busiest(report: Report) -> list[tuple[str, Histogram]]:
+    """The actions drawn: the most frequent few, so that a chart stays readable."""
+    ranked = sorted(report.histograms.items(), key=lambda item: -item[1].count)
+    return sorted(ranked[:_DRAWN_ACTIONS])
 
 
 def _timeline_figure(report: Report) -> Figure:
@@ -68,18 +86,17 @@ def _timeline_figure(report: Report) -> Figure:
     players.set_ylabel("open connections")
     load.legend(loc="upper left", fontsize="small")
     players.legend(loc="upper right", fontsize="small")
-    for name in sorted(report.histograms):
-        for label, fraction in (("p50", 0.5), ("p99", 0.99)):
-            values = [
-                1000 * w.actions[name].percentile(fraction) if name in w.actions else None
-                for w in report.timeline
-            ]
-            latency.plot(seconds, values, label=f"{name} {label}", marker=".", linewidth=1)
-    latency.set_ylabel("latency (ms)")
+    for name, _ in _busiest(report):
+        values = [
+            1000 * w.actions[name].percentile(0.99) if name in w.actions else None
+            for w in report.timeline
+        ]
+        latency.plot(seconds, values, label=name, marker=".", linewidth=1)
+    latency.set_ylabel("p99 latency (ms)")
     latency.set_xlabel("second of the run")
     if report.histograms:
         latency.set_yscale("log")
-        latency.legend(fontsize="x-small", ncol=2)
+        latency.legend(fontsize="x-small", ncol=3)
     load.set_title(f"{report.plan['scenario']}: over time")
     return figure
 
