@@ -13,6 +13,6 @@ async def test_each_message_reaches_every_other_member() -> None:
     )
     assert_clean(report, "delivery")
     sent = report.counts["sent"]
-    assert sent >= 1
+    assert sent >= 3
     # Four receivers each; the last messages may still be on their way when the run stops.
-    assert 4 * (sent - 1) <= report.histograms["delivery"].count <= 4 * sent
+    assert 4 * (sent - 2) <= report.histograms["delivery"].count <= 4 * sent
