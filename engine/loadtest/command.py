@@ -35,23 +35,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     names = ", ".join(SCENARIOS)
     parser.add_argument("scenario", help=f"{names}, or your own as package.module:attribute")
     parser.add_argument("--url", required=True, help="the app's base URL (with its prefix)")
-    parser.add_argument("--players", type=int, required=True, help="simulated players")
-    parser.add_argument("--duration", type=float, required=True, help="seconds the run lasts")
-    parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which they arrive")
-    parser.add_argument("--rate", type=float, default=1.0, help="each player's actions a second")
-    parser.add_argument("--workers", type=int, default=1, help="processes to spread players over")
-    parser.add_argument("--group-size", type=int, help="players per group (the scenario's own)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the players' choices")
+    parser.add_argument("--players", type=int, required=True, metavar="N", help="simulated players")
+    parser.add_argument(
+        "--duration", type=float, required=True, metavar="S", help="seconds the run lasts"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=0.0, metavar="S", help="seconds over which they arrive"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=1.0, metavar="R", help="each player's actions a second"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, metavar="W", help="processes to spread players over"
+    )
+    parser.add_argument(
+        "--group-size", type=int, metavar="G", help="players per group (the scenario's own)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the players' choices"
+    )
     parser.add_argument(
         "--allow-remote", action="store_true", help="allow a target that is not this machine"
     )
     parser.add_argument(
         "--report",
         type=Path,
+        metavar="DIR",
         default=Path(DEFAULT_REPORT_DIRECTORY),
         help=f"directory of the report files (default: {DEFAULT_REPORT_DIRECTORY})",
     )
-    parser.add_argument("--compare", type=Path, help="an earlier run's JSON report to compare")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="previous.json",
+        help="an earlier run's JSON report to compare",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
