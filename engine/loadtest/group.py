@@ -97,7 +97,7 @@ class Connection:
 
     async def send(self, message: Any) -> None:
         """Send ``message`` as JSON (not timed: use `ask` for an action that has an answer)."""
-        await self._ws.send_json(message)
+        await self._ws.write_json(message)
 
     async def receive(
         self,
@@ -127,7 +127,7 @@ class Connection:
             answer = _type_is(self._ws.type_key, answer)
         expected = answer if refusal is None else _either(answer, refusal)
         with self._group.timed(action):
-            await self._ws.send_json(message)
+            await self._ws.write_json(message)
             reply = await self._ws.receive_until(expected, timeout)
             kind = None if refusal is None else refusal(reply)
             if kind is not None:
