@@ -9,10 +9,11 @@ CHEAP_PASSWORDS = {"PARTY_ENGINE_WATCHPARTY_BCRYPT_COST": "4"}
 
 async def test_each_message_reaches_every_other_member() -> None:
     report = await run_scenario(
-        "watchparty", "fanout", CHEAP_PASSWORDS, players=5, group_size=5, duration=3, rate=1.5
+        "watchparty", "fanout", CHEAP_PASSWORDS, players=5, group_size=5, duration=4, rate=1.5
     )
     assert_clean(report, "delivery")
     sent = report.counts["sent"]
-    assert sent >= 3
+    assert sent >= 2
     # Four receivers each; the last messages may still be on their way when the run stops.
-    assert 4 * (sent - 2) <= report.histograms["delivery"].count <= 4 * sent
+    deliveries = report.histograms["delivery"].count
+    assert max(4, 4 * (sent - 2)) <= deliveries <= 4 * sent
