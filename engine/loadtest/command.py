@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 import attrs
@@ -141,6 +142,8 @@ def main(args: argparse.Namespace) -> None:
     from .run import run_load
 
     raise_open_file_limit()
+    # One line per request at INFO would bury the live view: the report counts them.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     report = trio.run(lambda: run_load(plan, watch=show_progress))
     files = [str(path) for path in attrs.astuple(write_report(report, args.report))]
     differences = compare(earlier, report) if earlier is not None else None

@@ -37,6 +37,15 @@ def _trio_time_at(epoch: float) -> float:
     return trio.current_time() + (epoch - time.time())
 
 
+def _split(error: BaseException) -> tuple[BaseException | None, BaseException | None]:
+    """``error`` as its failures (``Exception``) and the rest (cancellation, interrupts)."""
+    if isinstance(error, BaseExceptionGroup):
+        return error.split(Exception)
+    if isinstance(error, Exception):
+        return error, None
+    return None, error
+
+
 def _leaves(error: BaseException) -> list[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
@@ -68,11 +77,18 @@ async def generate(
             failed = False
             try:
                 await scenario.play(group)
-            except Exception as exc:
-                failed = True
-                for leaf in _leaves(exc):
-                    if not (isinstance(leaf, ActionFailed) and leaf.recorded):
-                        recorder.error(f"play: {error_kind(leaf)}", repr(leaf))
+            except BaseException as exc:
+                # A group's nursery can end with its players' failures and the run's
+                # cancellation together: the failures are counted here, the cancellation
+                # (or an interrupt) goes on alone, or it would carry them out of the run.
+                failures, others = _split(exc)
+                if failures is not None:
+                    failed = True
+                    for leaf in _leaves(failures):
+                        if not (isinstance(leaf, ActionFailed) and leaf.recorded):
+                            recorder.error(f"play: {error_kind(leaf)}", repr(leaf))
+                if others is not None:
+                    raise others from None
             finally:
                 recorder.players -= size
                 with trio.CancelScope(shield=True), trio.move_on_after(CLIENT_TIMEOUT):
