@@ -8,8 +8,10 @@ players' connections are counted as they open and close. The engine's client
 
 from __future__ import annotations
 
+import functools
 import math
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
@@ -76,6 +78,13 @@ class Pace:
         if self._next <= now:  # the player was busy past its next tick: skip it
             self._next = now + self.interval
         return True
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every group's HTTP client: making one loads the CA bundle, tens
+    of milliseconds of CPU that, once per group, blocked a run's event loop for seconds."""
+    return ssl.create_default_context()
 
 
 def _type_is(type_key: str, name: str) -> Callable[[Any], bool]:
@@ -269,7 +278,9 @@ class Group:
         if self._source_address is None:
             return self._client
         if self._http is None:
-            transport = httpx.AsyncHTTPTransport(local_address=self._source_address)
+            transport = httpx.AsyncHTTPTransport(
+                local_address=self._source_address, verify=_tls_context()
+            )
             http = httpx.AsyncClient(
                 base_url=self._client.http.base_url,
                 transport=transport,
