@@ -26,6 +26,8 @@ __all__ = ["LIAPTUI"]
 
 _ACCEPTED = frozenset({"declaration_accepted", "play_accepted", "redeal_decision_accepted"})
 _REFUSED = frozenset({"error", "validation_error"})
+#: The refusal of a move the game no longer waits for ("not your turn").
+_OVERTAKEN = "refused 2002"
 #: Seconds a player may wait for the next event of its game: bots and pauses at realistic
 #: pacing, and a human's 30 s to act, fit well within it.
 _GAME_SILENCE = 90.0
@@ -71,7 +73,12 @@ async def _play_seat(
         if unanswered is not None:
             move, sent = unanswered
             refusal = _refusal(message)
-            if refusal is not None:
+            if refusal == _OVERTAKEN:
+                # Decided on a state the game left while the move was on its way (a human's
+                # think, a redeal settled by the others): the player thinks again.
+                group.count("moves overtaken by the game")
+                unanswered = None
+            elif refusal is not None:
                 raise group.failure(move, refusal, repr(message))
             if _answer_to(player.name)(message):
                 group.measured(move, group.now() - sent)
