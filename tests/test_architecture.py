@@ -6,7 +6,8 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
 
 1. **Layers.** Production code imports only down this list (``LAYERS``)::
 
-       leaves       engine/errors.py, engine/clock.py, engine/settings.py, engine/wire.py
+       leaves       engine/errors.py, engine/clock.py, engine/settings.py, engine/wire.py,
+                    engine/logs.py
        actors       engine/actors
        supervisors  engine/supervisors
        store        engine/store
@@ -53,7 +54,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("leaves", ("engine.errors", "engine.clock", "engine.settings", "engine.wire")),
+    ("leaves", ("engine.errors", "engine.clock", "engine.settings", "engine.wire", "engine.logs")),
     ("actors", ("engine.actors",)),
     ("supervisors", ("engine.supervisors",)),
     ("store", ("engine.store",)),

@@ -21,7 +21,7 @@ import cattrs
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from engine.actors import ActorCrashed, ActorStopped, AskTimeout, MailboxFull
-from engine.net import JsonRejected, RateLimiter, json_dumps, json_loads
+from engine.net import JsonRejected, RateLimiter, RateLimitRule, json_dumps, json_loads
 
 from ._errors import (
     ErrorFormat,
@@ -70,11 +70,18 @@ class Endpoint:
     counters: HttpCounters
     #: The app's ``Routes.guard``, run before the body is read.
     guard: Callable[[Request], Awaitable[Mapping[str, str]]] | None = None
-    limiter: RateLimiter | None = attrs.field(init=False)
+    limiter: RateLimiter | None = attrs.field(init=False, default=None)
 
-    def __attrs_post_init__(self) -> None:
-        rate_limit = self.route.rate_limit
-        self.limiter = RateLimiter(rate_limit.rule) if rate_limit is not None else None
+    def _limiter(self, context: Any) -> RateLimiter:
+        """The route's limiter under the rule in force; a new one (counting from zero) only
+        when the app came back with another rule."""
+        assert self.route.rate_limit is not None
+        rule = self.route.rate_limit.rule
+        if not isinstance(rule, RateLimitRule):
+            rule = rule(context)
+        if self.limiter is None or self.limiter.rule != rule:
+            self.limiter = RateLimiter(rule)
+        return self.limiter
 
     async def respond(
         self,
@@ -116,9 +123,9 @@ class Endpoint:
                     reply_headers.update(await guard(new_request(body=None)))
             # Made once its body is read (the guards' has none): an attrs.evolve costs more.
             request = new_request(body=await self._json(method, read_body))
-            if self.limiter is not None:
-                assert route.rate_limit is not None
-                decision = self.limiter.check(route.rate_limit.key(request))
+            if route.rate_limit is not None:
+                limiter = self._limiter(request.context)
+                decision = limiter.check(route.rate_limit.key(request))
                 reply_headers.update(
                     rate_limit_headers(decision.limit, decision.remaining, decision.reset_after)
                 )

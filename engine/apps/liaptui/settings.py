@@ -9,6 +9,10 @@ with `engine.settings.read_settings` (``read_settings(Settings, environ, app="li
 - ``PARTY_ENGINE_LIAPTUI_RECONNECT_GRACE`` (default 300): seconds a room waits with no human
   connected before it is closed and deleted.
 
+- ``PARTY_ENGINE_LIAPTUI_RATE_LIMIT`` (default ``100/1``): messages a connection may send, as
+  ``COUNT/SECONDS`` (a token bucket: a burst of COUNT, then COUNT per SECONDS); a hundred times
+  as many in development mode (``PARTY_ENGINE_DEV=1``).
+
 A value that is not a number of seconds is refused with an error naming its variable. The
 other fields are read the same way (``PARTY_ENGINE_LIAPTUI_MAX_MESSAGE_SIZE``,
 ``_EVENT_CAPACITY``, ``_SEED``) but are meant for embedders and tests, as overrides.
@@ -24,7 +28,7 @@ from collections.abc import Mapping
 import attrs
 
 from engine.net import RateLimitKind, RateLimitRule
-from engine.settings import variable_name
+from engine.settings import Rate, parse_rate, relax_rate, setting, variable_name
 
 __all__ = ["ENVIRONMENT", "Settings"]
 
@@ -55,15 +59,28 @@ class Settings:
     max_message_size: int = 16 * 1024
     # 100 a second, in bursts of 100: a scripted client playing a game at full speed (pacing
     # at 0) stays under it; a flood does not.
-    rate_limit: RateLimitRule | None = RateLimitRule(100, 1.0, RateLimitKind.TOKEN_BUCKET)
+    rate_limit: RateLimitRule | None = setting(
+        RateLimitRule(100, 1.0, RateLimitKind.TOKEN_BUCKET),
+        parse=lambda text: _token_bucket(parse_rate(text)),
+        dev=lambda rule: None if rule is None else _relaxed(rule),
+        help="messages per connection: COUNT/SECONDS",
+    )
     # About a round of play. Longer absences get the full state (which `reconnected` always
     # carries) instead of a replay; each kept event costs a few kilobytes per room.
     event_capacity: int = 32
     seed: int | None = None
 
 
+def _token_bucket(rate: Rate) -> RateLimitRule:
+    return RateLimitRule(rate.count, rate.seconds, RateLimitKind.TOKEN_BUCKET)
+
+
+def _relaxed(rule: RateLimitRule) -> RateLimitRule:
+    return _token_bucket(relax_rate(Rate(rule.limit, rule.window)))
+
+
 #: Environment variable -> Settings field.
 ENVIRONMENT: Mapping[str, str] = {
     variable_name("liaptui", field): field
-    for field in ("bot_delay", "turn_pause", "action_timeout", "reconnect_grace")
+    for field in ("bot_delay", "turn_pause", "action_timeout", "reconnect_grace", "rate_limit")
 }

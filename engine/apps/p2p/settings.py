@@ -2,6 +2,7 @@
 
 ``read_settings(P2PSettings, environ, app="p2p")`` (``engine.settings``) fills each field from
 ``PARTY_ENGINE_P2P_<FIELD>``: ``PARTY_ENGINE_P2P_API_KEY``, ``..._HEARTBEAT_TIMEOUT`` and so on.
+In development mode (``PARTY_ENGINE_DEV=1``) both rate limits allow a hundred times as much.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from engine.settings import setting
+from engine.settings import relax_count, setting
 
 __all__ = ["P2PSettings"]
 
@@ -37,7 +38,11 @@ class P2PSettings:
     )
     # The spec's planned limit: 100 requests per minute per IP.
     rate_limit: int = setting(
-        100, min=0, max=1_000_000, help="requests per IP per rate_limit_window; 0: no limit"
+        100,
+        min=0,
+        max=1_000_000,
+        help="requests per IP per rate_limit_window; 0: no limit",
+        dev=relax_count,
     )
     rate_limit_window: float = setting(60.0, min=1, max=_DAY, help="seconds")
     # ICE trickling sends a few dozen candidates at once; a peer sending more than this every
@@ -47,6 +52,7 @@ class P2PSettings:
         min=0,
         max=100_000,
         help="signaling messages a peer may send per second (a burst of that many); 0: no limit",
+        dev=relax_count,
     )
     #: When set, every route needs it (``X-API-Key``) or a bearer token from
     #: ``POST /api/auth/token``.

@@ -72,7 +72,7 @@ from .players import Accounts, Enter, PlayerAccount, ReadAccount
 from .session import Connection, PartySession
 from .settings import QuipflipSettings
 
-__all__ = ["ACCESS_TOKEN_COOKIE", "ERRORS", "MESSAGE_RATE_LIMIT", "Quipflip", "routes"]
+__all__ = ["ACCESS_TOKEN_COOKIE", "ERRORS", "Quipflip", "routes"]
 
 log = logging.getLogger("engine.apps.quipflip")
 
@@ -81,9 +81,6 @@ ACCESS_TOKEN_COOKIE = "access_token"
 ERRORS = DetailErrors(validation_status=422)
 IDS = UuidIds()
 CODES = PartyCodes()
-#: What one player may send over their party sockets, which are read-only: keep-alives, and
-#: no flood (past it, each message is answered with a rate-limited error event).
-MESSAGE_RATE_LIMIT = RateLimitRule(60, 60.0)
 # Draws of a party code before giving up: at 1.1 billion codes a clash is already rare.
 _CODE_DRAWS = 10
 
@@ -101,7 +98,14 @@ class Quipflip:
     accounts: Accounts
     index: SessionIndex
     tokens: TokenIssuer
-    messages: RateLimiter = attrs.field(factory=lambda: RateLimiter(MESSAGE_RATE_LIMIT))
+    # What one player may send over their party sockets, which are read-only: keep-alives, and
+    # no flood (past it, each message is answered with a rate-limited error event).
+    messages: RateLimiter = attrs.field(init=False)
+
+    @messages.default
+    def _message_limiter(self) -> RateLimiter:
+        rate = self.settings.message_rate_limit
+        return RateLimiter(RateLimitRule(rate.count, rate.seconds))
 
     def player_id(self, token: str | None) -> str:
         """Whose ``token`` this is; raises a 401 for none, or one forged or expired."""

@@ -12,6 +12,8 @@ app="quipflip")`` from ``PARTY_ENGINE_QUIPFLIP_<FIELD>``, all in seconds:
   and deleted.
 - ``PARTY_ENGINE_QUIPFLIP_IDLE_TIMEOUT`` (1800): a lobby participant with no activity for this
   long is removed.
+- ``PARTY_ENGINE_QUIPFLIP_MESSAGE_RATE_LIMIT`` (``60/60``): messages a player may send over
+  their party sockets, as ``COUNT/SECONDS``; a hundred times as many in development mode.
 
 A value out of its range is refused when the settings are made, naming its variable.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import attrs
 
-from engine.settings import setting
+from engine.settings import Rate, rate_limit, setting
 
 from .party import PhaseTimers
 
@@ -44,6 +46,7 @@ class QuipflipSettings:
     idle_timeout: float = setting(
         1800.0, min=60, max=_DAY, help="idle time before a lobby participant is removed (s)"
     )
+    message_rate_limit: Rate = rate_limit(60, 60, help="messages per player on party sockets")
 
     @property
     def timers(self) -> PhaseTimers:

@@ -34,7 +34,6 @@ from engine.errors import AppError
 from engine.net import (
     Accept,
     RateLimiter,
-    RateLimitRule,
     Reject,
     WebSocket,
     WebSocketOptions,
@@ -71,14 +70,9 @@ from .models import (
 from .session_actor import CLOSE_EXPIRED, SessionActor
 from .settings import WatchPartySettings
 from .validation import parse_body
-from .wire import CLIENT_PAYLOADS, MESSAGE_RATE_LIMIT, SERVER_PAYLOADS, WIRE, SocketErrors
+from .wire import CLIENT_PAYLOADS, SERVER_PAYLOADS, WIRE, SocketErrors
 
-__all__ = ["CREATE_RATE_LIMIT", "ERRORS", "JOIN_RATE_LIMIT", "WatchParty", "routes"]
-
-#: The spec's "5 requests, 1 hour per IP".
-CREATE_RATE_LIMIT = RateLimitRule(5, 3600.0)
-#: The spec's "10 requests, 1 minute per session" (and per IP: ORIGINS).
-JOIN_RATE_LIMIT = RateLimitRule(10, 60.0)
+__all__ = ["ERRORS", "WatchParty", "routes"]
 
 # The original server's connection limits (ORIGINS): 64 KB messages, a ping every 54 s and 60 s
 # to hear back, 256 frames queued for a slow reader. An oversized message is answered with an
@@ -125,7 +119,11 @@ class WatchParty:
     tokens: TokenIssuer
     passwords: PasswordHasher
     # Chat and signaling messages, per user across all their connections.
-    messages: RateLimiter = attrs.field(factory=lambda: RateLimiter(MESSAGE_RATE_LIMIT))
+    messages: RateLimiter = attrs.field(init=False)
+
+    @messages.default
+    def _message_limiter(self) -> RateLimiter:
+        return RateLimiter(self.settings.message_rule)
 
     async def session(self, session_id: str) -> ActorRef:
         """The running session ``session_id`` (canonical form); raises ``SessionNotFound``."""
@@ -192,7 +190,10 @@ async def health(request: Request) -> Any:
     "/api/sessions/create",
     body=CreateSessionRequest,
     response=CreateSessionResponse,
-    rate_limit=RateLimit(CREATE_RATE_LIMIT, message="Maximum 5 session creations per hour"),
+    rate_limit=RateLimit(
+        lambda watchparty: watchparty.settings.create_rule,
+        message="Maximum 5 session creations per hour",
+    ),
     request_example={"name": "Movie night", "password": "popcorn"},
     response_example={
         "id": "7987e4d2-cf91-487a-9064-10941886b948",
@@ -226,7 +227,9 @@ async def create_session(request: Request) -> Any:
     body=JoinSessionRequest,
     response=JoinSessionResponse,
     rate_limit=RateLimit(
-        JOIN_RATE_LIMIT, key=_join_key, message="Maximum 10 join attempts per minute"
+        lambda watchparty: watchparty.settings.join_rule,
+        key=_join_key,
+        message="Maximum 10 join attempts per minute",
     ),
     request_example={"session_id": "7987e4d2-cf91-487a-9064-10941886b948", "password": "popcorn"},
     response_example={

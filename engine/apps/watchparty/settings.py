@@ -11,6 +11,10 @@
 - ``PARTY_ENGINE_WATCHPARTY_ICE_SERVERS`` (a JSON array of ``{"urls", "username",
   "credential"}``): the ICE servers given to clients with a new session; by default Google's two
   public STUN servers, as in the spec.
+- ``PARTY_ENGINE_WATCHPARTY_CREATE_RATE_LIMIT`` (default ``5/3600``), ``..._JOIN_RATE_LIMIT``
+  (``10/60``), ``..._MESSAGE_RATE_LIMIT`` (``100/60``): sessions an address may create, join
+  attempts per session and address, and WebSocket messages per user, as ``COUNT/SECONDS``
+  (fixed windows); a hundred times as many in development mode (``PARTY_ENGINE_DEV=1``).
 
 ``from_environ`` raises ``engine.settings.SettingsError`` (a ``ValueError``) naming the variable
 whose value it cannot use.
@@ -25,12 +29,12 @@ from urllib.parse import urlsplit
 import attrs
 import cattrs
 
-from engine.net import JsonRejected, json_loads
-from engine.settings import environment_variables, read_settings, setting
+from engine.net import JsonRejected, RateLimitRule, json_loads
+from engine.settings import Rate, environment_variables, rate_limit, read_settings, setting
 
 from .models import IceServer
 from .session import SessionSettings
-from .wire import WIRE
+from .wire import MESSAGE_RATE_LIMIT, WIRE
 
 __all__ = ["DEFAULT_ICE_SERVERS", "DEV_ORIGIN", "ENVIRONMENT", "WatchPartySettings"]
 
@@ -97,6 +101,27 @@ class WatchPartySettings:
         DEFAULT_ICE_SERVERS, parse=_ice_servers, help="ICE servers for clients (a JSON array)"
     )
 
+    create_rate_limit: Rate = rate_limit(5, 3600, help="sessions an address may create")
+    join_rate_limit: Rate = rate_limit(10, 60, help="join attempts per session and address")
+    message_rate_limit: Rate = rate_limit(
+        MESSAGE_RATE_LIMIT.limit, MESSAGE_RATE_LIMIT.window, help="WebSocket messages per user"
+    )
+
+    @property
+    def create_rule(self) -> RateLimitRule:
+        """The spec's "5 requests, 1 hour per IP" unless configured otherwise."""
+        return _fixed_window(self.create_rate_limit)
+
+    @property
+    def join_rule(self) -> RateLimitRule:
+        """The spec's "10 requests, 1 minute per session" (and per IP) unless configured."""
+        return _fixed_window(self.join_rate_limit)
+
+    @property
+    def message_rule(self) -> RateLimitRule:
+        """The spec's "100 messages per minute" per user unless configured otherwise."""
+        return _fixed_window(self.message_rate_limit)
+
     @property
     def session(self) -> SessionSettings:
         """The limits of new sessions."""
@@ -110,6 +135,10 @@ class WatchPartySettings:
         """Defaults, overridden by the ``PARTY_ENGINE_WATCHPARTY_*`` variables that are set and
         not blank, then by ``overrides`` (tests, embedders)."""
         return read_settings(cls, environ, app="watchparty", **overrides)
+
+
+def _fixed_window(rate: Rate) -> RateLimitRule:
+    return RateLimitRule(rate.count, rate.seconds)
 
 
 #: Every variable read, for documentation and tests.

@@ -6,7 +6,7 @@ import pytest
 
 from engine.apps.quipflip.party import Phase, PhaseTimers
 from engine.apps.quipflip.settings import QuipflipSettings
-from engine.settings import SettingsError, environment_variables, read_settings
+from engine.settings import Rate, SettingsError, environment_variables, read_settings
 
 
 def test_defaults() -> None:
@@ -33,7 +33,17 @@ def test_the_variables() -> None:
         "PARTY_ENGINE_QUIPFLIP_TOKEN_TTL",
         "PARTY_ENGINE_QUIPFLIP_SESSION_MAX_AGE",
         "PARTY_ENGINE_QUIPFLIP_IDLE_TIMEOUT",
+        "PARTY_ENGINE_QUIPFLIP_MESSAGE_RATE_LIMIT",
     }
+
+
+def test_the_message_rate_limit_is_a_setting_relaxed_in_development_mode() -> None:
+    assert QuipflipSettings().message_rate_limit == Rate(60, 60.0)
+    environ = {"PARTY_ENGINE_QUIPFLIP_MESSAGE_RATE_LIMIT": "10/1"}
+    read = read_settings(QuipflipSettings, environ, app="quipflip")
+    assert read.message_rate_limit == Rate(10, 1)
+    relaxed = read_settings(QuipflipSettings, {"PARTY_ENGINE_DEV": "on"}, app="quipflip")
+    assert relaxed.message_rate_limit == Rate(6000, 60.0)
 
 
 def test_read_from_the_environment() -> None:

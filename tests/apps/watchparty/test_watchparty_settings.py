@@ -7,6 +7,8 @@ import pytest
 from engine.apps.watchparty.app import app
 from engine.apps.watchparty.models import IceServer
 from engine.apps.watchparty.settings import DEFAULT_ICE_SERVERS, ENVIRONMENT, WatchPartySettings
+from engine.net import RateLimitRule
+from engine.settings import SettingsError
 
 
 def test_defaults_are_the_specs():
@@ -31,6 +33,9 @@ def test_the_variables_are_the_documented_ones():
                 "PUBLIC_URL",
                 "CORS_ORIGINS",
                 "ICE_SERVERS",
+                "CREATE_RATE_LIMIT",
+                "JOIN_RATE_LIMIT",
+                "MESSAGE_RATE_LIMIT",
             )
         )
         == ENVIRONMENT
@@ -103,3 +108,23 @@ def test_the_apps_cors_origins_are_the_settings():
 def test_unusable_values_are_refused_naming_the_variable(variable, value):
     with pytest.raises(ValueError, match=variable):
         WatchPartySettings.from_environ({variable: value})
+
+
+def test_the_rate_limits_are_settings_relaxed_in_development_mode():
+    settings = WatchPartySettings.from_environ(
+        {
+            "PARTY_ENGINE_WATCHPARTY_CREATE_RATE_LIMIT": "20/3600",
+            "PARTY_ENGINE_WATCHPARTY_JOIN_RATE_LIMIT": "3/10",
+            "PARTY_ENGINE_WATCHPARTY_MESSAGE_RATE_LIMIT": "1000/60",
+        }
+    )
+    assert (settings.create_rule, settings.join_rule, settings.message_rule) == (
+        RateLimitRule(20, 3600.0),
+        RateLimitRule(3, 10.0),
+        RateLimitRule(1000, 60.0),
+    )
+    assert WatchPartySettings().create_rule == RateLimitRule(5, 3600.0)
+    relaxed = WatchPartySettings.from_environ({"PARTY_ENGINE_DEV": "1"})
+    assert relaxed.create_rule == RateLimitRule(500, 3600.0)
+    with pytest.raises(SettingsError, match="PARTY_ENGINE_WATCHPARTY_CREATE_RATE_LIMIT"):
+        WatchPartySettings.from_environ({"PARTY_ENGINE_WATCHPARTY_CREATE_RATE_LIMIT": "5"})
