@@ -165,7 +165,7 @@ def _readable(cls: type) -> list[attrs.Attribute[Any]]:
 
 
 def _default(field: attrs.Attribute[Any]) -> Any:
-    default = field.default
+    default: Any = field.default
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
         if default.takes_self:
             raise TypeError(f"{field.name}: a dev= setting cannot default to a takes_self factory")

@@ -14,6 +14,7 @@ from ._codec import JsonCodec as JsonCodec
 from ._events import EventStream as EventStream
 from ._events import EventStreamStatistics as EventStreamStatistics
 from ._events import Journal as Journal
+from ._forwarded import TrustedProxies as TrustedProxies
 from ._frames import CloseReason as CloseReason
 from ._frames import Frame as Frame
 from ._frames import binary_frame as binary_frame

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import final
@@ -39,6 +40,9 @@ from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.typing import AppWrapper, ConnectionState, LifespanState
 from hypercorn.utils import wrap_app
 
+from engine.logs import log_websocket_closed, log_websocket_refused
+
+from ._forwarded import TrustedProxies
 from ._frames import CloseReason
 from ._http1 import DirectHttp, DirectRoutes
 from ._http_exchange import exchange_app
@@ -77,6 +81,7 @@ async def serve_tcp(
     body_timeout: float = 30.0,
     shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
     shutdown_reason: str = "server shutting down",
+    trusted_proxies: TrustedProxies = TrustedProxies(),
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve `http_app` (an ASGI app, e.g. Quart-Trio) and `ws_routes` on `host:port`.
@@ -109,6 +114,9 @@ async def serve_tcp(
     cancelled; then the app's lifespan shutdown runs and this returns. Without a trigger it
     serves until cancelled, and cancellation stops everything at once.
 
+    A WebSocket upgrade's `remote_addr` is the client's as `trusted_proxies` tell it. Each
+    refused upgrade is logged (a WARNING), and each WebSocket when it closes (``engine.logs``).
+
     A WebSocket handler may let `ConnectionClosed` escape; one that raises anything else is
     logged and its connection closed with 1011; the server carries on. Errors from Hypercorn
     and from the app's lifespan propagate, as under Hypercorn.
@@ -127,6 +135,7 @@ async def serve_tcp(
         options=websocket_options,
         head_timeout=head_timeout,
         send_timeout=send_timeout,
+        proxies=trusted_proxies,
         direct=None
         if direct is None
         else DirectHttp(
@@ -180,6 +189,7 @@ class _Server:
     options: WebSocketOptions
     head_timeout: float
     send_timeout: float
+    proxies: TrustedProxies
     direct: DirectHttp | None
     websockets: set[WebSocket] = attrs.Factory(set)
     # Cancel scopes of connections still sending their head, cancelled at shutdown.
@@ -206,6 +216,7 @@ class _Server:
         request = None
         if isinstance(event, h11.Request):
             request = upgrade_request(event, _peer_address(stream.socket))
+            request = None if request is None else self.proxies.upgrade(request)
         verdict = None if request is None else await self._resolve(request)
         if verdict is None:
             await self._serve_http(stream, head)
@@ -253,6 +264,7 @@ class _Server:
         try:
             verdict = await self.resolver(request)
             if isinstance(verdict, Reject):
+                log_websocket_refused(request.path, verdict.status, _host(request))
                 return http_response(
                     verdict.status,
                     verdict.body,
@@ -281,6 +293,7 @@ class _Server:
         try:
             response = accept_response(request, accept.subprotocol)
         except HandshakeRefused as exc:
+            log_websocket_refused(request.path, 400, _host(request))
             await _send_quietly(stream, exc.response)
             return
         except ValueError:
@@ -291,27 +304,33 @@ class _Server:
             return
         # From here the connection is the WebSocket's: it owns the socket and closes it.
         sock = socket.socket(fileno=stream.socket.detach())
-        async with open_server_websocket(
-            sock,
-            request,
-            subprotocol=accept.subprotocol,
-            options=accept.options or self.options,
-            received=received,
-        ) as ws:
-            self.websockets.add(ws)
-            try:
-                if self.shutdown_reason is not None:
-                    await ws.close(CloseReason.GOING_AWAY, self.shutdown_reason)
-                else:
-                    await accept.handler(ws, accept.path_params)
-            except ConnectionClosed:
-                # The usual way for a handler to end: its receive() reported the close.
-                pass
-            except Exception:
-                _logger.exception("WebSocket handler for %r failed", request.path)
-                await ws.close(CloseReason.INTERNAL_ERROR, "internal error")
-            finally:
-                self.websockets.discard(ws)
+        started = time.perf_counter()
+        ws: WebSocket | None = None
+        try:
+            async with open_server_websocket(
+                sock,
+                request,
+                subprotocol=accept.subprotocol,
+                options=accept.options or self.options,
+                received=received,
+            ) as ws:
+                self.websockets.add(ws)
+                try:
+                    if self.shutdown_reason is not None:
+                        await ws.close(CloseReason.GOING_AWAY, self.shutdown_reason)
+                    else:
+                        await accept.handler(ws, accept.path_params)
+                except ConnectionClosed:
+                    # The usual way for a handler to end: its receive() reported the close.
+                    pass
+                except Exception:
+                    _logger.exception("WebSocket handler for %r failed", request.path)
+                    await ws.close(CloseReason.INTERNAL_ERROR, "internal error")
+                finally:
+                    self.websockets.discard(ws)
+        finally:
+            if ws is not None:
+                _log_closed(ws, started)
 
     async def begin_shutdown(self, nursery: trio.Nursery, reason: str) -> None:
         """Start closing every connection; `nursery` runs the WebSocket closes."""
@@ -333,6 +352,24 @@ async def _send_quietly(stream: trio.SocketStream, data: bytes) -> bool:
     except (trio.BrokenResourceError, trio.ClosedResourceError):
         return False
     return True
+
+
+def _host(request: WebSocketRequest) -> str:
+    return "" if request.remote_addr is None else request.remote_addr[0]
+
+
+def _log_closed(ws: WebSocket, started: float) -> None:
+    closed = ws.closed
+    counts = ws.statistics()
+    log_websocket_closed(
+        ws.request.path,
+        None if closed is None else closed.code,
+        "" if closed is None else closed.reason,
+        started,
+        counts.messages_received,
+        counts.frames_sent,
+        _host(ws.request),
+    )
 
 
 def _peer_address(sock: trio.socket.SocketType) -> tuple[str, int] | None:

@@ -197,6 +197,7 @@ class PartyDirectory(Generic[P]):
             except BaseException:
                 await self.supervisor.terminate_child(ref)
                 raise
+            self._lifecycle("created", party_id)
             return party_id, ref
         raise RuntimeError(f"no free {self.kind} id in {_DRAWS} draws")
 
@@ -307,18 +308,30 @@ class PartyDirectory(Generic[P]):
         # The record read at start-up is for the first incarnation only: one restarted after a
         # crash must read what the crashed one last committed.
         records = iter([record])
+        incarnations = 0
+
+        def incarnation() -> P:
+            nonlocal incarnations
+            incarnations += 1
+            return self.party_type(Birth(self, party_id, preloaded=next(records, None)))
+
         try:
             ref: ActorRef | None = await get_or_restore(
-                self.supervisor,
-                (self.kind, party_id),
-                lambda: self.party_type(Birth(self, party_id, preloaded=next(records, None))),
+                self.supervisor, (self.kind, party_id), incarnation
             )
         except BaseException:
             self._drop_unless_live(party_id)
             raise
         if ref is None:
             self._drop_unless_live(party_id)
+        elif incarnations:  # started here, not found live
+            self._lifecycle("restored", party_id)
         return ref
+
+    def _lifecycle(self, event: str, party_id: str) -> None:
+        log.info(
+            "%s %s %s", self.kind, party_id, event, extra={"kind": self.kind, "party": party_id}
+        )
 
     def _drop_unless_live(self, party_id: str) -> None:
         # An incarnation that failed to start made a group; no other will use it.

@@ -143,7 +143,12 @@ class Party(PersistentActor[S], Generic[S, M]):
         unlisted, connections closed with 1000 "party over" once that is durable."""
         self.on_dispose()
         super().finish()
-        self.after_commit(lambda: self.peers.close_all(CloseReason.NORMAL_CLOSURE, "party over"))
+        self.after_commit(self._over)
+
+    def _over(self) -> None:
+        fields = {"kind": self.kind, "party": self.key}
+        log.info("%s %s finished", self.kind, self.key, extra=fields)
+        self.peers.close_all(CloseReason.NORMAL_CLOSURE, "party over")
 
     # -- the layer's own handlers -------------------------------------------------------------
 

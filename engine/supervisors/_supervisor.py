@@ -385,6 +385,8 @@ class Supervisor:
             except Exception as exc:
                 # A failed restart is one more exit: it counts against the intensity.
                 self._events.send_nowait((child, child.incarnation, exc))
+            else:
+                log.info("child %r of %r restarted", child.spec.child_id, self.id)
 
     async def _stop_dynamic_children(self) -> None:
         # Children added at run time have no start order to respect (OTP stops a dynamic

@@ -14,11 +14,16 @@ preflight) its 200, each answered here as Quart's error handler and ``after_requ
 it; anything a rule of Quart's matches, or a redirect, goes to Quart. An app whose URL map
 depends on the host (``host_matching``, ``SERVER_NAME``) has everything not declared served
 by Quart.
+
+Every answer given here, declared or not, passes through `DirectRouteTable.match`'s one
+wrapper: it has its access line (``engine.logs``), with the client as the trusted proxies tell
+it, the address its rate limits count against.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, final
@@ -35,7 +40,8 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import MapAdapter
 
-from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler
+from engine.logs import log_request
+from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler, TrustedProxies
 
 from ._endpoint import Endpoint, Reply, cors_headers, options_reply, routing_error_reply
 from ._errors import ErrorFormat
@@ -46,6 +52,8 @@ _PARAM = re.compile(r"\{(\w+)\}")
 FormatFor = Callable[[str], tuple[ErrorFormat, "Cors | None"]]
 #: The answer to a GET that takes no input (the engine's own routes).
 ReplyMaker = Callable[[], Awaitable[Reply]]
+#: An answer given here, to a request from a client (as the trusted proxies tell it).
+Answer = Callable[[HttpRequest, str], Awaitable[HttpReply]]
 
 
 @final
@@ -53,10 +61,11 @@ ReplyMaker = Callable[[], Awaitable[Reply]]
 class DirectRouteTable:
     """Every declared route, by method and path, and the Quart app for everything else."""
 
-    literal: dict[tuple[str, str], RouteHandler]
+    literal: dict[tuple[str, str], Answer]
     patterns: list[tuple[str, re.Pattern[str], Endpoint, Cors | None]]
     quart: QuartTrio
     format_for: FormatFor
+    proxies: TrustedProxies
     _adapter: MapAdapter | None = attrs.field(default=None, init=False)
 
     @classmethod
@@ -66,10 +75,12 @@ class DirectRouteTable:
         format_for: FormatFor,
         quart: QuartTrio,
         fixed: Mapping[str, ReplyMaker] = {},
+        proxies: TrustedProxies = TrustedProxies(),
     ) -> DirectRouteTable:
         """`routes` as from ``_http.endpoints``; `format_for` gives a path's error format and
-        CORS settings; `fixed` are GET routes by path, which declared routes override."""
-        literal: dict[tuple[str, str], RouteHandler] = {}
+        CORS settings; `fixed` are GET routes by path, which declared routes override; `proxies`
+        say who the client is."""
+        literal: dict[tuple[str, str], Answer] = {}
         patterns = []
         for path, endpoint in routes:
             cors = format_for(path)[1]
@@ -86,19 +97,33 @@ class DirectRouteTable:
                 patterns.append((method, re.compile(regex), endpoint, cors))
         for path, make in fixed.items():
             literal.setdefault(("GET", path), partial(_fixed, make, format_for(path)[1]))
-        return cls(literal, patterns, quart, format_for)
+        return cls(literal, patterns, quart, format_for, proxies)
 
     def match(self, method: str, path: str) -> RouteHandler | None:
+        """The handler answering `method` on `path` here, or None if it is Quart's."""
+        answer = self._answer_for(method, path)
+        return None if answer is None else partial(self._served, answer)
+
+    async def _served(self, answer: Answer, request: HttpRequest) -> HttpReply:
+        """`answer` to `request`, from its client as the proxies tell it, and its access line."""
+        started = time.perf_counter()
+        peer = request.client
+        client = self.proxies.client(peer[0], request.headers) if peer else ""
+        reply = await answer(request, client)
+        log_request(request.method, request.path, reply.status, started, reply.headers, client)
+        return reply
+
+    def _answer_for(self, method: str, path: str) -> Answer | None:
         route_method = "GET" if method == "HEAD" else method
-        handler = self.literal.get((route_method, path))
-        if handler is not None:
-            return handler
+        answer = self.literal.get((route_method, path))
+        if answer is not None:
+            return answer
         for pattern_method, pattern, endpoint, cors in self.patterns:
             if pattern_method == route_method and (found := pattern.fullmatch(path)) is not None:
                 return partial(_answer, endpoint, cors, found.groupdict())
         return self._not_declared(method, path)
 
-    def _not_declared(self, method: str, path: str) -> RouteHandler | None:
+    def _not_declared(self, method: str, path: str) -> Answer | None:
         """The answer to a request no declared route takes, or None if it is Quart's."""
         adapter = self._url_adapter()
         if adapter is None:
@@ -127,7 +152,11 @@ class DirectRouteTable:
 
 
 async def _answer(
-    endpoint: Endpoint, cors: Cors | None, params: Mapping[str, str], request: HttpRequest
+    endpoint: Endpoint,
+    cors: Cors | None,
+    params: Mapping[str, str],
+    request: HttpRequest,
+    client: str,
 ) -> HttpReply:
     async def read_body() -> bytes:
         # Quart's request.get_data raises these two: the same answers, in the app's format.
@@ -143,17 +172,19 @@ async def _answer(
         params,
         _query(request.query),
         request.headers,
-        request.client[0] if request.client else "",
+        client,
         read_body,
     )
     return _http_reply(reply, cors, request)
 
 
-async def _fixed(make: ReplyMaker, cors: Cors | None, request: HttpRequest) -> HttpReply:
+async def _fixed(
+    make: ReplyMaker, cors: Cors | None, request: HttpRequest, client: str
+) -> HttpReply:
     return _http_reply(await make(), cors, request)
 
 
-async def _given(reply: Reply, cors: Cors | None, request: HttpRequest) -> HttpReply:
+async def _given(reply: Reply, cors: Cors | None, request: HttpRequest, client: str) -> HttpReply:
     return _http_reply(reply, cors, request)
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -20,8 +21,8 @@ from hypercorn.config import Config
 from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
-from engine.net import Accept, json_dumps, serve_tcp
-from engine.settings import read_settings
+from engine.net import Accept, TrustedProxies, json_dumps, serve_tcp
+from engine.settings import DEV_RATE_FACTOR, EngineSettings, read_settings
 from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
 
@@ -45,6 +46,8 @@ from ._pages import documents, explorer_asset, explorer_page, index_page
 from ._static import page_routes, shared_routes
 from ._ws_router import WebSocketRouter
 
+log = logging.getLogger("engine.web")
+
 
 @attrs.define(eq=False)
 class Engine:
@@ -59,6 +62,8 @@ class Engine:
     store: Store
     apps: tuple[AppSpec, ...]
     environ: Mapping[str, str]
+    #: The deployment settings read from ``environ`` (trusted proxies, development mode).
+    settings: EngineSettings = attrs.field(factory=EngineSettings)
     contexts: dict[str, Any] = attrs.field(factory=dict)
     hosts: dict[str, AppHost] = attrs.field(factory=dict)
     http_counters: HttpCounters = attrs.field(factory=HttpCounters)
@@ -79,7 +84,12 @@ class Engine:
             cors={app.name: app.cors_for(self.environ) for app in self.apps},
             extra=pages,
             fixed=fixed,
+            proxies=self._proxies,
         )
+
+    @property
+    def _proxies(self) -> TrustedProxies:
+        return TrustedProxies(self.settings.trusted_proxies)
 
     def websocket_router(self, *, prefixed: bool | None = None) -> Callable[..., Awaitable[Any]]:
         prefixed = len(self.apps) != 1 if prefixed is None else prefixed
@@ -136,6 +146,7 @@ class Engine:
             max_body=MAX_BODY_BYTES,
             body_timeout=BODY_TIMEOUT,
             shutdown_trigger=shutdown_trigger,
+            trusted_proxies=self._proxies,
             task_status=task_status,
         )
 
@@ -285,11 +296,22 @@ async def open_engine(
     already committed, persistent actors commit before they reply), then the rest of the actor
     system stops, then the store flushes and closes.
 
+    The engine's own settings are read from ``environ`` first (``EngineSettings``: a value that
+    cannot be used raises ``SettingsError`` before anything opens); development mode is
+    announced with a WARNING.
+
     With ``cluster`` (``redis://HOST:PORT``) the engine is a node of the cluster sharing that
     Redis (and the same store): see ``engine.cluster``; its lease is read from
     ``PARTY_ENGINE_CLUSTER_LEASE``. The node leaves after the actor system has stopped.
     """
     environ = os.environ if environ is None else environ
+    settings = read_settings(EngineSettings, environ, app=None)
+    if settings.dev:
+        log.warning(
+            "DEVELOPMENT MODE (PARTY_ENGINE_DEV): every rate limit allows %d times as much; "
+            "not for production",
+            DEV_RATE_FACTOR,
+        )
     async with AsyncExitStack() as stack:
         opened_store = await stack.enter_async_context(open_store(store))
         node = None
@@ -297,8 +319,8 @@ async def open_engine(
             # Imported here: a single node never loads the Redis client.
             from engine.cluster import ClusterSettings, open_cluster
 
-            settings = read_settings(ClusterSettings, environ, app="cluster")
-            node = await stack.enter_async_context(open_cluster(cluster, settings))
+            node_settings = read_settings(ClusterSettings, environ, app="cluster")
+            node = await stack.enter_async_context(open_cluster(cluster, node_settings))
         system = await stack.enter_async_context(open_actor_system())
         if node is not None:
             await node.attach(system)
@@ -307,6 +329,7 @@ async def open_engine(
             store=opened_store,
             apps=tuple(apps),
             environ=environ,
+            settings=settings,
         )
         nursery = await stack.enter_async_context(trio.open_nursery())
         stack.push_async_callback(_stop_in_reverse, engine.hosts)

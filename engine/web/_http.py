@@ -3,11 +3,14 @@
 Each route's view hands its request to the route's `Endpoint` (body, validation, rate limit,
 handler, errors in the app's format: the same code the listener's direct path runs) and turns
 the `Reply` into Quart's response. Nothing here holds state beyond the endpoints' rate
-limiters, which belong to this app instance.
+limiters, which belong to this app instance. Every request through Quart gets its access line
+(``engine.logs``), and its client address (Quart's ``request.remote_addr``) as the trusted
+proxies tell it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, cast
@@ -18,6 +21,9 @@ from quart import Blueprint, has_request_context, request, websocket
 from quart import Response as QuartResponse
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
+
+from engine.logs import log_request
+from engine.net import TrustedProxies
 
 from ._app import AppSpec
 from ._direct import DirectRouteTable, ReplyMaker
@@ -54,17 +60,20 @@ def build_http_edge(
     cors: Mapping[str, Cors | None],
     extra: Blueprint | None = None,
     fixed: Mapping[str, ReplyMaker] = {},
+    proxies: TrustedProxies = TrustedProxies(),
 ) -> HttpEdge:
     """Each app's routes under ``/<name>`` (or at the root if not ``prefixed``, for one app
     served alone). `extra` is served by Quart only; the GET routes of `fixed` (by path) are
-    on the direct path too, and `extra` must serve them on Quart's (see `quart_view`)."""
+    on the direct path too, and `extra` must serve them on Quart's (see `quart_view`);
+    `proxies` say who the client is on both paths."""
     converters = {
         strict: make_request_converter(forbid_extra_keys=strict) for strict in (False, True)
     }
     routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
     app = build_http_app(routes, format_for, extra=extra)
-    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, fixed))
+    app.asgi_app = _access_logged(app.asgi_app, proxies)  # type: ignore[method-assign]
+    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, fixed, proxies))
 
 
 def endpoints(
@@ -147,6 +156,45 @@ def app_formats(
         return DetailErrors(), None
 
     return format_for
+
+
+def _access_logged(app: Any, proxies: TrustedProxies) -> Any:
+    """The ASGI `app` with an access line per HTTP request it answers, and the scope's client
+    as `proxies` tell it."""
+
+    async def logged(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        peer = scope.get("client")
+        client = peer[0] if peer else ""
+        if proxies.networks and peer:
+            headers: dict[str, str] = {}
+            for raw_name, raw_value in scope["headers"]:
+                name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            client = proxies.client(client, headers)
+            scope = {**scope, "client": (client, 0 if client != peer[0] else peer[1])}
+        response: dict[str, str] = {}
+        status = 0
+
+        async def sending(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"x-request-id":
+                        response["X-Request-ID"] = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            if status:  # else the client left before an answer began: nothing was served
+                log_request(scope["method"], scope["path"], status, started, response, client)
+
+    return logged
 
 
 def _make_view(endpoint: Endpoint) -> Any:

@@ -31,6 +31,7 @@ def test_public_names() -> None:
         "binary_frame",
         "open_server_websocket",
         "serve_tcp",
+        "TrustedProxies",
         # the direct HTTP/1.1 path, for engine.web
         "BodyRefused",
         "HttpHeaders",
