@@ -147,33 +147,43 @@ async def serve_tcp(
             send_timeout=send_timeout,
         ),
     )
-    async with trio.open_nursery() as lifespan_nursery:
-        await lifespan_nursery.start(lifespan.handle_lifespan)
-        await lifespan.wait_for_startup()
-        listeners = await trio.open_tcp_listeners(port, host=host, backlog=config.backlog)
-        bound_port = listeners[0].socket.getsockname()[1]
-        async with trio.open_nursery() as timers:
-            if server.direct is not None:
-                timers.start_soon(server.direct.enforce_head_deadlines)
-            async with trio.open_nursery() as connections:
-                async with trio.open_nursery() as accepting:
-                    accepting.start_soon(
-                        partial(
-                            trio.serve_listeners,
-                            server.handle,
-                            listeners,
-                            handler_nursery=connections,
+    # Bound before the lifespan starts: a port that cannot be had raises its OSError alone,
+    # with no app started (and no lifespan torn down mid-startup, which Hypercorn logs as an
+    # error of the app's).
+    listeners = await trio.open_tcp_listeners(port, host=host, backlog=config.backlog)
+    bound_port = listeners[0].socket.getsockname()[1]
+    try:
+        async with trio.open_nursery() as lifespan_nursery:
+            await lifespan_nursery.start(lifespan.handle_lifespan)
+            await lifespan.wait_for_startup()
+            async with trio.open_nursery() as timers:
+                if server.direct is not None:
+                    timers.start_soon(server.direct.enforce_head_deadlines)
+                async with trio.open_nursery() as connections:
+                    async with trio.open_nursery() as accepting:
+                        accepting.start_soon(
+                            partial(
+                                trio.serve_listeners,
+                                server.handle,
+                                listeners,
+                                handler_nursery=connections,
+                            )
                         )
+                        task_status.started(bound_port)
+                        await (shutdown_trigger or trio.sleep_forever)()
+                        # serve_listeners closes the listening sockets as it is cancelled.
+                        accepting.cancel_scope.cancel()
+                    await server.begin_shutdown(connections, shutdown_reason)
+                    connections.cancel_scope.deadline = (
+                        trio.current_time() + config.graceful_timeout
                     )
-                    task_status.started(bound_port)
-                    await (shutdown_trigger or trio.sleep_forever)()
-                    # serve_listeners closes the listening sockets as it is cancelled.
-                    accepting.cancel_scope.cancel()
-                await server.begin_shutdown(connections, shutdown_reason)
-                connections.cancel_scope.deadline = trio.current_time() + config.graceful_timeout
-            timers.cancel_scope.cancel()
-        await lifespan.wait_for_shutdown()
-        lifespan_nursery.cancel_scope.cancel()
+                timers.cancel_scope.cancel()
+            await lifespan.wait_for_shutdown()
+            lifespan_nursery.cancel_scope.cancel()
+    finally:
+        # Already closed unless the lifespan's startup failed.
+        for listener in listeners:
+            await trio.aclose_forcefully(listener)
 
 
 @final
