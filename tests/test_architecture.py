@@ -15,6 +15,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
        parties      engine/parties
        cluster      engine/cluster
        web          engine/web
+       testing      engine/testing      (the public testing kit)
        apps         engine/apps/<app>   (and no app imports another app)
        loadtest     engine/loadtest
        cli          engine/cli.py, engine/__main__.py
@@ -62,6 +63,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("parties", ("engine.parties",)),
     ("cluster", ("engine.cluster",)),
     ("web", ("engine.web",)),
+    ("testing", ("engine.testing",)),
     ("apps", ("engine.apps",)),
     ("loadtest", ("engine.loadtest",)),
     ("cli", ("engine.cli", "engine.__main__")),

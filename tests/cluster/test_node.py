@@ -14,9 +14,9 @@ from engine import clock
 from engine.actors import NameTaken
 from engine.cluster.testing import RedisServer
 from engine.parties import PartyDirectory
+from engine.testing import Served, serve_apps
 
 from party_app import ExampleParty, PartyState, app
-from serving import Served, serve_apps
 
 ENVIRON = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
 

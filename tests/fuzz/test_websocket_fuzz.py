@@ -32,12 +32,12 @@ from engine.net.client import (
     WebSocketClosed,
     WebSocketRejected,
 )
+from engine.testing import Served
 from engine.web import WebSocketRoute
 
 from fuzzing import ALL_APPS, FUZZ_SETTINGS, FuzzTally, in_worker_thread, serve_for_fuzz
 from hostile_json import frames, sharp_sweep
 from party_members import MEMBERS, WAIT, Members, Party
-from serving import Served
 from supervision import crashes
 
 ROUTES = [(app.name, route) for app in ALL_APPS for route in app.routes.websockets]

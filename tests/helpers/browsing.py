@@ -24,9 +24,8 @@ import attrs
 import pytest
 import trio
 
+from engine.testing import serve_apps
 from engine.web import AppSpec
-
-from serving import serve_apps
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"

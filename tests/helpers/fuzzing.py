@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, settings
 from requests.adapters import HTTPAdapter
 
 from engine.cli import available_apps
+from engine.testing import Served, serve_apps
 
-from serving import Served, serve_apps
 from supervision import crashes
 
 #: Every shipped app, as ``party-engine serve`` serves them.

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.loadtest import Plan, Report, run_load
-
-from serving import serve_apps
+from engine.testing import serve_apps
 
 
 async def run_scenario(

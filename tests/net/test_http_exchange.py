@@ -7,9 +7,10 @@ import json
 
 import trio
 
+from engine.testing import serve_apps
+
 from notes_app import app as notes
 from raw_http import open_raw_http
-from serving import serve_apps
 
 
 async def test_engine_keeps_the_connection_after_a_405_sent_before_the_body(

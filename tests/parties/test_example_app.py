@@ -10,9 +10,9 @@ import trio
 import trio.testing
 
 from engine.net.client import Client, WebSocketClosed, WebSocketRejected
+from engine.testing import serve_apps
 
 import party_app
-from serving import serve_apps
 
 
 async def create(client: Client, title: str = "Quiz night", user: str = "ann") -> str:

@@ -19,12 +19,12 @@ from engine.apps.liaptui import lobby as liaptui_lobby
 from engine.apps.liaptui.app import make_app as make_liaptui
 from engine.net.client import Client, WebSocketRejected
 from engine.supervisors import SupervisorNode
+from engine.testing import serve_apps
 from engine.web import Engine, open_engine
 from engine.web._app_host import APP_RESTART_BACKOFF
 
 import crash_app
 import notes_app
-from serving import serve_apps
 
 DOWN = {"detail": "crashy is restarting after a failure, try again shortly"}
 

@@ -23,10 +23,10 @@ from engine.apps.watchparty import wire as watchparty_wire
 from engine.apps.watchparty.app import app as watchparty
 from engine.apps.watchparty.models import MessageType
 from engine.cli import available_apps
+from engine.testing import serve_apps
 from engine.web._asyncapi import asyncapi_document
 
 from fuzzing import FUZZ_ENVIRON
-from serving import serve_apps
 
 SHIPPED = tuple(available_apps().values())
 WITH_SOCKETS = tuple(app for app in SHIPPED if app.routes.websockets)

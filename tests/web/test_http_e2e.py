@@ -18,6 +18,7 @@ import trio
 import trio.testing
 
 from engine.net import Reject
+from engine.testing import serve_apps
 from engine.web import (
     AppSpec,
     CodedErrors,
@@ -30,7 +31,6 @@ from engine.web import (
 
 from notes_app import app
 from raw_http import RawResponse, raw_http
-from serving import serve_apps
 
 
 @pytest.fixture(params=["direct", "quart"])

@@ -14,9 +14,9 @@ import pytest
 
 from engine.net import MAX_JSON_DEPTH, MAX_JSON_INT_DIGITS
 from engine.net.client import WebSocketRejected
+from engine.testing import serve_apps
 
 from notes_app import app
-from serving import serve_apps
 
 HOSTILE_BODIES = [
     '{"text":' + "[" * 1000 + "]" * 1000 + "}",

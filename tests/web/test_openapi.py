@@ -12,10 +12,10 @@ from openapi_spec_validator import validate
 from engine.apps.liaptui.app import app as liaptui
 from engine.apps.watchparty.app import app as watchparty
 from engine.cli import available_apps
+from engine.testing import serve_apps
 from engine.web._openapi import openapi_document
 
 from notes_app import app as notes
-from serving import serve_apps
 
 SHIPPED = list(available_apps().values())
 PACKAGE_VERSION = importlib.metadata.version("party-engine")

@@ -12,11 +12,11 @@ import trio.testing
 
 from engine.apps.liaptui.app import app as liaptui
 from engine.apps.watchparty.app import app as watchparty
+from engine.testing import serve_apps
 from engine.web._app_host import APP_RESTART_BACKOFF
 
 import crash_app
 from notes_app import app as notes
-from serving import serve_apps
 
 SHIPPED = [liaptui, watchparty]
 

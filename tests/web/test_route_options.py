@@ -8,10 +8,9 @@ from typing import Any
 
 import attrs
 
+from engine.testing import serve_apps
 from engine.web import AppSpec, Engine, Request, Routes
 from engine.web._openapi import openapi_document
-
-from serving import serve_apps
 
 
 @attrs.frozen

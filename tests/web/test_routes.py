@@ -11,6 +11,7 @@ import attrs
 import pytest
 
 from engine.net import RateLimitRule
+from engine.testing import serve_apps
 from engine.web import (
     AppSpec,
     Engine,
@@ -20,8 +21,6 @@ from engine.web import (
     Routes,
     make_request_converter,
 )
-
-from serving import serve_apps
 
 
 @attrs.frozen

@@ -14,10 +14,10 @@ from engine.apps.liaptui.app import app as liaptui
 from engine.apps.p2p.app import app as p2p
 from engine.apps.quipflip.app import app as quipflip
 from engine.apps.watchparty.app import app as watchparty
+from engine.testing import serve_apps
 from engine.web._static import MEDIA_TYPES, StaticFiles
 
 from raw_http import raw_http
-from serving import serve_apps
 
 SHIPPED = [liaptui, watchparty, quipflip, p2p, lanrage]
 

@@ -13,8 +13,7 @@ from engine.apps.lanrage.app import make_app
 from engine.apps.lanrage.identity import generate_identity
 from engine.apps.lanrage.settings import LanrageSettings
 from engine.net.client import open_client
-
-from serving import Served, serve_apps
+from engine.testing import Served, serve_apps
 
 TOKEN = "s3cret-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

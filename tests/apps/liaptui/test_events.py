@@ -36,10 +36,10 @@ from engine.apps.liaptui.plays import PlayType
 from engine.apps.liaptui.protocol import negotiate_version, pong, server_event
 from engine.apps.liaptui.state import RoomState, Seat, full_state, players_data, room_data
 from engine.net import json_dumps, json_loads
+from engine.testing import serve_apps
 
 from fuzzing import FUZZ_ENVIRON
 from liaptui_games import declaring, play_bot_game, started, turning
-from serving import serve_apps
 
 NOW = 1_767_225_600.25
 

@@ -14,9 +14,9 @@ from engine.apps.liaptui.app import app, make_app
 from engine.apps.liaptui.settings import Settings
 from engine.net import RateLimitKind, RateLimitRule
 from engine.net.client import WebSocketClosed
+from engine.testing import serve_apps
 
 from liaptui_players import Player, create_room, join
-from serving import serve_apps
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 #: What `party-engine serve` would read: no pause, instant bots.

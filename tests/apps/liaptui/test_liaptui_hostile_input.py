@@ -14,8 +14,8 @@ import pytest
 
 from engine.apps.liaptui.app import app
 from engine.net.client import ClientWebSocket
+from engine.testing import Served, serve_apps
 
-from serving import Served, serve_apps
 from supervision import restarts
 
 FAST_ENVIRON = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0"}

@@ -17,10 +17,10 @@ from postgres import postgres as postgres
 from engine.apps.p2p.app import app
 from engine.net.client import open_client
 from engine.store.testing import PostgresServer
+from engine.testing import serve_apps
 
 from p2p_values import REGISTER_BODY
 from served_process import start_serving
-from serving import serve_apps
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

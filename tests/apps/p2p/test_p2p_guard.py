@@ -10,9 +10,9 @@ import trio
 from p2p_client import setup_host_and_zone
 
 from engine.apps.p2p.app import app
+from engine.testing import serve_apps
 
 from p2p_values import REGISTER_BODY
-from serving import serve_apps
 
 KEY = "s3cret-key"
 AUTH = {"PARTY_ENGINE_P2P_API_KEY": KEY}

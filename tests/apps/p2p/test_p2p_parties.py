@@ -13,8 +13,7 @@ from engine.apps.p2p.app import app
 from engine.apps.p2p.host_party import Beat
 from engine.apps.p2p.messages import CloseSession
 from engine.apps.p2p.statuses import SessionStatus
-
-from serving import serve_apps
+from engine.testing import serve_apps
 
 
 async def test_a_crashed_host_keeps_its_state_and_its_deadline(

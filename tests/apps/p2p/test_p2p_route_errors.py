@@ -10,9 +10,9 @@ from p2p_client import create_session, setup_host_and_zone
 
 from engine.apps.p2p.app import app
 from engine.net.client import Client
+from engine.testing import serve_apps
 
 from p2p_values import REGISTER_BODY, ZONE_BODY
-from serving import serve_apps
 
 MISSING = "session-0123456789abcdef"
 

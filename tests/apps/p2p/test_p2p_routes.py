@@ -9,9 +9,9 @@ import pytest
 from p2p_client import create_session, setup_host_and_zone
 
 from engine.apps.p2p.app import app
+from engine.testing import serve_apps
 
 from p2p_values import REGISTER_BODY, ZONE_BODY
-from serving import serve_apps
 
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 SESSION_ID = re.compile(r"session-[0-9a-f]{16}")

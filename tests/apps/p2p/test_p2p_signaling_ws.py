@@ -12,8 +12,7 @@ from p2p_client import create_session, setup_host_and_zone
 
 from engine.apps.p2p.app import app
 from engine.net.client import Client, WebSocketClosed, WebSocketRejected
-
-from serving import serve_apps
+from engine.testing import serve_apps
 
 KEY = "s3cret-key"
 

@@ -12,9 +12,9 @@ from p2p_client import create_session, setup_host_and_zone
 
 from engine.apps.p2p.app import app
 from engine.net.client import WebSocketClosed
+from engine.testing import serve_apps
 
 from p2p_values import REGISTER_BODY
-from serving import serve_apps
 
 
 async def test_a_silent_host_goes_offline_and_fails_its_sessions(

@@ -11,10 +11,10 @@ from typing import Any
 from engine import clock
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import open_client
+from engine.testing import serve_apps
 
 from quipflip_client import Guest, guest
 from served_process import start_serving
-from serving import serve_apps
 
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}
 

@@ -12,9 +12,9 @@ import trio.testing
 
 from engine.apps.quipflip import app as quipflip_app
 from engine.net.client import Client, WebSocketClosed, WebSocketRejected
+from engine.testing import serve_apps
 
 from quipflip_client import Guest, guest
-from serving import serve_apps
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 

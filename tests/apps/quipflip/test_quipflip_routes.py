@@ -18,10 +18,10 @@ from engine.apps.quipflip.economy import (
     VOTE_COST,
 )
 from engine.apps.quipflip.routes import failing_as
+from engine.testing import serve_apps
 from engine.web import HttpError, Request
 
 from quipflip_client import Guest, guest
-from serving import serve_apps
 
 PLURAL = {"prompt": "prompts", "copy": "copies", "vote": "votes"}
 FAST_AI = {"PARTY_ENGINE_QUIPFLIP_AI_DELAY": "0"}

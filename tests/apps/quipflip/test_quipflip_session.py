@@ -15,10 +15,10 @@ from engine.apps.quipflip.economy import STARTING_WALLET
 from engine.apps.quipflip.messages import Join, Ready, Start, StartRound, Status
 from engine.apps.quipflip.party import PartyConfig, RoundKind
 from engine.net.client import WebSocketClosed
+from engine.testing import serve_apps
 from engine.web import open_engine
 
 from quipflip_client import guest
-from serving import serve_apps
 
 
 async def test_the_hosts_ping_reaches_the_others_and_the_party() -> None:

@@ -23,8 +23,7 @@ from engine.parties import PartyDirectory
 from engine.parties.testing import memory_member
 from engine.store import open_store
 from engine.supervisors import open_actor_system
-
-from serving import Served, serve_apps
+from engine.testing import Served, serve_apps
 
 #: The wall clock of the tests that do not serve (2026-02-02T02:40:00Z).
 T0 = 1_770_000_000.0

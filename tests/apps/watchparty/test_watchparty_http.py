@@ -15,9 +15,9 @@ import pytest
 
 from engine.apps.watchparty.app import app
 from engine.apps.watchparty.session_actor import SESSION_KIND
+from engine.testing import serve_apps
 
 from .conftest import WatchPartyApi, serve_watchparty
-from serving import serve_apps
 
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 SESSION_FULL = {
