@@ -4,10 +4,13 @@ embedding programs talk to a server with it as a user's client would.
 ::
 
     async with open_client("http://127.0.0.1:8000/watchparty") as client:
-        created = await client.post("/api/sessions/create", json={...})
-        async with client.websocket(f"/ws/{session_id}", params={"token": token}) as ws:
-            await ws.write_json({"type": "chat", "message": "hi"})
-            state = await ws.receive_until("sync", timeout=5)
+        body = {"name": "Films", "password": "popcorn"}
+        created = (await client.post("/api/sessions/create", json=body)).json()
+        params = {"token": created["token"]}
+        async with client.websocket(f"/ws/{created['id']}", params=params) as ws:
+            await ws.write_json({"type": "chat", "payload": {"message": "hi"}})
+            chat = await ws.receive_until("chat", timeout=5)
+            assert chat["payload"]["message"] == "hi"
 
 HTTP is ``httpx.AsyncClient`` (which runs on Trio through anyio) and answers with its
 ``httpx.Response``; WebSockets are trio-websocket connections carrying JSON. A WebSocket path is
