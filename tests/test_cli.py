@@ -308,7 +308,7 @@ async def test_the_json_log_of_a_session():
             code = created.json()["code"]
             async with client.websocket(f"/ws/{code}", params={"user": "ann"}) as ws:
                 await ws.receive_until("welcome", timeout=10)
-                await ws.send_json({"type": "say", "text": "hi"})
+                await ws.write_json({"type": "say", "text": "hi"})
                 await ws.receive_until("said", timeout=10)
         access = await read_until(lambda line: line["logger"] == "engine.access")
         assert access["level"] == "INFO"
