@@ -61,11 +61,16 @@ _RECEIVE_SIZE = 65536
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _MAX_CHUNK_LINE = 4096
 _TIMER_RESOLUTION = 0.01
+# Read by engine.net.TrustedProxies, right to left: every line counts, the last above all.
+_JOINED_HEADERS = frozenset({"forwarded", "x-forwarded-for"})
 
 
 @final
 class Headers(Mapping[str, str]):
-    """A request's headers, looked up case-insensitively; a repeated header keeps its first value.
+    """A request's headers, looked up case-insensitively; a repeated header keeps its first
+    value, but for the forwarding headers (``Forwarded``, ``X-Forwarded-For``), whose lines are
+    one list (RFC 9110, 5.3) as the Quart path reads them: a proxy may add its own line after
+    the client's.
 
     Iterating yields the names in lower case.
     """
@@ -469,7 +474,10 @@ class _Head:
         self._url += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._fields.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        known = self._fields.setdefault(key, text)
+        if known is not text and key in _JOINED_HEADERS:
+            self._fields[key] = f"{known}, {text}"
 
     def on_headers_complete(self) -> None:
         # Read here: once a message without a body completes, llhttp resets for the next one.

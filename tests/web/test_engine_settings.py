@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from engine.apps.watchparty.app import app as watchparty
@@ -61,18 +62,41 @@ async def test_forwarding_headers_from_an_untrusted_peer_are_ignored(through_qua
     assert statuses == [200, 200, 200, 429]  # one allowance: the socket's address
 
 
-async def test_every_request_is_logged_on_the_quart_path_too(
-    caplog: pytest.LogCaptureFixture,
+@pytest.mark.parametrize("through_quart", [False, True], ids=["direct", "quart"])
+async def test_a_repeated_forwarding_header_is_read_as_one_list(
+    through_quart: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="engine.access")
-    async with serve_apps([notes]) as served:
-        assert (await served.client.get("/health")).status_code == 200
-        assert (await served.client.get("/nowhere")).status_code == 404
-        given = await served.client.get("/notes/1", headers={"X-Request-ID": "abc"})
-    assert [(r.method, r.path, r.status) for r in access_lines(caplog)] == [  # type: ignore[attr-defined]
-        ("GET", "/health", 200),
-        ("GET", "/nowhere", 404),
-        ("GET", "/notes/1", given.status_code),
+    # The client's own line first, then the one its proxy added: the proxy's counts.
+    lines = httpx.Headers(
+        [("X-Forwarded-For", "198.51.100.66"), ("X-Forwarded-For", "203.0.113.9")]
+    )
+    async with serve_apps([notes], environ=PROXY, through_quart=through_quart) as served:
+        assert (await served.client.post("/login", headers=lines)).status_code == 200
+    assert [r.client for r in access_lines(caplog)] == ["203.0.113.9"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("through_quart", [False, True], ids=["direct", "quart"])
+async def test_every_answer_is_logged_on_both_paths(
+    through_quart: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="engine.access")
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    async with serve_apps([notes], environ=PROXY, through_quart=through_quart) as served:
+        client = served.client
+        preflight = {"Origin": "http://example.com", "Access-Control-Request-Method": "POST"}
+        answers = [
+            await client.get("/health", headers=forwarded),
+            await client.get("/openapi.json", headers=forwarded),
+            await client.get("/nowhere", headers=forwarded),
+            await client.get("/login", headers=forwarded),
+            await client.request("OPTIONS", "/login", headers={**forwarded, **preflight}),
+            await client.get("/notes/1", headers={**forwarded, "X-Request-ID": "abc"}),
+        ]
+    assert [a.status_code for a in answers[:4]] == [200, 200, 404, 405]
+    logged = [(r.method, r.path, r.status, r.client) for r in access_lines(caplog)]  # type: ignore[attr-defined]
+    assert logged == [
+        (a.request.method, a.request.url.path, a.status_code, "203.0.113.7") for a in answers
     ]
     assert access_lines(caplog)[-1].request_id == "abc"  # type: ignore[attr-defined]
 
@@ -89,7 +113,7 @@ async def test_a_websocket_is_logged_when_it_closes_with_the_forwarded_client(
             f"/ws/{code}", params={"user": "ann"}, headers=forwarded
         ) as ws:
             await ws.receive_until("welcome", timeout=5)
-            await ws.send_json({"type": "say", "text": "hi"})
+            await ws.write_json({"type": "say", "text": "hi"})
             await ws.receive_until("said", timeout=5)
         with pytest.raises(WebSocketRejected) as rejected:
             async with served.client.websocket("/ws/NOPE1", headers=forwarded):
@@ -136,6 +160,7 @@ async def test_an_apps_rate_limit_is_its_setting() -> None:
         assert statuses == [200, 200, 429]
         refused = await served.client.post("/api/sessions/create", json=body)
         assert refused.headers["X-RateLimit-Limit"] == "2"
+        assert refused.json()["message"] == "Maximum 2 session creations per hour"
 
 
 async def test_an_unusable_engine_setting_stops_the_engine_before_it_opens() -> None:
