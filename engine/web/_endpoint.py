@@ -133,9 +133,10 @@ class Endpoint:
                     self.counters.rate_limited += 1
                     retry_after = max(1, int(decision.retry_after + 0.999))
                     reply_headers["Retry-After"] = str(retry_after)
-                    raise HttpError(
-                        429, route.rate_limit.message, details={"retry_after": retry_after}
-                    )
+                    message = route.rate_limit.message
+                    if not isinstance(message, str):
+                        message = message(request.context)
+                    raise HttpError(429, message, details={"retry_after": retry_after})
             if route.body is not None:
                 request = attrs.evolve(request, body=self._structure(request.body, route.body))
             result = await route.handler(request)

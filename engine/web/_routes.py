@@ -66,7 +66,8 @@ class RateLimit:
     """Limit a route by ``key(request)`` (e.g. client IP); answers 429 with the app's error
     body and ``X-RateLimit-Limit/Remaining/Reset`` (and ``Retry-After``) headers. ``rule`` is
     a rule, or a function of the app's context giving it (a rule from the app's settings, so
-    from its ``PARTY_ENGINE_<APP>_*`` variables).
+    from its ``PARTY_ENGINE_<APP>_*`` variables); ``message``, the 429's text, likewise (to
+    name the allowance in force).
 
     The limit is checked after the body is decoded and before it is validated, so a flood of
     malformed requests is limited too: ``key`` sees ``request.body`` as decoded JSON (not yet
@@ -74,7 +75,7 @@ class RateLimit:
 
     rule: RateLimitRule | Callable[[Any], RateLimitRule]
     key: Callable[[Request], Hashable] = lambda request: request.client_ip
-    message: str = "Too many requests, try again later"
+    message: str | Callable[[Any], str] = "Too many requests, try again later"
 
 
 @attrs.frozen

@@ -70,7 +70,7 @@ from .models import (
 from .session_actor import CLOSE_EXPIRED, SessionActor
 from .settings import WatchPartySettings
 from .validation import parse_body
-from .wire import CLIENT_PAYLOADS, SERVER_PAYLOADS, WIRE, SocketErrors
+from .wire import CLIENT_PAYLOADS, SERVER_PAYLOADS, WIRE, SocketErrors, limit_text
 
 __all__ = ["ERRORS", "WatchParty", "routes"]
 
@@ -192,7 +192,7 @@ async def health(request: Request) -> Any:
     response=CreateSessionResponse,
     rate_limit=RateLimit(
         lambda watchparty: watchparty.settings.create_rule,
-        message="Maximum 5 session creations per hour",
+        message=lambda watchparty: limit_text(watchparty.settings.create_rule, "session creations"),
     ),
     request_example={"name": "Movie night", "password": "popcorn"},
     response_example={
@@ -229,7 +229,7 @@ async def create_session(request: Request) -> Any:
     rate_limit=RateLimit(
         lambda watchparty: watchparty.settings.join_rule,
         key=_join_key,
-        message="Maximum 10 join attempts per minute",
+        message=lambda watchparty: limit_text(watchparty.settings.join_rule, "join attempts"),
     ),
     request_example={"session_id": "7987e4d2-cf91-487a-9064-10941886b948", "password": "popcorn"},
     response_example={
@@ -307,7 +307,9 @@ async def session_socket(
         session = await watchparty.session(identity.session_id)
     except AppError as error:
         return ERRORS.refusal(error)
-    errors = SocketErrors(ERRORS, identity.session_id, identity.user_id)
+    errors = SocketErrors(
+        ERRORS, identity.session_id, identity.user_id, watchparty.settings.message_rule
+    )
 
     async def serve(ws: WebSocket, _: Mapping[str, str]) -> None:
         await serve_member(

@@ -55,6 +55,7 @@ __all__ = [
     "chat_envelope",
     "details_view",
     "envelope",
+    "limit_text",
     "make_wire_converter",
     "parse_client_message",
     "playback_envelope",
@@ -97,6 +98,16 @@ WIRE = make_wire_converter()
 #: The spec's "100 messages per minute", per user rather than per connection (a reconnect must
 #: not reset it): the rule of the limiter whose ``keyed(user_id)`` goes to ``serve_member``.
 MESSAGE_RATE_LIMIT = RateLimitRule(100, 60.0, RateLimitKind.FIXED_WINDOW)
+
+_WINDOWS = {1.0: "per second", 60.0: "per minute", 3600.0: "per hour", 86400.0: "per day"}
+
+
+def limit_text(rule: RateLimitRule, what: str) -> str:
+    """The spec's wording of the allowance in force, e.g. ``limit_text(rule, "session
+    creations")`` is "Maximum 5 session creations per hour" under the spec's rule."""
+    window = _WINDOWS.get(rule.window) or f"per {rule.window:g} seconds"
+    return f"Maximum {rule.limit} {what} {window}"
+
 
 _SIGNAL_PAYLOADS: dict[MessageType, type[SessionDescription | IceCandidate]] = {
     MessageType.WEBRTC_OFFER: SessionDescription,
@@ -211,6 +222,8 @@ class SocketErrors:
     errors: PartyErrors
     session_id: str
     user_id: str
+    #: The messages' allowance in force, named by ``rate_limited``.
+    message_rule: RateLimitRule = MESSAGE_RATE_LIMIT
 
     def event(self, error: AppError) -> dict[str, Any]:
         payload = self.errors.event(error)
@@ -224,7 +237,7 @@ class SocketErrors:
         return self.event(InvalidMessage(f"Messages are limited to {limit} bytes"))
 
     def rate_limited(self, retry_after: float) -> dict[str, Any]:
-        message = f"Maximum {MESSAGE_RATE_LIMIT.limit} messages per minute"
+        message = limit_text(self.message_rule, "messages")
         return self.event(RateLimited(message, retry_after=retry_after))
 
     def internal_error(self) -> dict[str, Any]:

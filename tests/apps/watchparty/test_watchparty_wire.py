@@ -22,6 +22,7 @@ from engine.apps.watchparty.wire import (
     parse_client_message,
     rfc3339,
 )
+from engine.net import RateLimitRule
 
 T0 = 1_770_000_000.0
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
@@ -168,5 +169,7 @@ async def test_socket_errors_answer_what_the_reader_refuses(autojump_clock):
         "error": "Rate limit exceeded",
         "message": "Maximum 100 messages per minute",
     }
+    slower = SocketErrors(ERRORS, "s1", "u1", RateLimitRule(30, 90.0))
+    assert slower.rate_limited(1.5)["payload"]["message"] == "Maximum 30 messages per 90 seconds"
     assert errors.malformed("not JSON")["payload"]["message"] == "Malformed message: not JSON"
     assert errors.too_big(65536)["timestamp"] == int((T0 + 2) * 1000)
