@@ -81,9 +81,11 @@ def configure_logging(
         raise ValueError(f"unknown log format {format!r}: one of {', '.join(FORMATS)}")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter() if format == "json" else TextFormatter())
-    # Nothing the engine logs needs the thread, process or multiprocessing names; reading
-    # them is a third of what making a record costs (a server logs one a request).
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    # Nothing the engine logs needs the thread or multiprocessing names; reading them is a
+    # good part of what making a record costs (a server logs one a request). The process id
+    # stays: Hypercorn's own error log writes it (``[%(process)d]``), and a record without
+    # one would fail to format there.
+    logging.logThreads = logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)

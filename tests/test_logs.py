@@ -65,6 +65,17 @@ def test_text_lines_are_time_level_logger_message() -> None:
     assert line.endswith(" WARNING engine.test: careful")
 
 
+@pytest.mark.usefixtures("root_restored")
+def test_records_keep_the_process_id_that_hypercorns_error_log_writes() -> None:
+    configure_logging(logging.WARNING, "text", io.StringIO())
+    record = logging.getLogger("hypercorn.error").makeRecord(
+        "hypercorn.error", logging.ERROR, "", 0, "Lifespan error", (), None
+    )
+    assert (
+        logging.Formatter("[%(process)d] %(message)s").format(record).endswith("] Lifespan error")
+    )
+
+
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown log format 'xml'"):
         configure_logging("info", "xml")
