@@ -3,8 +3,7 @@
 Every option of ``serve`` has an environment variable (``PARTY_ENGINE_HOST``,
 ``PARTY_ENGINE_PORT``, ``PARTY_ENGINE_STORE``, ``PARTY_ENGINE_APPS`` as a comma-separated list,
 ``PARTY_ENGINE_THROUGH_QUART``, ``PARTY_ENGINE_DEV``, ``PARTY_ENGINE_CLUSTER``); the flag
-wins. ``--help`` lists them
-with their defaults and the apps shipped.
+wins. ``--help`` lists them with their defaults and the apps shipped.
 
 Failing to start (a setting that cannot be used, a store that cannot be opened, a port that
 cannot be listened on, an app that cannot be found) prints one line naming the cause to
