@@ -39,6 +39,7 @@ from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler
 
 from ._endpoint import Endpoint, Reply, cors_headers, options_reply, routing_error_reply
 from ._errors import ErrorFormat
+from ._metrics import HttpCounters
 from ._routes import Cors
 
 _PARAM = re.compile(r"\{(\w+)\}")
@@ -57,6 +58,8 @@ class DirectRouteTable:
     patterns: list[tuple[str, re.Pattern[str], Endpoint, Cors | None]]
     quart: QuartTrio
     format_for: FormatFor
+    #: Every answer of the direct path is counted here, as ``direct``.
+    counters: HttpCounters
     _adapter: MapAdapter | None = attrs.field(default=None, init=False)
 
     @classmethod
@@ -65,6 +68,7 @@ class DirectRouteTable:
         routes: Sequence[tuple[str, Endpoint]],
         format_for: FormatFor,
         quart: QuartTrio,
+        counters: HttpCounters,
         fixed: Mapping[str, ReplyMaker] = {},
     ) -> DirectRouteTable:
         """`routes` as from ``_http.endpoints``; `format_for` gives a path's error format and
@@ -85,8 +89,9 @@ class DirectRouteTable:
                 )
                 patterns.append((method, re.compile(regex), endpoint, cors))
         for path, make in fixed.items():
-            literal.setdefault(("GET", path), partial(_fixed, make, format_for(path)[1]))
-        return cls(literal, patterns, quart, format_for)
+            cors = format_for(path)[1]
+            literal.setdefault(("GET", path), partial(_fixed, make, cors, counters))
+        return cls(literal, patterns, quart, format_for, counters)
 
     def match(self, method: str, path: str) -> RouteHandler | None:
         route_method = "GET" if method == "HEAD" else method
@@ -107,12 +112,12 @@ class DirectRouteTable:
         try:
             rule, _ = adapter.match(path, method=method, return_rule=True, websocket=False)
         except (NotFound, MethodNotAllowed) as exc:
-            return partial(_given, routing_error_reply(errors, exc), cors)
+            return partial(_given, routing_error_reply(errors, exc), cors, self.counters)
         except HTTPException:  # a redirect (a missing trailing slash), a WebSocket-only rule
             return None
         if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
             allowed = adapter.allowed_methods(path)
-            return partial(_given, options_reply(allowed), cors)
+            return partial(_given, options_reply(allowed), cors, self.counters)
         return None
 
     def _url_adapter(self) -> MapAdapter | None:
@@ -146,20 +151,27 @@ async def _answer(
         request.client[0] if request.client else "",
         read_body,
     )
-    return _http_reply(reply, cors, request)
+    return _http_reply(reply, cors, request, endpoint.counters)
 
 
-async def _fixed(make: ReplyMaker, cors: Cors | None, request: HttpRequest) -> HttpReply:
-    return _http_reply(await make(), cors, request)
+async def _fixed(
+    make: ReplyMaker, cors: Cors | None, counters: HttpCounters, request: HttpRequest
+) -> HttpReply:
+    return _http_reply(await make(), cors, request, counters)
 
 
-async def _given(reply: Reply, cors: Cors | None, request: HttpRequest) -> HttpReply:
-    return _http_reply(reply, cors, request)
+async def _given(
+    reply: Reply, cors: Cors | None, counters: HttpCounters, request: HttpRequest
+) -> HttpReply:
+    return _http_reply(reply, cors, request, counters)
 
 
-def _http_reply(reply: Reply, cors: Cors | None, request: HttpRequest) -> HttpReply:
+def _http_reply(
+    reply: Reply, cors: Cors | None, request: HttpRequest, counters: HttpCounters
+) -> HttpReply:
     """`reply` with its content type and, as Quart's ``after_request`` adds them, its CORS
-    headers."""
+    headers; counted."""
+    counters.answered("direct", reply.status)
     headers = reply.headers
     if reply.content_type is not None:
         headers["content-type"] = reply.content_type

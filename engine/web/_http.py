@@ -21,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 
 from ._app import AppSpec
 from ._direct import DirectRouteTable, ReplyMaker
-from ._endpoint import Endpoint, HttpCounters, Reply, cors_headers, routing_error_reply
+from ._endpoint import Endpoint, Reply, cors_headers, routing_error_reply
 from ._errors import DetailErrors, ErrorFormat
+from ._metrics import HttpCounters
 from ._routes import Cors
 from ._validation import make_request_converter
 
@@ -63,8 +64,8 @@ def build_http_edge(
     }
     routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
-    app = build_http_app(routes, format_for, extra=extra)
-    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, fixed))
+    app = build_http_app(routes, format_for, counters, extra=extra)
+    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, counters, fixed))
 
 
 def endpoints(
@@ -90,11 +91,12 @@ def endpoints(
 def build_http_app(
     routes: Sequence[tuple[str, Endpoint]],
     format_for: FormatFor,
+    counters: HttpCounters,
     *,
     extra: Blueprint | None = None,
 ) -> QuartTrio:
     """A Quart-Trio app serving `routes` (from `endpoints`) and `extra`; errors and CORS of each
-    path as `format_for` says."""
+    path as `format_for` says; every answer it sends is counted in `counters`."""
     app = QuartTrio("party-engine")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["BODY_TIMEOUT"] = BODY_TIMEOUT
@@ -122,6 +124,7 @@ def build_http_app(
         response.headers.update(
             cors_headers(app_cors, request.headers.get("Origin"), request.method)
         )
+        counters.answered("quart", response.status_code)
         return response
 
     return app
