@@ -36,6 +36,7 @@ from engine.net import (
     Accept,
     CloseReason,
     ConnectionClosed,
+    Frame,
     JsonRejected,
     WebSocket,
     WebSocketRequest,
@@ -122,6 +123,8 @@ class Dashboard:
     _viewers: set[WebSocket] = attrs.field(factory=set, init=False)
     _watched: trio.Event = attrs.field(factory=trio.Event, init=False)
     _previous: _Sample | None = attrs.field(default=None, init=False)
+    # The update sent last while somebody watches: what a viewer joining meanwhile gets first.
+    _last: Frame | None = attrs.field(default=None, init=False)
     _started_at: float = attrs.field(default=0.0, init=False)
     _scope: trio.CancelScope = attrs.field(factory=trio.CancelScope, init=False)
 
@@ -149,12 +152,12 @@ class Dashboard:
         while True:
             await self._watched.wait()
             while self._viewers:
-                frame = text_frame(json_dumps(self.view()))
+                self._last = text_frame(json_dumps(self.view()))
                 for ws in list(self._viewers):
-                    ws.send(frame)
+                    ws.send(self._last)
                 await trio.sleep(self.interval)
             # Rates start again from the next update, not from before the pause.
-            self._previous = None
+            self._previous = self._last = None
             self._watched = trio.Event()
 
     async def resolve(self, request: WebSocketRequest) -> Accept | None:
@@ -170,6 +173,8 @@ class Dashboard:
         if not self.access.allows(offered):
             await ws.close(UNAUTHORIZED, "unauthorized")
             return
+        if self._viewers and self._last is not None:
+            ws.send(self._last)  # else the feed is waking up, and this viewer gets its first
         self._viewers.add(ws)
         self._watched.set()
         try:

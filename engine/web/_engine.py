@@ -309,8 +309,12 @@ async def open_engine(
     With ``cluster`` (``redis://HOST:PORT``) the engine is a node of the cluster sharing that
     Redis (and the same store): see ``engine.cluster``; its lease is read from
     ``PARTY_ENGINE_CLUSTER_LEASE``. The node leaves after the actor system has stopped.
+
+    The dashboard (``/dashboard``) is on if ``environ`` sets ``PARTY_ENGINE_DASHBOARD_TOKEN`` or
+    ``PARTY_ENGINE_DEV``; an unusable value raises ``SettingsError`` before anything opens.
     """
     environ = os.environ if environ is None else environ
+    access = DashboardAccess.from_environ(environ)  # a bad setting stops us before anything runs
     async with AsyncExitStack() as stack:
         opened_store = await stack.enter_async_context(open_store(store))
         node = None
@@ -329,7 +333,7 @@ async def open_engine(
             apps=tuple(apps),
             environ=environ,
         )
-        engine.dashboard = Dashboard(engine, DashboardAccess.from_environ(environ))
+        engine.dashboard = Dashboard(engine, access)
         nursery = await stack.enter_async_context(trio.open_nursery())
         if engine.dashboard.access.enabled:
             await nursery.start(engine.dashboard.run)
