@@ -26,7 +26,7 @@ import importlib.resources
 import logging
 import mimetypes
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -306,7 +306,7 @@ def _supervisor(node: SupervisorNode, now: float) -> dict[str, Any]:
         else:
             kinds.setdefault(child.kind, []).append(child)
     return {
-        "id": str(node.id),
+        "id": _label(node.id),
         "strategy": node.strategy,
         "restarts": node.restarts,
         "crashes": node.crashes,
@@ -351,7 +351,15 @@ def _party(actor: ActorNode, detail: Mapping[str, Any], now: float) -> dict[str,
 def _crash(crash: CrashReport | None, now: float) -> dict[str, Any] | None:
     if crash is None:
         return None
-    return {"child": str(crash.child), "reason": crash.reason, "ago": round(now - crash.at, 1)}
+    return {"child": _label(crash.child), "reason": crash.reason, "ago": round(now - crash.at, 1)}
+
+
+def _label(child_id: Hashable) -> str:
+    """A child's id as a person reads it: a registered party's ``("kind", "id")`` is
+    ``kind/id``."""
+    if isinstance(child_id, tuple):
+        return "/".join(str(part) for part in child_id)
+    return str(child_id)
 
 
 def _store(store: StoreStatistics, commits_per_second: float | None) -> dict[str, Any]:

@@ -26,6 +26,11 @@ function row(cells, numeric = []) {
       : element("td", { text: cell ?? "–", class: numeric.includes(index) ? "number" : "" })));
 }
 
+function head(names, numeric = []) {
+  return element("thead", {}, element("tr", {}, ...names.map((name, index) =>
+    element("th", { text: name, class: numeric.includes(index) ? "number" : "" }))));
+}
+
 function number(value, digits = 0) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
 }
@@ -84,10 +89,10 @@ function drawApps(apps) {
       tr.dataset.party = party.id;
       return tr;
     }));
-    const head = element("thead", {}, element("tr", {}, ...["party", "kind", "members", "conn.",
-      "mailbox", "restarts", "crashes", "last crash"].map((name) => element("th", { text: name }))));
+    const columns = head(["party", "kind", "members", "conn.", "mailbox", "restarts", "crashes",
+      "last crash"], [3, 4, 5, 6]);
     return element("div", { "data-app": app.name }, title, note,
-      element("div", { class: "scroll" }, element("table", { class: "parties" }, head, body)));
+      element("div", { class: "scroll" }, element("table", { class: "parties" }, columns, body)));
   }));
 }
 
@@ -113,8 +118,8 @@ function drawSupervisor(node) {
     element("span", { class: "meta", text: meta })));
   if (node.last_crash) details.append(crash(node.last_crash));
   if (node.actors.length) {
-    const head = element("thead", {}, element("tr", {}, ...["actor class", "count", "running",
-      "mailbox (max)", "restarts", "crashes", "last crash"].map((name) => element("th", { text: name }))));
+    const columns = head(["actor class", "count", "running", "mailbox (max)", "restarts", "crashes",
+      "last crash"], [1, 2, 3, 4, 5]);
     const body = element("tbody", {}, ...node.actors.map((kind) => {
       const tr = row([kind.kind, String(kind.count), String(kind.running),
         `${kind.mailbox_depth} (${kind.mailbox_max})`, String(kind.restarts), String(kind.crashes),
@@ -122,7 +127,7 @@ function drawSupervisor(node) {
       tr.dataset.kind = kind.kind;
       return tr;
     }));
-    details.append(element("div", { class: "scroll" }, element("table", {}, head, body)));
+    details.append(element("div", { class: "scroll" }, element("table", {}, columns, body)));
   }
   for (const child of node.supervisors) details.append(drawSupervisor(child));
   return details;
