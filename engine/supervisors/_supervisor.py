@@ -241,21 +241,23 @@ class Supervisor:
         """The live subtree: every child with its mailbox depth, restarts and message count."""
         nodes: list[ActorNode | SupervisorNode] = []
         for child in self._children:
-            if child.cell is not None:
-                stats = child.cell.statistics()
+            cell = child.cell
+            if cell is not None:
+                # Read off the cell directly (not ``Cell.statistics``): a dashboard takes a
+                # snapshot a few times a second, of every actor of the engine.
                 nodes.append(
                     ActorNode(
                         id=child.spec.child_id,
-                        kind=stats.kind,
-                        name=stats.name,
+                        kind=cell.kind,
+                        name=cell.name,
                         running=child.running,
-                        mailbox_depth=stats.mailbox_depth,
-                        messages_handled=stats.messages_handled,
-                        restarts=stats.restarts,
-                        dropped=stats.dropped,
+                        mailbox_depth=len(cell.mailbox),
+                        messages_handled=cell.handled,
+                        restarts=cell.restarts,
+                        dropped=cell.mailbox.dropped,
                         crashes=child.crashes,
                         last_crash=child.last_crash,
-                        detail=None if child.cell.actor is None else child.cell.actor.describe(),
+                        detail=None if cell.actor is None else cell.actor.describe(),
                     )
                 )
             elif child.supervisor is not None:

@@ -14,9 +14,11 @@ tokens are compared in constant time.
 
 Cost: one task builds the view and encodes it once per ``UPDATE_INTERVAL``, only while somebody
 watches, and every viewer gets the same frame (each through its own bounded outbox: a viewer
-that cannot keep up is closed, never waited for). The view holds aggregates: actors by class
-per supervisor, at most ``MAX_PARTIES`` parties per app and ``MAX_MEMBERS`` members per party,
-so its size does not grow with the engine.
+that cannot keep up is closed, never waited for). On an engine so large that building the view
+takes more than ``MAX_CPU_SHARE`` of the interval, the interval stretches: watching never takes
+more than that share of the engine's thread. The view holds aggregates: actors by class per
+supervisor, at most ``MAX_PARTIES`` parties per app and ``MAX_MEMBERS`` members per party, so
+its size does not grow with the engine.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import importlib.resources
 import logging
 import mimetypes
 import secrets
+import time
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +62,8 @@ PAGE_PATH = "/dashboard"
 SOCKET_PATH = "/dashboard/ws"
 #: Seconds between two updates: a few a second, whatever happens in between.
 UPDATE_INTERVAL = 0.5
+#: At most this share of the engine's thread goes to building updates (see the module doc).
+MAX_CPU_SHARE = 0.05
 #: Seconds a viewer has to send its token once connected.
 AUTH_TIMEOUT = 10.0
 #: The close code for a missing or wrong token.
@@ -152,10 +157,13 @@ class Dashboard:
         while True:
             await self._watched.wait()
             while self._viewers:
+                # The thread's CPU time, not the clock's: a pause of the process is no cost.
+                started = time.thread_time()
                 self._last = text_frame(json_dumps(self.view()))
                 for ws in list(self._viewers):
                     ws.send(self._last)
-                await trio.sleep(self.interval)
+                cost = time.thread_time() - started
+                await trio.sleep(max(self.interval, cost / MAX_CPU_SHARE))
             # Rates start again from the next update, not from before the pause.
             self._previous = self._last = None
             self._watched = trio.Event()

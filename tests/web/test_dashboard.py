@@ -19,8 +19,8 @@ import trio.testing
 
 from engine.net.client import Client, ClientWebSocket, WebSocketClosed, WebSocketRejected
 from engine.settings import SettingsError
-from engine.web import open_engine
-from engine.web._dashboard import AUTH_TIMEOUT, UNAUTHORIZED, UPDATE_INTERVAL
+from engine.web import _dashboard, open_engine
+from engine.web._dashboard import AUTH_TIMEOUT, MAX_CPU_SHARE, UNAUTHORIZED, UPDATE_INTERVAL
 
 import crash_app
 import party_app
@@ -224,3 +224,22 @@ async def test_updates_are_coalesced_and_every_viewer_gets_the_same(
         with trio.fail_after(5):
             while served.engine.dashboard.viewers:
                 await trio.testing.wait_all_tasks_blocked()
+
+
+async def test_an_update_that_costs_much_stretches_the_interval(
+    mock_clock: trio.testing.MockClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cost = 0.1  # seconds of CPU per update, as a huge engine would take
+    thread_time = iter(step * cost / 2 for step in range(1000))  # read twice per update
+    monkeypatch.setattr(_dashboard.time, "thread_time", lambda: next(thread_time))
+    stretched = cost / MAX_CPU_SHARE
+    assert stretched > UPDATE_INTERVAL
+    async with serve_apps([crash_app.rooms], environ=ON) as served:
+        async with viewer(served.client) as ws:
+            first = await ws.receive_json()
+            await trio.testing.wait_all_tasks_blocked()
+            mock_clock.jump(UPDATE_INTERVAL)
+            await trio.testing.wait_all_tasks_blocked()  # no update at the usual interval
+            mock_clock.jump(stretched - UPDATE_INTERVAL)
+            second = await ws.receive_json()
+            assert second["uptime"] == pytest.approx(first["uptime"] + stretched)
