@@ -37,7 +37,6 @@ import trio
 
 from engine.net import (
     Accept,
-    CloseReason,
     ConnectionClosed,
     Frame,
     JsonRejected,
@@ -192,8 +191,6 @@ class Dashboard:
             pass
         finally:
             self._viewers.discard(ws)
-            if ws.closed is None:
-                ws.begin_close(CloseReason.GOING_AWAY, "going away")
 
     # -- the view ----------------------------------------------------------------------------
 
