@@ -276,12 +276,20 @@ async def _app_document(app: AppSpec) -> Reply:
 
 
 def _dashboard_file(name: str) -> QuartResponse:
-    """One of the dashboard page's files: static, the same for everyone (no data, no token)."""
+    """One of the dashboard page's files: static, the same for everyone (no data, no token).
+    The page runs its own files only and cannot be framed by another site."""
     found = dashboard_asset(name)
     if found is None:
         abort(404)
     data, media_type = found
-    return QuartResponse(data, content_type=media_type, headers={"Cache-Control": "no-cache"})
+    return QuartResponse(data, content_type=media_type, headers=_DASHBOARD_HEADERS)
+
+
+_DASHBOARD_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def _rule(path: str) -> str:

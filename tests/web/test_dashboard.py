@@ -92,6 +92,7 @@ async def test_the_page_is_served_and_linked_and_holds_nothing_secret() -> None:
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
         assert TOKEN not in page.text
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         for name, media_type in [("dashboard.js", "javascript"), ("dashboard.css", "text/css")]:
             assert f"/dashboard/assets/{name}" in page.text
             served_file = await client.get(f"/dashboard/assets/{name}")

@@ -73,6 +73,14 @@ def drive(base_url: str) -> list[str]:
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.goto("/")
             page.get_by_role("link", name="dashboard").click()
+            expect(page.get_by_label("This dashboard needs its token")).to_be_focused()
+            # From here on (the index's missing favicon is not the dashboard's business).
+            page.on(
+                "console",
+                lambda message: (
+                    problems.append(f"console: {message.text}") if message.type == "error" else None
+                ),
+            )
 
             # No token yet: the form. A wrong one is refused, the right one opens the board.
             page.get_by_label("This dashboard needs its token").fill("wrong")
