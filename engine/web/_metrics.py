@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from engine.net import WebSocket
+from engine.net import CloseReason, WebSocket
 from engine.store import LatencyHistogram, StoreStatistics
 from engine.supervisors import ActorNode, SupervisorNode
 
@@ -122,14 +122,21 @@ class ConnectionCounters:
             counted = self.routes[route] = RouteConnections()
         counted.live.add(ws)
         counted.opened += 1
+        # How the listener closes a socket the handler leaves open (see open_server_websocket).
+        left_open = CloseReason.NORMAL_CLOSURE
         try:
             await handler(ws, params)
+        except Exception:
+            left_open = CloseReason.INTERNAL_ERROR
+            raise
+        except BaseException:
+            left_open = CloseReason.GOING_AWAY
+            raise
         finally:
             counted.live.discard(ws)
             counted.closed += TrafficTotals.of(ws)
             closed = ws.closed
-            # A handler that returns with the socket open leaves the close to the listener.
-            self.closes[1000 if closed is None else int(closed.code)] += 1
+            self.closes[int(left_open if closed is None else closed.code)] += 1
 
     def refuse(self, status: int) -> None:
         """Count an upgrade refused with HTTP ``status``."""

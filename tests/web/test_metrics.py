@@ -14,7 +14,7 @@ import trio
 import trio.testing
 
 from engine.net import Accept, RateLimiter, RateLimitRule, WebSocket, WebSocketRequest, serve_peer
-from engine.net.client import WebSocketRejected
+from engine.net.client import WebSocketClosed, WebSocketRejected
 from engine.store import LatencyHistogram, StoreStatistics
 from engine.supervisors import SupervisorNode
 from engine.web import AppSpec, Routes
@@ -36,6 +36,18 @@ async def limited_socket(
     async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
         errors = crash_app.PeerErrors()
         await serve_peer(ws, context.worker, errors=errors, rate_limit=limiter.keyed("one"))
+
+    return Accept(serve)
+
+
+@limited_routes.websocket("/buggy")
+async def buggy_socket(
+    context: crash_app.Context, request: WebSocketRequest, params: Mapping[str, str]
+) -> Accept:
+    """A handler with a bug: the listener closes its socket with 1011."""
+
+    async def serve(ws: WebSocket, params: Mapping[str, str]) -> None:
+        raise RuntimeError("a bug")
 
     return Accept(serve)
 
@@ -171,3 +183,16 @@ def test_label_values_are_escaped() -> None:
     store = StoreStatistics(0, 0, 0.0, 0.0, 0.0, 0)
     text = render_metrics(empty, store, HttpCounters(), connections)
     assert 'party_engine_websocket_refusals_total{cause="a \\"quoted\\" \\\\ cause\\n"} 1' in text
+
+
+async def test_a_handler_that_fails_is_counted_as_the_listener_closes_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with serve_apps([limited], prefixed=False) as served:
+        async with served.client.websocket("/buggy") as ws:
+            with pytest.raises(WebSocketClosed) as closed:
+                await ws.receive_json()
+        assert closed.value.code == 1011
+        found = samples((await served.client.get("/metrics")).text)
+    assert found['party_engine_websocket_closes_total{code="1011"}'] == 1
+    assert "a bug" in caplog.text
