@@ -62,7 +62,7 @@ SOCKET_PATH = "/dashboard/ws"
 #: Seconds between two updates: a few a second, whatever happens in between.
 UPDATE_INTERVAL = 0.5
 #: At most this share of the engine's thread goes to building updates (see the module doc).
-MAX_CPU_SHARE = 0.05
+MAX_CPU_SHARE = 0.1
 #: Seconds a viewer has to send its token once connected.
 AUTH_TIMEOUT = 10.0
 #: The close code for a missing or wrong token.

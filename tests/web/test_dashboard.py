@@ -230,8 +230,8 @@ async def test_updates_are_coalesced_and_every_viewer_gets_the_same(
 async def test_an_update_that_costs_much_stretches_the_interval(
     mock_clock: trio.testing.MockClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cost = 0.1  # seconds of CPU per update, as a huge engine would take
-    thread_time = iter(step * cost / 2 for step in range(1000))  # read twice per update
+    cost = 0.2  # seconds of CPU per update, as a huge engine would take
+    thread_time = iter(step * cost for step in range(1000))  # each reading `cost` later
     monkeypatch.setattr(_dashboard.time, "thread_time", lambda: next(thread_time))
     stretched = cost / MAX_CPU_SHARE
     assert stretched > UPDATE_INTERVAL
