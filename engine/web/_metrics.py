@@ -22,8 +22,7 @@ from engine.net import CloseReason, WebSocket
 from engine.store import LatencyHistogram, StoreStatistics
 from engine.supervisors import ActorNode, SupervisorNode
 
-#: The supervisor each app runs under is ``app:<name>`` (see ``_app_host``).
-APP_SUPERVISOR_PREFIX = "app:"
+from ._app_host import APP_SUPERVISOR_PREFIX
 
 #: The cause counted for a message a client's rate limit refused on an open connection.
 MESSAGE_RATE_LIMITED = "message_rate_limited"
