@@ -34,7 +34,7 @@ ON = {"PARTY_ENGINE_DASHBOARD_TOKEN": TOKEN}
 async def viewer(client: Client, token: str = TOKEN) -> AsyncIterator[ClientWebSocket]:
     """A dashboard viewer that has sent ``token``."""
     async with client.websocket("/dashboard/ws") as ws:
-        await ws.send_json({"token": token})
+        await ws.write_json({"token": token})
         yield ws
 
 
@@ -106,7 +106,7 @@ async def test_the_page_is_served_and_linked_and_holds_nothing_secret() -> None:
 async def test_a_viewer_without_the_token_is_closed(first: str) -> None:
     async with serve_apps([crash_app.rooms], environ=ON) as served:
         async with served.client.websocket("/dashboard/ws") as ws:
-            await ws.send_text(first)
+            await ws.write_text(first)
             with pytest.raises(WebSocketClosed) as closed:
                 await ws.receive_json()
         assert closed.value.code == UNAUTHORIZED
@@ -183,7 +183,7 @@ async def test_the_view_follows_a_party_through_a_crash_to_its_end(
                 (route,) = update["connections"]["routes"]
                 assert (route["route"], route["open"]) == ("/rooms/ws/{code}", 1)
 
-                await member.send_json({"type": "crash"})
+                await member.write_json({"type": "crash"})
                 update = await update_where(
                     ws, mock_clock, lambda u: rooms(u)["shown"][0]["crashes"] == 1
                 )
@@ -197,7 +197,7 @@ async def test_the_view_follows_a_party_through_a_crash_to_its_end(
                 (kind,) = parties["actors"]
                 assert (kind["count"], kind["restarts"], kind["crashes"]) == (1, 1, 1)
 
-                await member.send_json({"type": "finish"})
+                await member.write_json({"type": "finish"})
                 update = await update_where(ws, mock_clock, lambda u: rooms(u)["parties"] == 0)
                 parties = supervisor(update["tree"], "crashy.room.parties")
                 assert parties["actors"] == []
@@ -214,7 +214,7 @@ async def test_updates_are_coalesced_and_every_viewer_gets_the_same(
             assert await two.receive_json() == first
             for _ in range(20):
                 assert (await client.get("/rooms/api/parties")).status_code == 200
-            await one.send_json({"type": "anything"})  # read-only: ignored
+            await one.write_json({"type": "anything"})  # read-only: ignored
             update = await next_update(one, mock_clock)
             # Twenty requests, one update: the next interval's, carrying them all.
             assert update["uptime"] == pytest.approx(first["uptime"] + UPDATE_INTERVAL)

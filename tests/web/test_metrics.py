@@ -82,7 +82,7 @@ async def test_every_metric_is_named_and_labelled(through_quart: bool) -> None:
             await member.receive_until("welcome")
             async with client.websocket("/limited/ws") as spammer:
                 for _ in range(3):
-                    await spammer.send_json({"type": "ping"})
+                    await spammer.write_json({"type": "ping"})
                 replies = [await spammer.receive_json() for _ in range(3)]
                 assert replies.count({"type": "error", "message": "slow down"}) == 2
                 text = (await client.get("/metrics")).text
@@ -166,7 +166,7 @@ async def test_closes_are_counted_by_code() -> None:
         ]
         async with client.websocket(f"/ws/{code}", params={"user": "ann"}) as member:
             await member.receive_until("welcome")
-            await member.send_json({"type": "finish"})  # the party ends: 1000 "party over"
+            await member.write_json({"type": "finish"})  # the party ends: 1000 "party over"
         with trio.fail_after(10):
             while not served.engine.connections.closes:
                 await trio.testing.wait_all_tasks_blocked()
