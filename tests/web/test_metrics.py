@@ -132,16 +132,12 @@ async def test_every_metric_is_named_and_labelled(through_quart: bool) -> None:
     assert found['party_engine_websocket_connections_opened_total{route="/rooms/ws/{code}"}'] == 1
     assert not any(name.startswith("party_engine_websocket_closes_total") for name in found)
 
-    # HTTP, by the server that answered: the app's routes on the direct path unless every
-    # request goes through Quart; /nowhere and the engine's own pages are Quart's.
-    if through_quart:
-        assert found['party_engine_http_requests_total{server="quart"}'] == 4
-        assert found['party_engine_http_errors_total{server="quart",class="4xx"}'] == 2
-    else:
-        assert found['party_engine_http_requests_total{server="direct"}'] == 3
-        assert found['party_engine_http_errors_total{server="direct",class="4xx"}'] == 1
-        assert found['party_engine_http_requests_total{server="quart"}'] == 1
-        assert found['party_engine_http_errors_total{server="quart",class="4xx"}'] == 1
+    # HTTP, by the server that answered: the direct path (the app's routes, the 404 of
+    # /nowhere) unless every request goes through Quart.
+    server = "quart" if through_quart else "direct"
+    assert found[f'party_engine_http_requests_total{{server="{server}"}}'] == 4
+    assert found[f'party_engine_http_errors_total{{server="{server}",class="4xx"}}'] == 2
+    assert len([name for name in found if name.startswith("party_engine_http_requests")]) == 1
 
     # The store's commit latency as a Prometheus histogram.
     buckets = [
