@@ -79,6 +79,7 @@ EXPECTED = {
         "Backoff",
         "ChildFailed",
         "ChildSpec",
+        "CrashReport",
         "ChildStartFailed",
         "RestartType",
         "Strategy",

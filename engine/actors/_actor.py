@@ -4,7 +4,7 @@ own tools (timers, receive timeout, watch, stash, stop)."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import trio
@@ -97,6 +97,15 @@ class Actor:
     def on_unhandled(self, message: Any) -> Any:
         """Called for a message no handler takes; by default the asker gets ``UnhandledMessage``."""
         raise UnhandledMessage(f"{type(self).__name__} has no handler for {type(message).__name__}")
+
+    def describe(self) -> Mapping[str, Any] | None:
+        """What the live snapshot (``ActorSystem.snapshot``, the dashboard) shows of this actor
+        beyond its counters: a few JSON-compatible values, or None (the default).
+
+        Called from another task, between two of the actor's messages, as often as a few times
+        a second: it must be quick, must not wait and must change nothing.
+        """
+        return None
 
     # Hooks for persistent actors (engine.store): run after every handled message, before the
     # reply leaves. ``_settles`` keeps the plain actor's hot path free of an extra await.

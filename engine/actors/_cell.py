@@ -103,6 +103,9 @@ class Cell:
         are kept for the next incarnation (the message that crashed this one is not).
         """
         actor = factory()
+        # The kind is the actor's class, whatever built it (a lambda, a partial): until the
+        # first incarnation is built, it is the name the supervisor gave.
+        self.kind = type(actor).__qualname__
         actor._cell = self
         self.actor = actor
         self._stop_reason = None

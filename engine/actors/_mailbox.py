@@ -75,6 +75,11 @@ class Mailbox:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def dropped(self) -> int:
+        """Messages the overflow policy dropped so far."""
+        return self._dropped
+
     def put_nowait(self, message: Any) -> bool:
         """Queue ``message``; return False if the policy dropped it.
 

@@ -338,6 +338,7 @@ class _Reader:
             self.strikes = 0
             return True
         self.strikes += 1
+        self.ws.messages_rate_limited += 1
         if self.strikes >= self.abuse_threshold:
             self.peer.close(CloseReason.POLICY_VIOLATION, "rate limit exceeded")
         else:

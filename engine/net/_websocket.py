@@ -132,6 +132,8 @@ class WebSocket:
     _frames_sent: int = attrs.field(init=False, default=0)
     _bytes_sent: int = attrs.field(init=False, default=0)
     _frames_dropped: int = attrs.field(init=False, default=0)
+    #: Messages received and refused by the client's rate limit (``serve_peer`` counts them).
+    messages_rate_limited: int = attrs.field(init=False, default=0)
 
     def __repr__(self) -> str:
         return (
@@ -157,6 +159,7 @@ class WebSocket:
             frames_dropped=self._frames_dropped,
             outbox_frames=len(self._outbox or ()),
             outbox_bytes=self._outbox_bytes,
+            messages_rate_limited=self.messages_rate_limited,
         )
 
     # Sending

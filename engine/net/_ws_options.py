@@ -47,6 +47,8 @@ class WebSocketStatistics:
 
     `frames_sent` counts frames accepted by `send` (written or queued) and `bytes_sent` the
     bytes the kernel took; `frames_dropped` counts frames refused or discarded from the outbox.
+    `messages_rate_limited` counts received messages the client's rate limit refused (see
+    `serve_peer`).
     """
 
     messages_received: int
@@ -56,3 +58,4 @@ class WebSocketStatistics:
     frames_dropped: int
     outbox_frames: int
     outbox_bytes: int
+    messages_rate_limited: int = 0

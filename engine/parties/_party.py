@@ -136,6 +136,16 @@ class Party(PersistentActor[S], Generic[S, M]):
         """The party's listing (an attrs value, compared with ``==``), or None to be unlisted."""
         return None
 
+    def describe(self) -> dict[str, Any]:
+        """The party as the live snapshot shows it (``Actor.describe``): its kind and id, its
+        connected users and how many connections they have."""
+        return {
+            "party": self.key,
+            "kind": self.kind,
+            "members": sorted(self.peers.users()),
+            "connections": len(self.peers),
+        }
+
     # -- what hooks use ---------------------------------------------------------------------
 
     def finish(self) -> None:

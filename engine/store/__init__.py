@@ -7,6 +7,7 @@ writer. SQLite by default, PostgreSQL for deployments, memory for tests.
 from ._errors import StoreClosed as StoreClosed
 from ._errors import StoreError as StoreError
 from ._errors import VersionConflict as VersionConflict
+from ._latency import LatencyHistogram as LatencyHistogram
 from ._open import open_store as open_store
 from ._persistent import STATE_CONVERTER as STATE_CONVERTER
 from ._persistent import NotSaved as NotSaved

@@ -41,6 +41,7 @@ import outcome
 import trio
 
 from ._errors import StoreClosed
+from ._latency import LatencyRecorder
 from ._ops import Op, Save, make_delete, make_save, make_trim
 from ._record import StoreStatistics
 from ._store import Store
@@ -86,6 +87,7 @@ class GroupCommitter:
     _batches: int = attrs.field(default=0, init=False)
     _last_latency: float = attrs.field(default=0.0, init=False)
     _total_latency: float = attrs.field(default=0.0, init=False)
+    _latency: LatencyRecorder = attrs.field(factory=LatencyRecorder, init=False)
 
     async def submit(self, op: Op) -> Any:
         """Queue ``op``, wait for its commit and return its result (or raise its error).
@@ -141,6 +143,7 @@ class GroupCommitter:
             last_commit_latency=self._last_latency,
             mean_commit_latency=self._total_latency / self._batches if self._batches else 0.0,
             queue_depth=len(self._queue),
+            commit_latency=self._latency.histogram(),
         )
 
     def _take_batch(self, *, burst: bool) -> list[_Pending]:
@@ -170,6 +173,7 @@ class GroupCommitter:
         )
         self._last_latency = latency
         self._total_latency += latency
+        self._latency.observe(latency)
 
 
 @contextlib.asynccontextmanager

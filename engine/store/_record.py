@@ -6,6 +6,8 @@ from typing import Any
 
 import attrs
 
+from ._latency import LatencyHistogram
+
 
 @attrs.frozen
 class Record:
@@ -28,6 +30,7 @@ class StoreStatistics:
     wall-clock seconds from the start of a batch to durable, the last and the mean. A batch is
     one transaction unless one of its writes failed and it was replayed write by write.
     ``queue_depth`` is the writes waiting for the next batch (not those in the one under way).
+    ``commit_latency`` counts every batch's latency in buckets.
     """
 
     commits: int
@@ -36,3 +39,4 @@ class StoreStatistics:
     last_commit_latency: float
     mean_commit_latency: float
     queue_depth: int
+    commit_latency: LatencyHistogram = attrs.field(factory=LatencyHistogram)

@@ -4,6 +4,7 @@ from ._errors import ChildFailed as ChildFailed
 from ._errors import ChildStartFailed as ChildStartFailed
 from ._errors import SupervisorFailed as SupervisorFailed
 from ._snapshot import ActorNode as ActorNode
+from ._snapshot import CrashReport as CrashReport
 from ._snapshot import SupervisorNode as SupervisorNode
 from ._spec import ActorSpec as ActorSpec
 from ._spec import Backoff as Backoff

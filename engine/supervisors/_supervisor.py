@@ -26,7 +26,7 @@ import trio
 from engine.actors import ActorRef, Cell, Mailbox
 
 from ._errors import ChildFailed, ChildStartFailed, SupervisorFailed
-from ._snapshot import ActorNode, SupervisorNode
+from ._snapshot import ActorNode, CrashReport, SupervisorNode
 from ._spec import ActorSpec, ChildSpec, RestartType, Strategy, SupervisorSpec
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ class _Child:
     # Crash times within the per-child window; only TRANSIENT actor children started at run
     # time (parties) have one, see SupervisorSpec.child_max_restarts.
     crash_times: deque[float] | None = None
+    crashes: int = 0
+    last_crash: CrashReport | None = None
 
     # Exactly one of cell (an actor child) and supervisor (a supervisor child) is set once the
     # child exists; the supervisor of a supervisor child is replaced on each restart.
@@ -98,6 +100,9 @@ class Supervisor:
     failed_children: int = attrs.field(default=0, init=False)
     #: Why the supervisor failed (``SupervisorFailed``, ``ChildStartFailed``), once it has.
     failure: Exception | None = attrs.field(default=None, init=False)
+    #: Crashes of children (an exception, not a stop), and the latest.
+    crashes: int = attrs.field(default=0, init=False)
+    last_crash: CrashReport | None = attrs.field(default=None, init=False)
     # Start order is the dict's order; a room supervisor has thousands of children, so finding
     # and removing one must not scan them all.
     _children: dict[_Child, None] = attrs.field(factory=dict, init=False)
@@ -236,18 +241,23 @@ class Supervisor:
         """The live subtree: every child with its mailbox depth, restarts and message count."""
         nodes: list[ActorNode | SupervisorNode] = []
         for child in self._children:
-            if child.cell is not None:
-                stats = child.cell.statistics()
+            cell = child.cell
+            if cell is not None:
+                # Read off the cell directly (not ``Cell.statistics``): a dashboard takes a
+                # snapshot a few times a second, of every actor of the engine.
                 nodes.append(
                     ActorNode(
                         id=child.spec.child_id,
-                        kind=stats.kind,
-                        name=stats.name,
+                        kind=cell.kind,
+                        name=cell.name,
                         running=child.running,
-                        mailbox_depth=stats.mailbox_depth,
-                        messages_handled=stats.messages_handled,
-                        restarts=stats.restarts,
-                        dropped=stats.dropped,
+                        mailbox_depth=len(cell.mailbox),
+                        messages_handled=cell.handled,
+                        restarts=cell.restarts,
+                        dropped=cell.mailbox.dropped,
+                        crashes=child.crashes,
+                        last_crash=child.last_crash,
+                        detail=None if cell.actor is None else cell.actor.describe(),
                     )
                 )
             elif child.supervisor is not None:
@@ -258,6 +268,8 @@ class Supervisor:
             restarts=self.restarts,
             children=tuple(nodes),
             failed_children=self.failed_children,
+            crashes=self.crashes,
+            last_crash=self.last_crash,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -310,6 +322,10 @@ class Supervisor:
         crashed = not isinstance(reason, str)
         if crashed:
             log.warning("child %r of %r crashed: %r", child.spec.child_id, self.id, reason)
+            report = CrashReport.of(child.spec.child_id, reason, trio.current_time())
+            child.crashes += 1
+            self.crashes += 1
+            child.last_crash = self.last_crash = report
         if not _should_restart(child.spec.restart, crashed):
             self._forget(child, reason)
             return

@@ -39,6 +39,8 @@ log = logging.getLogger("engine.web")
 #: (a burst of crashes costs half a second of 503s); the cap keeps an app that fails at once,
 #: on every set-up, to two attempts (and two log lines) a minute.
 APP_RESTART_BACKOFF = Backoff(initial=0.5, factor=2.0, maximum=30.0, reset_after=60.0)
+#: The id of the supervisor app ``name`` runs under is this and the name.
+APP_SUPERVISOR_PREFIX = "app:"
 
 
 @attrs.define(eq=False)
@@ -115,7 +117,7 @@ class AppHost:
     async def _run_once(self, started: Callable[[], None]) -> None:
         supervisor = await self.engine.system.start_supervisor(
             SupervisorSpec(
-                id=f"app:{self.name}",
+                id=APP_SUPERVISOR_PREFIX + self.name,
                 strategy=Strategy.ONE_FOR_ALL,
                 max_restarts=0,
                 restart=RestartType.TEMPORARY,

@@ -45,6 +45,7 @@ from engine.net import BodyRefused, HttpReply, HttpRequest, RouteHandler, Truste
 
 from ._endpoint import Endpoint, Reply, cors_headers, options_reply, routing_error_reply
 from ._errors import ErrorFormat
+from ._metrics import HttpCounters
 from ._routes import Cors
 
 _PARAM = re.compile(r"\{(\w+)\}")
@@ -66,6 +67,8 @@ class DirectRouteTable:
     quart: QuartTrio
     format_for: FormatFor
     proxies: TrustedProxies
+    #: Every answer of the direct path is counted here, as ``direct``.
+    counters: HttpCounters
     _adapter: MapAdapter | None = attrs.field(default=None, init=False)
 
     @classmethod
@@ -74,6 +77,7 @@ class DirectRouteTable:
         routes: Sequence[tuple[str, Endpoint]],
         format_for: FormatFor,
         quart: QuartTrio,
+        counters: HttpCounters,
         fixed: Mapping[str, ReplyMaker] = {},
         proxies: TrustedProxies = TrustedProxies(),
     ) -> DirectRouteTable:
@@ -97,7 +101,7 @@ class DirectRouteTable:
                 patterns.append((method, re.compile(regex), endpoint, cors))
         for path, make in fixed.items():
             literal.setdefault(("GET", path), partial(_fixed, make, format_for(path)[1]))
-        return cls(literal, patterns, quart, format_for, proxies)
+        return cls(literal, patterns, quart, format_for, proxies, counters)
 
     def match(self, method: str, path: str) -> RouteHandler | None:
         """The handler answering `method` on `path` here, or None if it is Quart's."""
@@ -110,6 +114,7 @@ class DirectRouteTable:
         peer = request.client
         client = self.proxies.client(peer[0], request.headers) if peer else ""
         reply = await answer(request, client)
+        self.counters.answered("direct", reply.status)
         log_request(request.method, request.path, reply.status, started, reply.headers, client)
         return reply
 

@@ -31,19 +31,13 @@ from ._errors import (
     app_unavailable,
     as_http_error,
 )
+from ._metrics import HttpCounters
 from ._routes import Cors, Request, Response, Route, rate_limit_headers
 from ._validation import structure_body
 
 log = logging.getLogger("engine.web")
 
 JSON = "application/json"
-
-
-@attrs.define(eq=False)
-class HttpCounters:
-    requests: int = 0
-    errors: int = 0
-    rate_limited: int = 0
 
 
 @final
@@ -99,7 +93,6 @@ class Endpoint:
         `read_body` returns the raw body, or raises werkzeug's ``RequestEntityTooLarge`` when
         it exceeds the server's limit.
         """
-        self.counters.requests += 1
         # 128 random bits as 32 hex digits: uuid4().hex costs four times as much.
         request_id = headers.get("X-Request-ID") or os.urandom(16).hex()
         reply_headers = {"X-Request-ID": request_id}
@@ -148,7 +141,6 @@ class Endpoint:
             return json_reply(self.converter.unstructure(result), route.status, reply_headers)
         except Exception as exc:
             # An answer JSON cannot carry (UnencodableValue) is a bug like any other: a 500.
-            self.counters.errors += 1
             error = _expected(exc, f"{request_id} ({route.method} {route.path})", request_id)
             reply = error_reply(self.errors, error)
             reply.headers.update(reply_headers)

@@ -21,7 +21,7 @@ from hypercorn.config import Config
 from quart import Blueprint, abort
 from quart import Response as QuartResponse
 
-from engine.net import Accept, TrustedProxies, json_dumps, serve_tcp
+from engine.net import Accept, Reject, TrustedProxies, WebSocketRequest, json_dumps, serve_tcp
 from engine.settings import DEV_RATE_FACTOR, EngineSettings, read_settings
 from engine.store import Store, open_store
 from engine.supervisors import ActorSystem, open_actor_system
@@ -29,6 +29,8 @@ from engine.supervisors import ActorSystem, open_actor_system
 from ._app import AppSpec
 from ._app_host import AppHost
 from ._asyncapi import asyncapi_document, has_asyncapi
+from ._dashboard import PAGE_PATH, Dashboard, DashboardAccess
+from ._dashboard import asset as dashboard_asset
 from ._direct import ReplyMaker
 from ._endpoint import Reply, json_reply
 from ._errors import HttpError
@@ -68,6 +70,8 @@ class Engine:
     hosts: dict[str, AppHost] = attrs.field(factory=dict)
     http_counters: HttpCounters = attrs.field(factory=HttpCounters)
     connections: ConnectionCounters = attrs.field(factory=ConnectionCounters)
+    #: Set by ``open_engine``: the live view at ``/dashboard`` (off unless configured).
+    dashboard: Dashboard | None = None
 
     def http_app(self, *, prefixed: bool | None = None) -> Any:
         """The ASGI app serving every app's HTTP routes plus /health, /metrics, /openapi.json."""
@@ -93,23 +97,16 @@ class Engine:
 
     def websocket_router(self, *, prefixed: bool | None = None) -> Callable[..., Awaitable[Any]]:
         prefixed = len(self.apps) != 1 if prefixed is None else prefixed
-        router = WebSocketRouter.build(self.apps, self.contexts, prefixed=prefixed)
-        connections = self.connections
+        router = WebSocketRouter.build(
+            self.apps, self.contexts, prefixed=prefixed, counters=self.connections
+        )
+        dashboard = self.dashboard
 
-        async def resolve(request: Any) -> Any:
+        async def resolve(request: WebSocketRequest) -> Accept | Reject | None:
             answer = await router(request)
-            if not isinstance(answer, Accept):
-                return answer
-            handler = answer.handler
-
-            async def counted(ws: Any, params: Any) -> None:
-                connections.opened_one(ws)
-                try:
-                    await handler(ws, params)
-                finally:
-                    connections.closed_one(ws)
-
-            return attrs.evolve(answer, handler=counted)
+            if answer is None and dashboard is not None:
+                return await dashboard.resolve(request)
+            return answer
 
         return resolve
 
@@ -188,7 +185,12 @@ class Engine:
         ]
 
         async def index() -> QuartResponse:
-            page = index_page(self.apps, prefixed=prefixed, version=package_version())
+            page = index_page(
+                self.apps,
+                prefixed=prefixed,
+                version=package_version(),
+                dashboard=self.dashboard is not None and self.dashboard.access.enabled,
+            )
             return QuartResponse(page, content_type="text/html; charset=utf-8")
 
         async def explorer() -> QuartResponse:
@@ -207,8 +209,15 @@ class Engine:
             return json_reply({"status": "ok", "apps": [a.name for a in self.apps]}, 200, {})
 
         async def metrics() -> Reply:
-            text = render_metrics(self.system, self.store, self.http_counters, self.connections)
+            tree, store = self.system.snapshot(), self.store.statistics()
+            text = render_metrics(tree, store, self.http_counters, self.connections)
             return Reply(200, {}, text.encode(), "text/plain; version=0.0.4")
+
+        async def dashboard_page() -> QuartResponse:
+            return _dashboard_file("dashboard.html")
+
+        async def dashboard_file(name: str) -> QuartResponse:
+            return _dashboard_file(name)
 
         async def openapi() -> Reply:
             document = openapi_document(self.apps, prefixed=prefixed, engine_routes=documented)
@@ -217,6 +226,9 @@ class Engine:
         add("/", "index", index)
         add("/docs", "explorer", explorer)
         add("/docs/assets/<name>", "explorer_file", explorer_file)
+        if self.dashboard is not None and self.dashboard.access.enabled:
+            add(PAGE_PATH, "dashboard", dashboard_page)
+            add(f"{PAGE_PATH}/assets/<name>", "dashboard_file", dashboard_file)
         for route, make in zip(documented[2:], (health, metrics, openapi), strict=True):
             add_fixed(route.path, make.__name__, make)
         for rule, name, view in shared_routes():
@@ -274,6 +286,23 @@ async def _app_document(app: AppSpec) -> Reply:
     return json_reply(openapi_document([app], prefixed=True), 200, {})
 
 
+def _dashboard_file(name: str) -> QuartResponse:
+    """One of the dashboard page's files: static, the same for everyone (no data, no token).
+    The page runs its own files only and cannot be framed by another site."""
+    found = dashboard_asset(name)
+    if found is None:
+        abort(404)
+    data, media_type = found
+    return QuartResponse(data, content_type=media_type, headers=_DASHBOARD_HEADERS)
+
+
+_DASHBOARD_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def _rule(path: str) -> str:
     """``/ws/{id}`` -> ``/ws/<id>`` (Werkzeug's rule syntax)."""
     return path.replace("{", "<").replace("}", ">")
@@ -303,9 +332,13 @@ async def open_engine(
     With ``cluster`` (``redis://HOST:PORT``) the engine is a node of the cluster sharing that
     Redis (and the same store): see ``engine.cluster``; its lease is read from
     ``PARTY_ENGINE_CLUSTER_LEASE``. The node leaves after the actor system has stopped.
+
+    The dashboard (``/dashboard``) is on if ``environ`` sets ``PARTY_ENGINE_DASHBOARD_TOKEN`` or
+    ``PARTY_ENGINE_DEV``; an unusable value raises ``SettingsError`` before anything opens.
     """
     environ = os.environ if environ is None else environ
     settings = read_settings(EngineSettings, environ, app=None)
+    access = DashboardAccess.from_environ(environ)  # a bad setting stops us before anything runs
     if settings.dev:
         log.warning(
             "DEVELOPMENT MODE (PARTY_ENGINE_DEV): every rate limit allows %d times as much; "
@@ -331,7 +364,11 @@ async def open_engine(
             environ=environ,
             settings=settings,
         )
+        engine.dashboard = Dashboard(engine, access)
         nursery = await stack.enter_async_context(trio.open_nursery())
+        if engine.dashboard.access.enabled:
+            await nursery.start(engine.dashboard.run)
+            stack.callback(engine.dashboard.stop)
         stack.push_async_callback(_stop_in_reverse, engine.hosts)
         for app in apps:
             host = engine.hosts[app.name] = AppHost(app, engine)

@@ -27,8 +27,9 @@ from engine.net import TrustedProxies
 
 from ._app import AppSpec
 from ._direct import DirectRouteTable, ReplyMaker
-from ._endpoint import Endpoint, HttpCounters, Reply, cors_headers, routing_error_reply
+from ._endpoint import Endpoint, Reply, cors_headers, routing_error_reply
 from ._errors import DetailErrors, ErrorFormat
+from ._metrics import HttpCounters
 from ._routes import Cors
 from ._validation import make_request_converter
 
@@ -71,9 +72,10 @@ def build_http_edge(
     }
     routes = endpoints(apps, contexts, prefixed=prefixed, counters=counters, converters=converters)
     format_for = app_formats(apps, prefixed=prefixed, cors=cors)
-    app = build_http_app(routes, format_for, extra=extra)
+    app = build_http_app(routes, format_for, counters, extra=extra)
     app.asgi_app = _access_logged(app.asgi_app, proxies)  # type: ignore[method-assign]
-    return HttpEdge(app, DirectRouteTable.build(routes, format_for, app, fixed, proxies))
+    direct = DirectRouteTable.build(routes, format_for, app, counters, fixed, proxies)
+    return HttpEdge(app, direct)
 
 
 def endpoints(
@@ -99,11 +101,12 @@ def endpoints(
 def build_http_app(
     routes: Sequence[tuple[str, Endpoint]],
     format_for: FormatFor,
+    counters: HttpCounters,
     *,
     extra: Blueprint | None = None,
 ) -> QuartTrio:
     """A Quart-Trio app serving `routes` (from `endpoints`) and `extra`; errors and CORS of each
-    path as `format_for` says."""
+    path as `format_for` says; every answer it sends is counted in `counters`."""
     app = QuartTrio("party-engine")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["BODY_TIMEOUT"] = BODY_TIMEOUT
@@ -131,6 +134,7 @@ def build_http_app(
         response.headers.update(
             cors_headers(app_cors, request.headers.get("Origin"), request.method)
         )
+        counters.answered("quart", response.status_code)
         return response
 
     return app

@@ -58,8 +58,11 @@ def documents(apps: Sequence[AppSpec], *, prefixed: bool) -> list[Document]:
     return [root, *alone]
 
 
-def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
-    """``/``: the apps served, with links to their documents, health, metrics and explorer."""
+def index_page(
+    apps: Sequence[AppSpec], *, prefixed: bool, version: str, dashboard: bool = False
+) -> str:
+    """``/``: the apps served, with links to their documents, health, metrics and explorer,
+    and to the dashboard if it is on."""
     rows = []
     for app in apps:
         prefix = f"/{app.name}" if prefixed else ""
@@ -88,6 +91,7 @@ def index_page(apps: Sequence[AppSpec], *, prefixed: bool, version: str) -> str:
 <li><a href="/docs">API explorer</a>: every HTTP route, tried from the browser</li>
 <li><a href="/openapi.json">OpenAPI document</a> of every route</li>
 <li><a href="/health">health</a> and <a href="/metrics">metrics</a> (Prometheus text)</li>
+{_DASHBOARD_ITEM if dashboard else ""}
 </ul>
 <p>Each app's WebSocket messages are in its AsyncAPI 3 document (<code>asyncapi.json</code>
 beside its OpenAPI); the protocols are described in the repository's <code>docs/</code>
@@ -120,6 +124,9 @@ def _title(apps: Sequence[AppSpec], prefixed: bool) -> str:
     return apps[0].title or apps[0].name
 
 
+_DASHBOARD_ITEM = (
+    '<li><a href="/dashboard">dashboard</a>: the live engine (asks for its token)</li>'
+)
 _INDEX_STYLE = """<style>
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }
 table { border-collapse: collapse; } th, td { padding: .3rem .8rem; text-align: left; }

@@ -9,20 +9,27 @@
 - ``GET /ping``: ``{"pong": true}`` from the worker.
 - ``/ws/worker``: a peer of the worker; ``{"type": "ping"}`` is answered ``{"type": "pong"}``,
   ``{"type": "crash"}`` crashes the worker.
+
+``rooms`` is the example party app (``party_app``) whose members can also crash their party
+(``{"type": "crash"}``: it restarts, its members stay) or end it (``{"type": "finish"}``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import attrs
 
 from engine.actors import Actor, ActorRef, on
 from engine.net import Accept, PeerMessage, WebSocket, WebSocketRequest, serve_peer
+from engine.parties import Member
 from engine.supervisors import ActorSpec, RestartType, Supervisor, SupervisorSpec
 from engine.web import AppSpec, DetailErrors, Request, Routes
+
+import party_app
 
 
 @attrs.frozen
@@ -138,3 +145,22 @@ async def setup(engine: Any) -> AsyncIterator[Context]:
 
 
 app = AppSpec(name="crashy", routes=routes, setup=setup)
+
+
+class CrashyParty(party_app.ExampleParty):
+    """The example party, which a member can crash or end."""
+
+    kind = "crashy.room"
+
+    def on_message(self, member: Member[party_app.Connection], message: Any) -> None:
+        if message.get("type") == "crash":
+            raise RuntimeError(f"party {self.key} crashed on demand")
+        if message.get("type") == "finish":
+            self.finish()
+            return
+        super().on_message(member, message)
+
+
+rooms = AppSpec(
+    name="rooms", routes=party_app.routes, setup=partial(party_app.setup, party_type=CrashyParty)
+)

@@ -185,11 +185,14 @@ async def connect(directory: Any, request: WebSocketRequest, params: dict[str, s
 
 
 @asynccontextmanager
-async def setup(engine: Engine) -> AsyncIterator[PartyDirectory[ExampleParty]]:
+async def setup(
+    engine: Engine, party_type: type[ExampleParty] = ExampleParty
+) -> AsyncIterator[PartyDirectory[ExampleParty]]:
+    """The app's directory; of ``party_type`` (a subclass, for tests that need more of it)."""
     yield await start_party_directory(
         engine.system,
         engine.store,
-        ExampleParty,
+        party_type,
         errors=ERRORS,
         ids=CODES,
         context=read_settings(Settings, engine.environ, app="example"),

@@ -161,3 +161,22 @@ async def test_error_event_addresses_refusals_of_joins_and_messages(store: Store
         assert ann_inbox.take_all() == [refused]
         banned_event = {"type": "error", "code": "forbidden", "detail": "you are banned"}
         assert banned_inbox.take_all() == [{**banned_event, "to": "banned"}]
+
+
+async def test_the_snapshot_shows_the_party_and_its_connected_members(
+    directory: PartyDirectory[Counter],
+) -> None:
+    party_id, party = await directory.create(Tally())
+    for user in ("bob", "ann", "ann"):
+        peer, _ = memory_member(user, Seat("red"))
+        party.tell(PeerConnected(peer))
+    await party.ask(Hooks())
+    tree = directory.system.snapshot()
+    (node,) = [actor for actor in tree.actors() if actor.name == (Counter.kind, party_id)]
+    assert node.kind == "Counter"
+    assert node.detail == {
+        "party": party_id,
+        "kind": Counter.kind,
+        "members": ["ann", "bob"],
+        "connections": 3,
+    }

@@ -17,6 +17,7 @@ def test_public_names() -> None:
         "StoreClosed",
         "StoreError",
         "StoreStatistics",
+        "LatencyHistogram",
         "VersionConflict",
         "open_store",
         "PersistentActor",

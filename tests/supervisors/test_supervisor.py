@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Any
 
 import attrs
@@ -10,6 +11,7 @@ from engine.supervisors import (
     ActorSpec,
     Backoff,
     ChildStartFailed,
+    CrashReport,
     RestartType,
     Strategy,
     SupervisorFailed,
@@ -17,6 +19,7 @@ from engine.supervisors import (
     SupervisorSpec,
     open_actor_system,
 )
+from engine.supervisors._snapshot import REASON_CHARS
 
 Journal = list[tuple[str, str]]
 
@@ -286,6 +289,47 @@ async def test_dynamic_children_and_snapshot():
         assert [a.name for a in rooms.actors()] == ["r0", "r1", "r2", "r3"]
         assert next(a for a in rooms.actors() if a.name == "r1").restarts == 1
         assert rooms.restarts == 1
+
+
+class Described(Worker):
+    def describe(self):
+        return {"name": self.name}
+
+
+async def test_the_snapshot_names_actors_by_class_and_keeps_their_crashes(autojump_clock):
+    journal: Journal = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="rooms", max_restarts=100))
+        await sup.start_child(worker("plain", journal, RestartType.TRANSIENT))  # a lambda
+        await sup.start_child(
+            ActorSpec(
+                partial(Described, "told", journal), name="told", restart=RestartType.TRANSIENT
+            )
+        )
+        await crash(system, "plain")
+        crashed_at = trio.current_time()
+        autojump_clock.jump(7)
+        await crash(system, "told")
+        rooms = supervisor_node(system.snapshot(), "rooms")
+        plain, told = rooms.actors()
+        assert (plain.kind, told.kind) == ("Worker", "Described")
+        assert (plain.crashes, plain.restarts, told.crashes) == (1, 1, 1)
+        assert plain.last_crash == CrashReport("plain", "RuntimeError: plain crashed", crashed_at)
+        assert (plain.detail, told.detail) == (None, {"name": "told"})
+        assert rooms.crashes == 2
+        assert rooms.last_crash == told.last_crash
+        assert told.last_crash is not None and told.last_crash.at == crashed_at + 7
+
+        await sup.terminate_child(named(system, "told"))
+        rooms = supervisor_node(system.snapshot(), "rooms")
+        assert [actor.name for actor in rooms.actors()] == ["plain"]
+        assert rooms.last_crash is not None and rooms.last_crash.child == "told"  # kept
+
+
+async def test_a_crash_reason_is_cut_short():
+    report = CrashReport.of("child", ValueError("x" * 10_000), 0.0)
+    assert report.reason.startswith("ValueError: xxx")
+    assert len(report.reason) == REASON_CHARS
 
 
 async def test_child_terminated_during_its_restart_backoff_is_not_started_again(autojump_clock):

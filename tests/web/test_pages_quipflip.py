@@ -34,7 +34,10 @@ def _play_phase(tab: Tab, phase: str, turn: int) -> None:
         if phase == "VOTE":
             page.keyboard.press("1")  # the first phrase offered
         else:
-            writes = {"PROMPT": f"{tab.name} writes {turn}", "COPY": f"{'not' if done else 'so'}"}
+            # Each tab's copies differ from the other tab's: two copies of one original that
+            # say the same are refused.
+            copy = f"{tab.name} {'not' if done else 'so'}"
+            writes = {"PROMPT": f"{tab.name} writes {turn}", "COPY": copy}
             page.locator("#phrase").fill(f"{writes[phase]} {text}"[:100])
             page.keyboard.press("Enter")
         page.locator("#round").wait_for(state="hidden")
