@@ -286,8 +286,9 @@ def parse_networks(text: str) -> tuple[IPNetwork, ...]:
 
 @attrs.frozen
 class EngineSettings:
-    """The engine's deployment settings, from ``PARTY_ENGINE_TRUSTED_PROXIES`` and
-    ``PARTY_ENGINE_DEV`` (``read_settings(EngineSettings, environ, app=None)``)."""
+    """The engine's deployment settings, from ``PARTY_ENGINE_TRUSTED_PROXIES``,
+    ``PARTY_ENGINE_DEV`` and ``PARTY_ENGINE_DASHBOARD_TOKEN``
+    (``read_settings(EngineSettings, environ, app=None)``)."""
 
     trusted_proxies: tuple[IPNetwork, ...] = setting(
         (),
@@ -296,3 +297,4 @@ class EngineSettings:
         "headers name the client (comma-separated)",
     )
     dev: bool = setting(False, help="development mode: rate limits relaxed, said in the log")
+    dashboard_token: str = setting("", help="the dashboard's token (unset: the dashboard is off)")

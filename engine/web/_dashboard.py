@@ -46,7 +46,7 @@ from engine.net import (
     json_loads,
     text_frame,
 )
-from engine.settings import read_settings, setting
+from engine.settings import EngineSettings
 from engine.store import StoreStatistics
 from engine.supervisors import ActorNode, CrashReport, SupervisorNode
 
@@ -73,14 +73,6 @@ ASSETS = ("dashboard.html", "dashboard.css", "dashboard.js")
 
 
 @attrs.frozen
-class DashboardSettings:
-    """``PARTY_ENGINE_DASHBOARD_TOKEN`` and ``PARTY_ENGINE_DEV``."""
-
-    dashboard_token: str = setting("", help="the dashboard's token (unset: the dashboard is off)")
-    dev: bool = setting(False, help="development mode")
-
-
-@attrs.frozen
 class DashboardAccess:
     """Whether the dashboard is on, and the token it wants."""
 
@@ -89,9 +81,8 @@ class DashboardAccess:
     drawn: bool = False
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> DashboardAccess:
-        """Raises ``SettingsError`` for a ``PARTY_ENGINE_DEV`` that is not a yes or a no."""
-        settings = read_settings(DashboardSettings, environ, app=None)
+    def from_settings(cls, settings: EngineSettings) -> DashboardAccess:
+        """On with ``PARTY_ENGINE_DASHBOARD_TOKEN``, or in development mode with a drawn token."""
         if settings.dashboard_token:
             return cls(settings.dashboard_token)
         if settings.dev:

@@ -344,8 +344,9 @@ async def open_engine(
     ``PARTY_ENGINE_DEV``; an unusable value raises ``SettingsError`` before anything opens.
     """
     environ = os.environ if environ is None else environ
+    # A bad setting stops us here, before anything opens.
     settings = read_settings(EngineSettings, environ, app=None)
-    access = DashboardAccess.from_environ(environ)  # a bad setting stops us before anything runs
+    access = DashboardAccess.from_settings(settings)
     if settings.dev:
         log.warning(
             "DEVELOPMENT MODE (PARTY_ENGINE_DEV): every rate limit allows %d times as much; "
