@@ -71,6 +71,8 @@ class _Child:
     crash_times: deque[float] | None = None
     crashes: int = 0
     last_crash: CrashReport | None = None
+    # Set once the first start has ended, started or failed (see get_or_start_child).
+    first_start: trio.Event = attrs.field(factory=trio.Event)
 
     # Exactly one of cell (an actor child) and supervisor (a supervisor child) is set once the
     # child exists; the supervisor of a supervisor child is replaced on each restart.
@@ -215,17 +217,26 @@ class Supervisor:
             if isinstance(exc, Exception):
                 raise ChildStartFailed(f"child {spec.child_id!r} failed to start: {exc!r}") from exc
             raise
+        finally:
+            child.first_start.set()
         return child.handle
 
     async def get_or_start_child(self, spec: ActorSpec) -> ActorRef:
         """The actor registered under ``spec.name``, started from ``spec`` if there is none.
 
-        Race-free: concurrent callers with the same name all get the same actor.
+        Race-free: concurrent callers with the same name all get the same actor. A caller that
+        finds the actor still starting waits for its start; if that fails, it starts its own.
         """
-        ref = self.system.registry.lookup(spec.name)
-        if ref is not None:
-            return ref
-        return await self.start_child(spec)
+        while True:
+            ref = self.system.registry.lookup(spec.name)
+            if ref is None:
+                return await self.start_child(spec)
+            child = self._by_ref.get(ref)
+            if child is None or child.first_start.is_set():
+                return ref
+            await child.first_start.wait()
+            if child.cell is not None and child in self._children:
+                return ref
 
     async def terminate_child(self, handle: ActorRef | Supervisor | Hashable) -> None:
         """Stop a child gracefully (its ``shutdown`` seconds, then cancelled) and remove it."""

@@ -539,3 +539,35 @@ async def test_a_child_crashing_at_once_on_a_queued_message_is_restarted_every_t
                 await named(system, "w").ask(Crash(), timeout=10)
         assert await named(system, "w").ask(Who(), timeout=10) == "w"
         assert sup.restarts == 30
+
+
+class SlowToFail(Actor):
+    """Fails to start, after a pause: callers find it registered while it starts."""
+
+    async def on_start(self):
+        await trio.sleep(1)
+        raise LookupError("nothing to start from")
+
+
+async def test_get_or_start_child_callers_meeting_a_start_that_fails_start_their_own(
+    autojump_clock,
+):
+    journal: Journal = []
+    outcomes: list[Any] = []
+    async with open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="parties"))
+
+        async def get_or_start(factory):
+            try:
+                outcomes.append(await sup.get_or_start_child(ActorSpec(factory, name="x")))
+            except ChildStartFailed:
+                outcomes.append("failed")
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(get_or_start, SlowToFail)
+            await trio.testing.wait_all_tasks_blocked()
+            # Found starting: waits, then starts its own instead of keeping a dead ref.
+            nursery.start_soon(get_or_start, lambda: Worker("x", journal))
+        ref = named(system, "x")
+        assert outcomes == ["failed", ref] and ref.alive
+        assert await ref.ask(Who()) == "x"
