@@ -214,6 +214,20 @@ class PartyDirectory(Generic[P]):
             return await self.placement.locate(party_id)
         return await self._restore(party_id, None)
 
+    async def get_or_create(self, party_id: str, seed: Any) -> ActorRef:
+        """The party ``party_id`` (live, saved or, in a cluster, on another node), or a new one
+        whose first state is ``seed``: for parties with a well-known id, one per player or one
+        per app, which must run once in a cluster as anywhere. Concurrent calls, here or on
+        other nodes, all get the one party."""
+        while True:
+            ref = await self.get(party_id)
+            if ref is not None:
+                return ref
+            try:
+                return (await self.create(seed, party_id=party_id))[1]
+            except NameTaken:
+                continue  # created meanwhile, here or on another node: get it
+
     async def restore(self, party_id: str, record: Record | None = None) -> ActorRef | None:
         """Start the saved party here (from ``record`` if given, else from the store) and return
         it, or the live one; None if it is not saved. For the cluster's placement, which calls

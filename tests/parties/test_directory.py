@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 import pytest
+import trio
 
 from engine.actors import NameTaken
 from engine.net import PeerConnected
@@ -82,6 +83,28 @@ async def test_create_returns_once_the_party_is_durable(
     record = await store.load(Counter.kind, party_id)
     assert record is not None and record.data["count"] == 3
     assert await ref.ask(Hooks()) == [("ready", False)]
+
+
+async def test_get_or_create_makes_one_party_for_concurrent_callers(store: Store) -> None:
+    await save(store, "SAVED", Tally(count=7))
+    async with open_actor_system() as system:
+        directory = await start_party_directory(system, store, Counter, errors=ERRORS)
+        refs: list[Any] = []
+
+        async def get_or_create() -> None:
+            refs.append(await directory.get_or_create("ONE", Tally(count=2)))
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(5):
+                nursery.start_soon(get_or_create)
+        assert len(refs) == 5 and all(ref == directory.find("ONE") for ref in refs)
+        record = await store.load(Counter.kind, "ONE")
+        assert record is not None and record.version == 1 and record.data["count"] == 2
+        # A saved party is restored, not created anew from the seed.
+        saved = await directory.get_or_create("SAVED", Tally(count=0))
+        assert saved == directory.find("SAVED")
+        record = await store.load(Counter.kind, "SAVED")
+        assert record is not None and record.data["count"] == 7
 
 
 async def test_get_restores_a_saved_party_and_answers_none_for_an_unknown_one(
