@@ -62,6 +62,7 @@ class Result:
     max_ms: float
     client_lag_ms: float
     client_busy: float
+    reconnects: int  # idle keep-alive connections the server closed, replaced
 
     def as_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -80,12 +81,14 @@ class _Server:
         self.latencies: list[float] = []
         self.sent = 0
         self.errors = 0
+        self.reconnects = 0
 
     def send_waiting(self) -> None:
         request = self.target.request
         while self.waiting and self.idle:
             connection = self.idle.pop()
             connection.due = self.waiting.popleft()
+            connection.busy = True
             if connection.sock.send(request) != len(request):
                 raise RuntimeError("the request did not fit the socket's send buffer")
             self.sent += 1
@@ -93,7 +96,23 @@ class _Server:
     def answered(self, connection: _Connection, status: int) -> None:
         self.latencies.append(time.perf_counter() - connection.due)
         self.errors += status != self.target.status
+        connection.busy = False
         self.idle.append(connection)
+
+    def closed(self, connection: _Connection, selector: selectors.BaseSelector) -> None:
+        """The server closed ``connection``: replace it. Closing an idle keep-alive connection
+        is the server's right (uvicorn's keep-alive timeout is 5 s, and a slow pace leaves the
+        connections at the bottom of ``idle`` unused that long); the request of one carrying a
+        request stays unanswered, an error."""
+        selector.unregister(connection.sock)
+        connection.sock.close()
+        fresh = _Connection(self, self.target.address)
+        selector.register(fresh.sock, selectors.EVENT_READ, fresh)
+        if connection.busy:
+            self.idle.append(fresh)
+        else:
+            self.idle[self.idle.index(connection)] = fresh
+        self.reconnects += 1
 
 
 @final
@@ -106,6 +125,7 @@ class _Connection:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.setblocking(False)
         self.due = 0.0  # when its request was due
+        self.busy = False  # carrying a request
         self.parser = httptools.HttpResponseParser(self)
 
     def on_message_complete(self) -> None:
@@ -144,9 +164,10 @@ def open_loop(
         for key, _ in selector.select(timeout):
             connection = key.data
             data = connection.sock.recv(_RECEIVE_SIZE)
-            if not data:
-                raise RuntimeError("the server closed a keep-alive connection")
-            connection.parser.feed_data(data)
+            if data:
+                connection.parser.feed_data(data)
+            else:
+                connection.server.closed(connection, selector)
     busy = (time.process_time() - cpu_before) / (time.perf_counter() - start)
     for key in list(selector.get_map().values()):
         key.fileobj.close()  # type: ignore[union-attr]
@@ -167,6 +188,7 @@ def _result(server: _Server, total: int, *, lag: float, busy: float) -> Result:
         max_ms=_ms(latencies[-1] if latencies else 0.0),
         client_lag_ms=_ms(lag),
         client_busy=round(busy, 3),
+        reconnects=server.reconnects,
     )
 
 
