@@ -163,7 +163,10 @@ def open_loop(
             timeout = 0.1
         for key, _ in selector.select(timeout):
             connection = key.data
-            data = connection.sock.recv(_RECEIVE_SIZE)
+            try:
+                data = connection.sock.recv(_RECEIVE_SIZE)
+            except ConnectionResetError:
+                data = b""
             if data:
                 connection.parser.feed_data(data)
             else:
