@@ -9,7 +9,7 @@ Items live in one actor; reads and creates are asks to it, a missing item is its
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -21,6 +21,7 @@ import attrs
 import trio
 
 from engine.actors import Actor, Rejection, on
+from engine.collector import freeze_survivors
 from engine.supervisors import ActorSpec, SupervisorSpec
 from engine.web import AppSpec, Request, Routes, open_engine
 
@@ -113,7 +114,11 @@ async def main(port: int, through_quart: bool) -> None:
             async for _ in signals:
                 return
 
-    async with open_engine([app], environ={}) as engine, trio.open_nursery() as nursery:
+    async with (
+        open_engine([app], environ={}) as engine,
+        contextlib.AsyncExitStack() as collector,
+        trio.open_nursery() as nursery,
+    ):
         await nursery.start(
             partial(
                 engine.serve,
@@ -123,7 +128,7 @@ async def main(port: int, through_quart: bool) -> None:
                 shutdown_trigger=until_signal,
             )
         )
-        gc.freeze()  # as `party-engine serve` does once serving
+        collector.enter_context(freeze_survivors())  # as `party-engine serve` does once serving
         print("ready", flush=True)
 
 

@@ -18,8 +18,8 @@ and ``loadtest`` (``engine.loadtest``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
-import gc
 import importlib
 import logging
 import os
@@ -32,6 +32,7 @@ from typing import Any, NoReturn
 import attrs
 import trio
 
+from engine.collector import freeze_survivors
 from engine.loadtest import command as loadtest
 from engine.logs import FORMATS, configure_logging, parse_level
 from engine.settings import (
@@ -281,22 +282,22 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
             task_status=task_status,
         )
 
-    async with open_engine(apps, store=args.store, environ=environ, cluster=args.cluster) as engine:
-        async with trio.open_nursery() as nursery:
-            try:
-                port = await nursery.start(serving)
-            except OSError as exc:
-                raise StartupFailed(_listen_failure(args.host, args.port, exc)) from None
-            # What is alive now (modules, routes, apps' actors) lives as long as the process: out
-            # of the collector's sight, a full collection walks only what requests left behind.
-            # Measured under bench/rest.py: one full collection 240 ms (every connection
-            # stalled), 16 ms after gc.freeze(); POST /items p99 224 -> 64 ms.
-            gc.freeze()
-            where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
-            print(
-                f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}",
-                flush=True,
-            )
+    async with (
+        open_engine(apps, store=args.store, environ=environ, cluster=args.cluster) as engine,
+        contextlib.AsyncExitStack() as collector,
+        trio.open_nursery() as nursery,
+    ):
+        try:
+            port = await nursery.start(serving)
+        except OSError as exc:
+            raise StartupFailed(_listen_failure(args.host, args.port, exc)) from None
+        # What is alive now (modules, routes, apps' actors) lives as long as the process, and
+        # so do connections, mostly: out of the collector's sight (engine.collector). Measured
+        # under bench/rest.py: one full collection 240 ms (every connection stalled), 16 ms
+        # after gc.freeze(); POST /items p99 224 -> 64 ms.
+        collector.enter_context(freeze_survivors())
+        where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
+        print(f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}", flush=True)
 
 
 async def _check_store(url: str) -> None:
