@@ -61,7 +61,7 @@ import trio
 from wsproto.frame_protocol import FrameProtocol, ParseFailed
 
 from ._frames import CloseReason, Frame, Opcode, close_frame, ping_frame, pong_frame
-from ._heartbeat import heartbeat
+from ._heartbeat import Visit, heartbeat
 from ._ratelimit import RateLimiter
 from ._ws_errors import ConnectionClosed, MessageTooBig
 from ._ws_handshake import WebSocketRequest
@@ -127,6 +127,7 @@ class WebSocket:
     _done: trio.Event | None = attrs.field(init=False, default=None)
     _close_deadline: float = attrs.field(init=False, default=math.inf)
     _next_ping: float = attrs.field(init=False, default=0.0)
+    _visit: Visit | None = attrs.field(init=False, default=None)
     _messages_received: int = attrs.field(init=False, default=0)
     _bytes_received: int = attrs.field(init=False, default=0)
     _frames_sent: int = attrs.field(init=False, default=0)
@@ -464,6 +465,8 @@ class WebSocket:
                 CloseReason.ABNORMAL_CLOSURE, "connection aborted", by_peer=False
             )
         self._state = _State.CLOSED
+        if self._visit is not None:
+            self._visit.cancel()
         self._clear_outbox()
         # Wakes a task blocked in wait_readable with ClosedResourceError before the fd goes.
         trio.lowlevel.notify_closing(self._sock)
@@ -555,7 +558,7 @@ class _Block:
         ws = self._ws
         now = trio.current_time()
         ws._next_ping = now + ws._options.ping_interval
-        heartbeat().watch(ws._beat, min(ws._next_ping, now + ws._options.idle_timeout))
+        ws._visit = heartbeat().watch(ws._beat, min(ws._next_ping, now + ws._options.idle_timeout))
         return ws
 
     async def __aexit__(

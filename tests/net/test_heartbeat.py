@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import trio
 import trio.testing
 
@@ -45,3 +47,25 @@ async def test_an_earlier_visit_wakes_the_sleeping_heartbeat(
 
 async def test_one_heartbeat_per_run() -> None:
     assert heartbeat() is heartbeat()
+
+
+async def test_a_cancelled_visit_is_not_called_and_its_beat_is_let_go(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    start = trio.current_time()
+    visits: list[str] = []
+
+    class Connection:
+        def beat(self, now: float) -> float | None:
+            visits.append("closed one")
+            return None
+
+    closed = Connection()
+    gone = weakref.ref(closed)
+    visit = heartbeat().watch(closed.beat, start + 10)
+    heartbeat().watch(lambda now: visits.append("open one"), start + 10)
+    visit.cancel()
+    del closed
+    assert gone() is None  # freed now, not at its turn
+    await trio.sleep(20)
+    assert visits == ["open one"]

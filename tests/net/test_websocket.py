@@ -7,7 +7,9 @@ to misbehave: never read, never answer pings, send malformed frames.
 
 from __future__ import annotations
 
+import gc
 import struct
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
@@ -15,6 +17,7 @@ from functools import partial
 import pytest
 import trio
 import trio.lowlevel
+import trio.testing
 import trio_websocket
 from quart_trio import QuartTrio
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
@@ -458,3 +461,23 @@ async def test_accept_can_carry_per_route_options() -> None:
             with pytest.raises(trio_websocket.ConnectionClosed) as info:
                 await client.get_message()
         assert close_code(info.value) == 1009
+
+
+async def test_a_closed_connection_is_freed_before_its_next_heartbeat() -> None:
+    """The heartbeat's schedule lets a closed connection go at once, not at its next ping
+    (20 s by default): under churn it would otherwise keep every recent connection alive."""
+    gone: list[weakref.ref[WebSocket]] = []
+    done = trio.Event()
+
+    async def close_at_once(ws: WebSocket, path_params: Mapping[str, str]) -> None:
+        gone.append(weakref.ref(ws))
+        done.set()
+
+    async with serving({"/bye": close_at_once}) as port:
+        async with trio_websocket.open_websocket_url(f"ws://127.0.0.1:{port}/bye") as client:
+            with pytest.raises(trio_websocket.ConnectionClosed):
+                await client.get_message()
+        await done.wait()
+        await trio.testing.wait_all_tasks_blocked()
+        gc.collect()
+        assert gone[0]() is None
