@@ -57,6 +57,15 @@ class AppError(Exception):
             self.code = code
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its attributes, not by calling ``__init__`` again (a subclass's arguments
+        # are not its ``args``): a refusal crosses to another process (a cluster's node) as is.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[AppError], args: tuple[Any, ...]) -> AppError:
+    return cls.__new__(cls, *args)
+
 
 class InvalidInput(AppError):
     status = 400
