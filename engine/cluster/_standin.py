@@ -8,10 +8,11 @@ its messages and its end. The owner meets the connection as a peer of its own an
 through this node (``Deliver``, ``Close``), which reaches the real connection directly, not
 through the stand-in. Any other message is an ask forwarded to the party, its answer returned.
 
-A stand-in lives while it has connections, and an idle lease period after its last one. When
-its owner's heartbeat lapses the node closes its connections with 1012 (service restart): the
-clients reconnect, to any node, and find the party where it was adopted, with their last
-sequence number.
+A stand-in lives while it has connections, and an idle lease period after its last one and
+its last forwarded ask (one used for asks alone, stopped while they come, would fail those
+queued with ``ActorStopped``). When its owner's heartbeat lapses the node closes its
+connections with 1012 (service restart): the clients reconnect, to any node, and find the
+party where it was adopted, with their last sequence number.
 
 A failure on the owner's side of an ask comes back as ``RemoteError`` (a ``Rejection``: the
 stand-in carries on, serving its other connections) unless it was itself a rejection, which
@@ -22,9 +23,11 @@ messages queue behind it.
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import trio
 
 from engine.actors import Actor, ActorError, Rejection, on
 from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected, PeerMessage
@@ -73,6 +76,7 @@ class StandIn(Actor):
         self.party_id = party_id
         self.owner = owner
         self.peers: dict[str, Peer] = {}
+        self.asked = -math.inf  # when the last forwarded ask was answered
 
     async def on_start(self) -> None:
         self.start_timer(_IDLE, self.node.settings.lease, _Idle())
@@ -114,7 +118,12 @@ class StandIn(Actor):
 
     @on(_Idle)
     def idle(self, _: _Idle) -> None:
-        if not self.peers:
+        if self.peers:
+            return
+        left = self.asked + self.node.settings.lease - trio.current_time()
+        if left > 0:
+            self.start_timer(_IDLE, left, _Idle())
+        else:
             self.stop()
 
     @on(object)
@@ -125,6 +134,8 @@ class StandIn(Actor):
             raise
         except (ActorError, OutboxFull) as exc:
             raise RemoteError(f"{self.kind} {self.party_id} on node {self.owner}: {exc!r}") from exc
+        finally:
+            self.asked = trio.current_time()
 
     def _post(self, peer: Peer, message: Any) -> None:
         try:

@@ -16,7 +16,7 @@ from engine.cluster.testing import RedisServer
 from engine.parties import PartyDirectory
 from engine.testing import Served, serve_apps
 
-from party_app import ExampleParty, PartyState, app
+from party_app import ExampleParty, PartyState, Roster, app
 
 ENVIRON = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
 
@@ -128,3 +128,20 @@ async def test_a_node_whose_lease_was_taken_stops_its_copy(
             # And it did not give away the lease it no longer held.
             assert await client.get(f"pe:owner:{ExampleParty.kind}:{code}") == b"elsewhere"
         assert directory(owner).find(code) is None
+
+
+async def test_a_stand_in_asked_past_its_idle_period_serves_every_ask(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    async with two_nodes(redis, tmp_path) as (owner, other):
+        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
+        code = created.json()["code"]
+        standin = await directory(other).get(code)
+        assert standin is not None and directory(other).find(code) is None
+        # No connection, asks alone, one after another past its idle lease period (1 s).
+        deadline = trio.current_time() + 1.5
+        while trio.current_time() < deadline:
+            assert await standin.ask(Roster("ada", joining=True)) == ["ada"]
+        # Unused for a lease period, it goes.
+        with trio.fail_after(5):
+            await standin.wait_stopped()
