@@ -1,10 +1,12 @@
 """Quipflip as an engine app: ``party-engine serve --app quipflip`` serves it at the root,
 ``party-engine serve`` under ``/quipflip``.
 
-Setup reads the settings from ``PARTY_ENGINE_QUIPFLIP_*``, starts the players' supervisor and
-the sessions' directory, and restores every saved session (their timers must run, and the
-index of party codes and members must know them all) before the routes serve. It may run
-again after a failure: everything it builds is built afresh from the store.
+Setup reads the settings from ``PARTY_ENGINE_QUIPFLIP_*``, starts the accounts' and the
+sessions' directories, and restores every saved session (their timers must run; in a cluster,
+the sessions no node runs, and later those of a node that died) before the routes serve. The
+index of party codes and members follows the sessions' listing, which in a cluster is every
+node's. Setup may run again after a failure: everything it builds is built afresh from the
+store.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ TOKEN_ISSUER = "quipflip"
 async def setup(engine: Engine) -> AsyncIterator[Quipflip]:
     settings = read_settings(QuipflipSettings, engine.environ, app="quipflip")
     index = SessionIndex()
-    accounts = await start_accounts(engine.system, engine.store, index)
+    accounts = await start_accounts(engine.system, engine.store, index, errors=ERRORS)
     sessions = await start_party_directory(
         engine.system,
         engine.store,
@@ -42,9 +44,13 @@ async def setup(engine: Engine) -> AsyncIterator[Quipflip]:
         errors=ERRORS,
         ids=IDS,
         context=SessionContext(settings, accounts),
+        restore_all=True,
     )
+    # The listings so far (restored here, or mirrored from the other nodes), then every change.
+    for listing in sessions.listing():
+        index.report(listing.session_id, listing)
     sessions.listen(index.report)
-    await sessions.restore_all()
+    accounts.entrances.open(sessions)
     secret = await load_or_create_secret(engine.store, environ=engine.environ)
     tokens = TokenIssuer(secret, issuer=TOKEN_ISSUER, ttl=settings.token_ttl, now=clock.now)
     yield Quipflip(settings, sessions, accounts, index, tokens)

@@ -3,8 +3,10 @@
 Each session reports a ``Listing`` after every commit that changes it (the party layer's
 ``summary``); ``SessionIndex.report`` receives them (``PartyDirectory.listen``) and keeps the
 party codes in use and the unfinished sessions of each human player. Every saved session is
-restored when the app starts, so the index covers them all. Used from one Trio thread; nothing
-here waits.
+restored when the app starts, so the index covers them all. In a cluster the listing is every
+node's, and another node's changes arrive a moment after that node's answers: what the index
+says of a player is a hint that the sessions it names confirm (``players``). Used from one Trio
+thread; nothing here waits.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class Listing:
     @property
     def joinable(self) -> bool:
         return self.status is SessionStatus.OPEN and self.participant_count < self.max_players
+
+    def holds(self, player_id: str) -> bool:
+        """Whether the session, unfinished, has ``player_id`` (a human participant)."""
+        return self.status is not SessionStatus.COMPLETED and player_id in self.players
 
 
 @attrs.define(eq=False)

@@ -11,6 +11,7 @@ from .party import RoundKind
 __all__ = [
     "AddAI",
     "AiTurn",
+    "Holds",
     "IdleCheck",
     "Join",
     "Leave",
@@ -33,6 +34,14 @@ class Join:
 
     newcomer: Newcomer
     elsewhere: bool
+
+
+@attrs.frozen
+class Holds:
+    """Ask: whether the session, unfinished, has ``player_id`` (``Listing.holds``, asked of the
+    session itself rather than read from an index that may be a moment late)."""
+
+    player_id: str
 
 
 @attrs.frozen

@@ -50,12 +50,11 @@ from engine.web import (
     WebSocketProtocol,
 )
 
-from . import errors, lobby, models, views
+from . import errors, models, views
 from .codes import PartyCodes
 from .index import SessionIndex
 from .messages import (
     AddAI,
-    Join,
     Leave,
     PingPlayers,
     ProcessAI,
@@ -68,7 +67,7 @@ from .messages import (
 )
 from .models import WIRE
 from .party import PartyConfig, PartyState, RoundKind
-from .players import Accounts, Enter, PlayerAccount, ReadAccount
+from .players import Accounts, CreateSession, JoinSession, PlayerAccount, ReadAccount
 from .session import Connection, PartySession
 from .settings import QuipflipSettings
 
@@ -81,8 +80,6 @@ ACCESS_TOKEN_COOKIE = "access_token"
 ERRORS = DetailErrors(validation_status=422)
 IDS = UuidIds()
 CODES = PartyCodes()
-# Draws of a party code before giving up: at 1.1 billion codes a clash is already rare.
-_CODE_DRAWS = 10
 
 # Bodies are strict: a field of the wrong type or unknown to the schema is refused, named.
 routes = Routes(errors=ERRORS, forbid_extra_keys=True)
@@ -146,22 +143,8 @@ class Quipflip:
         except ActorStopped:
             raise errors.SessionNotFound() from None
 
-    async def enter(
-        self,
-        player_id: str,
-        session_id: str | None,
-        enter: Callable[[PlayerAccount, bool], Awaitable[Any]],
-    ) -> Any:
-        """Run ``enter`` as the player's one entry at a time (see ``players.Enter``)."""
-        account = await self.account(player_id)
-        return await account.ask(Enter(session_id, enter))
-
     def new_code(self) -> str:
-        for _ in range(_CODE_DRAWS):
-            code = CODES.new()
-            if not self.index.code_taken(code):
-                return code
-        raise RuntimeError(f"no free party code in {_CODE_DRAWS} draws")
+        return self.accounts.entrances.new_code()
 
 
 def _unauthorized(message: str) -> HttpError:
@@ -261,18 +244,9 @@ async def create(request: Request) -> Any:
     party: Quipflip = request.context
     player_id = party.caller(request)
     config: PartyConfig = request.body
-
-    async def create_session(account: PlayerAccount, elsewhere: bool) -> PartyState:
-        if elsewhere:
-            raise errors.InAnotherSession()
-        host = lobby.Newcomer(str(IDS.new()), player_id, account.username, account.wallet)
-        seed = lobby.create(
-            session_id="", party_code=party.new_code(), host=host, config=config, now=clock.now()
-        )
-        session_id, _ref = await party.sessions.create(seed)
-        return attrs.evolve(seed, session_id=session_id)
-
-    state: PartyState = await party.enter(player_id, None, create_session)
+    # The player's account creates it: one entry at a time per player (``players``).
+    account = await party.account(player_id)
+    state: PartyState = await account.ask(CreateSession(config))
     return WIRE.unstructure(views.create_view(state))
 
 
@@ -311,14 +285,12 @@ async def join_by_id(request: Request) -> Any:
 
 
 async def _join(party: Quipflip, player_id: str, session_id: str, missing: AppError) -> Any:
-    ref = await party.session(session_id, missing)
-
-    async def join(account: PlayerAccount, elsewhere: bool) -> Any:
-        newcomer = lobby.Newcomer(str(IDS.new()), player_id, account.username, account.wallet)
-        return await party.ask(ref, Join(newcomer, elsewhere))
-
     canonical = IDS.parse(session_id)
-    return WIRE.unstructure(await party.enter(player_id, canonical, join))
+    if canonical is None:
+        raise missing
+    # The player's account joins it: one entry at a time per player (``players``).
+    account = await party.account(player_id)
+    return WIRE.unstructure(await account.ask(JoinSession(canonical, missing)))
 
 
 def _session_route(
@@ -458,7 +430,9 @@ async def party_socket(
         if ref is None or session_id is None:
             raise errors.SessionNotFound()
         listing = party.index.listing(session_id)
-        if listing is None or player_id not in listing.players:
+        if (listing is None or player_id not in listing.players) and not await _participant(
+            party, ref, player_id
+        ):
             raise errors.NotInSession()
     except (AppError, HttpError) as error:
         return ERRORS.refusal(error)
@@ -471,6 +445,13 @@ async def party_socket(
             ws, ref, user_id=player_id, state=state, errors=ERRORS, rate_limit=limit
         )
     )
+
+
+async def _participant(party: Quipflip, session: ActorRef, player_id: str) -> bool:
+    """Whether the session has ``player_id``, asked of the session itself: in a cluster the
+    index may not have heard yet of a join made through another node."""
+    status: models.PartySessionStatusResponse = await party.ask(session, Status())
+    return any(p.player_id == player_id for p in status.participants)
 
 
 def _int(text: str | None) -> int | None:

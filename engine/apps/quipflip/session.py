@@ -41,6 +41,7 @@ from .index import Listing
 from .messages import (
     AddAI,
     AiTurn,
+    Holds,
     IdleCheck,
     Join,
     Leave,
@@ -220,6 +221,10 @@ class PartySession(Party[PartyState, Connection]):
     @on(Results)
     def results(self, _: Results) -> models.PartyResultsResponse:
         return views.results_view(self.state)
+
+    @on(Holds)
+    def holds(self, message: Holds) -> bool:
+        return self.summary().holds(message.player_id)
 
     # -- playing ---------------------------------------------------------------------------------
 

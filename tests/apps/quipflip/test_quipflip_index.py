@@ -45,3 +45,6 @@ def test_a_listing_of_a_session() -> None:
     assert not shown.joinable  # make_lobby fills its lobby
     assert attrs.evolve(shown, max_players=4).joinable
     assert not attrs.evolve(shown, max_players=4, status=SessionStatus.IN_PROGRESS).joinable
+    # It holds its human players until it is over; its AI players are nobody's.
+    assert shown.holds("p1") and not shown.holds("p2") and not shown.holds("p9")
+    assert not attrs.evolve(shown, status=SessionStatus.COMPLETED).holds("p1")
