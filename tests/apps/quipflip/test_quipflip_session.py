@@ -4,6 +4,7 @@ and asked directly, for a wallet no test player could empty over HTTP."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 import trio
 import trio.testing
@@ -72,6 +73,21 @@ async def test_a_client_resumes_from_its_last_sequence_number() -> None:
             snapshot = await ws.receive_until("session_status")
             assert snapshot["sequence_number"] == seen + 2
             assert len(snapshot["status"]["participants"]) == 3
+
+
+async def test_a_socket_is_admitted_on_the_sessions_word_when_the_index_is_late() -> None:
+    async with serve_apps([quipflip_app.app]) as served:
+        ada, bob = await guest(served.client, "Ada"), await guest(served.client, "Bob")
+        session_id = (await ada.ok("POST", "/party/create"))["session_id"]
+        await bob.ok("POST", f"/party/{session_id}/join")
+        # As a node's index may be a moment late in a cluster: it has not heard of Bob's join.
+        index = served.engine.contexts["quipflip"].index
+        listing = index.listing(session_id)
+        index.report(session_id, attrs.evolve(listing, players=frozenset({ada.player_id})))
+        path = f"/party/{session_id}/ws"
+        async with served.client.websocket(path, params={"token": bob.token}) as ws:
+            await ada.ok("POST", f"/party/{session_id}/add-ai")
+            assert (await ws.receive_until("player_joined"))["is_ai"] is True
 
 
 async def test_ai_players_play_after_their_think_time(
