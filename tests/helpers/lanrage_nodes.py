@@ -2,7 +2,8 @@
 
 ``lanrage_node`` starts one on a free port (its stdout's first line names the port), yields it
 and stops it with SIGTERM at the end (or finds it already gone: a test may kill it). Settings
-go in as ``PARTY_ENGINE_LANRAGE_*`` variables, as a user would set them.
+go in as ``PARTY_ENGINE_LANRAGE_*`` variables, as a user would set them. ``peer_info`` is a
+node as another node's control plane hears of it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import attrs
 import httpx
 import trio
 
+from engine.apps.lanrage import NatType, PeerInfo, generate_identity
+
 from served_process import start_serving
 
 #: Heartbeats and probes fast enough for a test to see changes within a second or two.
@@ -25,6 +28,20 @@ FAST = {
     "PARTY_ENGINE_LANRAGE_CLEANUP_INTERVAL": "1",
     "PARTY_ENGINE_LANRAGE_PROBE_INTERVAL": "0.2",
 }
+
+
+def peer_info(name: str = "Alice", **overrides: object) -> PeerInfo:
+    """A valid ``PeerInfo`` with a fresh identity; keyword arguments override its fields."""
+    identity = generate_identity()
+    values: dict[str, object] = {
+        "peer_id": identity.peer_id,
+        "name": name,
+        "public_key": identity.public_key,
+        "nat_type": NatType.UNKNOWN,
+        "endpoint": None,
+    }
+    values.update(overrides)
+    return PeerInfo(**values)  # type: ignore[arg-type]
 
 
 def free_udp_port() -> int:

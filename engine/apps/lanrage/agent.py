@@ -1,17 +1,22 @@
 """The node actor: this node's identity, its one current party, and what it knows of both.
 
-One ``NodeActor`` per node. Its persistent state is a ``node.NodeState``: the identity (made
-on first start and kept for good), the current party's id and this node's name in it, and the
-last NAT detection. Every local API call is one message, so create, join and leave never
-interleave; each answers once its effect is durable here *and* acknowledged by the control
-plane (a control plane that refuses or does not answer changes nothing here).
+One ``NodeActor`` per node: the one party of its own directory, under the well-known key
+``KEY`` (``service.open_node`` gets or creates it), so that the processes of a cluster, which
+share one store, are one node with one identity: it runs in one of them at a time and is asked
+through any (docs/lanrage.md, "Several processes"). Its persistent state is a
+``node.NodeState``: the identity (made on first start and kept for good), the current party's
+id and this node's name in it, and the last NAT detection. Every local API call is one
+message, so create, join and leave never interleave; each answers once its effect is durable
+here *and* acknowledged by the control plane (a control plane that refuses or does not answer
+changes nothing here).
 
 What the node knows of its party is the control plane's record as of the last answer: each
 heartbeat (every ``heartbeat_interval``) answers the party, so ``/status`` follows peers that
 join or leave through other nodes within one interval (polling: the control plane pushes
 nothing). A heartbeat answered 404 means the node was dropped (silent too long) or the party is
-gone: its membership is cleared. After a restart (of the actor or of the process) the first
-heartbeat is a join, which keeps the node's virtual IP in a party that still exists.
+gone: its membership is cleared. After a restart (of the actor or of the process, or its
+adoption by another process of a cluster) the first heartbeat is a join, which keeps the
+node's virtual IP in a party that still exists.
 
 Latency: the probe task (``network.probe_peers``) reports UDP probe results per peer
 (``Probed``); a peer without a UDP answer shows the round trip of this node's last heartbeat,
@@ -28,11 +33,11 @@ import attrs
 import trio
 
 from engine.actors import on
-from engine.store import PersistentActor, Store
+from engine.parties import Birth
+from engine.parties import Party as PartyBase
 
 from .control import ControlPlane
 from .errors import AlreadyInParty, ControlPlaneUnavailable, NotAMember, PartyFull, PartyNotFound
-from .identity import generate_identity
 from .models import (
     CreatePartyResponse,
     JoinPartyResponse,
@@ -54,6 +59,7 @@ __all__ = [
     "LeaveParty",
     "NatDetected",
     "NodeActor",
+    "NodeContext",
     "ProbeTargets",
     "Probed",
     "SyncDue",
@@ -112,26 +118,35 @@ class Probed:
     links: dict[str, Link]
 
 
-class NodeActor(PersistentActor[NodeState]):
+@attrs.frozen
+class NodeContext:
+    """What the node actor works with, from the process it runs on: the settings and the
+    control plane that process uses."""
+
+    settings: LanrageSettings
+    control: ControlPlane
+
+
+class NodeActor(PartyBase[NodeState, None]):
+    """Created with a ``node.new_node_state()`` seed (see ``service``); it has no connections."""
+
     kind = "lanrage.node"
     state_type = NodeState
+    context: NodeContext
 
     #: The one key: a store holds one node.
     KEY = "self"
 
-    def __init__(self, store: Store, settings: LanrageSettings, control: ControlPlane) -> None:
-        super().__init__(store, self.KEY)
-        self.settings = settings
-        self.control = control
+    def __init__(self, birth: Birth) -> None:
+        super().__init__(birth)
+        self.settings = self.context.settings
+        self.control = self.context.control
         self.party: Party | None = None
         self.synced = False
         self.links: dict[str, Link] = {}
         self.control_rtt: float | None = None
 
-    def initial_state(self) -> NodeState:
-        return NodeState(generate_identity())
-
-    async def on_loaded(self, restored: bool) -> None:
+    async def on_ready(self, restored: bool) -> None:
         self.start_timer("sync", self.settings.heartbeat_interval, SyncDue(), repeat=True)
         if self.state.membership is not None:
             self.ref.tell(SyncDue())

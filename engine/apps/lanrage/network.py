@@ -1,7 +1,7 @@
 """A node's UDP side: its STUN responder, its NAT detection, and latency probes to its peers.
 
-These run as tasks of the app (``app.setup``) and talk to the node actor by message, so a
-slow network never holds up the local API:
+These run as tasks of the app (``service.open_node``) and talk to the node actor by message,
+so a slow network never holds up the local API:
 
 - ``detect_nat``: resolves the configured STUN servers' names, observes the NAT from a fresh
   socket (``engine.net.observe_nat``) and classifies it; no server configured, none resolved or
@@ -10,15 +10,17 @@ slow network never holds up the local API:
   saw, else this node's address toward its control plane (or toward its STUN server).
 - ``probe_peers``: every ``probe_interval``, one STUN Binding request (``attempts=1``) to each
   peer's endpoint, all at once; an answer gives the round trip, no answer (or no endpoint)
-  makes the peer ``unanswered``.
+  makes the peer ``unanswered``. Only the process running the node actor probes (in a
+  cluster, one process at a time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 import trio
@@ -97,10 +99,8 @@ async def _observe(servers: Sequence[tuple[str, int]], local_host: str) -> NatIn
     return NatInfo(nat_type, public_ip, public_port)
 
 
-async def detect_nat(
-    node: ActorRef, settings: LanrageSettings, responder: tuple[str, int] | None
-) -> None:
-    """Detect this node's NAT and endpoint, and tell ``node`` (``NatDetected``)."""
+async def detect_nat(settings: LanrageSettings, responder: tuple[str, int] | None) -> NatDetected:
+    """This node's NAT and endpoint, detected (for the node actor)."""
     local_host = "0.0.0.0"
     if responder is not None and responder[0] not in _WILDCARDS:
         local_host = responder[0]
@@ -115,7 +115,7 @@ async def detect_nat(
             host = nat.public_ip or await _address_toward_control(settings) or "127.0.0.1"
         endpoint = endpoint_text((host, responder[1]))
     log.info("NAT %s, endpoint %s", nat.nat_type, endpoint)
-    node.tell(NatDetected(nat, endpoint))
+    return NatDetected(nat, endpoint)
 
 
 async def _address_toward_control(settings: LanrageSettings) -> str | None:
@@ -151,18 +151,22 @@ async def _probe_into(links: dict[str, Link], peer_id: str, endpoint: str | None
     links[peer_id] = await probe_peer(endpoint)
 
 
-async def probe_peers(node: ActorRef, settings: LanrageSettings) -> None:
-    """Probe every peer of ``node``'s party each ``probe_interval``, forever."""
+async def probe_peers(node: Callable[[], ActorRef | None], settings: LanrageSettings) -> None:
+    """Probe every peer of the node's party each ``probe_interval``, forever, in the rounds
+    when ``node()`` finds the node actor in this process (None: another process runs it)."""
     while True:
-        try:
-            targets: list[tuple[str, str | None]] = await node.ask(ProbeTargets())
-        except ActorError as exc:  # restarting after a crash: try again next round
-            log.warning("no probe targets: %r", exc)
-            targets = []
+        ref = node()
+        targets: list[tuple[str, str | None]] = []
+        if ref is not None:
+            try:
+                targets = await ref.ask(ProbeTargets())
+            except ActorError as exc:  # restarting after a crash: try again next round
+                log.warning("no probe targets: %r", exc)
         links: dict[str, Link] = {}
         async with trio.open_nursery() as nursery:
             for peer_id, endpoint in targets:
                 nursery.start_soon(_probe_into, links, peer_id, endpoint)
-        if targets:
-            node.tell(Probed(links))
+        if ref is not None and targets:
+            with contextlib.suppress(ActorError):  # stopped meanwhile: its next run probes
+                ref.tell(Probed(links))
         await trio.sleep(settings.probe_interval)

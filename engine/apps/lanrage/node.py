@@ -12,12 +12,19 @@ import attrs
 
 from .errors import AlreadyInParty, NotInParty
 from .fields import Endpoint, Name, PeerId, PublicKey, checked
-from .identity import NodeIdentity
+from .identity import NodeIdentity, generate_identity
 from .models import NatInfo
 from .nat import NatType
 from .party import PeerInfo
 
-__all__ = ["HOST_PEER_NAME", "Membership", "NodeState", "enter_party", "leave_current_party"]
+__all__ = [
+    "HOST_PEER_NAME",
+    "Membership",
+    "NodeState",
+    "enter_party",
+    "leave_current_party",
+    "new_node_state",
+]
 
 #: The name of the host's own peer entry (creating a party names the party, not the peer).
 HOST_PEER_NAME = "Host"
@@ -49,6 +56,11 @@ class NodeState:
         return PeerInfo(
             PeerId(identity.peer_id), Name(name), PublicKey(identity.public_key), nat_type, endpoint
         )
+
+
+def new_node_state() -> NodeState:
+    """A new node's state: a fresh identity, in no party, its NAT not yet detected."""
+    return NodeState(generate_identity())
 
 
 def enter_party(state: NodeState, party_id: str, peer_name: str) -> NodeState:

@@ -84,7 +84,7 @@ routes = Routes(errors=ERRORS, parse_body=_parse)
 
 
 async def _ask(request: Request, message: Any) -> Any:
-    return WIRE.unstructure(await request.context.actor.ask(message, timeout=NODE_ASK_TIMEOUT))
+    return WIRE.unstructure(await _node(request).ask(message, timeout=NODE_ASK_TIMEOUT))
 
 
 # -- local API --------------------------------------------------------------------------------

@@ -26,20 +26,20 @@ async def node() -> AsyncIterator[Node]:
 async def test_a_node_heartbeats_so_its_party_outlives_the_timeout(
     autojump_clock: trio.testing.MockClock, node: Node
 ) -> None:
-    created = await node.actor.ask(CreateParty("Night"))
+    created = await node.ask(CreateParty("Night"))
     await trio.sleep(3 * SETTINGS.peer_timeout)
-    status = await node.actor.ask(GetStatus())
+    status = await node.ask(GetStatus())
     assert status.status is PartyStatus.IN_PARTY and status.party.id == created.party_id
 
 
 async def test_a_peer_joining_elsewhere_shows_up_within_a_heartbeat(
     autojump_clock: trio.testing.MockClock, node: Node, make_peer: Callable[..., PeerInfo]
 ) -> None:
-    created = await node.actor.ask(CreateParty("Night"))
+    created = await node.ask(CreateParty("Night"))
     alice = make_peer("Alice")
     await node.control.join(created.party_id, alice)
     await trio.sleep(SETTINGS.heartbeat_interval)
-    status = await node.actor.ask(GetStatus())
+    status = await node.ask(GetStatus())
     assert list(status.party.peers) == [created.party.host_id, alice.peer_id]
     assert status.party.peers[alice.peer_id].virtual_ip == "10.66.0.2"
 
@@ -49,14 +49,14 @@ async def test_a_heartbeat_answered_404_clears_the_party(
 ) -> None:
     host = make_peer("Host")
     party = await node.control.register("Elsewhere", host)
-    joined = await node.actor.ask(JoinParty(party.id, "Bob"))
+    joined = await node.ask(JoinParty(party.id, "Bob"))
     me = next(peer for peer in joined.party.peers if peer != host.peer_id)
     await node.control.leave(party.id, me)  # as if dropped for silence
     await trio.sleep(SETTINGS.heartbeat_interval)
-    status = await node.actor.ask(GetStatus())
+    status = await node.ask(GetStatus())
     assert (status.status, status.peer_count, status.party) == (PartyStatus.NO_PARTY, 0, None)
     with pytest.raises(NotInParty):
-        await node.actor.ask(LeaveParty())
+        await node.ask(LeaveParty())
 
 
 async def test_a_disbanded_party_is_gone_from_a_joiner_within_a_heartbeat(
@@ -64,26 +64,26 @@ async def test_a_disbanded_party_is_gone_from_a_joiner_within_a_heartbeat(
 ) -> None:
     host = make_peer("Host")
     party = await node.control.register("Elsewhere", host)
-    await node.actor.ask(JoinParty(party.id, "Bob"))
+    await node.ask(JoinParty(party.id, "Bob"))
     assert await node.control.leave(party.id, host.peer_id) == "disbanded"
     await trio.sleep(SETTINGS.heartbeat_interval)
-    assert (await node.actor.ask(GetStatus())).status is PartyStatus.NO_PARTY
+    assert (await node.ask(GetStatus())).status is PartyStatus.NO_PARTY
 
 
 async def test_one_party_at_a_time_and_refusals_change_nothing(
     node: Node, make_peer: Callable[..., PeerInfo]
 ) -> None:
     with pytest.raises(NotInParty):
-        await node.actor.ask(LeaveParty())
+        await node.ask(LeaveParty())
     with pytest.raises(PartyNotFound):
-        await node.actor.ask(JoinParty("000000000000", "Bob"))
-    assert (await node.actor.ask(GetStatus())).status is PartyStatus.NO_PARTY
-    created = await node.actor.ask(CreateParty("Night"))
+        await node.ask(JoinParty("000000000000", "Bob"))
+    assert (await node.ask(GetStatus())).status is PartyStatus.NO_PARTY
+    created = await node.ask(CreateParty("Night"))
     other = await node.control.register("Other", make_peer("Host"))
     with pytest.raises(AlreadyInParty):
-        await node.actor.ask(JoinParty(other.id, "Bob"))
+        await node.ask(JoinParty(other.id, "Bob"))
     with pytest.raises(AlreadyInParty):
-        await node.actor.ask(CreateParty("Second"))
-    status = await node.actor.ask(GetStatus())
+        await node.ask(CreateParty("Second"))
+    status = await node.ask(GetStatus())
     assert status.party.id == created.party_id and status.peer_count == 1
     assert len((await node.control.get(other.id)).members) == 1

@@ -34,9 +34,9 @@ async def detected(settings: LanrageSettings) -> tuple[NatInfo, str | None]:
         # Detection talks to a real UDP responder and the node publishes no event for it, so
         # the test asks until it is there (bounded).
         with trio.fail_after(10):
-            while (status := await node.actor.ask(GetStatus())).nat_info is None:  # noqa: ASYNC110
+            while (status := await node.ask(GetStatus())).nat_info is None:  # noqa: ASYNC110
                 await trio.sleep(0.05)
-        created = await node.actor.ask(CreateParty("Night"))
+        created = await node.ask(CreateParty("Night"))
         return status.nat_info, created.party.peers[created.party.host_id].endpoint
 
 
