@@ -16,7 +16,7 @@ from engine.net.client import ClientWebSocket, WebSocketClosed
 from engine.store.testing import PostgresServer
 
 from cluster_nodes import Node, open_nodes
-from liaptui_players import Player, create_room, join
+from liaptui_players import Player, create_room, join, take_seat
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 FAST = {"PARTY_ENGINE_LIAPTUI_BOT_DELAY": "0", "PARTY_ENGINE_LIAPTUI_TURN_PAUSE": "0"}
@@ -100,13 +100,8 @@ async def test_the_owner_is_killed_mid_game_and_the_game_finishes_on_the_others(
         }
 
         async def until_killed(name: str, ws: ClientWebSocket) -> None:
-            token = {"player_token": created["player_token"]} if name == "Alice" else {}
-            tokens[name] = (await join(ws, name, **token))["player_token"]
-            seated[name].set()
+            tokens[name] = await take_seat(ws, name, created, seated)
             if name == "Alice":
-                for other in NAMES[1:]:
-                    await seated[other].wait()
-                await ws.write_json({"event": "start_game", "data": {}})
                 # Mid-game: a few tricks in, then the owner dies.
                 await players[name].play(ws, until=_nth_play(6))
                 owner.kill()

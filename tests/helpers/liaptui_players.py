@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import trio
 
 from engine.apps.liaptui.testing import ScriptedPlayer
 from engine.net.client import Client, ClientWebSocket
@@ -23,6 +26,22 @@ async def join(ws: ClientWebSocket, name: str, **fields: Any) -> dict[str, Any]:
     return (await ws.receive_until(lambda msg: msg.get("event") in ("room_joined", "reconnected")))[
         "data"
     ]
+
+
+async def take_seat(
+    ws: ClientWebSocket, name: str, created: Mapping[str, Any], seated: Mapping[str, trio.Event]
+) -> str:
+    """Sit as ``name`` in the room ``created`` made for "Alice" (who sits with its token), and
+    set ``seated[name]``; Alice then waits for every seat in ``seated`` and starts the game.
+    The seat's token."""
+    token = {"player_token": created["player_token"]} if name == "Alice" else {}
+    player_token: str = (await join(ws, name, **token))["player_token"]
+    seated[name].set()
+    if name == "Alice":
+        for seat in seated.values():
+            await seat.wait()
+        await ws.write_json({"event": "start_game", "data": {}})
+    return player_token
 
 
 class Player:

@@ -16,7 +16,7 @@ from engine.net import RateLimitKind, RateLimitRule
 from engine.net.client import WebSocketClosed
 from engine.testing import serve_apps
 
-from liaptui_players import Player, create_room, join
+from liaptui_players import Player, create_room, join, take_seat
 
 NAMES = ("Alice", "Bob", "Carol", "Dave")
 #: What `party-engine serve` would read: no pause, instant bots.
@@ -88,14 +88,7 @@ async def test_a_client_drops_mid_turn_a_bot_plays_and_it_comes_back_to_finish()
 
         async def others(name: str) -> None:
             async with served.client.websocket(room, type_key="event") as ws:
-                token = {"player_token": created["player_token"]} if name == "Alice" else {}
-                tokens[name] = (await join(ws, name, **token))["player_token"]
-                seated[name].set()
-                if name == "Alice":
-                    for other in NAMES[1:]:
-                        await seated[other].wait()
-                    await ws.write_json({"event": "start_game", "data": {}})
-
+                tokens[name] = await take_seat(ws, name, created, seated)
                 bot_took_over = False
 
                 def bot_moved_for_bob(message: dict[str, Any]) -> bool:
