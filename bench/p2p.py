@@ -38,23 +38,13 @@ import trio
 from engine.apps.p2p.app import app
 from engine.apps.p2p.protocol import Offer
 from engine.apps.p2p.signaling import SignalingRoom, relay
+from engine.loadtest.scenarios.p2p import host_registration
 from engine.net.client import Client, open_client
 from engine.web import open_engine
 
 HOSTS = 200
 CLIENTS = 32
 SECONDS = 5.0
-
-REGISTER = {
-    "player_id": "player-1",
-    "player_name": "Bench",
-    "ip_address": "192.168.1.100",
-    "port": 8080,
-    "cpu_cores": 8,
-    "cpu_frequency_mhz": 3600,
-    "memory_mb": 16384,
-    "network_speed_mbps": 1000,
-}
 
 
 async def load(
@@ -86,7 +76,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def heartbeats(client: Client, hosts: int, clients: int, seconds: float) -> dict[str, float]:
     for n in range(hosts):
-        answer = await client.post("/api/hosts/", json={**REGISTER, "host_id": f"host-{n}"})
+        answer = await client.post("/api/hosts/", json=host_registration(f"host-{n}", "player-1"))
         assert answer.status_code == 201, answer.text
 
     async def beat(n: int) -> None:

@@ -21,13 +21,15 @@ import trio
 from ..group import Connection, Group
 from ..scenario import Scenario
 
-__all__ = ["P2P"]
+__all__ = ["P2P", "host_registration"]
 
 _SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 _CANDIDATE = "candidate:1 1 UDP 2130706431 192.168.1.100 54321 typ host"
 
 
-def _host(host_id: str, player_id: str) -> dict[str, Any]:
+def host_registration(host_id: str, player_id: str) -> dict[str, Any]:
+    """The body of ``POST /api/hosts/`` registering ``host_id`` (a desktop machine on a LAN);
+    bench/p2p.py registers its hosts with it too."""
     return {
         "host_id": host_id,
         "player_id": player_id,
@@ -69,7 +71,9 @@ async def _answer(connection: Connection, partner: str) -> None:
 
 async def play(group: Group) -> None:
     host_id, zone_id = group.name(0), f"zone-{group.name(0)}"
-    await group.http("register", "POST", "/api/hosts/", json=_host(host_id, f"player-{host_id}"))
+    await group.http(
+        "register", "POST", "/api/hosts/", json=host_registration(host_id, f"player-{host_id}")
+    )
     zone = {"zone_id": zone_id, "zone_name": zone_id, "max_players": max(group.size, 2)}
     await group.http("zone", "POST", "/api/zones/", json=zone)
     body = {"host_id": host_id, "zone_id": zone_id}
