@@ -12,6 +12,7 @@ from ._open import open_store as open_store
 from ._persistent import STATE_CONVERTER as STATE_CONVERTER
 from ._persistent import NotSaved as NotSaved
 from ._persistent import PersistentActor as PersistentActor
+from ._persistent import Superseded as Superseded
 from ._persistent import get_or_restore as get_or_restore
 from ._record import Record as Record
 from ._record import StoreStatistics as StoreStatistics

@@ -242,8 +242,8 @@ class GroupCommitStore(Store):
         )
         return version
 
-    async def delete(self, kind: str, key: str) -> None:
-        await self._writer.submit(make_delete(kind, key))
+    async def delete(self, kind: str, key: str, *, expected_version: int | None = None) -> None:
+        await self._writer.submit(make_delete(kind, key, expected_version))
 
     async def trim_events(self, kind: str, key: str, upto: int) -> None:
         await self._writer.submit(make_trim(kind, key, upto))

@@ -62,12 +62,20 @@ class MemoryStore(GroupCommitStore):
         if isinstance(op, Save):
             return self._apply_save(op)
         if isinstance(op, Delete):
-            self._states.get(op.kind, {}).pop(op.key, None)
-            self._events.pop((op.kind, op.key), None)
-        else:
-            log = self._events.get((op.kind, op.key), {})
-            for seq in [seq for seq in log if seq <= op.upto]:
-                del log[seq]
+            return self._apply_delete(op)
+        log = self._events.get((op.kind, op.key), {})
+        for seq in [seq for seq in log if seq <= op.upto]:
+            del log[seq]
+        return outcome.Value(None)
+
+    def _apply_delete(self, op: Delete) -> outcome.Outcome[Any]:
+        states = self._states.get(op.kind, {})
+        if op.expected_version is not None and op.key in states:
+            actual = states[op.key][0]
+            if actual != op.expected_version:
+                return outcome.Error(VersionConflict(op.kind, op.key, op.expected_version, actual))
+        states.pop(op.key, None)
+        self._events.pop((op.kind, op.key), None)
         return outcome.Value(None)
 
     def _apply_save(self, op: Save) -> outcome.Outcome[Any]:

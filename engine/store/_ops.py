@@ -32,6 +32,8 @@ class Save:
 class Delete:
     kind: str
     key: str
+    #: None: whatever is stored; else only that version (see ``Store.delete``).
+    expected_version: int | None = None
 
 
 @attrs.frozen
@@ -68,17 +70,18 @@ def make_save(
     events: Sequence[tuple[int, dict[str, Any]]],
 ) -> Save:
     _check_names(kind, key)
-    if not isinstance(expected_version, int) or not 0 <= expected_version < MAX_SEQ:
-        raise ValueError(f"expected_version must be a version or 0, not {expected_version!r}")
+    _check_version(expected_version)
     encoded = tuple([(_check_seq(seq), encode(event)) for seq, event in events])
     if len(encoded) > 1 and len({seq for seq, _ in encoded}) != len(encoded):
         raise ValueError("events repeat a seq")
     return Save(kind, key, encode(data), expected_version, encoded)
 
 
-def make_delete(kind: str, key: str) -> Delete:
+def make_delete(kind: str, key: str, expected_version: int | None) -> Delete:
     _check_names(kind, key)
-    return Delete(kind, key)
+    if expected_version is not None:
+        _check_version(expected_version)
+    return Delete(kind, key, expected_version)
 
 
 def make_trim(kind: str, key: str, upto: int) -> Trim:
@@ -98,6 +101,11 @@ def _check_names(kind: str, key: str) -> None:
         raise TypeError(
             f"kind and key must be str, not {type(kind).__name__}, {type(key).__name__}"
         )
+
+
+def _check_version(expected_version: int) -> None:
+    if not isinstance(expected_version, int) or not 0 <= expected_version < MAX_SEQ:
+        raise ValueError(f"expected_version must be a version or 0, not {expected_version!r}")
 
 
 def _check_seq(seq: int) -> int:

@@ -10,29 +10,48 @@ A handler that raises a ``Rejection`` leaves nothing behind: the state goes back
 committed value and its recorded events and effects are dropped. A handler that crashes, or a
 save that fails, crashes the actor; its supervisor restarts it and ``on_start`` reloads the last
 committed state.
+
+Saves and the final delete expect the version this incarnation last loaded or saved, so a copy
+whose key another writer saved since (in a cluster: the node that took the party over while
+this one was paused past its lease) writes nothing: it is ``Superseded``, which the asker gets
+(and nothing of the message's survives, as for any rejection), and it stops for good, as if its
+supervisor had stopped it, instead of restarting. Whoever uses the key next loads the newer state.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Hashable
 from typing import Any, ClassVar, Generic, TypeVar
 
 import cattrs
 from cattrs.preconf.json import make_converter
 
-from engine.actors import Actor
+from engine.actors import Actor, Rejection
 from engine.supervisors import ActorSpec, RestartType, Supervisor
 
+from ._errors import VersionConflict
 from ._record import Record
 from ._store import Store
 
 S = TypeVar("S")
+
+log = logging.getLogger("engine.store")
 
 
 class NotSaved(LookupError):
     """A persistent actor has no state to start from: its key was never saved, or it found its
     state over (expired) while loading and deleted it. ``get_or_restore`` reads this, and only
     this, as "no such key"; any other error while starting is a failure."""
+
+
+class Superseded(Rejection):
+    """Another writer saved this actor's key since the actor loaded it: the actor's state is
+    stale, so nothing was written and the actor stops (see the module docstring). Over HTTP a
+    503: the next request finds the key's current writer."""
+
+    status = 503
+    retry_after = 1.0
 
 
 #: The store's wire format: attrs state to JSON-compatible dicts. Built once (STYLE.md, 9).
@@ -106,17 +125,25 @@ class PersistentActor(Actor, Generic[S]):
     # -- runtime hooks --------------------------------------------------------------------
 
     async def _settle(self) -> None:
-        if self._finished:
-            await self.store.delete(self.kind, self.key)
-            self._events.clear()
-            self.stop()
-        elif self.state is not self._committed or self._events:
-            data = self.converter.unstructure(self.state, self.state_type)
-            events, self._events = self._events, []
-            self._version = await self.store.save(
-                self.kind, self.key, data, expected_version=self._version, events=events
-            )
-            self._committed = self.state
+        try:
+            if self._finished:
+                await self.store.delete(self.kind, self.key, expected_version=self._version)
+                self._events.clear()
+                self.stop()
+            elif self.state is not self._committed or self._events:
+                data = self.converter.unstructure(self.state, self.state_type)
+                events, self._events = self._events, []
+                self._version = await self.store.save(
+                    self.kind, self.key, data, expected_version=self._version, events=events
+                )
+                self._committed = self.state
+        except VersionConflict as conflict:
+            if self._version == 0:
+                raise  # a new key found saved already: its creator's to handle
+            # Restarting would load the newer state and run a second copy beside its writer.
+            log.warning("%s %s was saved by another writer: this copy stops", self.kind, self.key)
+            self._cell.request_stop("shutdown")
+            raise Superseded(f"{self.kind} {self.key!r} moved: try again") from conflict
         effects, self._effects = self._effects, []
         for effect in effects:
             effect()

@@ -124,9 +124,21 @@ SELECT written.key IS NOT NULL, states.version
 FROM batch LEFT JOIN written USING (kind, key) LEFT JOIN states USING (kind, key)
 ORDER BY batch.ord
 """
+# A missing state deletes the events (there is no version to conflict with); a stored one is
+# deleted, its events with it, only if its version is the expected one (any, when NULL). The
+# final SELECT sees the version from before this statement.
 _DELETE = """
-WITH state AS (DELETE FROM states WHERE kind = %(kind)s AND key = %(key)s)
-DELETE FROM events WHERE kind = %(kind)s AND key = %(key)s
+WITH state AS (
+    DELETE FROM states WHERE kind = %(kind)s AND key = %(key)s
+      AND (%(expected)s::bigint IS NULL OR version = %(expected)s::bigint)
+    RETURNING 1
+), before AS (
+    SELECT version FROM states WHERE kind = %(kind)s AND key = %(key)s
+), logged AS (
+    DELETE FROM events WHERE kind = %(kind)s AND key = %(key)s
+      AND (EXISTS (SELECT FROM state) OR NOT EXISTS (SELECT FROM before))
+)
+SELECT (SELECT version FROM before), EXISTS (SELECT FROM state)
 """
 _TRIM_EVENTS = "DELETE FROM events WHERE kind = %s AND key = %s AND seq <= %s::bigint"
 
@@ -197,11 +209,21 @@ def _send(conn: psycopg.Connection[Any], op: Op) -> psycopg.Cursor[Any]:
             },
         )
     if isinstance(op, Delete):
-        return conn.execute(_DELETE, {"kind": op.kind, "key": op.key})
+        return conn.execute(
+            _DELETE, {"kind": op.kind, "key": op.key, "expected": op.expected_version}
+        )
     return conn.execute(_TRIM_EVENTS, (op.kind, op.key, op.upto))
 
 
 def _result(op: Op, cursor: psycopg.Cursor[Any]) -> outcome.Outcome[Any]:
+    if isinstance(op, Delete):
+        row = cursor.fetchone()
+        assert row is not None  # the delete statement always returns one row
+        actual, deleted = row
+        if actual is not None and not deleted:
+            assert op.expected_version is not None  # only an expected version keeps a state
+            return outcome.Error(VersionConflict(op.kind, op.key, op.expected_version, actual))
+        return outcome.Value(None)
     if not isinstance(op, Save):
         return outcome.Value(None)
     row = cursor.fetchone()

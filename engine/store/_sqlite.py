@@ -94,6 +94,10 @@ def _apply_one(cursor: sqlite3.Cursor, op: Op) -> outcome.Outcome[Any]:
             cursor.executemany(_INSERT_EVENT, [(op.kind, op.key, *event) for event in op.events])
         return outcome.Value(op.expected_version + 1)
     if isinstance(op, Delete):
+        if op.expected_version is not None:
+            row = cursor.execute(_STATE_VERSION, (op.kind, op.key)).fetchone()
+            if row is not None and row[0] != op.expected_version:
+                return outcome.Error(VersionConflict(op.kind, op.key, op.expected_version, row[0]))
         cursor.execute(_DELETE_STATE, (op.kind, op.key))
         cursor.execute(_DELETE_EVENTS, (op.kind, op.key))
     else:

@@ -66,8 +66,14 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def delete(self, kind: str, key: str) -> None:
-        """Delete the state and the whole event log; deleting a missing key does nothing."""
+    async def delete(self, kind: str, key: str, *, expected_version: int | None = None) -> None:
+        """Delete the state and the whole event log; deleting a missing key does nothing.
+
+        With ``expected_version`` the key is deleted only if that is its stored version: another
+        version raises ``VersionConflict`` (nothing is deleted), as a save would, so a writer
+        whose state is stale cannot delete what another wrote since. ``ValueError`` for a
+        negative one.
+        """
 
     @abc.abstractmethod
     async def keys(self, kind: str) -> list[str]:

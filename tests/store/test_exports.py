@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "VersionConflict",
         "open_store",
         "PersistentActor",
+        "Superseded",
         "STATE_CONVERTER",
         "get_or_restore",
         "NotSaved",

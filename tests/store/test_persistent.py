@@ -9,7 +9,7 @@ import trio
 import trio.testing
 
 from engine.actors import ActorCrashed
-from engine.store import get_or_restore, open_store
+from engine.store import Superseded, get_or_restore, open_store
 from engine.supervisors import SupervisorSpec, open_actor_system
 
 from persistent_tally import Add, Close, Duplicate, Explode, Seen, TallyActor
@@ -109,3 +109,32 @@ async def test_a_crash_looping_party_is_marked_failed_and_restored_from_its_last
         assert (sup.restarts, sup.failed_children) == (3, 1)
         again = await restore()
         assert again is not ref and await again.ask(Seen()) == [1]
+
+
+async def test_a_copy_whose_key_another_wrote_since_is_superseded_and_stops(store_url):
+    # Two copies of one key, as on two nodes of a cluster when one was paused past its lease
+    # and the other took the party over: each saves from the version it loaded.
+    async with open_store(store_url) as store, open_actor_system() as system:
+        sup = await system.start_supervisor(SupervisorSpec(id="tallies"))
+
+        def copy(name: str):
+            return get_or_restore(sup, (name, "a"), lambda: TallyActor(store, "a"))
+
+        stale = await copy("stale")
+        await stale.ask(Add(1))
+        fresh = await copy("fresh")
+        assert await fresh.ask(Add(2)) == 2  # the new owner writes first
+        with pytest.raises(Superseded):
+            await stale.ask(Add(3))
+        assert await stale.wait_stopped() == "shutdown"  # not restarted to run beside it
+        assert sup.restarts == 0 and system.lookup(("stale", "a")) is None
+        # Nor can a stale copy delete what the other wrote since it loaded.
+        late = await copy("late")
+        await fresh.ask(Add(4))
+        with pytest.raises(Superseded):
+            await late.ask(Close())
+        assert await late.wait_stopped() == "shutdown"
+        record = await store.load("test.tally", "a")
+        assert record is not None and record.data == {"seen": [1, 2, 4]}
+        events = await store.read_events("test.tally", "a", after=0)
+        assert events == [(1, {"n": 1}), (2, {"n": 2}), (3, {"n": 4})]

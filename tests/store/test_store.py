@@ -103,6 +103,24 @@ async def test_delete_removes_the_state_and_its_events(store_url: str) -> None:
         assert await store.save("party", "p1", {}, expected_version=0, events=[(1, {})]) == 1
 
 
+async def test_a_delete_expecting_a_version_deletes_only_that_version(store_url: str) -> None:
+    async with open_store(store_url) as store:
+        await store.save("party", "p1", {}, expected_version=0, events=[(1, {})])
+        await store.save("party", "p1", {"v": 2}, expected_version=1)
+        with pytest.raises(VersionConflict) as caught:
+            await store.delete("party", "p1", expected_version=1)
+        assert (caught.value.expected_version, caught.value.actual_version) == (1, 2)
+        assert await store.load("party", "p1") == Record(2, {"v": 2})
+        assert await store.read_events("party", "p1", 0) == [(1, {})]
+        # A key gone already is no conflict: there is nothing left to delete.
+        await store.delete("party", "never-saved", expected_version=3)
+        await store.delete("party", "p1", expected_version=2)
+        assert await store.load("party", "p1") is None
+        assert await store.read_events("party", "p1", 0) == []
+        with pytest.raises(ValueError, match="expected_version"):
+            await store.delete("party", "p1", expected_version=-1)
+
+
 async def test_keys_and_load_all_are_per_kind_and_sorted(store_url: str) -> None:
     async with open_store(store_url) as store:
         for key in ["b", "a", "c"]:
