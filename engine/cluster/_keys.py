@@ -5,8 +5,11 @@ owning node's id, with a expiry the owner keeps pushing back); a node's heartbea
 ``pe:node:<node>`` (set with the same expiry); ``pe:parties:<kind>`` is the set of the parties
 of a kind that must always run somewhere (kinds restored at start, which have timers), where
 the other nodes look for parties to adopt; ``pe:listing:<kind>`` is both the hash of the kind's
-listings (id -> summary) and the channel announcing their changes; ``pe:to:<node>`` is the
-channel of a node's inbox.
+listings (id -> summary) and the channel announcing their changes; ``pe:listed-by:<kind>`` says
+which node made each listing, ``pe:listed:<kind>:<node>`` is the set of a node's listings and
+``pe:listing-nodes:<kind>`` the set of the nodes with listings, so the listings of a node whose
+heartbeat lapsed are found without a scan and withdrawn (announced on ``pe:delisted:<kind>``,
+a JSON list of party ids); ``pe:to:<node>`` is the channel of a node's inbox.
 
 The scripts read keys they are not given in ``KEYS`` (a party's owner's heartbeat, the leases of
 a set's members): fine on one Redis server, which is what the cluster runs on; a Redis Cluster
@@ -19,11 +22,16 @@ __all__ = [
     "CLAIM",
     "LIST",
     "ORPHANS",
+    "PRUNE",
     "RELEASE",
     "RENEW",
+    "delisted_channel",
     "inbox_channel",
+    "listed_by_key",
     "listing_key",
+    "listing_nodes_key",
     "node_key",
+    "node_listings_prefix",
     "owner_key",
     "owner_prefix",
     "parties_key",
@@ -54,6 +62,22 @@ def parties_key(kind: str) -> str:
 
 def listing_key(kind: str) -> str:
     return f"pe:listing:{kind}"
+
+
+def listed_by_key(kind: str) -> str:
+    return f"pe:listed-by:{kind}"
+
+
+def node_listings_prefix(kind: str) -> str:
+    return f"pe:listed:{kind}:"
+
+
+def listing_nodes_key(kind: str) -> str:
+    return f"pe:listing-nodes:{kind}"
+
+
+def delisted_channel(kind: str) -> str:
+    return f"pe:delisted:{kind}"
 
 
 #: KEYS: the lease, the kind's set of always-running parties. ARGV: this node, the lease in ms,
@@ -102,14 +126,52 @@ end
 return found
 """
 
-#: KEYS: the kind's listing hash (also its channel). ARGV: the party, its encoded summary ("" to
-#: unlist), the announcement to publish. Stores and announces in one step, so a node that reads
-#: the hash after subscribing misses nothing.
+#: KEYS: the kind's listing hash (also its channel), its listed-by hash, its set of listing
+#: nodes, this node's set of listings, the party's lease. ARGV: this node, the party, its
+#: encoded summary ("" to unlist), the announcement to publish, the prefix of the nodes' sets.
+#: Stores and announces in one step, so a node that reads the hash after subscribing misses
+#: nothing. Only the lease holder lists a party, and only the node that listed it unlists it:
+#: a node that lost the lease (paused past it) cannot overwrite or withdraw the listing of the
+#: node that took the party over. Returns 1 if done, 0 if refused.
 LIST = """
-if ARGV[2] == '' then
-    redis.call('HDEL', KEYS[1], ARGV[1])
+local lister = redis.call('HGET', KEYS[2], ARGV[2])
+if ARGV[3] == '' then
+    if lister ~= ARGV[1] then return 0 end
+    redis.call('HDEL', KEYS[1], ARGV[2])
+    redis.call('HDEL', KEYS[2], ARGV[2])
+    redis.call('SREM', KEYS[4], ARGV[2])
 else
-    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    if redis.call('GET', KEYS[5]) ~= ARGV[1] then return 0 end
+    if lister and lister ~= ARGV[1] then redis.call('SREM', ARGV[5] .. lister, ARGV[2]) end
+    redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+    redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+    redis.call('SADD', KEYS[4], ARGV[2])
+    redis.call('SADD', KEYS[3], ARGV[1])
 end
-return redis.call('PUBLISH', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[1], ARGV[4])
+return 1
+"""
+
+#: KEYS: the kind's listing hash, its listed-by hash, its set of listing nodes. ARGV: the
+#: heartbeat key prefix, the prefix of the nodes' sets, the kind's delisted channel. Withdraws
+#: every listing of the nodes whose heartbeat lapsed and announces them as one JSON list;
+#: returns how many. Costs a heartbeat lookup per listing node when none died.
+PRUNE = """
+local gone = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    if redis.call('EXISTS', ARGV[1] .. node) == 0 then
+        local listed = ARGV[2] .. node
+        for _, id in ipairs(redis.call('SMEMBERS', listed)) do
+            if redis.call('HGET', KEYS[2], id) == node then
+                redis.call('HDEL', KEYS[1], id)
+                redis.call('HDEL', KEYS[2], id)
+                gone[#gone + 1] = id
+            end
+        end
+        redis.call('DEL', listed)
+        redis.call('SREM', KEYS[3], node)
+    end
+end
+if #gone > 0 then redis.call('PUBLISH', ARGV[3], cjson.encode(gone)) end
+return #gone
 """

@@ -15,7 +15,11 @@ Guarantees:
   another node serves for a party of this node's are peers of that party here (``_RemotePeer``
   sockets), which leave it with 1006 if that node's heartbeat lapses.
 - Leases expire a lease period after their node's death (SIGKILL): the directories of kinds
-  restored at start look for such parties every half lease and adopt them from the store.
+  restored at start look for such parties every half lease and adopt them from the store, and
+  every directory withdraws the dead node's listings (``ClusterPlacement``).
+- A node paused past its lease is fenced by the store: its parties' saves expect the version
+  they loaded, so a copy whose party another node took over and wrote is refused and stops
+  (``engine.store.Superseded``).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import logging
 import math
 import pickle
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -126,7 +130,7 @@ class ClusterNode:
     def __attrs_post_init__(self) -> None:
         self.outbox = Outbox(self.redis, self.id)
         self._later_send, self._later_receive = trio.open_memory_channel(math.inf)
-        for name in ("CLAIM", "RENEW", "RELEASE", "ORPHANS", "LIST"):
+        for name in ("CLAIM", "RENEW", "RELEASE", "ORPHANS", "LIST", "PRUNE"):
             self._scripts[name] = self.redis.register_script(getattr(keys, name))
 
     @property
@@ -182,14 +186,44 @@ class ClusterNode:
         """Drop a party that is no longer saved from the kind's always-on set."""
         await self.redis.srem(keys.parties_key(kind), [party_id])
 
-    def later(self, script: Any, script_keys: list[str], args: list[Any]) -> None:
-        """Run a script soon, after those queued before it, without waiting for it."""
-        self._later_send.send_nowait((script, script_keys, args))
+    def later(
+        self,
+        script: Any,
+        script_keys: list[str],
+        args: list[Any],
+        then: Callable[[Any], object] | None = None,
+    ) -> None:
+        """Run a script soon, after those queued before it, without waiting for it; ``then``
+        is given its result."""
+        self._later_send.send_nowait((script, script_keys, args, then))
 
-    def list_later(self, kind: str, party_id: str, summary: Any) -> None:
+    def list_later(
+        self, kind: str, party_id: str, summary: Any, refused: Callable[[], object]
+    ) -> None:
+        """List (None: unlist) a party of this node, soon; ``refused()`` if this node may not:
+        another node holds the party's lease, or made the listing being withdrawn."""
         encoded = b"" if summary is None else pickle.dumps(summary, pickle.HIGHEST_PROTOCOL)
         note = pickle.dumps((self.id, party_id, summary), pickle.HIGHEST_PROTOCOL)
-        self.later(self._scripts["LIST"], [keys.listing_key(kind)], [party_id, encoded, note])
+        self.later(
+            self._scripts["LIST"],
+            [
+                keys.listing_key(kind),
+                keys.listed_by_key(kind),
+                keys.listing_nodes_key(kind),
+                keys.node_listings_prefix(kind) + self.id,
+                keys.owner_key(kind, party_id),
+            ],
+            [self.id, party_id, encoded, note, keys.node_listings_prefix(kind)],
+            lambda done: done or refused(),
+        )
+
+    async def prune_listings(self, kind: str) -> int:
+        """Withdraw the kind's listings made by nodes whose heartbeat lapsed; how many."""
+        withdrawn = await self._scripts["PRUNE"](
+            keys=[keys.listing_key(kind), keys.listed_by_key(kind), keys.listing_nodes_key(kind)],
+            args=[keys.NODE_PREFIX, keys.node_listings_prefix(kind), keys.delisted_channel(kind)],
+        )
+        return int(withdrawn)
 
     async def standin(self, kind: str, party_id: str, owner: str) -> ActorRef:
         """A new stand-in for ``(kind, party_id)`` on ``owner``."""
@@ -288,11 +322,14 @@ class ClusterNode:
                     standin.tell(OwnerGone())
 
     async def _run_later(self) -> None:
-        async for script, script_keys, args in self._later_receive:
+        async for script, script_keys, args, then in self._later_receive:
             try:
-                await script(keys=script_keys, args=args)
+                result = await script(keys=script_keys, args=args)
             except (coredis.exceptions.RedisError, OSError):
                 log.exception("cluster: a lease release or listing change was lost")
+                continue
+            if then is not None:
+                then(result)
         self._later_done.set()
 
     async def _listen(

@@ -7,13 +7,20 @@
 - The listing: this node's changes are stored in the kind's Redis hash and announced on its
   channel in one script; the other nodes' announcements are mirrored into the directory, whose
   listeners (a lobby) hear them as they hear local ones. At start the hash is read after
-  subscribing, so nothing is missed.
+  subscribing, so nothing is missed. Only the node holding a party's lease lists it, and a
+  party restored here that another node had listed is listed again by this one (with the
+  summary mirrored, which its own report, being the same, did not repeat). A change Redis
+  refused (this node lost the lease) is corrected from the hash.
+- Every half lease the placement withdraws the listings of nodes whose heartbeat lapsed (one
+  script; the first node to look does it) and every node drops them from its mirror, except
+  for parties running on it (restored here meanwhile, and listed again by it).
 - For kinds restored at start (their parties have timers and must run somewhere), every half
   lease the placement adopts the parties whose lease lapsed: their node died.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 from contextlib import suppress
@@ -27,7 +34,7 @@ from engine.actors import ActorRef, ActorStopped, MailboxFull
 from engine.parties import PartyDirectory
 from engine.supervisors import SupervisorFailed
 
-from ._keys import listing_key
+from ._keys import delisted_channel, listing_key
 from ._standin import OwnerGone
 
 if TYPE_CHECKING:
@@ -56,6 +63,8 @@ class ClusterPlacement:
     _spawning: trio.Lock = attrs.field(factory=trio.Lock, init=False)
     # The placement's tasks (mirroring, adopting): ended when its directory is replaced.
     _tasks: list[trio.CancelScope] = attrs.field(factory=list, init=False)
+    # The listings mirrored from other nodes: party id -> summary.
+    _others: dict[str, Any] = attrs.field(factory=dict, init=False)
 
     @property
     def kind(self) -> str:
@@ -78,6 +87,8 @@ class ClusterPlacement:
                     ref = await self.directory.restore(party_id)
                     if ref is None:
                         self.release(party_id)
+                    else:
+                        self._relist(party_id)
                     return ref
                 if alive:
                     return await self._standin(party_id, owner)
@@ -85,13 +96,23 @@ class ClusterPlacement:
         raise OwnerUnreachable(f"{self.kind} {party_id}: its node {owner} is gone")
 
     def listed(self, party_id: str, summary: Any) -> None:
-        self.node.list_later(self.kind, party_id, summary)
+        self._others.pop(party_id, None)
+        self.node.list_later(
+            self.kind,
+            party_id,
+            summary,
+            lambda: self.node.nursery.start_soon(self._remirror, party_id),
+        )
 
     async def start(self, restore_all: bool) -> None:
         self.always_on = restore_all
         await self.node.nursery.start(self._mirror_listing)
+        self.node.nursery.start_soon(self._prune_listings)
         if restore_all:
             await self.directory.restore_all()
+            for party_id in list(self._others):
+                if self.directory.find(party_id) is not None:
+                    self._relist(party_id)
             self.node.nursery.start_soon(self._adopt_orphans)
 
     # -- for the node ------------------------------------------------------------------------
@@ -140,23 +161,68 @@ class ClusterPlacement:
             self._standins[party_id] = (owner, ref)
             return ref
 
+    def _relist(self, party_id: str) -> None:
+        """The party was restored here: list it as this node's if another node had."""
+        summary = self._others.pop(party_id, None)
+        if summary is not None:
+            self.listed(party_id, summary)
+
+    def _mirrored(self, party_id: str, summary: Any) -> None:
+        if summary is None:
+            self._others.pop(party_id, None)
+        else:
+            self._others[party_id] = summary
+        self.directory.mirror(party_id, summary)
+
+    async def _remirror(self, party_id: str) -> None:
+        """Redis refused this node's change of the listing: mirror what it holds instead."""
+        try:
+            summary = await self.node.redis.hget(listing_key(self.kind), party_id)
+        except (coredis.exceptions.RedisError, OSError):
+            log.exception("cluster: %s %s listing not read", self.kind, party_id)
+            return
+        self._mirrored(party_id, None if summary is None else pickle.loads(summary))
+
     async def _mirror_listing(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
     ) -> None:
-        channel = listing_key(self.kind)
+        channel, delisted = listing_key(self.kind), delisted_channel(self.kind)
         redis = self.node.redis
         with self._task():
-            async with redis.pubsub(channels=[channel], ignore_subscribe_messages=True) as changes:
+            async with redis.pubsub(
+                channels=[channel, delisted], ignore_subscribe_messages=True
+            ) as changes:
                 for party_id, summary in (await redis.hgetall(channel)).items():
-                    self.directory.mirror(party_id.decode(), pickle.loads(summary))
+                    self._mirrored(party_id.decode(), pickle.loads(summary))
                 task_status.started()
                 async for message in changes:
                     data = message["data"]
                     if message["type"] != "message" or not isinstance(data, bytes):
                         continue
+                    # Withdrawals of a party running here are another node's, made before
+                    # this node took the party over (it lists it again).
+                    if message["channel"] == delisted.encode():  # a dead node's
+                        for party_id in json.loads(data):
+                            if self.directory.find(party_id) is None:
+                                self._mirrored(party_id, None)
+                        continue
                     origin, party_id, summary = pickle.loads(data)
-                    if origin != self.node.id:
-                        self.directory.mirror(party_id, summary)
+                    if origin != self.node.id and (
+                        summary is not None or self.directory.find(party_id) is None
+                    ):
+                        self._mirrored(party_id, summary)
+
+    async def _prune_listings(self) -> None:
+        with self._task():
+            while True:
+                await trio.sleep(self.node.settings.lease / 2)
+                try:
+                    withdrawn = await self.node.prune_listings(self.kind)
+                except (coredis.exceptions.RedisError, OSError):
+                    log.exception("cluster: %s listings not pruned", self.kind)
+                    continue
+                if withdrawn:
+                    log.info("cluster: withdrew %d %s listings of dead nodes", withdrawn, self.kind)
 
     async def _adopt_orphans(self) -> None:
         with self._task():
@@ -191,3 +257,5 @@ class ClusterPlacement:
         if restored is None:  # finished while its node was going: no longer saved
             self.release(party_id)
             await self.node.forget_party(self.kind, party_id)
+        else:
+            self._relist(party_id)

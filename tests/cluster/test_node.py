@@ -1,32 +1,43 @@
 """Two nodes in one process (two engines on one Redis and one SQLite file) serving the example
-party app: every request and connection reaching either node is served by the party's owner."""
+party app: every request and connection reaching either node is served by the party's owner;
+a dead node's listings go; a node paused past its lease cannot write."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+import pickle
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import coredis
+import pytest
 import trio
 
 from engine import clock
 from engine.actors import NameTaken
+from engine.cluster import ClusterNode, ClusterPlacement
+from engine.cluster import _keys as keys
 from engine.cluster.testing import RedisServer
 from engine.parties import PartyDirectory
+from engine.store import Superseded
 from engine.testing import Served, serve_apps
 
-from party_app import ExampleParty, PartyState, Roster, app
+from party_app import ExampleParty, Listing, PartyState, Roster, app
 
 ENVIRON = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
 
 
 @asynccontextmanager
-async def two_nodes(redis: RedisServer, tmp_path: Path) -> AsyncIterator[tuple[Served, Served]]:
+async def two_nodes(
+    redis: RedisServer, tmp_path: Path, *, lease: float = 1
+) -> AsyncIterator[tuple[Served, Served]]:
     store = f"sqlite:///{tmp_path / 'cluster.db'}"
+    environ = {"PARTY_ENGINE_CLUSTER_LEASE": str(lease)}
     async with (
-        serve_apps([app], store=store, environ=ENVIRON, cluster=redis.url) as first,
-        serve_apps([app], store=store, environ=ENVIRON, cluster=redis.url) as second,
+        serve_apps([app], store=store, environ=environ, cluster=redis.url) as first,
+        serve_apps([app], store=store, environ=environ, cluster=redis.url) as second,
     ):
         yield first, second
 
@@ -145,3 +156,165 @@ async def test_a_stand_in_asked_past_its_idle_period_serves_every_ask(
         # Unused for a lease period, it goes.
         with trio.fail_after(5):
             await standin.wait_stopped()
+
+
+def node_of(served: Served) -> ClusterNode:
+    placement = directory(served).placement
+    assert isinstance(placement, ClusterPlacement)
+    return placement.node
+
+
+def listed(served: Served, party_id: str) -> Listing | None:
+    return next((s for s in directory(served).listing() if s.code == party_id), None)
+
+
+async def until(condition: Callable[[], Any], seconds: float = 5) -> None:
+    """Poll ``condition`` (a function, or a coroutine function) until it is true: the nodes
+    converge through Redis in their own time."""
+    with trio.fail_after(seconds):
+        while True:
+            holds = condition()
+            if inspect.isawaitable(holds):
+                holds = await holds
+            if holds:
+                return
+            await trio.sleep(0.02)
+
+
+async def ghost_lists(
+    client: coredis.Redis[bytes], party_id: str, summary: Listing, *, heartbeat_ms: int = 300
+) -> None:
+    """A node "ghost" takes the party's lease and lists it, then dies: its lease lapses within
+    0.3 s, its heartbeat after ``heartbeat_ms``, and nothing of it says goodbye (as after
+    SIGKILL)."""
+    kind = ExampleParty.kind
+    await client.set(keys.node_key("ghost"), "1", px=heartbeat_ms)
+    await client.set(keys.owner_key(kind, party_id), "ghost", px=300)
+    note = pickle.dumps(("ghost", party_id, summary))
+    done: object = await client.register_script(keys.LIST)(
+        keys=[
+            keys.listing_key(kind),
+            keys.listed_by_key(kind),
+            keys.listing_nodes_key(kind),
+            keys.node_listings_prefix(kind) + "ghost",
+            keys.owner_key(kind, party_id),
+        ],
+        args=["ghost", party_id, pickle.dumps(summary), note, keys.node_listings_prefix(kind)],
+    )
+    assert done == 1
+
+
+async def test_the_listings_of_a_dead_node_are_withdrawn_everywhere(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    ghostly = Listing("GHOST", "Boo", 1, 4)
+    async with two_nodes(redis, tmp_path) as nodes, coredis.Redis.from_url(redis.url) as client:
+        await ghost_lists(client, "GHOST", ghostly)
+
+        def everywhere(summary: Listing | None) -> bool:
+            return all(listed(served, "GHOST") == summary for served in nodes)
+
+        await until(lambda: everywhere(ghostly))
+        # Its heartbeat lapses: the first node to look withdraws the listing from the hash,
+        # and every node from its mirror, within half a lease (0.5 s here).
+        await until(lambda: everywhere(None))
+        kind = ExampleParty.kind
+        assert await client.hgetall(keys.listing_key(kind)) == {}
+        assert await client.hgetall(keys.listed_by_key(kind)) == {}
+        assert await client.smembers(keys.listing_nodes_key(kind)) == set()
+
+
+async def test_a_party_restored_by_another_node_is_listed_by_it(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    kind = ExampleParty.kind
+    state = PartyState("T", ("ada",), clock.now())
+    async with two_nodes(redis, tmp_path) as nodes, coredis.Redis.from_url(redis.url) as client:
+        first, second = nodes
+        data = ExampleParty.converter.unstructure(state, PartyState)
+        await first.engine.store.save(kind, "SAVED", data, expected_version=0)
+        # Listed by a node whose lease lapsed while its heartbeat lives on a while, with the
+        # summary the party reports again once restored (so that report changes nothing).
+        summary = Listing("SAVED", "T", 1, 4)
+        await ghost_lists(client, "SAVED", summary, heartbeat_ms=60_000)
+        await until(lambda: all(listed(served, "SAVED") == summary for served in nodes))
+
+        async def lapsed() -> bool:
+            return not await client.exists([keys.owner_key(kind, "SAVED")])
+
+        await until(lapsed)
+        assert await directory(second).get("SAVED") is not None
+        assert directory(second).find("SAVED") is not None
+
+        async def listed_by_second() -> bool:
+            lister = await client.hget(keys.listed_by_key(kind), "SAVED")
+            return lister == node_of(second).id.encode()
+
+        await until(listed_by_second)
+        # The dead node's withdrawal, when its heartbeat lapses, leaves it listed everywhere.
+        await client.delete([keys.node_key("ghost")])
+        assert await node_of(first).prune_listings(kind) == 0
+        assert all(listed(served, "SAVED") == summary for served in nodes)
+        stored = await client.hget(keys.listing_key(kind), "SAVED")
+        assert stored is not None and pickle.loads(stored) == summary
+
+
+# A node paused past its lease (SIGSTOP, a long GC pause) is not dead: when it wakes, its copy
+# of a party another node took over may still write before its next renewal finds the lease
+# gone. In these tests the lease is long, so that renewal never comes, and the lapse is the
+# lease's deletion: what stops the paused copy is the store alone.
+
+
+async def test_a_paused_owners_write_after_a_takeover_is_refused_and_stops_its_copy(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    kind = ExampleParty.kind
+    async with (
+        two_nodes(redis, tmp_path, lease=60) as (paused, other),
+        coredis.Redis.from_url(redis.url) as client,
+    ):
+        created = await paused.client.post("/api/parties", json={"user": "ada", "title": "T"})
+        code = created.json()["code"]
+        stale = directory(paused).find(code)
+        assert stale is not None
+        await client.delete([keys.owner_key(kind, code)])
+        # Taken over: the other node restores the party and writes to it.
+        joined = await other.client.post(f"/api/parties/{code}/join", json={"user": "bob"})
+        assert joined.json() == {"members": ["ada", "bob"]}
+        assert directory(other).find(code) is not None
+        # The paused node wakes; its copy, which still seats ada alone, writes: refused.
+        with pytest.raises(Superseded):
+            await stale.ask(Roster("cyd", joining=True))
+        assert await stale.wait_stopped() == "shutdown"
+        assert directory(paused).find(code) is None
+        record = await other.engine.store.load(kind, code)
+        assert record is not None and record.data["members"] == ["ada", "bob"]
+        # Its unlisting was refused (the listing is the other node's now): it mirrors that.
+        await until(lambda: listed(paused, code) == Listing(code, "T", 2, 4))
+        # Requests through it reach the party where it runs.
+        joined = await paused.client.post(f"/api/parties/{code}/join", json={"user": "cyd"})
+        assert joined.json() == {"members": ["ada", "bob", "cyd"]}
+
+
+async def test_a_paused_owner_that_writes_first_supersedes_the_new_copy(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    # The other order: nothing acknowledged is lost either way, and one copy is left.
+    kind = ExampleParty.kind
+    async with (
+        two_nodes(redis, tmp_path, lease=60) as (paused, other),
+        coredis.Redis.from_url(redis.url) as client,
+    ):
+        created = await paused.client.post("/api/parties", json={"user": "ada", "title": "T"})
+        code = created.json()["code"]
+        stale = directory(paused).find(code)
+        assert stale is not None
+        await client.delete([keys.owner_key(kind, code)])
+        taken = await directory(other).get(code)  # restored there, nothing written yet
+        assert taken is not None and directory(other).find(code) is taken
+        assert await stale.ask(Roster("cyd", joining=True)) == ["ada", "cyd"]
+        with pytest.raises(Superseded):
+            await taken.ask(Roster("bob", joining=True))
+        assert await taken.wait_stopped() == "shutdown"
+        record = await other.engine.store.load(kind, code)
+        assert record is not None and record.data["members"] == ["ada", "cyd"]
