@@ -265,6 +265,8 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     apps = resolve_apps(args.apps)
     prefixed = len(apps) != 1
     await _check_store(args.store)
+    if args.cluster is not None:
+        await _check_cluster(args.cluster)
 
     async def until_signal() -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -310,6 +312,18 @@ async def _check_store(url: str) -> None:
         cause = exc.__cause__
         reason = f"{exc}: {cause}" if cause is not None and str(cause) not in str(exc) else exc
         raise StartupFailed(f"cannot open the store {url}: {_one_line(str(reason))}") from None
+
+
+async def _check_cluster(url: str) -> None:
+    """Reach the cluster's Redis once, so that a bad URL or an unreachable server is named as
+    the cluster's fault before anything else starts."""
+    # Imported here: a single node never loads the Redis client.
+    from engine.cluster import ClusterUnreachable, check_cluster
+
+    try:
+        await check_cluster(url)
+    except ClusterUnreachable as exc:
+        raise StartupFailed(f"cannot join the cluster: {_one_line(str(exc))}") from None
 
 
 def _listen_failure(host: str, port: int, exc: OSError) -> str:

@@ -144,6 +144,23 @@ def ports():
             "cannot open the database: connection failed:",
         ),
         (
+            ["--cluster", "redis://127.0.0.1:CLOSED"],
+            {},
+            "party-engine: cannot join the cluster: cannot reach redis://127.0.0.1:CLOSED: "
+            "Unable to establish a connection to 127.0.0.1:CLOSED",
+        ),
+        (
+            ["--cluster", "redis://127.0.0.1:six"],
+            {},
+            "party-engine: cannot join the cluster: 'redis://127.0.0.1:six' is not a Redis URL: "
+            "Port could not be cast to integer value as 'six'",
+        ),
+        (
+            [],
+            {"PARTY_ENGINE_CLUSTER": "127.0.0.1:6379"},
+            "party-engine: cannot join the cluster: '127.0.0.1:6379' is not a Redis URL (redis://",
+        ),
+        (
             ["--app", "chess"],
             {},
             "party-engine: unknown app 'chess': the apps are lanrage, liaptui, p2p, quipflip, "
@@ -173,6 +190,9 @@ def ports():
         "unknown store scheme",
         "store directory missing",
         "store unreachable",
+        "cluster unreachable",
+        "cluster port malformed",
+        "cluster URL without a scheme",
         "unknown app",
         "app module missing",
         "not an app",

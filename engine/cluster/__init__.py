@@ -11,6 +11,8 @@ The throwaway Redis for tests is in ``engine.cluster.testing``, imported on its 
 
 from ._node import ClusterNode as ClusterNode
 from ._node import ClusterSettings as ClusterSettings
+from ._node import ClusterUnreachable as ClusterUnreachable
+from ._node import check_cluster as check_cluster
 from ._node import open_cluster as open_cluster
 from ._placement import ClusterPlacement as ClusterPlacement
 from ._placement import OwnerUnreachable as OwnerUnreachable

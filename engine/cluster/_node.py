@@ -20,6 +20,8 @@ Guarantees:
 - A node paused past its lease is fenced by the store: its parties' saves expect the version
   they loaded, so a copy whose party another node took over and wrote is refused and stops
   (``engine.store.Superseded``).
+- Joining fails with ``ClusterUnreachable`` (one line) for a URL that is not Redis's or a
+  Redis that does not answer within 10 s.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import logging
 import math
 import pickle
 import secrets
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -60,7 +63,7 @@ from ._placement import ClusterPlacement
 from ._standin import OwnerGone, RemoteError, StandIn
 from ._wire import Ask, Close, Connect, Deliver, Disconnect, Message, Reply, decode
 
-__all__ = ["ClusterNode", "ClusterSettings", "open_cluster"]
+__all__ = ["ClusterNode", "ClusterSettings", "ClusterUnreachable", "check_cluster", "open_cluster"]
 
 log = logging.getLogger("engine.cluster")
 
@@ -68,6 +71,60 @@ log = logging.getLogger("engine.cluster")
 def _positive_finite(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (isinstance(value, (int, float)) and 0 < value < math.inf):
         raise ValueError(f"{attribute.name} must be a positive number of seconds, not {value!r}")
+
+
+#: How long joining waits for the cluster's Redis to answer.
+_CONNECT_TIMEOUT_S = 10.0
+
+
+class ClusterUnreachable(Exception):
+    """The cluster's URL is not a Redis URL, or no Redis answers there; the message says which,
+    on one line."""
+
+
+def _redis(url: str) -> coredis.Redis[bytes]:
+    """A client of the Redis at ``url``; ``ClusterUnreachable`` if it is not a Redis URL."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 (parsing it is the check)
+    except ValueError as exc:
+        raise ClusterUnreachable(f"{url!r} is not a Redis URL: {exc}") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ClusterUnreachable(f"{url!r} is not a Redis URL (redis://HOST:PORT)")
+    return coredis.Redis.from_url(url)
+
+
+@asynccontextmanager
+async def _connected(url: str) -> AsyncIterator[coredis.Redis[bytes]]:
+    """A client of the Redis at ``url`` that answered a ping; ``ClusterUnreachable`` naming
+    the cause if it is not a Redis URL or no Redis answers in time."""
+    redis = _redis(url)
+    reached = False
+    try:
+        async with redis:
+            with trio.fail_after(_CONNECT_TIMEOUT_S):
+                await redis.ping()
+            reached = True
+            yield redis
+    except Exception as exc:
+        if reached:
+            raise
+        cause: BaseException = exc
+        # The client connects in a task group of its own: its error comes in a group.
+        while isinstance(cause, BaseExceptionGroup) and len(cause.exceptions) == 1:
+            cause = cause.exceptions[0]
+        if isinstance(cause, trio.TooSlowError):
+            raise ClusterUnreachable(f"no answer from {url} in {_CONNECT_TIMEOUT_S:g} s") from None
+        if isinstance(cause, (coredis.exceptions.RedisError, OSError)):
+            raise ClusterUnreachable(f"cannot reach {url}: {cause}") from None
+        raise
+
+
+async def check_cluster(url: str) -> None:
+    """Reach the cluster's Redis at ``url`` once and leave; ``ClusterUnreachable`` if it cannot
+    be (a start-up check that names the cause before anything else starts)."""
+    async with _connected(url):
+        pass
 
 
 @attrs.frozen
@@ -436,8 +493,9 @@ async def open_cluster(
     """Join the cluster whose Redis is at ``url`` (``redis://HOST:PORT``) as a new node; then
     ``attach`` the actor system whose directories it serves. On exit (after the system has
     stopped: its parties released their leases) the node publishes what is pending and
-    deletes its heartbeat, so the others adopt its parties without waiting for the lease."""
-    async with coredis.Redis.from_url(url) as redis, trio.open_nursery() as nursery:
+    deletes its heartbeat, so the others adopt its parties without waiting for the lease.
+    Raises ``ClusterUnreachable`` if ``url`` is not a Redis URL or no Redis answers there."""
+    async with _connected(url) as redis, trio.open_nursery() as nursery:
         node = ClusterNode(redis, settings or ClusterSettings(), nursery)
         await nursery.start(node._listen)
         await node.renew()
