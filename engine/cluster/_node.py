@@ -32,7 +32,7 @@ import math
 import pickle
 import secrets
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -46,22 +46,24 @@ from engine.net import (
     CloseReason,
     ConnectionClosed,
     Frame,
+    KeyedLimit,
     Peer,
     PeerConnected,
     PeerDisconnected,
     PeerMessage,
+    RateLimiter,
     WebSocketRequest,
     binary_frame,
     text_frame,
 )
-from engine.parties import PartyDirectory, join_cluster
+from engine.parties import Admission, PartyDirectory, PeerGroup, join_cluster
 from engine.supervisors import ActorSpec, ActorSystem, RestartType, Supervisor, SupervisorSpec
 
 from . import _keys as keys
 from ._outbox import Outbox, OutboxFull
 from ._placement import ClusterPlacement
 from ._standin import OwnerGone, RemoteError, StandIn
-from ._wire import Ask, Close, Connect, Deliver, Disconnect, Message, Reply, decode
+from ._wire import Ask, Close, Connect, Deliver, Disconnect, Message, Rekey, Reply, decode
 
 __all__ = ["ClusterNode", "ClusterSettings", "ClusterUnreachable", "check_cluster", "open_cluster"]
 
@@ -158,6 +160,37 @@ class _RemotePeer:
             self.closed = ConnectionClosed(code, reason, by_peer=False)
             with suppress(OutboxFull):  # a full backlog: that node is about to look dead
                 self.node.outbox.post(self.origin, Close(self.conn, code, reason))
+
+
+@attrs.define(eq=False)
+class _ForwardedLimit(KeyedLimit):
+    """On the owner, the rate limit of a connection another node serves (its reader applies
+    the limit there): re-keying it, as ``PeerGroup.reassign`` does when the connection takes a
+    seat, re-keys that node's limit too."""
+
+    socket: _RemotePeer = attrs.field(kw_only=True)
+    party: tuple[str, str] = attrs.field(kw_only=True)  # (kind, party id)
+
+    def rekey(self, key: Hashable | None) -> None:
+        super().rekey(key)
+        # The group in reassign's key is this node's object: the other node counts against the
+        # party and the rest of the key (the user), shared by that user's connections there.
+        portable = None if key is None else (*self.party, *_without_groups(key))
+        with suppress(OutboxFull):  # that node is about to look dead
+            self.socket.node.outbox.post(self.socket.origin, Rekey(self.socket.conn, portable))
+
+
+def _without_groups(key: Hashable) -> tuple[Hashable, ...]:
+    parts = key if isinstance(key, tuple) else (key,)
+    return tuple(part for part in parts if not isinstance(part, PeerGroup))
+
+
+def _admit_limit(values: dict[str, Any], limit: _ForwardedLimit) -> dict[str, Any]:
+    """A forwarded connection's attrs, its ``Admission`` given ``limit``."""
+    return {
+        key: attrs.evolve(value, rate_limit=limit) if isinstance(value, Admission) else value
+        for key, value in values.items()
+    }
 
 
 @attrs.define(eq=False)
@@ -435,6 +468,11 @@ class ClusterNode:
             peer = self.local.get(item.conn)
             if peer is not None:
                 peer.close(item.code, item.reason)
+        elif kind is Rekey:
+            peer = self.local.get(item.conn)
+            for value in () if peer is None else peer.attrs.values():
+                if isinstance(value, Admission) and value.rate_limit is not None:
+                    value.rate_limit.rekey(item.key)
         elif kind is Reply:
             waiting = self._calls.get(item.call)
             if waiting is not None:
@@ -453,8 +491,14 @@ class ClusterNode:
                 self.outbox.post(origin, Close(item.conn, CloseReason.SERVICE_RESTART, "moved"))
             return
         socket = _RemotePeer(self, origin, item.conn, item.request)
+        values = item.attrs
+        if item.limit is not None:
+            limit = _ForwardedLimit(
+                RateLimiter(item.limit), item.conn, socket=socket, party=(item.kind, item.party_id)
+            )
+            values = _admit_limit(values, limit)
         # The runtime's constructor (engine.net's serve_peer and testing use it too).
-        peer = Peer._create(socket, item.attrs, JSON_CODEC, placement.directory.errors)
+        peer = Peer._create(socket, values, JSON_CODEC, placement.directory.errors)
         peer.id = item.conn
         self._remote[(origin, item.conn)] = (party, peer)
         self._tell(origin, item.conn, party, PeerConnected(peer))

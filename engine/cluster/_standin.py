@@ -30,7 +30,14 @@ import attrs
 import trio
 
 from engine.actors import Actor, ActorError, Rejection, on
-from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected, PeerMessage
+from engine.net import (
+    CloseReason,
+    Peer,
+    PeerConnected,
+    PeerDisconnected,
+    PeerMessage,
+    RateLimitRule,
+)
 from engine.parties import Admission
 
 from ._outbox import OutboxFull
@@ -51,10 +58,18 @@ class RemoteError(Rejection):
 
 def _portable(value: Any) -> Any:
     """``value`` as the owner gets it: an ``Admission`` without its rate limit, which is this
-    node's (the connection's reader, here, applies it; it stays keyed as the route keyed it)."""
+    node's (the connection's reader, here, applies it; the owner re-keys it with ``Rekey``)."""
     if isinstance(value, Admission):
         return attrs.evolve(value, rate_limit=None)
     return value
+
+
+def _limit_rule(peer: Peer) -> RateLimitRule | None:
+    """The rule of the connection's rate limit (its ``Admission``'s), if it has one."""
+    for value in peer.attrs.values():
+        if isinstance(value, Admission) and value.rate_limit is not None:
+            return value.rate_limit.limiter.rule
+    return None
 
 
 @attrs.frozen
@@ -93,7 +108,10 @@ class StandIn(Actor):
         self.node.local[peer.id] = peer
         self.cancel_timer(_IDLE)
         shipped = {key: _portable(value) for key, value in peer.attrs.items()}
-        self._post(peer, Connect(peer.id, self.kind, self.party_id, shipped, peer.ws.request))
+        connect = Connect(
+            peer.id, self.kind, self.party_id, shipped, peer.ws.request, _limit_rule(peer)
+        )
+        self._post(peer, connect)
 
     @on(PeerMessage)
     def received(self, message: PeerMessage) -> None:

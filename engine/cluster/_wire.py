@@ -3,7 +3,7 @@
 A node publishes to another node's channel a batch: its own id and a list of these messages, in
 the order it posted them (one publisher task per node, so Redis keeps that order). Messages
 going to a party's owner: ``Connect``, ``Message``, ``Disconnect`` (a connection served by the
-sending node), ``Ask``. Messages coming back: ``Deliver``, ``Close``, ``Reply``.
+sending node), ``Ask``. Messages coming back: ``Deliver``, ``Close``, ``Rekey``, ``Reply``.
 
 Batches are pickled: nodes run the same code and trust each other, and Redis is the cluster's
 private bus. Whoever can publish on the cluster's Redis can run code on its nodes: keep that
@@ -13,11 +13,12 @@ Redis as private as the PostgreSQL store (bound to the nodes' network, with a pa
 from __future__ import annotations
 
 import pickle
+from collections.abc import Hashable
 from typing import Any
 
 import attrs
 
-from engine.net import WebSocketRequest
+from engine.net import RateLimitRule, WebSocketRequest
 
 __all__ = [
     "Ask",
@@ -26,6 +27,7 @@ __all__ = [
     "Deliver",
     "Disconnect",
     "Message",
+    "Rekey",
     "Reply",
     "decode",
     "encode",
@@ -41,6 +43,8 @@ class Connect:
     party_id: str
     attrs: dict[str, Any]
     request: WebSocketRequest
+    #: The rule of the rate limit the sending node applies to it, if any (see ``Rekey``).
+    limit: RateLimitRule | None = None
 
 
 @attrs.frozen(slots=True)
@@ -98,6 +102,15 @@ class Close:
     conn: str
     code: int
     reason: str
+
+
+@attrs.frozen(slots=True)
+class Rekey:
+    """Count the receiving node's connection ``conn`` against ``key`` from now on (None: the
+    key its route gave it): the owner's party re-keyed its limit (``PeerGroup.reassign``)."""
+
+    conn: str
+    key: Hashable | None
 
 
 def encode(origin: str, messages: list[Any]) -> bytes:

@@ -1,12 +1,12 @@
 """Two nodes in one process (two engines on one Redis and one SQLite file) serving the example
-party app: every request and connection reaching either node is served by the party's owner;
-a dead node's listings go; a node paused past its lease cannot write."""
+party app (Liap Tui for seats): every request and connection reaching either node is served by
+the party's owner; a dead node's listings go; a node paused past its lease cannot write."""
 
 from __future__ import annotations
 
 import inspect
 import pickle
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,15 @@ import trio
 
 from engine import clock
 from engine.actors import NameTaken
+from engine.apps.liaptui.app import app as liaptui
 from engine.cluster import ClusterNode, ClusterPlacement
 from engine.cluster import _keys as keys
 from engine.cluster.testing import RedisServer
-from engine.parties import PartyDirectory
+from engine.parties import Admission, PartyDirectory
 from engine.store import Superseded
 from engine.testing import Served, serve_apps
 
+from liaptui_players import create_room, join
 from party_app import ExampleParty, Listing, PartyState, Roster, app
 
 ENVIRON = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
@@ -318,3 +320,36 @@ async def test_a_paused_owner_that_writes_first_supersedes_the_new_copy(
         assert await taken.wait_stopped() == "shutdown"
         record = await other.engine.store.load(kind, code)
         assert record is not None and record.data["members"] == ["ada", "cyd"]
+
+
+def limit_keys(served: Served) -> list[Hashable]:
+    """The keys the node's Liap Tui connections to rooms elsewhere count against."""
+    placement = served.engine.contexts["liaptui"].rooms.placement
+    assert isinstance(placement, ClusterPlacement)
+    return [
+        value.rate_limit.key
+        for peer in placement.node.local.values()
+        for value in peer.attrs.values()
+        if isinstance(value, Admission) and value.rate_limit is not None
+    ]
+
+
+async def test_a_forwarded_connection_is_rate_limited_by_its_seat_once_seated(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    # As a node serving the party itself would, once the owner re-keys it (a seat claimed:
+    # PeerGroup.reassign); until then, as its route keyed it.
+    store = f"sqlite:///{tmp_path / 'cluster.db'}"
+    environ = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
+    async with (
+        serve_apps([liaptui], store=store, environ=environ, cluster=redis.url) as owner,
+        serve_apps([liaptui], store=store, environ=environ, cluster=redis.url) as other,
+    ):
+        room = (await create_room(owner.client))["room_id"]
+        async with other.client.websocket(f"/ws/{room}", type_key="event") as ws:
+            # A visitor: counted as the route keyed it (its own connection).
+            await until(lambda: limit_keys(other))
+            assert limit_keys(other) != [("liaptui.room", room, "seat 1")]
+            seated = await join(ws, "Bob")
+            seat = f"seat {seated['position']}"
+            await until(lambda: limit_keys(other) == [("liaptui.room", room, seat)])
