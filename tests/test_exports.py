@@ -68,8 +68,10 @@ EXPECTED = {
         "ClusterNode",
         "ClusterPlacement",
         "ClusterSettings",
+        "ClusterUnreachable",
         "OwnerUnreachable",
         "RemoteError",
+        "check_cluster",
         "open_cluster",
     },
     "engine.supervisors": {
