@@ -28,8 +28,6 @@ from engine.testing import Served, serve_apps
 from liaptui_players import create_room, join
 from party_app import ExampleParty, Listing, PartyState, Roster, app
 
-ENVIRON = {"PARTY_ENGINE_CLUSTER_LEASE": "1"}
-
 
 @asynccontextmanager
 async def two_nodes(
