@@ -433,7 +433,11 @@ class ClusterNode:
                     continue
                 data = message["data"]
                 assert isinstance(data, bytes)
-                origin, batch = decode(data)
+                try:
+                    origin, batch = decode(data)
+                except Exception:  # one bad batch must not take the node's inbox down
+                    log.exception("cluster: a message to this node could not be decoded")
+                    continue
                 for item in batch:
                     self._handle(origin, item)
 
@@ -517,13 +521,15 @@ class ClusterNode:
         placement = self.placements.get(ask.kind)
         party = None if placement is None else placement.directory.find(ask.party_id)
         try:
-            if party is None:
-                raise RemoteError(f"{ask.kind} {ask.party_id} is not on node {self.id}")
+            if party is None:  # it ended, or moved, since the asker looked
+                raise ActorStopped(f"{ask.kind} {ask.party_id} is not on node {self.id}")
             reply = Reply(ask.call, True, await party.ask(ask.message, timeout=ask.timeout))
         except Exception as exc:
             reply = Reply(ask.call, False, exc)
         try:
-            pickle.dumps(reply.value)
+            # Both ways: a value that pickles but does not unpickle would fail the asker's
+            # whole inbox batch (an exception whose constructor takes other arguments).
+            pickle.loads(pickle.dumps(reply.value))
         except Exception:
             reply = Reply(ask.call, False, RemoteError(f"unpicklable answer: {reply.value!r}"))
         with suppress(OutboxFull):  # the asker times out

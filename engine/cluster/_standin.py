@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import trio
 
-from engine.actors import Actor, ActorError, Rejection, on
+from engine.actors import Actor, ActorError, ActorStopped, Rejection, on
 from engine.net import (
     CloseReason,
     Peer,
@@ -46,7 +46,7 @@ from ._wire import Connect, Disconnect, Message
 if TYPE_CHECKING:
     from ._node import ClusterNode
 
-__all__ = ["OwnerGone", "RemoteError", "StandIn"]
+__all__ = ["OwnerGone", "OwnerStopped", "RemoteError", "StandIn"]
 
 _IDLE = "idle"
 _BUSY = "party busy"
@@ -54,6 +54,13 @@ _BUSY = "party busy"
 
 class RemoteError(Rejection):
     """A forwarded ask failed on the owner's node (or got no answer in time)."""
+
+
+class OwnerStopped(RemoteError, ActorStopped):
+    """The party had stopped on its node (finished, or moved on) before it could answer: to
+    the asker an ``ActorStopped``, as from a local party, which the apps answer as they do
+    one that is gone (404, or asking the directory again); to the stand-in a rejection, so
+    it carries on."""
 
 
 def _portable(value: Any) -> Any:
@@ -150,6 +157,8 @@ class StandIn(Actor):
             return await self.node.ask(self.owner, self.kind, self.party_id, message)
         except Rejection:
             raise
+        except ActorStopped as exc:
+            raise OwnerStopped(f"{self.kind} {self.party_id} stopped on node {self.owner}") from exc
         except (ActorError, OutboxFull) as exc:
             raise RemoteError(f"{self.kind} {self.party_id} on node {self.owner}: {exc!r}") from exc
         finally:

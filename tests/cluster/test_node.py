@@ -16,7 +16,7 @@ import pytest
 import trio
 
 from engine import clock
-from engine.actors import NameTaken
+from engine.actors import ActorStopped, NameTaken
 from engine.apps.liaptui.app import app as liaptui
 from engine.cluster import ClusterNode, ClusterPlacement
 from engine.cluster import _keys as keys
@@ -156,6 +156,23 @@ async def test_a_stand_in_asked_past_its_idle_period_serves_every_ask(
         # Unused for a lease period, it goes.
         with trio.fail_after(5):
             await standin.wait_stopped()
+
+
+async def test_an_ask_to_a_party_that_ended_on_its_node_is_actor_stopped_as_locally(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    """Apps answer ``ActorStopped`` as "gone" (404): through a stand-in as from a local party,
+    and the stand-in carries on."""
+    async with two_nodes(redis, tmp_path) as (owner, other):
+        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
+        code = created.json()["code"]
+        standin = await directory(other).get(code)
+        assert standin is not None and directory(other).find(code) is None
+        assert await directory(owner).finish(code)
+        for _ in range(2):
+            with pytest.raises(ActorStopped):
+                await standin.ask(Roster("ada", joining=True))
+        assert standin.alive
 
 
 def node_of(served: Served) -> ClusterNode:
