@@ -7,7 +7,7 @@ session's WebSocket and where messages go), ``monitoring`` (dashboard figures), 
 WebSocket messages), ``views`` (response bodies from state), ``errors`` and ``settings``. None
 of them imports the runtime.
 
-On the party layer: ``registry`` (the zones and the numbers, one actor), ``host_party`` and
+On the party layer: ``registry`` (the zones and the numbers, one party), ``host_party`` and
 ``session_party`` (one persistent actor per host and per session), ``messages`` (what they
 tell each other), ``coordinator`` (the context: what takes several actors), ``routes`` and
 ``app`` (the only modules importing ``engine.web``).

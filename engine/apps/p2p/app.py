@@ -2,10 +2,11 @@
 ``party-engine serve`` under ``/p2p``.
 
 Setup (which runs again from scratch if the app fails) reads ``P2PSettings`` from the engine's
-environment, starts the registry, then the host and session directories, and restores every
-saved host and session so that their timers run (a host silent past its deadline while the
-server was down goes OFFLINE at once, failing its sessions). It logs whether authentication
-is on: without ``PARTY_ENGINE_P2P_API_KEY`` the API is open to anyone who can reach it.
+environment and starts the registry's, the sessions' and the hosts' directories; sessions and
+hosts are restored at start so that their timers run (a host silent past its deadline while the
+server was down goes OFFLINE at once, failing its sessions), and in a cluster a node adopts
+those of a node that died. It logs whether authentication is on: without
+``PARTY_ENGINE_P2P_API_KEY`` the API is open to anyone who can reach it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from engine.net import RateLimiter, RateLimitKind, RateLimitRule
 from engine.parties import start_party_directory
 from engine.settings import read_settings
 from engine.store import Store
-from engine.supervisors import ActorSpec, SupervisorSpec
 from engine.web import AppSpec, Engine, TokenIssuer, load_or_create_secret
 
 from .coordinator import Coordinator
 from .host_party import HostParty
-from .registry import REGISTRY_NAME, RegistryActor
+from .registry import RegistryParty
 from .responses import ServiceHealth, SystemHealth
 from .routes import P2P, routes
 from .session_party import SessionParty, SignalingErrors
@@ -56,7 +56,7 @@ class SystemHealthCheck:
         healthy = ServiceHealth.UNHEALTHY
         with trio.move_on_after(HEALTH_TIMEOUT):
             try:
-                await self.store.load(RegistryActor.kind, "health-check")
+                await self.store.load(RegistryParty.kind, "health-check")
             except Exception:
                 log.exception("the store failed its health check")
             else:
@@ -76,23 +76,28 @@ async def setup(engine: Engine) -> AsyncIterator[P2P]:
             "this server may register hosts and change zones and sessions"
         )
     errors = SignalingErrors()
-    registry_spec = ActorSpec(lambda: RegistryActor(engine.store), name=REGISTRY_NAME)
-    await engine.system.start_supervisor(
-        SupervisorSpec(id="p2p.registry", children=(registry_spec,))
+    # The parties reach each other through the coordinator, which is their context: it exists
+    # first, and each directory joins it once started (see ``Coordinator.ready``).
+    session_ids = SessionIds()
+    coordinator = Coordinator(settings, session_ids, SystemHealthCheck(engine.store))
+    system, store = engine.system, engine.store
+    coordinator.registries = await start_party_directory(
+        system, store, RegistryParty, errors=errors, context=coordinator
     )
-    registry = engine.system.lookup(REGISTRY_NAME)
-    assert registry is not None
-    hosts = await start_party_directory(engine.system, engine.store, HostParty, errors=errors)
-    sessions = await start_party_directory(
-        engine.system, engine.store, SessionParty, errors=errors, ids=SessionIds()
+    coordinator.sessions = await start_party_directory(
+        system,
+        store,
+        SessionParty,
+        errors=errors,
+        ids=session_ids,
+        context=coordinator,
+        restore_all=True,
     )
-    coordinator = Coordinator(
-        settings, registry, hosts, sessions, SessionIds(), SystemHealthCheck(engine.store)
+    coordinator.hosts = await start_party_directory(
+        system, store, HostParty, errors=errors, context=coordinator, restore_all=True
     )
-    # The parties reach each other through the coordinator; none has started yet.
-    hosts.context = sessions.context = coordinator
-    await sessions.restore_all()
-    await hosts.restore_all()
+    coordinator.ready.set()
+    await coordinator.registry()  # made now (by the first node, in a cluster), not mid-request
     limiter = signaling_limiter = None
     if settings.rate_limit:
         limiter = RateLimiter(RateLimitRule(settings.rate_limit, settings.rate_limit_window))

@@ -1,10 +1,14 @@
-"""The registry: one persistent actor holding every zone (a ``ZoneBook``) and the numbers the
-next host and session get.
+"""The registry: one party holding every zone (a ``ZoneBook``) and the numbers the next host and
+session get.
 
-Zones are few and change rarely, so one actor keeps them all and answers reads from memory;
+Zones are few and change rarely, so one party keeps them all and answers reads from memory;
 host and session numbers (the ``id`` responses show) come from here too so that they are never
 given twice, across restarts included. A number drawn for a host or session that then failed
 to be created is not reused: numbers only promise to be unique and increasing.
+
+It is a party (id ``REGISTRY_ID`` in its own directory, reached with ``get_or_create``) rather
+than an actor each process starts, so that a cluster runs it once: on one node, reached from
+the others through the directory's stand-ins, adopted by another node when its node dies.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import attrs
 
 from engine import clock
 from engine.actors import on
-from engine.store import PersistentActor, Store
+from engine.parties import Party
 
 from .requests import CreateZoneRequest, UpdateZoneRequest, ZoneQuery
 from .zones import (
@@ -30,7 +34,7 @@ from .zones import (
 )
 
 __all__ = [
-    "REGISTRY_NAME",
+    "REGISTRY_ID",
     "CountPlayerServed",
     "CreateZone",
     "GetZone",
@@ -38,12 +42,12 @@ __all__ = [
     "NumberHost",
     "NumberSession",
     "Registry",
-    "RegistryActor",
+    "RegistryParty",
     "UpdateZone",
 ]
 
-#: The registry's name in the actor registry.
-REGISTRY_NAME = ("p2p.registry",)
+#: The registry's party id (its record's key in the store).
+REGISTRY_ID = "registry"
 
 
 @attrs.frozen
@@ -99,15 +103,9 @@ class NumberSession:
     """Ask: the number of a new session."""
 
 
-class RegistryActor(PersistentActor[Registry]):
+class RegistryParty(Party[Registry, None]):
     kind: ClassVar[str] = "p2p.registry"
     state_type: ClassVar[type] = Registry
-
-    def __init__(self, store: Store) -> None:
-        super().__init__(store, "registry")
-
-    def initial_state(self) -> Registry:
-        return Registry()
 
     @on(CreateZone)
     def _create(self, message: CreateZone) -> Zone:

@@ -287,14 +287,14 @@ async def unregister_host(request: Request) -> MessageResponse:
 )
 async def create_zone(request: Request) -> ZoneCreated:
     """Create a zone."""
-    return zone_created(await request.context.coordinator.registry.ask(CreateZone(request.body)))
+    return zone_created(await request.context.coordinator.ask_registry(CreateZone(request.body)))
 
 
 @api.get("/zones/", response=list[ZoneSummary], responses=_QUERY)
 async def list_zones(request: Request) -> list[ZoneSummary]:
     """The zones, in creation order, filtered by p2p_enabled and status."""
     query = parse_zone_query(request.query)
-    zones = await request.context.coordinator.registry.ask(ListZones(query))
+    zones = await request.context.coordinator.ask_registry(ListZones(query))
     return [zone_summary(zone) for zone in zones]
 
 
@@ -315,7 +315,7 @@ async def get_zone(request: Request) -> ZoneDetails:
 async def update_zone(request: Request) -> ZoneUpdated:
     """Change a zone's p2p_enabled or status."""
     message = UpdateZone(request.params["zone_id"], request.body)
-    return zone_updated(await request.context.coordinator.registry.ask(message))
+    return zone_updated(await request.context.coordinator.ask_registry(message))
 
 
 # -- sessions --------------------------------------------------------------------------------

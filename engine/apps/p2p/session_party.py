@@ -254,24 +254,25 @@ class SessionParty(Party[Session, Connection]):
     # -- closing ----------------------------------------------------------------------------
 
     @on(CloseSession)
-    def _close_session(self, message: CloseSession) -> None:
-        self._close(message.status, release_host=message.release_host)
+    async def _close_session(self, message: CloseSession) -> None:
+        await self._close(message.status, release_host=message.release_host)
 
     @on(Abandon)
-    def _abandon(self, _: Abandon) -> None:
+    async def _abandon(self, _: Abandon) -> None:
         timeout = self.context.settings.empty_session_timeout
         if is_abandoned(self.state, clock.now(), timeout):
-            self._close(SessionStatus.ENDED, release_host=True)
+            await self._close(SessionStatus.ENDED, release_host=True)
         else:
             self._arm()
 
-    def _close(self, status: SessionStatus, *, release_host: bool) -> None:
+    async def _close(self, status: SessionStatus, *, release_host: bool) -> None:
         if not self.state.status.is_open:
             return
+        # Wherever the host runs (in a cluster, perhaps on another node).
+        host = await self.context.host_to_release(self.state.host_id) if release_host else None
         self.state = close(self.state, status, now=clock.now())
         self._arm()
         self.room, deliveries = close_room(self.room, status)
-        host = self.context.hosts.find(self.state.host_id) if release_host else None
         session_id = self.key
 
         def announce() -> None:
