@@ -207,6 +207,9 @@ class ClusterNode:
     placements: dict[str, ClusterPlacement] = attrs.field(factory=dict, init=False)
     # The leases held: (kind, party id).
     _owned: set[tuple[str, str]] = attrs.field(factory=set, init=False)
+    # The last release queued of each lease, until it has run: a claim of that lease waits for
+    # it, or it would find the lease still this node's and then see the release delete it.
+    _releasing: dict[tuple[str, str], trio.Event] = attrs.field(factory=dict, init=False)
     # Connections other nodes serve, to parties of this one: (node, conn) -> (party, peer).
     _remote: dict[tuple[str, str], tuple[ActorRef, Peer]] = attrs.field(factory=dict, init=False)
     _calls: dict[int, trio.MemorySendChannel[Reply]] = attrs.field(factory=dict, init=False)
@@ -250,6 +253,9 @@ class ClusterNode:
         """Take the lease of ``(kind, party_id)`` unless a node holds it; the holder and
         whether its heartbeat is alive. ``always_on``: list it among the kind's parties that
         must run somewhere (for adoption after a node's death)."""
+        releasing = self._releasing.get((kind, party_id))
+        if releasing is not None:
+            await releasing.wait()
         owner, alive = await self._scripts["CLAIM"](
             keys=[keys.owner_key(kind, party_id), keys.parties_key(kind)],
             args=[self.id, self.lease_ms, keys.NODE_PREFIX, "1" if always_on else "0", party_id],
@@ -261,9 +267,17 @@ class ClusterNode:
 
     def release(self, kind: str, party_id: str) -> None:
         """Give the lease up, soon (compare-and-delete: only if it is still this node's)."""
-        if (kind, party_id) in self._owned:
-            self._owned.discard((kind, party_id))
-            self.later(self._scripts["RELEASE"], [keys.owner_key(kind, party_id)], [self.id])
+        lease = (kind, party_id)
+        if lease in self._owned:
+            self._owned.discard(lease)
+            released = self._releasing[lease] = trio.Event()
+
+            def done(_: object) -> None:
+                released.set()
+                if self._releasing.get(lease) is released:
+                    del self._releasing[lease]
+
+            self.later(self._scripts["RELEASE"], [keys.owner_key(*lease)], [self.id], then=done)
 
     async def orphans(self, kind: str) -> list[str]:
         """The kind's always-on parties whose lease lapsed."""
@@ -283,8 +297,8 @@ class ClusterNode:
         args: list[Any],
         then: Callable[[Any], object] | None = None,
     ) -> None:
-        """Run a script soon, after those queued before it, without waiting for it; ``then``
-        is given its result."""
+        """Run a script soon, after those queued before it, without waiting for it; then
+        ``then(result)``, the script's result or None if it failed (logged)."""
         self._later_send.send_nowait((script, script_keys, args, then))
 
     def list_later(
@@ -304,7 +318,7 @@ class ClusterNode:
                 keys.owner_key(kind, party_id),
             ],
             [self.id, party_id, encoded, note, keys.node_listings_prefix(kind)],
-            lambda done: done or refused(),
+            lambda done: done == 0 and refused(),  # 0: refused; None: lost (logged)
         )
 
     async def prune_listings(self, kind: str) -> int:
@@ -417,7 +431,7 @@ class ClusterNode:
                 result = await script(keys=script_keys, args=args)
             except (coredis.exceptions.RedisError, OSError):
                 log.exception("cluster: a lease release or listing change was lost")
-                continue
+                result = None
             if then is not None:
                 then(result)
         self._later_done.set()
@@ -521,6 +535,10 @@ class ClusterNode:
         placement = self.placements.get(ask.kind)
         party = None if placement is None else placement.directory.find(ask.party_id)
         try:
+            if party is None and placement and (ask.kind, ask.party_id) in self._owned:
+                # Its lease is this node's but it is not live yet (being restored or created
+                # here, the asker having found the lease first): wait for it.
+                party = await placement.directory.restore(ask.party_id)
             if party is None:  # it ended, or moved, since the asker looked
                 raise ActorStopped(f"{ask.kind} {ask.party_id} is not on node {self.id}")
             reply = Reply(ask.call, True, await party.ask(ask.message, timeout=ask.timeout))

@@ -123,6 +123,38 @@ async def test_a_saved_party_nobody_runs_is_started_on_one_node(
         assert len(running) == 1
 
 
+async def test_a_party_made_by_get_or_create_keeps_the_lease_its_get_let_go(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    async with two_nodes(redis, tmp_path) as (first, second):
+        # ``get`` takes the lease, finds nothing saved and lets it go (a queued release);
+        # ``create`` takes it again at once: the release must not delete it afterwards.
+        await directory(first).get_or_create("ONE", PartyState("T", ("ada",), clock.now()))
+        assert await directory(second).get("ONE") is not None
+        assert directory(second).find("ONE") is None  # a stand-in: no second copy runs
+        async with coredis.Redis.from_url(redis.url) as client:
+            owner = await client.get(f"pe:owner:{ExampleParty.kind}:ONE")
+        placement = directory(first).placement
+        assert isinstance(placement, ClusterPlacement)
+        assert owner == placement.node.id.encode()
+
+
+async def test_an_ask_reaching_the_owner_before_its_party_is_live_waits_for_it(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    async with two_nodes(redis, tmp_path) as (owner, other):
+        seed = PartyState("T", ("ada",), clock.now())
+        _, party = await directory(owner).create(seed, party_id="LATE1")
+        await directory(owner).supervisor.terminate_child(party)
+        # As while the owner restores or creates it: its lease taken, the party not live yet.
+        placement = directory(owner).placement
+        assert placement is not None and await placement.claim("LATE1")
+        standin = await directory(other).get("LATE1")
+        assert standin is not None
+        assert await standin.ask(Roster("bob", joining=True)) == ["ada", "bob"]
+        assert directory(owner).find("LATE1") is not None
+
+
 async def test_a_node_whose_lease_was_taken_stops_its_copy(
     redis: RedisServer, tmp_path: Path
 ) -> None:
