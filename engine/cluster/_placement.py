@@ -86,6 +86,11 @@ class ClusterPlacement:
                 if owner == self.node.id:
                     ref = await self.directory.restore(party_id)
                     if ref is None:
+                        if self.always_on:
+                            # Not saved: the claim listed it among the parties to adopt, where
+                            # the other nodes would chase it (while this node holds the lease,
+                            # so that no party of that id is listed meanwhile).
+                            await self.node.forget_party(self.kind, party_id)
                         self.release(party_id)
                     else:
                         self._relist(party_id)

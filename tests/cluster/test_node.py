@@ -139,6 +139,15 @@ async def test_a_party_made_by_get_or_create_keeps_the_lease_its_get_let_go(
         assert owner == placement.node.id.encode()
 
 
+async def test_a_get_of_a_party_nobody_saved_leaves_nothing_to_adopt(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    async with two_nodes(redis, tmp_path) as (first, _):
+        assert await directory(first).get("GHOST") is None
+        async with coredis.Redis.from_url(redis.url) as client:
+            assert not await client.sismember(f"pe:parties:{ExampleParty.kind}", "GHOST")
+
+
 async def test_an_ask_reaching_the_owner_before_its_party_is_live_waits_for_it(
     redis: RedisServer, tmp_path: Path
 ) -> None:
