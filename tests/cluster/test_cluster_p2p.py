@@ -49,7 +49,7 @@ async def create_zone(client: Client, zone_id: str) -> dict[str, Any]:
 async def eventually(expected: Any, read: Callable[..., Awaitable[Any]], *args: Any) -> None:
     """Until ``read(*args)`` answers ``expected``: a listing crosses to the other nodes
     through Redis, so a node may answer the previous one shortly."""
-    with trio.fail_after(10):
+    with trio.fail_after(20):
         while True:
             if await read(*args) == expected:
                 return
@@ -197,3 +197,25 @@ async def test_the_node_running_a_host_and_a_session_dies_and_the_others_carry_o
         assert later["id"] > host["id"]
         another = await create_session(first.client)
         assert another["id"] == 2
+
+
+async def test_a_silent_host_whose_node_died_still_goes_offline_and_fails_its_session(
+    redis: RedisServer, postgres: PostgresServer
+) -> None:
+    # Timeouts keep counting when a node dies: its parties are adopted with their timers.
+    environ = {**ENVIRON, "PARTY_ENGINE_P2P_HEARTBEAT_TIMEOUT": "2"}
+    with postgres.database() as store:
+        async with open_nodes("p2p", store, redis.url, environ, count=2) as (doomed, other):
+            await create_zone(doomed.client, "prontera")
+            await register(doomed.client, "host-12345")
+            session_id = (await create_session(doomed.client))["session_id"]
+            doomed.kill()
+
+            async def status(path: str) -> Any:
+                # A request the other node forwarded before it saw its owner die is answered
+                # 503 (after the ask timeout): a client tries again.
+                answer = await other.client.get(path)
+                return answer.json()["status"] if answer.status_code == 200 else None
+
+            await eventually("OFFLINE", status, "/api/hosts/host-12345")
+            await eventually("FAILED", status, f"/api/sessions/{session_id}")
