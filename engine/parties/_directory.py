@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
+import trio
 
 from engine.actors import ActorRef, NameTaken, Registry
 from engine.net import EventStream
@@ -140,7 +141,9 @@ class PartyDirectory(Generic[P]):
     _groups: dict[str, PeerGroup[Any]] = attrs.field(factory=dict, init=False)
     _listings: dict[str, Any] = attrs.field(factory=dict, init=False)
     _listeners: list[Listener] = attrs.field(factory=list, init=False)
-    _creating: set[str] = attrs.field(factory=set, init=False)
+    # The ids being created here, each with the event set once its ``create`` has started it
+    # (or failed): a restore of one waits for it rather than race it.
+    _creating: dict[str, trio.Event] = attrs.field(factory=dict, init=False)
 
     @property
     def kind(self) -> str:
@@ -165,7 +168,7 @@ class PartyDirectory(Generic[P]):
                 if chosen:
                     raise NameTaken((self.kind, party_id))
                 continue
-            self._creating.add(party_id)
+            self._creating[party_id] = trio.Event()
             started = False
             try:
                 if self.placement is not None and not await self.placement.claim(party_id):
@@ -188,7 +191,7 @@ class PartyDirectory(Generic[P]):
                     raise
                 started = True
             finally:
-                self._creating.discard(party_id)
+                self._creating.pop(party_id).set()
                 if not started and self.placement is not None:
                     self.placement.release(party_id)
             assert isinstance(ref, ActorRef)
@@ -319,6 +322,10 @@ class PartyDirectory(Generic[P]):
         return True
 
     async def _restore(self, party_id: str, record: Record | None) -> ActorRef | None:
+        # A party being created here is not saved yet: wait for it, and then find it live (or
+        # restore it, saved after all, if its creation failed).
+        while (creating := self._creating.get(party_id)) is not None:
+            await creating.wait()
         # The record read at start-up is for the first incarnation only: one restarted after a
         # crash must read what the crashed one last committed.
         records = iter([record])

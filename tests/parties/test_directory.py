@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import attrs
 import pytest
 import trio
+import trio.testing
 
 from engine.actors import NameTaken
 from engine.net import PeerConnected
@@ -105,6 +107,45 @@ async def test_get_or_create_makes_one_party_for_concurrent_callers(store: Store
         assert saved == directory.find("SAVED")
         record = await store.load(Counter.kind, "SAVED")
         assert record is not None and record.data["count"] == 7
+
+
+@attrs.define
+class HeldLoads:
+    """``store``, with its loads of ``held`` waiting for ``go``."""
+
+    store: Store
+    held: str
+    go: trio.Event = attrs.field(factory=trio.Event)
+
+    async def load(self, kind: str, key: str) -> Any:
+        if key == self.held:
+            await self.go.wait()
+        return await self.store.load(kind, key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+async def test_a_get_while_the_party_is_being_created_answers_the_new_party(
+    store: Store,
+) -> None:
+    held = HeldLoads(store, "NEW")
+    async with open_actor_system() as system:
+        directory = await start_party_directory(system, cast(Store, held), Counter, errors=ERRORS)
+        found: list[Any] = []
+
+        async def get() -> None:
+            found.append(await directory.get("NEW"))
+
+        async with trio.open_nursery() as nursery:
+            # The create checks that no party "NEW" is saved: the get comes meanwhile.
+            nursery.start_soon(partial(directory.create, Tally(count=4), party_id="NEW"))
+            await trio.testing.wait_all_tasks_blocked()
+            nursery.start_soon(get)
+            await trio.testing.wait_all_tasks_blocked()
+            held.go.set()
+        assert found == [directory.find("NEW")] and found[0] is not None
+        assert await found[0].ask(Hooks()) == [("ready", False)]
 
 
 async def test_get_restores_a_saved_party_and_answers_none_for_an_unknown_one(
