@@ -8,7 +8,8 @@ to be created is not reused: numbers only promise to be unique and increasing.
 
 It is a party (id ``REGISTRY_ID`` in its own directory, reached with ``get_or_create``) rather
 than an actor each process starts, so that a cluster runs it once: on one node, reached from
-the others through the directory's stand-ins, adopted by another node when its node dies.
+the others through the directory's stand-ins, and restored from the store by the next node to
+need it when its node dies.
 """
 
 from __future__ import annotations
