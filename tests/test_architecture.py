@@ -7,7 +7,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
 1. **Layers.** Production code imports only down this list (``LAYERS``)::
 
        leaves       engine/errors.py, engine/clock.py, engine/settings.py, engine/wire.py,
-                    engine/logs.py
+                    engine/logs.py, engine/collector.py
        actors       engine/actors
        supervisors  engine/supervisors
        store        engine/store
@@ -55,7 +55,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("leaves", ("engine.errors", "engine.clock", "engine.settings", "engine.wire", "engine.logs")),
+    (
+        "leaves",
+        (
+            "engine.errors",
+            "engine.clock",
+            "engine.settings",
+            "engine.wire",
+            "engine.logs",
+            "engine.collector",
+        ),
+    ),
     ("actors", ("engine.actors",)),
     ("supervisors", ("engine.supervisors",)),
     ("store", ("engine.store",)),
