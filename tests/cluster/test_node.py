@@ -16,7 +16,7 @@ import pytest
 import trio
 
 from engine import clock
-from engine.actors import ActorStopped, NameTaken
+from engine.actors import ActorRef, ActorStopped, NameTaken
 from engine.apps.liaptui.app import app as liaptui
 from engine.cluster import ClusterNode, ClusterPlacement
 from engine.cluster import _keys as keys
@@ -323,10 +323,12 @@ async def test_a_party_restored_by_another_node_is_listed_by_it(
 # lease's deletion: what stops the paused copy is the store alone.
 
 
-async def test_a_paused_owners_write_after_a_takeover_is_refused_and_stops_its_copy(
+@asynccontextmanager
+async def lease_lapsed(
     redis: RedisServer, tmp_path: Path
-) -> None:
-    kind = ExampleParty.kind
+) -> AsyncIterator[tuple[Served, Served, str, ActorRef]]:
+    """Two nodes, and a party created on the first ("paused") whose lease has lapsed while
+    its copy there still runs: the nodes, the party's code and that copy."""
     async with (
         two_nodes(redis, tmp_path, lease=60) as (paused, other),
         coredis.Redis.from_url(redis.url) as client,
@@ -335,7 +337,15 @@ async def test_a_paused_owners_write_after_a_takeover_is_refused_and_stops_its_c
         code = created.json()["code"]
         stale = directory(paused).find(code)
         assert stale is not None
-        await client.delete([keys.owner_key(kind, code)])
+        await client.delete([keys.owner_key(ExampleParty.kind, code)])
+        yield paused, other, code, stale
+
+
+async def test_a_paused_owners_write_after_a_takeover_is_refused_and_stops_its_copy(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    kind = ExampleParty.kind
+    async with lease_lapsed(redis, tmp_path) as (paused, other, code, stale):
         # Taken over: the other node restores the party and writes to it.
         joined = await other.client.post(f"/api/parties/{code}/join", json={"user": "bob"})
         assert joined.json() == {"members": ["ada", "bob"]}
@@ -359,15 +369,7 @@ async def test_a_paused_owner_that_writes_first_supersedes_the_new_copy(
 ) -> None:
     # The other order: nothing acknowledged is lost either way, and one copy is left.
     kind = ExampleParty.kind
-    async with (
-        two_nodes(redis, tmp_path, lease=60) as (paused, other),
-        coredis.Redis.from_url(redis.url) as client,
-    ):
-        created = await paused.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
-        stale = directory(paused).find(code)
-        assert stale is not None
-        await client.delete([keys.owner_key(kind, code)])
+    async with lease_lapsed(redis, tmp_path) as (_, other, code, stale):
         taken = await directory(other).get(code)  # restored there, nothing written yet
         assert taken is not None and directory(other).find(code) is taken
         assert await stale.ask(Roster("cyd", joining=True)) == ["ada", "cyd"]
