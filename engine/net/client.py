@@ -43,6 +43,7 @@ import attrs
 import httpx
 import trio
 import trio_websocket
+from wsproto.utilities import LocalProtocolError
 
 #: Seconds a receive waits by default; the engine's own ask timeout is the same.
 DEFAULT_RECEIVE_TIMEOUT = 5.0
@@ -393,6 +394,15 @@ async def _open_connection(
             sole = group.exceptions[0]
             if connection is None and isinstance(sole, trio_websocket.ConnectionRejected):
                 raise _rejected(sole) from sole
+            if (
+                isinstance(sole, LocalProtocolError)
+                and connection is not None
+                and connection.closed is not None
+            ):
+                # trio-websocket's reader answers a ping that crossed our close with a pong,
+                # which wsproto refuses once the close is sent: closing as asked, not failing.
+                # (The reader's end cancelled what was left of the block after the close.)
+                return
             _reraise(sole)
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
+from functools import partial
 
 import hypercorn.config
 import hypercorn.trio
@@ -294,3 +297,42 @@ async def test_open_client_checks_its_arguments() -> None:
     with pytest.raises(ValueError):
         async with open_client("http://127.0.0.1:1", timeout=0):
             pass
+
+
+async def _ping_while_closing(stream: trio.SocketStream) -> None:
+    """A server that answers the client's close with a ping first, then its own close: the
+    pings of a heartbeat cross a close on a real network."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += await stream.receive_some(4096)
+    key = next(
+        line.split(b":", 1)[1].strip()
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-key:")
+    )
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    await stream.send_all(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+    )
+    received = b""
+    while not received or received[0] & 0x0F != 0x8:  # the client's close frame
+        received = await stream.receive_some(4096)
+    ping, close = b"\x89\x00", b"\x88\x02\x03\xe8"  # unmasked: ping, close 1000
+    await stream.send_all(ping + close)
+    await stream.aclose()
+
+
+async def test_a_ping_arriving_while_the_client_closes_is_no_error(
+    nursery: trio.Nursery,
+) -> None:
+    # trio-websocket's reader answers the ping with a pong, which wsproto refuses once our
+    # close is sent: the connection was closing as asked, not failing.
+    [listener] = await nursery.start(
+        partial(trio.serve_tcp, _ping_while_closing, 0, host="127.0.0.1")
+    )
+    port = listener.socket.getsockname()[1]
+    async with open_client(f"http://127.0.0.1:{port}") as client:
+        async with client.websocket("/") as ws:
+            await ws.close()
+        assert ws.close_code == 1000
