@@ -17,7 +17,7 @@ from engine.cluster.testing import RedisServer
 from engine.net.client import Client, ClientWebSocket, WebSocketClosed
 from engine.store.testing import PostgresServer
 
-from cluster_nodes import Node, open_nodes
+from cluster_nodes import Node, open_nodes, until
 from p2p_values import REGISTER_BODY, ZONE_BODY
 
 #: No HTTP rate limit: the tests make many requests from one address.
@@ -49,11 +49,11 @@ async def create_zone(client: Client, zone_id: str) -> dict[str, Any]:
 async def eventually(expected: Any, read: Callable[..., Awaitable[Any]], *args: Any) -> None:
     """Until ``read(*args)`` answers ``expected``: a listing crosses to the other nodes
     through Redis, so a node may answer the previous one shortly."""
-    with trio.fail_after(20):
-        while True:
-            if await read(*args) == expected:
-                return
-            await trio.sleep(0.05)
+
+    async def reads_expected() -> bool:
+        return bool(await read(*args) == expected)
+
+    await until(reads_expected, seconds=20)
 
 
 async def test_hosts_and_zones_registered_through_any_node_are_every_nodes(

@@ -4,12 +4,10 @@ the party's owner; a dead node's listings go; a node paused past its lease canno
 
 from __future__ import annotations
 
-import inspect
 import pickle
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import coredis
 import pytest
@@ -25,6 +23,7 @@ from engine.parties import Admission, PartyDirectory
 from engine.store import Superseded
 from engine.testing import Served, serve_apps
 
+from cluster_nodes import until
 from liaptui_players import create_room, join
 from party_app import ExampleParty, Listing, PartyState, Roster, app
 
@@ -48,12 +47,24 @@ def directory(served: Served) -> PartyDirectory[ExampleParty]:
     return found
 
 
+def node_of(served: Served) -> ClusterNode:
+    placement = directory(served).placement
+    assert isinstance(placement, ClusterPlacement)
+    return placement.node
+
+
+async def create_party(served: Served) -> str:
+    """A party created through ``served`` (so owned by it, ada seated); its code."""
+    created = await served.client.post("/api/parties", json={"user": "ada", "title": "T"})
+    code: str = created.json()["code"]
+    return code
+
+
 async def test_requests_and_connections_reach_the_owner_through_any_node(
     redis: RedisServer, tmp_path: Path
 ) -> None:
     async with two_nodes(redis, tmp_path) as (owner, other):
-        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
+        code = await create_party(owner)
         # An ask through the other node: answered by the owner, refusals in the app's format.
         joined = await other.client.post(f"/api/parties/{code}/join", json={"user": "bob"})
         assert joined.status_code == 200 and joined.json() == {"members": ["ada", "bob"]}
@@ -134,9 +145,7 @@ async def test_a_party_made_by_get_or_create_keeps_the_lease_its_get_let_go(
         assert directory(second).find("ONE") is None  # a stand-in: no second copy runs
         async with coredis.Redis.from_url(redis.url) as client:
             owner = await client.get(f"pe:owner:{ExampleParty.kind}:ONE")
-        placement = directory(first).placement
-        assert isinstance(placement, ClusterPlacement)
-        assert owner == placement.node.id.encode()
+        assert owner == node_of(first).id.encode()
 
 
 async def test_a_get_of_a_party_nobody_saved_leaves_nothing_to_adopt(
@@ -168,8 +177,7 @@ async def test_a_node_whose_lease_was_taken_stops_its_copy(
     redis: RedisServer, tmp_path: Path
 ) -> None:
     async with two_nodes(redis, tmp_path) as (owner, _):
-        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
+        code = await create_party(owner)
         party = directory(owner).find(code)
         assert party is not None
         # As after a partition: another node holds the lease now. The next renewal finds out.
@@ -186,8 +194,7 @@ async def test_a_stand_in_asked_past_its_idle_period_serves_every_ask(
     redis: RedisServer, tmp_path: Path
 ) -> None:
     async with two_nodes(redis, tmp_path) as (owner, other):
-        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
+        code = await create_party(owner)
         standin = await directory(other).get(code)
         assert standin is not None and directory(other).find(code) is None
         # No connection, asks alone, one after another past its idle lease period (1 s).
@@ -205,8 +212,7 @@ async def test_an_ask_to_a_party_that_ended_on_its_node_is_actor_stopped_as_loca
     """Apps answer ``ActorStopped`` as "gone" (404): through a stand-in as from a local party,
     and the stand-in carries on."""
     async with two_nodes(redis, tmp_path) as (owner, other):
-        created = await owner.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
+        code = await create_party(owner)
         standin = await directory(other).get(code)
         assert standin is not None and directory(other).find(code) is None
         assert await directory(owner).finish(code)
@@ -216,27 +222,8 @@ async def test_an_ask_to_a_party_that_ended_on_its_node_is_actor_stopped_as_loca
         assert standin.alive
 
 
-def node_of(served: Served) -> ClusterNode:
-    placement = directory(served).placement
-    assert isinstance(placement, ClusterPlacement)
-    return placement.node
-
-
 def listed(served: Served, party_id: str) -> Listing | None:
     return next((s for s in directory(served).listing() if s.code == party_id), None)
-
-
-async def until(condition: Callable[[], Any], seconds: float = 5) -> None:
-    """Poll ``condition`` (a function, or a coroutine function) until it is true: the nodes
-    converge through Redis in their own time."""
-    with trio.fail_after(seconds):
-        while True:
-            holds = condition()
-            if inspect.isawaitable(holds):
-                holds = await holds
-            if holds:
-                return
-            await trio.sleep(0.02)
 
 
 async def ghost_lists(
@@ -333,8 +320,7 @@ async def lease_lapsed(
         two_nodes(redis, tmp_path, lease=60) as (paused, other),
         coredis.Redis.from_url(redis.url) as client,
     ):
-        created = await paused.client.post("/api/parties", json={"user": "ada", "title": "T"})
-        code = created.json()["code"]
+        code = await create_party(paused)
         stale = directory(paused).find(code)
         assert stale is not None
         await client.delete([keys.owner_key(ExampleParty.kind, code)])

@@ -3,9 +3,11 @@ end-to-end tests and benchmark."""
 
 from __future__ import annotations
 
+import inspect
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import attrs
 import trio
@@ -69,3 +71,16 @@ async def _open_all(urls: list[str]) -> AsyncIterator[list[Client]]:
         return
     async with open_client(urls[0]) as first, _open_all(urls[1:]) as rest:
         yield [first, *rest]
+
+
+async def until(condition: Callable[[], Any], seconds: float = 5) -> None:
+    """Poll ``condition`` (a function, or a coroutine function) until it is true: the nodes
+    converge through Redis in their own time."""
+    with trio.fail_after(seconds):
+        while True:
+            holds = condition()
+            if inspect.isawaitable(holds):
+                holds = await holds
+            if holds:
+                return
+            await trio.sleep(0.02)
