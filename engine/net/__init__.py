@@ -7,6 +7,7 @@ side does not need httpx or trio-websocket. In-memory peers, to drive a party wi
 are in `engine.net.testing`, also imported on its own.
 """
 
+from ._batch import batched_sends as batched_sends
 from ._codec import JSON_CODEC as JSON_CODEC
 from ._codec import Codec as Codec
 from ._codec import DecodeError as DecodeError

@@ -34,13 +34,21 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 
 from engine.actors import on
 from engine.errors import AppError
-from engine.net import CloseReason, Peer, PeerConnected, PeerDisconnected, PeerMessage
+from engine.net import (
+    CloseReason,
+    Peer,
+    PeerConnected,
+    PeerDisconnected,
+    PeerMessage,
+    batched_sends,
+)
 from engine.store import PersistentActor, Record
 
 from ._errors import refusal_close_code
@@ -220,6 +228,14 @@ class Party(PersistentActor[S], Generic[S, M]):
     async def _settle(self) -> None:
         await super()._settle()
         self._report()
+
+    def _run_effects(self, effects: list[Callable[[], Any]]) -> None:
+        if len(effects) == 1:
+            effects[0]()
+            return
+        # Several sends to the same members (a move's events, then a hand): one write each.
+        with batched_sends():
+            super()._run_effects(effects)
 
     # -- helpers ----------------------------------------------------------------------------
 

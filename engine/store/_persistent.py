@@ -145,6 +145,11 @@ class PersistentActor(Actor, Generic[S]):
             self._cell.request_stop("shutdown")
             raise Superseded(f"{self.kind} {self.key!r} moved: try again") from conflict
         effects, self._effects = self._effects, []
+        if effects:
+            self._run_effects(effects)
+
+    def _run_effects(self, effects: list[Callable[[], Any]]) -> None:
+        """Run a committed message's effects, in order (a subclass may wrap them)."""
         for effect in effects:
             effect()
 

@@ -60,6 +60,7 @@ def test_public_names() -> None:
         "EventStream",
         "EventStreamStatistics",
         "Journal",
+        "batched_sends",
         # strict JSON
         "JsonRejected",
         "MAX_JSON_DEPTH",

@@ -22,6 +22,7 @@ import trio_websocket
 from quart_trio import QuartTrio
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
 
+from engine.net._batch import batched_sends
 from engine.net._frames import binary_frame, close_frame, ping_frame, text_frame
 from engine.net._listener import serve_tcp
 from engine.net._ratelimit import RateLimitKind, RateLimitRule
@@ -312,6 +313,59 @@ async def test_a_write_the_kernel_refuses_is_queued_and_flushed_in_order() -> No
                 assert ws.closed is None, blockage
             stats = ws.statistics()
             assert (stats.frames_dropped, stats.outbox_bytes) == (0, 0)
+
+
+async def test_a_batch_writes_each_connections_frames_together_at_its_end() -> None:
+    room = Room()
+    async with serving({"/room": room.handler}) as port:
+        async with raw_client(port, "/room") as first, raw_client(port, "/room") as second:
+            await room.wait_until(lambda: len(room.members) == 2)
+            with batched_sends():
+                for n in range(3):
+                    for ws in room.members:
+                        assert ws.send(text_frame(f"frame {n}"))
+                # Kept for the block's end: nothing has gone to the kernel yet.
+                assert [ws.statistics().bytes_sent for ws in room.members] == [0, 0]
+            sizes = [ws.statistics() for ws in room.members]
+            assert [(s.frames_sent, s.bytes_sent) for s in sizes] == [(3, 3 * 9)] * 2
+            for client in (first, second):
+                for n in range(3):
+                    assert await client.read_frame() == (Opcode.TEXT, f"frame {n}")
+
+
+async def test_a_close_in_a_batch_follows_the_frames_kept_for_it() -> None:
+    room = Room()
+    async with serving({"/room": room.handler}) as port:
+        async with raw_client(port, "/room") as client:
+            await room.wait_until(lambda: len(room.members) == 1)
+            ws = room.members[0]
+            with batched_sends():
+                assert ws.send(text_frame("last words"))
+                ws.begin_close(CloseReason.GOING_AWAY, "bye")
+                assert not ws.send(text_frame("too late"))
+            assert await client.read_frame() == (Opcode.TEXT, "last words")
+            assert await client.read_until_close() == (CloseReason.GOING_AWAY, "bye")
+
+
+async def test_a_batch_past_its_byte_limit_is_written_at_once() -> None:
+    room = Room()
+    async with serving({"/room": room.handler}) as port:
+        async with raw_client(port, "/room") as client:
+            await room.wait_until(lambda: len(room.members) == 1)
+            ws = room.members[0]
+            chunk = b"x" * 1000
+            with batched_sends():
+                for _ in range(70):
+                    assert ws.send(binary_frame(chunk))
+                # 64 KB of frames went out as they came; the last few wait for the end.
+                assert 64 * 1000 <= ws.statistics().bytes_sent < 70 * 1000
+            assert ws.statistics().bytes_sent == 70 * 1004
+            received = b""
+            while len(received) < 70 * 1000:
+                opcode, piece = await client.read_frame()
+                assert opcode is Opcode.BINARY and isinstance(piece, bytes)
+                received += piece
+            assert received == chunk * 70
 
 
 async def test_idle_connection_is_pinged_then_closed(
