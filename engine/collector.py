@@ -17,6 +17,15 @@ The price: a reference cycle among frozen objects is never collected (objects fr
 reference count, almost all of them, still are). The engine keeps cycles out of its
 per-request and per-connection paths (see docs/architecture.md); an app that builds cycles
 in long-lived state should break them itself.
+
+It also raises the youngest generation's threshold from CPython's 700 to `YOUNG_THRESHOLD`.
+The threshold counts container allocations not yet freed, and building one game move's
+events holds several hundred at once, so at 700 a busy server collected the young generation
+about once a move, and every tenth of those walked the middle one, promoting whatever was in
+flight to the oldest. At 300 Liap Tui games (`party-engine loadtest liaptui`, 75 s) that was
+868 young, 78 middle and 7 full collections, 1.5 s of the server's time, the full ones 40 ms
+each; at 10,000: 15, 1 and 0, 0.26 s. Memory between collections grows by at most that many
+objects.
 """
 
 from __future__ import annotations
@@ -26,9 +35,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["freeze_survivors"]
+__all__ = ["YOUNG_THRESHOLD", "freeze_survivors"]
 
 _OLDEST = 2
+#: Container allocations (net of frees) that trigger a young collection inside the block.
+YOUNG_THRESHOLD = 10_000
 
 
 def _after_collection(phase: str, info: dict[str, Any]) -> None:
@@ -38,10 +49,14 @@ def _after_collection(phase: str, info: dict[str, Any]) -> None:
 
 @contextmanager
 def freeze_survivors() -> Iterator[None]:
-    """While inside: what is alive now, and what survives each full collection, is frozen."""
+    """While inside: what is alive now, and what survives each full collection, is frozen, and
+    the young generation is collected every `YOUNG_THRESHOLD` allocations."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
     gc.freeze()
     gc.callbacks.append(_after_collection)
     try:
         yield
     finally:
         gc.callbacks.remove(_after_collection)
+        gc.set_threshold(*thresholds)

@@ -1,11 +1,12 @@
-"""engine.collector: what survives a full collection is frozen; newer cycles are still freed."""
+"""engine.collector: what survives a full collection is frozen; newer cycles are still freed;
+the young generation's threshold is raised inside the block only."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-from engine.collector import freeze_survivors
+from engine.collector import YOUNG_THRESHOLD, freeze_survivors
 
 
 class Node:
@@ -21,10 +22,12 @@ def cycle() -> weakref.ref[Node]:
 
 def test_survivors_of_a_full_collection_are_frozen_and_newer_cycles_collected() -> None:
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         with freeze_survivors():
             frozen_at_start = gc.get_freeze_count()
             assert frozen_at_start > 0  # what was alive on entry
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD
             kept = [Node() for _ in range(1000)]
             gc.collect()
             # The survivors (these among them) are out of the collector's sight now...
@@ -34,6 +37,7 @@ def test_survivors_of_a_full_collection_are_frozen_and_newer_cycles_collected() 
             gc.collect()
             assert garbage() is None
         # Off once the block is left: a full collection freezes nothing more.
+        assert gc.get_threshold() == thresholds
         frozen = gc.get_freeze_count()
         kept.extend(Node() for _ in range(1000))
         gc.collect()
