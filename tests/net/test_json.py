@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -44,6 +45,30 @@ def test_every_json_value_round_trips(value: Any) -> None:
     # Escaped on the wire by another encoder, it reads the same.
     assert loads(json.dumps(value, ensure_ascii=True)) == value
     assert loads(dumps(value).encode("utf-8")) == value
+
+
+_STDLIB = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ESCAPED_CONTROL = re.compile(r"\\u00[0-9A-F]{2}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_dumps_writes_what_the_stdlib_encoder_writes(value: Any) -> None:
+    # But for the case of an escaped control character's hex digits (the same JSON).
+    text = _ESCAPED_CONTROL.sub(lambda escape: escape[0].lower(), dumps(value))
+    assert text == _STDLIB.encode(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({2: "two", True: "yes", None: 0, 1.5: 2}, '{"2":"two","true":"yes","null":0,"1.5":2}'),
+        (10**39, "1" + "0" * 39),
+        ([-(2**64)], "[-18446744073709551616]"),
+    ],
+)
+def test_what_the_fast_encoder_declines_the_stdlib_writes(value: Any, text: str) -> None:
+    assert dumps(value) == text
 
 
 def _rejected(document: str | bytes) -> str:
