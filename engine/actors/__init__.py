@@ -21,6 +21,10 @@ from ._messages import Terminated as Terminated
 from ._ref import DEFAULT_ASK_TIMEOUT as DEFAULT_ASK_TIMEOUT
 from ._ref import ActorRef as ActorRef
 from ._registry import Registry as Registry
+from ._schedule import Beat as Beat
+from ._schedule import Schedule as Schedule
+from ._schedule import Visit as Visit
+from ._schedule import schedule as schedule
 from ._topic import Topic as Topic
 from ._topic import TopicStatistics as TopicStatistics
 from ._util import NoPublicConstructor as NoPublicConstructor

@@ -25,6 +25,7 @@ from ._mailbox import Mailbox
 from ._messages import ReceiveTimeout, Terminated
 from ._ref import ActorRef
 from ._reply import Ask
+from ._schedule import Visit, schedule
 from ._timers import Timers
 
 log = logging.getLogger("engine.actors")
@@ -72,6 +73,9 @@ class Cell:
     _last_activity: float = attrs.field(default=0.0, init=False)
     _final_reason: Any = attrs.field(default=None, init=False)
     _stopped: trio.Event | None = attrs.field(default=None, init=False)
+    # The run's schedule wakes the mailbox at `_armed`, the next timer's time (see `_loop`).
+    _alarm: Visit | None = attrs.field(default=None, init=False)
+    _armed: float = attrs.field(default=math.inf, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.ref = ActorRef._create(self)
@@ -129,34 +133,53 @@ class Cell:
 
     async def _loop(self, actor: Actor) -> None:
         mailbox = self.mailbox
-        while self._stop_reason is None:
-            deadline = self._next_deadline()
-            if deadline == math.inf:
-                batch = await mailbox.take_batch()
-            else:
-                batch = None
-                with trio.move_on_at(deadline):
-                    batch = await mailbox.take_batch()
-            self._batch = batch
-            try:
-                if deadline != math.inf:
-                    await self._fire_due(actor, batch)
-                if batch is None:
-                    continue
-                if self._receive_timeout is not None:
-                    self._last_activity = trio.current_time()
-                while batch:
-                    if self._stop_reason is not None:
-                        return
-                    await self._handle(actor, batch.popleft())
-            finally:
-                self._batch = None
-                if batch:
-                    # Not handled (a stop, a crash, a cancellation, here or in a timer's
-                    # handler): the next batch or incarnation gets them, in order. The message
-                    # that crashed the actor was popped already and is not among them.
-                    mailbox.prepend(batch)
-                batch = None  # an idle actor need not hold its last, drained batch
+        try:
+            while self._stop_reason is None:
+                deadline = self._next_deadline()
+                if deadline != self._armed:
+                    self._arm(deadline)
+                # Empty when woken by the alarm (or a stop) with nothing queued.
+                batch: deque[Any] | None = await mailbox.take_batch()
+                self._batch = batch
+                try:
+                    if deadline != math.inf:
+                        await self._fire_due(actor, batch)
+                    if not batch:
+                        continue
+                    if self._receive_timeout is not None:
+                        self._last_activity = trio.current_time()
+                    while batch:
+                        if self._stop_reason is not None:
+                            return
+                        await self._handle(actor, batch.popleft())
+                finally:
+                    self._batch = None
+                    if batch:
+                        # Not handled (a stop, a crash, a cancellation, here or in a timer's
+                        # handler): the next batch or incarnation gets them, in order. The
+                        # message that crashed the actor was popped already and is not among
+                        # them.
+                        mailbox.prepend(batch)
+                    batch = None  # an idle actor need not hold its last, drained batch
+        finally:
+            self._arm(math.inf)
+
+    def _arm(self, deadline: float) -> None:
+        """Have the run's schedule wake the mailbox at ``deadline`` (never, if infinite).
+
+        Rather than a cancel scope around each wait, which cost one per message, and a
+        ``Cancelled`` raised through this task whenever a timer came due."""
+        if self._alarm is not None:
+            self._alarm.cancel()
+            self._alarm = None
+        self._armed = deadline
+        if deadline != math.inf:
+            self._alarm = schedule().watch(self._ring, deadline)
+
+    def _ring(self, now: float) -> None:
+        self._alarm = None
+        self._armed = math.inf
+        self.mailbox.wake()
 
     def _next_deadline(self) -> float:
         deadline = math.inf if self._timers is None else self._timers.next_deadline()

@@ -1,8 +1,8 @@
 """Keyed timers owned by one actor.
 
-No task per timer: the actor's loop waits on its mailbox with a deadline equal to the earliest
-timer, so a thousand idle rooms with phase timers cost a heap entry each. Timers read Trio's
-clock, so ``MockClock`` drives them in tests.
+No task per timer: the actor's loop waits on its mailbox, and the run's schedule wakes it at
+the earliest timer, so a thousand idle rooms with phase timers cost a heap entry each. Timers
+read Trio's clock, so ``MockClock`` drives them in tests.
 """
 
 from __future__ import annotations
