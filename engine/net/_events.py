@@ -56,7 +56,7 @@ from typing import Any, Protocol, cast
 
 import attrs
 
-from ._codec import JSON_CODEC, Codec
+from ._codec import JSON_CODEC, Codec, JsonCodec
 from ._frames import Frame
 
 __all__ = ["EventStream", "EventStreamStatistics", "Journal"]
@@ -77,8 +77,12 @@ class Recipient(Protocol):
 class Journal(Protocol):
     """Where a persistent party makes events durable: `PersistentActor` is one."""
 
-    def record_event(self, seq: int, data: dict[str, Any]) -> None:
-        """Append `(seq, data)` to the event log in the current message's commit."""
+    def record_event(self, seq: int, data: dict[str, Any], text: str | None = None) -> None:
+        """Append `(seq, data)` to the event log in the current message's commit.
+
+        `text`, when given, is `data` as the engine's strict JSON (`json_dumps`) wrote it: the
+        log may keep that text rather than encode `data` a second time.
+        """
         ...
 
     def after_commit(self, effect: Callable[[], Any]) -> None:
@@ -151,7 +155,8 @@ class EventStream:
         """Give `event` the next sequence number, send it to `to`, keep it; return the number.
 
         Sets `event[seq_field]`. The stream keeps the encoded frame, not `event` (a journal
-        keeps it until its commit, so do not change it before then). Without a journal the frame
+        keeps it until its commit, so do not change it before then; with the JSON codec the
+        journal is given the frame's text too, and logs that). Without a journal the frame
         is sent now. With one, the event is recorded in the journal's commit, and `to` is
         iterated, the frame sent and the event kept only once that commit is durable (nothing
         happens if the message is rejected).
@@ -171,7 +176,10 @@ class EventStream:
         if journal is None:
             self._deliver(seq, frame, to)
         else:
-            journal.record_event(seq, event)
+            # The JSON codec's frame text is the event in strict JSON: the log keeps it as is.
+            payload = frame.payload
+            text = payload if type(self.codec) is JsonCodec and isinstance(payload, str) else None
+            journal.record_event(seq, event, text)
             journal.after_commit(partial(self._deliver, seq, frame, to))
         return seq
 

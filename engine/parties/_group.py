@@ -81,7 +81,7 @@ class _Unlogged:
 
     journal: Journal
 
-    def record_event(self, seq: int, data: dict[str, Any]) -> None:
+    def record_event(self, seq: int, data: dict[str, Any], text: str | None = None) -> None:
         pass
 
     def after_commit(self, effect: Callable[[], Any]) -> None:

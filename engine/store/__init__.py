@@ -9,6 +9,7 @@ from ._errors import StoreError as StoreError
 from ._errors import VersionConflict as VersionConflict
 from ._latency import LatencyHistogram as LatencyHistogram
 from ._open import open_store as open_store
+from ._ops import JsonText as JsonText
 from ._persistent import STATE_CONVERTER as STATE_CONVERTER
 from ._persistent import NotSaved as NotSaved
 from ._persistent import PersistentActor as PersistentActor

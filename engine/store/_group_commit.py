@@ -42,7 +42,7 @@ import trio
 
 from ._errors import StoreClosed
 from ._latency import LatencyRecorder
-from ._ops import Op, Save, make_delete, make_save, make_trim
+from ._ops import JsonText, Op, Save, make_delete, make_save, make_trim
 from ._record import StoreStatistics
 from ._store import Store
 
@@ -235,7 +235,7 @@ class GroupCommitStore(Store):
         data: dict[str, Any],
         *,
         expected_version: int,
-        events: Sequence[tuple[int, dict[str, Any]]] = (),
+        events: Sequence[tuple[int, dict[str, Any] | JsonText]] = (),
     ) -> int:
         version: int = await self._writer.submit(
             make_save(kind, key, data, expected_version, events)

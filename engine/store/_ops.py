@@ -4,6 +4,11 @@ Data is encoded to JSON text here, before anything is queued, so a caller's bug 
 non-dict) raises in the caller and never reaches a batch; and every backend, memory included,
 stores the same text, so a load returns the same value whichever backend saved it (int dict keys
 come back as strings everywhere, not only on disk).
+
+An event may come already encoded, as ``JsonText``: a party's event stream encodes each event once
+for the wire, with the engine's strict JSON, and the store keeps that text rather than encoding
+the event a second time (4.4% of the server's main thread under the Liap Tui load test, a third
+of the save's cost).
 """
 
 from __future__ import annotations
@@ -46,6 +51,19 @@ class Trim:
 Op = Save | Delete | Trim
 
 
+@attrs.frozen
+class JsonText:
+    """An event's data (a dict) already encoded as JSON text, which the store keeps as it is.
+
+    The text must be what ``engine.net``'s strict ``json_dumps`` writes for the dict (the frame
+    text ``EventStream.publish`` sends): compact, with control characters escaped and no lone
+    surrogate or non-finite number, so SQLite and PostgreSQL text hold it and decoding it gives
+    the dict's JSON value, exactly as if the store had encoded the dict itself.
+    """
+
+    text: str
+
+
 # Built once: json.dumps with arguments builds an encoder per call. ensure_ascii (the default)
 # escapes NUL and lone surrogates, which PostgreSQL text and UTF-8 cannot hold.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -55,6 +73,10 @@ def encode(data: dict[str, Any]) -> str:
     if not isinstance(data, dict):
         raise TypeError(f"data must be a dict, not {type(data).__name__}")
     return _ENCODER.encode(data)
+
+
+def _encode_event(event: dict[str, Any] | JsonText) -> str:
+    return event.text if isinstance(event, JsonText) else encode(event)
 
 
 def decode(text: str) -> dict[str, Any]:
@@ -67,11 +89,11 @@ def make_save(
     key: str,
     data: dict[str, Any],
     expected_version: int,
-    events: Sequence[tuple[int, dict[str, Any]]],
+    events: Sequence[tuple[int, dict[str, Any] | JsonText]],
 ) -> Save:
     _check_names(kind, key)
     _check_version(expected_version)
-    encoded = tuple([(_check_seq(seq), encode(event)) for seq, event in events])
+    encoded = tuple([(_check_seq(seq), _encode_event(event)) for seq, event in events])
     if len(encoded) > 1 and len({seq for seq, _ in encoded}) != len(encoded):
         raise ValueError("events repeat a seq")
     return Save(kind, key, encode(data), expected_version, encoded)

@@ -31,6 +31,7 @@ from engine.actors import Actor, Rejection
 from engine.supervisors import ActorSpec, RestartType, Supervisor
 
 from ._errors import VersionConflict
+from ._ops import JsonText
 from ._record import Record
 from ._store import Store
 
@@ -79,7 +80,7 @@ class PersistentActor(Actor, Generic[S]):
         self._preloaded = preloaded
         self._version = 0
         self._committed: Any = None
-        self._events: list[tuple[int, dict[str, Any]]] = []
+        self._events: list[tuple[int, dict[str, Any] | JsonText]] = []
         self._effects: list[Callable[[], Any]] = []
         self._finished = False
 
@@ -110,9 +111,17 @@ class PersistentActor(Actor, Generic[S]):
 
     # -- what handlers use ----------------------------------------------------------------
 
-    def record_event(self, seq: int, data: dict[str, Any]) -> None:
-        """Append ``(seq, data)`` to this key's event log in the same commit as the state."""
-        self._events.append((seq, data))
+    def record_event(self, seq: int, data: dict[str, Any], text: str | None = None) -> None:
+        """Append ``(seq, data)`` to this key's event log in the same commit as the state.
+
+        ``text``: ``data`` already encoded by ``engine.net``'s strict JSON (see ``JsonText``),
+        which the log keeps instead of encoding ``data`` again (the save still refuses data
+        that is not a dict).
+        """
+        if text is not None and isinstance(data, dict):
+            self._events.append((seq, JsonText(text)))
+        else:
+            self._events.append((seq, data))
 
     def after_commit(self, effect: Callable[[], Any]) -> None:
         """Run ``effect`` once this message's changes are durable (dropped if it is rejected)."""

@@ -25,6 +25,7 @@ import abc
 from collections.abc import Sequence
 from typing import Any
 
+from ._ops import JsonText
 from ._record import Record, StoreStatistics
 
 
@@ -51,13 +52,14 @@ class Store(abc.ABC):
         data: dict[str, Any],
         *,
         expected_version: int,
-        events: Sequence[tuple[int, dict[str, Any]]] = (),
+        events: Sequence[tuple[int, dict[str, Any] | JsonText]] = (),
     ) -> int:
         """Replace the state and append ``events`` to the key's log; return the new version.
 
         ``expected_version`` is the version the caller last loaded or saved (0: the key must not
         exist yet); the new version is ``expected_version + 1``. Each event is ``(seq, data)``
-        with a seq of the caller's choosing, unique within the key's log.
+        with a seq of the caller's choosing, unique within the key's log; ``data`` may come
+        already encoded, as ``JsonText`` (``read_events`` returns the dict all the same).
 
         Raises ``VersionConflict`` if the stored version differs, ``StoreError`` if an event's
         seq is already in the log (nothing is written) or the backend fails, ``StoreClosed``

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from engine.actors import Actor, Rejection, on
 from engine.net import UnencodableValue
 from engine.net._events import EventStream, EventStreamStatistics
-from engine.net._frames import Frame
+from engine.net._frames import Frame, text_frame
 from engine.supervisors import open_actor_system
 
 
@@ -53,10 +53,12 @@ class FakeJournal:
 
     def __init__(self) -> None:
         self.events: list[tuple[int, dict[str, Any]]] = []
+        self.texts: list[str | None] = []
         self.effects: list[Callable[[], Any]] = []
 
-    def record_event(self, seq: int, data: dict[str, Any]) -> None:
+    def record_event(self, seq: int, data: dict[str, Any], text: str | None = None) -> None:
         self.events.append((seq, data))
+        self.texts.append(text)
 
     def after_commit(self, effect: Callable[[], Any]) -> None:
         self.effects.append(effect)
@@ -217,6 +219,31 @@ def test_journaled_events_are_sent_and_kept_only_once_committed() -> None:
     journal.commit()
     assert [peer.received for peer in peers] == [[journal.events[0][1]]] * 2
     assert seqs(stream.since(0)) == [1]
+
+
+def test_the_journal_gets_the_frames_text_and_only_from_the_json_codec() -> None:
+    journal = FakeJournal()
+    stream = EventStream()
+    stream.publish({"type": "said", "text": "é\x00 😀"}, [], journal=journal)
+    journal.commit()
+    (frame,) = stream.since(0) or []
+    # The very text sent, which decodes to the event the journal logged.
+    assert journal.texts == [frame.payload]
+    assert json.loads(journal.texts[0] or "") == journal.events[0][1]
+
+    class Verbose:
+        """A codec of its own: its text need not be the store's JSON."""
+
+        def encode(self, value: Any) -> Frame:
+            return text_frame(json.dumps(value, indent=2))
+
+        def decode(self, message: str | bytes) -> Any:
+            return json.loads(message)
+
+    other = EventStream(codec=Verbose())
+    other.publish(said("a"), [], journal=journal)
+    assert journal.texts[1:] == [None]
+    assert journal.events[1] == (1, {"type": "said", "text": "a", "sequence_number": 1})
 
 
 def test_a_rejected_message_leaves_a_gap_and_resume_stays_exact() -> None:

@@ -19,6 +19,7 @@ def test_public_names() -> None:
         "StoreStatistics",
         "LatencyHistogram",
         "VersionConflict",
+        "JsonText",
         "open_store",
         "PersistentActor",
         "Superseded",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from typing import Any
 
 import pytest
 import trio
 
-from engine.store import Record, StoreError, VersionConflict, open_store
+from engine.net import json_dumps
+from engine.store import JsonText, Record, StoreError, VersionConflict, open_store
 
 
 async def test_save_then_load(store_url: str) -> None:
@@ -29,6 +31,23 @@ async def test_data_round_trips_as_json(store_url: str) -> None:
         # JSON's rules on every backend, memory included: keys become strings, tuples lists.
         await store.save("party", "p1", {"t": (1, 2), "i": {3: 4}}, expected_version=1)
         assert (await store.load("party", "p1")) == Record(2, {"t": [1, 2], "i": {"3": 4}})
+
+
+async def test_events_given_as_json_text_read_back_as_the_same_values(store_url: str) -> None:
+    # What a party's event stream hands the store: the wire's text (UTF-8, not ASCII-escaped).
+    events: list[dict[str, Any]] = [
+        {"text": 'é\x00\x1f\u2028 😀 \\ "', "n": [1, 2.5, -(2**70), None, True], "d": {}},
+        {"big": 1e300, "tiny": 5e-324, "nested": {"k": [[{}]]}},
+    ]
+    async with open_store(store_url) as store:
+        texted = [(n, JsonText(json_dumps(event))) for n, event in enumerate(events, 1)]
+        await store.save("party", "texts", {}, expected_version=0, events=texted)
+        await store.save(
+            "party", "dicts", {}, expected_version=0, events=list(enumerate(events, 1))
+        )
+        from_text = await store.read_events("party", "texts", 0)
+        assert from_text == await store.read_events("party", "dicts", 0)
+        assert from_text == list(enumerate(events, 1))
 
 
 async def test_stale_version_conflicts_and_writes_nothing(store_url: str) -> None:
