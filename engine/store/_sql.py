@@ -4,10 +4,11 @@ Each backend (``_sqlite``, ``_postgres``) subclasses ``SqlWriter`` with how it a
 in one transaction, and gives its read statements as ``Queries``; everything else is here.
 
 Threads: the writer connection is used only by the writer task (``GroupCommitter``), one batch at
-a time, each batch in a worker thread (``trio.to_thread.run_sync``, never abandoned: a batch that
-started always finishes). The reader connection runs one read at a time in a worker thread, so
-reads never wait behind a commit's fsync; rows are decoded to dicts in that thread too, so a
-10,000-record ``load_all`` does not stall the event loop.
+a time, each batch in the store's own writer thread (``WriterThread``: never abandoned, a batch
+that started always finishes), which also migrates and closes it. The reader connection runs
+one read at a time in a worker thread, so reads never wait behind a commit's fsync; rows are
+decoded to dicts in that thread too, so a 10,000-record ``load_all`` does not stall the event
+loop.
 
 Failures: a driver error in a batch rolls it back and replays it one write per transaction, so
 only the faulty write fails (``StoreError``), unless the database itself failed (unreachable,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -31,6 +33,7 @@ from ._errors import StoreClosed, StoreError
 from ._group_commit import GroupCommitStore
 from ._ops import MAX_SEQ, Op, clamp_seq, decode
 from ._record import Record
+from ._writer_thread import WriterThread
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -200,11 +203,18 @@ class SqlStore(GroupCommitStore):
     commits_off_loop = True
 
     def __init__(
-        self, writer: SqlWriter, reader: SqlReader, queries: Queries, *, group_commit: bool
+        self,
+        writer: SqlWriter,
+        thread: WriterThread,
+        reader: SqlReader,
+        queries: Queries,
+        *,
+        group_commit: bool,
     ) -> None:
         super().__init__(group_commit=group_commit)
         self.backend = writer.backend
         self._sql_writer = writer
+        self._thread = thread
         self._reader = reader
         self._queries = queries
         self._read_limiter = trio.CapacityLimiter(1)
@@ -225,7 +235,7 @@ class SqlStore(GroupCommitStore):
         return await self._read(self._queries.read_events, (kind, key, *bounds), _events)
 
     async def _commit(self, ops: list[Op]) -> tuple[list[outcome.Outcome[Any]], int]:
-        return await trio.to_thread.run_sync(self._sql_writer.commit, ops)
+        return await self._thread.run(partial(self._sql_writer.commit, ops))
 
     async def _read(
         self, sql: str, params: tuple[Any, ...], convert: Callable[[list[Row]], T]
@@ -244,9 +254,10 @@ async def open_sql_store(
 
     Raises ``StoreError`` if the database cannot be opened or its schema is newer than ours.
     """
-    store = SqlStore(writer, reader, queries, group_commit=group_commit)
+    thread = WriterThread(f"party-engine {writer.backend} writer")
+    store = SqlStore(writer, thread, reader, queries, group_commit=group_commit)
     try:
-        await trio.to_thread.run_sync(writer.migrate)
+        await thread.run(writer.migrate)
         async with store._running():
             yield store
     finally:
@@ -254,7 +265,8 @@ async def open_sql_store(
         # way to finish and for the connections to close.
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(reader.close, limiter=store._read_limiter)
-            await trio.to_thread.run_sync(writer.close)
+            await thread.run(writer.close)
+        thread.stop()
 
 
 def _first_record(rows: list[Row]) -> Record | None:

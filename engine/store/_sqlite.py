@@ -106,8 +106,8 @@ def _apply_one(cursor: sqlite3.Cursor, op: Op) -> outcome.Outcome[Any]:
 
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: we write BEGIN and COMMIT ourselves. check_same_thread=False: the
-    # writer task runs each batch in whichever worker thread Trio gives it, one at a time.
+    # isolation_level=None: we write BEGIN and COMMIT ourselves. The store makes, uses and closes
+    # it in its writer thread only; check_same_thread=False lets a test drive a writer itself.
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_S
     )
