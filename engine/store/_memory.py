@@ -16,7 +16,8 @@ import trio
 
 from ._errors import StoreError, VersionConflict
 from ._group_commit import GroupCommitStore
-from ._ops import MAX_SEQ, Delete, Op, Save, decode
+from ._json import decode
+from ._ops import MAX_SEQ, Delete, Op, Save
 from ._record import Record
 
 

@@ -13,11 +13,12 @@ of the save's cost).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
+
+from ._json import encode
 
 #: Event seqs are stored as 64-bit integers (BIGINT).
 MIN_SEQ = -(2**63)
@@ -64,24 +65,8 @@ class JsonText:
     text: str
 
 
-# Built once: json.dumps with arguments builds an encoder per call. ensure_ascii (the default)
-# escapes NUL and lone surrogates, which PostgreSQL text and UTF-8 cannot hold.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
-
-
-def encode(data: dict[str, Any]) -> str:
-    if not isinstance(data, dict):
-        raise TypeError(f"data must be a dict, not {type(data).__name__}")
-    return _ENCODER.encode(data)
-
-
 def _encode_event(event: dict[str, Any] | JsonText) -> str:
     return event.text if isinstance(event, JsonText) else encode(event)
-
-
-def decode(text: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(text)  # the engine wrote it, from a dict (encode)
-    return data
 
 
 def make_save(

@@ -1,8 +1,10 @@
-"""The PostgreSQL backend: psycopg 3, synchronous, in worker threads, with pipeline mode.
+"""The PostgreSQL backend: psycopg 3, synchronous, in threads, with pipeline mode.
 
 Same design as SQLite: one writer connection commits each batch in one transaction; a second
 connection (autocommit) serves reads. Durability is the server's ``synchronous_commit`` (``on``
-by default: COMMIT returns once the WAL is flushed, and on sync standbys if configured).
+by default: COMMIT returns once the WAL is flushed, and on sync standbys if configured). The
+database's encoding should be UTF8 (the usual default): the JSON text the store writes is UTF-8,
+not ASCII-escaped, and another encoding may not hold every character.
 
 A batch goes to the server as one pipeline, ``BEGIN``, its statements, ``COMMIT``, and the
 results come back together: one round trip per batch. A batch of saves of distinct keys (the

@@ -31,7 +31,8 @@ import trio
 
 from ._errors import StoreClosed, StoreError
 from ._group_commit import GroupCommitStore
-from ._ops import MAX_SEQ, Op, clamp_seq, decode
+from ._json import decode
+from ._ops import MAX_SEQ, Op, clamp_seq
 from ._record import Record
 from ._writer_thread import WriterThread
 
