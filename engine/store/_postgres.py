@@ -49,6 +49,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import orjson
 import outcome
 import psycopg
 import psycopg.conninfo
@@ -193,9 +194,20 @@ def _distinct_saves(ops: list[Op]) -> list[Save] | None:
 
 def _batch_parameter(saves: list[Save]) -> str:
     # The events' data is already JSON text: it travels as a string, like the state's.
-    return json.dumps(
+    return _json_parameter(
         [[save.kind, save.key, save.data, save.expected_version, save.events] for save in saves]
     )
+
+
+def _json_parameter(value: list[Any] | tuple[Any, ...]) -> str:
+    """Strings, 64-bit ints and arrays of them as JSON text, with orjson: this runs in the writer
+    thread holding the GIL, which every actor's thread waits for while it does (timeit, batches of
+    100 Liap Tui saves: 2.7 us a save against 8.7 with json). json takes what orjson refuses (a
+    kind or key with a lone surrogate, which PostgreSQL then refuses either way)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def _send(conn: psycopg.Connection[Any], op: Op) -> psycopg.Cursor[Any]:
@@ -207,7 +219,7 @@ def _send(conn: psycopg.Connection[Any], op: Op) -> psycopg.Cursor[Any]:
                 "key": op.key,
                 "data": op.data,
                 "expected": op.expected_version,
-                "events": json.dumps(op.events),
+                "events": _json_parameter(op.events),
             },
         )
     if isinstance(op, Delete):

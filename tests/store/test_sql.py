@@ -4,6 +4,7 @@ several stores (engines) sharing one database."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +185,14 @@ def test_saves_of_one_key_in_one_batch_apply_in_order(sql_writer: SqlWriter) -> 
     assert results[:2] == [outcome.Value(1), outcome.Value(2)]
     assert isinstance(results[2], outcome.Error)
     assert isinstance(results[2].error, VersionConflict) and results[2].error.actual_version == 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [["party", "é 😀 \x00", '{"s":"é"}', 2**63 - 2, ((-(2**63), "{}"), (1, '{"a":[1]}'))]],
+        [["party", "\ud800", "{}", 0, ()]],  # orjson refuses it: json writes it
+    ],
+)
+def test_postgres_json_parameters_read_as_jsons_would(value: list[object]) -> None:
+    assert json.loads(_postgres._json_parameter(value)) == json.loads(json.dumps(value))
