@@ -265,9 +265,11 @@ async def open_sql_store(
         # Closing must happen even when cancelled, and is short: it waits only for a read under
         # way to finish and for the connections to close.
         with trio.CancelScope(shield=True):
-            await trio.to_thread.run_sync(reader.close, limiter=store._read_limiter)
-            await thread.run(writer.close)
-        thread.stop()
+            try:
+                await trio.to_thread.run_sync(reader.close, limiter=store._read_limiter)
+                await thread.run(writer.close)
+            finally:
+                thread.stop()
 
 
 def _first_record(rows: list[Row]) -> Record | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -196,3 +197,16 @@ def test_saves_of_one_key_in_one_batch_apply_in_order(sql_writer: SqlWriter) -> 
 )
 def test_postgres_json_parameters_read_as_jsons_would(value: list[object]) -> None:
     assert json.loads(_postgres._json_parameter(value)) == json.loads(json.dumps(value))
+
+
+async def test_the_writer_thread_ends_with_the_store(durable_url: str) -> None:
+    before = set(threading.enumerate())
+    async with open_store(durable_url) as store:
+        await store.save("party", "p1", {}, expected_version=0)
+        (writer,) = [
+            thread
+            for thread in set(threading.enumerate()) - before
+            if thread.name.endswith(f"{store.backend} writer")
+        ]
+    await trio.to_thread.run_sync(writer.join, 10)
+    assert not writer.is_alive()
