@@ -7,7 +7,7 @@ inside functions and under ``TYPE_CHECKING``, are held to four rules:
 1. **Layers.** Production code imports only down this list (``LAYERS``)::
 
        leaves       engine/errors.py, engine/clock.py, engine/settings.py, engine/wire.py,
-                    engine/logs.py, engine/collector.py
+                    engine/logs.py, engine/collector.py, engine/json_text.py
        actors       engine/actors
        supervisors  engine/supervisors
        store        engine/store
@@ -64,6 +64,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "engine.wire",
             "engine.logs",
             "engine.collector",
+            "engine.json_text",
         ),
     ),
     ("actors", ("engine.actors",)),

@@ -21,22 +21,15 @@ client hand every handler numbers whose arithmetic and conversion cost grows qua
 
 `dumps` writes compact UTF-8 JSON and raises `UnencodableValue` for what is not JSON (NaN,
 infinities, lone surrogates, other types, cycles). A document `loads` accepted always encodes.
-It writes with python-rapidjson first, which refuses all of those as the stdlib's encoder does,
-and hands anything rapidjson declines to the stdlib's encoder, whose answer (or refusal) is
-then the one given: rapidjson declines integers beyond 64 bits and object keys that are not
-strings, which the stdlib writes. Both write the same text, but for the hexadecimal digits of
-an escaped control character (``\u001f`` against ``\u001f``: the same JSON). Measured with
-timeit: a Liap Tui ``phase_change`` event (1.5 KB) in 6.4 us against 26 us, a room's state
-(2 KB) in 6.8 against 18 us; a server encodes several per game move. orjson and msgspec are
-faster still (1.5-2.3 us) but write NaN and infinities as ``null`` without a word, which only
-a walk of the value could catch.
+It writes with python-rapidjson where it can (`engine.json_text`: the standard library's
+rules, 3-4x faster), and with the standard library's encoder what rapidjson declines.
 
-Cost, measured with timeit (best of 5, on a busy 2-core machine): a 137-byte game frame decodes
-in 3.1 us against 2.3 us for a bare `json.JSONDecoder`, a non-ASCII chat in 2.4 us against 1.3;
-`dumps` takes 3.1 us against 2.9 for a bare encoder. Walking every decoded value for depth and
-surrogates made the game frame 5.1 us: `loads` walks only documents whose text could hold
-either (see there). orjson and msgspec were not tried: the bounds on depth, digits and
-surrogates would still need checks of our own around them, for well under a microsecond to win.
+Cost of `loads`, measured with timeit (best of 5, on a busy 2-core machine): a 137-byte game
+frame decodes in 3.1 us against 2.3 us for a bare `json.JSONDecoder`, a non-ASCII chat in 2.4 us
+against 1.3. Walking every decoded value for depth and surrogates made the game frame 5.1 us:
+`loads` walks only documents whose text could hold either (see there). A faster decoder was not
+tried: the bounds on depth, digits and surrogates would still need checks of our own around it,
+for well under a microsecond to win.
 """
 
 from __future__ import annotations
@@ -45,12 +38,10 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
-import rapidjson
-
 from engine.actors import Rejection
+from engine.json_text import fast_or
 
 __all__ = [
     "MAX_DEPTH",
@@ -113,8 +104,6 @@ _DECODER = json.JSONDecoder(
 )
 # Built once: json.dumps with keyword arguments builds a new encoder on every call.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-# Compact and UTF-8 by default; NM_NATIVE writes floats as Python's repr does.
-_FAST = partial(rapidjson.dumps, ensure_ascii=False, number_mode=rapidjson.NM_NATIVE)
 
 _TOO_DEEP = f"malformed JSON: nested deeper than {MAX_DEPTH} levels"
 _SURROGATE_REASON = "malformed JSON: a string holds a lone surrogate"
@@ -181,11 +170,10 @@ def _check_string(text: str) -> None:
 
 def dumps(value: Any) -> str:
     """`value` as compact JSON text, always encodable as UTF-8; raises `UnencodableValue`."""
-    try:
-        fast: str = _FAST(value)
-        return fast
-    except (TypeError, ValueError, OverflowError, RecursionError):
-        pass  # the stdlib's encoder decides (see the module docstring)
+    return _encode(value)
+
+
+def _strict_dumps(value: Any) -> str:
     try:
         text = _ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError) as exc:
@@ -193,3 +181,6 @@ def dumps(value: Any) -> str:
     if not text.isascii() and _SURROGATE.search(text):
         raise UnencodableValue("not JSON: a string holds a lone surrogate")
     return text
+
+
+_encode = fast_or(_strict_dumps)

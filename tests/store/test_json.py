@@ -1,4 +1,4 @@
-"""The store's JSON (engine/store/_json.py): orjson's speed, the standard library's rules."""
+"""The store's JSON (engine/store/_json.py): rapidjson's speed, the standard library's rules."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class Weird(float):
 
 
 class Listing(dict[str, Any]):
-    def items(self) -> Any:  # json asks the dict itself; orjson reads its storage
+    def items(self) -> Any:  # json asks the dict itself; rapidjson declines a subclass
         return [("listed", True)]
 
 

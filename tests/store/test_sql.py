@@ -192,7 +192,7 @@ def test_saves_of_one_key_in_one_batch_apply_in_order(sql_writer: SqlWriter) -> 
     "value",
     [
         [["party", "é 😀 \x00", '{"s":"é"}', 2**63 - 2, ((-(2**63), "{}"), (1, '{"a":[1]}'))]],
-        [["party", "\ud800", "{}", 0, ()]],  # orjson refuses it: json writes it
+        [["party", "\ud800", "{}", 0, ()]],  # rapidjson refuses it: json writes it
     ],
 )
 def test_postgres_json_parameters_read_as_jsons_would(value: list[object]) -> None:
