@@ -42,7 +42,7 @@ from engine.settings import (
     read_settings,
     setting,
 )
-from engine.store import StoreError, open_store
+from engine.store import StoreError, open_store, prompt_handoffs
 from engine.web import AppSpec, open_engine
 
 #: The systems this distribution ships, by name -> module exposing ``app: AppSpec``.
@@ -298,6 +298,8 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
         # under bench/rest.py: one full collection 240 ms (every connection stalled), 16 ms
         # after gc.freeze(); POST /items p99 224 -> 64 ms.
         collector.enter_context(freeze_survivors())
+        # The store's writer thread gets the GIL back promptly (engine.store._writer_thread).
+        collector.enter_context(prompt_handoffs())
         where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"
         print(f"party-engine serving {where or 'no apps'} on http://{args.host}:{port}", flush=True)
 

@@ -18,3 +18,4 @@ from ._persistent import get_or_restore as get_or_restore
 from ._record import Record as Record
 from ._record import StoreStatistics as StoreStatistics
 from ._store import Store as Store
+from ._writer_thread import prompt_handoffs as prompt_handoffs

@@ -10,13 +10,23 @@ keeps the writer connection on a single thread for its whole life.
 Like ``to_thread.run_sync`` without ``abandon_on_cancel``: a call that started always finishes,
 and the caller gets its result (or exception) even if cancelled meanwhile; the cancellation is
 delivered at the caller's next checkpoint.
+
+The thread needs the GIL back after every SQL statement, and a thread asking for it waits for
+the switch interval (5 ms by default) before the busy event loop is made to let go. A batch of
+tens of saves is a hundred statements, so under load a commit took tens to hundreds of
+milliseconds of waiting, and every move of every room waited for it. `prompt_handoffs` sets a
+0.5 ms interval: at 300 Liap Tui games (`party-engine loadtest liaptui`, SQLite), the mean
+commit went from 4.2 to 1.5 ms, the moves' p99 from 176-191 ms to 24-39 ms, and the server's
+CPU per move fell too (fewer moves wait, stacked, for the same commit).
 """
 
 from __future__ import annotations
 
 import queue
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import outcome
@@ -25,6 +35,21 @@ import trio
 T = TypeVar("T")
 
 _Job = tuple[Callable[[], Any], trio.lowlevel.Task, trio.lowlevel.TrioToken]
+
+#: The GIL's switch interval inside `prompt_handoffs` (seconds; CPython's default is 0.005).
+SWITCH_INTERVAL = 0.0005
+
+
+@contextmanager
+def prompt_handoffs() -> Iterator[None]:
+    """While inside, a thread waiting for the GIL gets it within `SWITCH_INTERVAL` (see the
+    module docstring). The interval is the process's: a server sets it once, for its life."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _no_abort(raise_cancel: object) -> trio.lowlevel.Abort:

@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "VersionConflict",
         "JsonText",
         "open_store",
+        "prompt_handoffs",
         "PersistentActor",
         "Superseded",
         "STATE_CONVERTER",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
 import trio
 import trio.testing
 
-from engine.store._writer_thread import WriterThread
+from engine.store._writer_thread import SWITCH_INTERVAL, WriterThread, prompt_handoffs
 
 
 def _thread_named(name: str) -> threading.Thread | None:
@@ -95,3 +96,10 @@ async def test_stop_ends_the_thread_after_the_calls_given_before() -> None:
     thread.stop()
     await trio.to_thread.run_sync(worker.join, 10)
     assert not worker.is_alive()
+
+
+def test_prompt_handoffs_shortens_the_switch_interval_while_inside() -> None:
+    before = sys.getswitchinterval()
+    with prompt_handoffs():
+        assert sys.getswitchinterval() == SWITCH_INTERVAL < before
+    assert sys.getswitchinterval() == before
