@@ -12,18 +12,28 @@ what group commit amortises: one per batch, not one per save.
 Events are ``WITHOUT ROWID``, clustered on ``(kind, key, seq)``, so a key's log is contiguous
 on disk for ``read_events``; states keep a rowid table, as SQLite advises for rows larger than a
 twentieth of a page (a party's state often is), and measured ~10% faster to update.
+
+A batch's saves go in as three statements whatever their number (`_apply_saves`): the updates,
+the new keys and the events, each a JSON array of rows read by ``json_each``. Statement by
+statement, the writer thread needed the GIL back after each one, three or four per save, and
+waited for a busy event loop each time (see ``_writer_thread``): at 600 Liap Tui games a batch
+of 16 saves took 15 ms to commit. Should a save's version not match (a conflict: rare), the
+batch is done again statement by statement, which tells which one failed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import outcome
+
+from engine.json_text import fast_or
 
 from ._errors import VersionConflict
 from ._ops import Delete, Op, Save
@@ -52,6 +62,21 @@ _INSERT_EVENT = "INSERT INTO events (kind, key, seq, data) VALUES (?, ?, ?, ?)"
 _DELETE_STATE = "DELETE FROM states WHERE kind = ? AND key = ?"
 _DELETE_EVENTS = "DELETE FROM events WHERE kind = ? AND key = ?"
 _TRIM_EVENTS = "DELETE FROM events WHERE kind = ? AND key = ? AND seq <= ?"
+# The bulk statements: ? is a JSON array of rows, each an array of the columns in this order.
+_BULK_UPDATE_STATES = (
+    "UPDATE states SET version = j.version + 1, data = j.data FROM (SELECT value ->> 0 AS kind,"
+    " value ->> 1 AS key, value ->> 2 AS data, value ->> 3 AS version FROM json_each(?)) AS j"
+    " WHERE states.kind = j.kind AND states.key = j.key AND states.version = j.version"
+)
+_BULK_INSERT_STATES = (
+    "INSERT INTO states (kind, key, version, data) SELECT value ->> 0, value ->> 1, 1,"
+    " value ->> 2 FROM json_each(?) WHERE true ON CONFLICT (kind, key) DO NOTHING"
+)
+_BULK_INSERT_EVENTS = (
+    "INSERT INTO events (kind, key, seq, data)"
+    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)"
+)
+_rows = fast_or(json.dumps)
 
 
 class SqliteWriter(SqlWriter):
@@ -74,9 +99,38 @@ class SqliteWriter(SqlWriter):
         # IMMEDIATE takes the write lock up front, so another process cannot make us fail
         # half-way through the batch.
         cursor.execute("BEGIN IMMEDIATE")
-        results = [_apply_one(cursor, op) for op in ops]
+        results = _apply_saves(cursor, ops)
+        if results is None:
+            results = [_apply_one(cursor, op) for op in ops]
         cursor.execute("COMMIT")
         return results
+
+
+def _apply_saves(cursor: sqlite3.Cursor, ops: list[Op]) -> list[outcome.Outcome[Any]] | None:
+    """Apply a batch of saves of distinct keys in three statements (see the module docstring);
+    None, with nothing applied, for any other batch or a conflict among them."""
+    if len(ops) < 2 or not all(type(op) is Save for op in ops):
+        return None
+    saves = cast("list[Save]", ops)
+    if len({(save.kind, save.key) for save in saves}) < len(saves):
+        return None
+    cursor.execute("SAVEPOINT saves")
+    updates = [
+        (save.kind, save.key, save.data, save.expected_version)
+        for save in saves
+        if save.expected_version
+    ]
+    inserts = [(save.kind, save.key, save.data) for save in saves if not save.expected_version]
+    for statement, rows in ((_BULK_UPDATE_STATES, updates), (_BULK_INSERT_STATES, inserts)):
+        if rows and cursor.execute(statement, (_rows(rows),)).rowcount != len(rows):
+            cursor.execute("ROLLBACK TO saves")
+            cursor.execute("RELEASE saves")
+            return None
+    events = [(save.kind, save.key, *event) for save in saves for event in save.events]
+    if events:
+        cursor.execute(_BULK_INSERT_EVENTS, (_rows(events),))
+    cursor.execute("RELEASE saves")
+    return [outcome.Value(save.expected_version + 1) for save in saves]
 
 
 def _apply_one(cursor: sqlite3.Cursor, op: Op) -> outcome.Outcome[Any]:

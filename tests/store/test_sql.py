@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import trio
 
 from engine.store import Record, StoreError, VersionConflict, _postgres, _sqlite, open_store
-from engine.store._ops import make_save
+from engine.store._ops import Op, make_save
 from engine.store._postgres import PostgresWriter
 from engine.store._sql import SqlWriter
 from engine.store._sqlite import SqliteWriter
@@ -210,3 +211,34 @@ async def test_the_writer_thread_ends_with_the_store(durable_url: str) -> None:
         ]
     await trio.to_thread.run_sync(writer.join, 10)
     assert not writer.is_alive()
+
+
+def test_sqlite_writes_a_batch_of_saves_in_a_few_statements(tmp_path: Path) -> None:
+    """Statement by statement, the writer thread waited for the GIL after each one (three or
+    four per save); a batch of saves of distinct keys is three statements however many."""
+    writer = SqliteWriter(lambda: _sqlite._connect_writer(tmp_path / "x.db"))
+    writer.migrate()
+    statements: list[str] = []
+    writer._connection.get().set_trace_callback(statements.append)
+    try:
+        saves: list[Op] = [
+            make_save("party", str(n), {"v": 1}, 0, [(1, {"n": n})]) for n in range(50)
+        ]
+        assert writer.commit(saves) == ([outcome.Value(1)] * 50, 1)
+        updates: list[Op] = [
+            make_save("party", str(n), {"v": 2}, 1, [(2, {"é": "\x00"}), (3, {})])
+            for n in range(50)
+        ]
+        statements.clear()
+        assert writer.commit(updates) == ([outcome.Value(2)] * 50, 1)
+        assert len(statements) <= 6, statements
+    finally:
+        writer.close()
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT count(*), min(version) FROM states").fetchone() == (50, 2)
+        events = conn.execute("SELECT seq, data FROM events WHERE key = '7' ORDER BY seq")
+        assert [(seq, json.loads(data)) for seq, data in events] == [
+            (1, {"n": 7}),
+            (2, {"é": "\x00"}),
+            (3, {}),
+        ]
