@@ -9,7 +9,7 @@ other views show hand sizes and pieces already on the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from . import events as e
@@ -28,7 +28,7 @@ from .outcomes import (
     RedealDecisionAccepted,
     SpecialBonus,
 )
-from .pieces import Piece
+from .pieces import DECK, Piece
 from .plays import INVALID_PLAY_TYPE
 
 __all__ = [
@@ -47,12 +47,19 @@ __all__ = [
 T = TypeVar("T")
 
 
+# Pieces never change, and every phase_change shows a dozen of them: each one's data is made once.
+_PIECE_DATA = {
+    piece.id: e.PieceData(piece.id, str(piece.name), str(piece.color), piece.point)
+    for piece in DECK
+}
+
+
 def piece_data(piece: Piece) -> e.PieceData:
-    return e.PieceData(piece.id, str(piece.name), str(piece.color), piece.point)
+    return _PIECE_DATA[piece.id]
 
 
 def _pieces(pieces: Iterable[Piece]) -> tuple[e.PieceData, ...]:
-    return tuple(piece_data(piece) for piece in pieces)
+    return tuple([_PIECE_DATA[piece.id] for piece in pieces])
 
 
 def hand_updated_data(game: Game, seat: int) -> e.HandUpdated:
@@ -61,13 +68,18 @@ def hand_updated_data(game: Game, seat: int) -> e.HandUpdated:
     return e.HandUpdated(_pieces(hand), len(hand))
 
 
-def _by_name(game: Game, values: Iterable[T]) -> dict[str, T]:
-    return {player.name: value for player, value in zip(game.players, values, strict=True)}
+def _player_names(game: Game) -> list[str]:
+    return [player.name for player in game.players]
+
+
+def _by_name(names: Sequence[str], values: Iterable[T]) -> dict[str, T]:
+    return dict(zip(names, values, strict=True))
 
 
 def _plays(game: Game, plays: Iterable[PlayedPieces]) -> dict[str, e.TablePlay]:
+    names = _player_names(game)
     return {
-        game.name(played.seat): e.TablePlay(
+        names[played.seat]: e.TablePlay(
             _pieces(played.pieces), str(played.play_type or INVALID_PLAY_TYPE)
         )
         for played in plays
@@ -153,7 +165,7 @@ def _scoring(game: Game) -> e.ScoringPhase:
 def _game_over(game: Game) -> e.GameOverPhase:
     return e.GameOverPhase(
         **_scoring_fields(game),
-        final_scores=_by_name(game, game.scores),
+        final_scores=_by_name(_player_names(game), game.scores),
         rounds_played=len(game.history),
     )
 
@@ -175,25 +187,25 @@ def phase_data(game: Game) -> e.PhaseData:
 def game_state(game: Game, *, with_phase_data: bool = True) -> e.GameState:
     """``game_state`` as in ``reconnected`` and ``sync_response.full_state``; without its
     ``phase_data`` as in ``phase_change``."""
+    names = _player_names(game)
+    scores = game.scores
     return e.GameState(
         round_number=game.round_number,
         turn_number=game.turn_number,
         phase=str(game.phase),
         phase_data=phase_data(game) if with_phase_data else None,
         players=tuple(
-            e.GamePlayer(
-                name=player.name,
-                position=player.seat,
-                score=game.scores[player.seat],
-                is_active=player.is_active,
-                is_bot=player.is_bot,
-            )
-            for player in game.players
+            [
+                e.GamePlayer(
+                    player.name, player.seat, scores[player.seat], player.is_active, player.is_bot
+                )
+                for player in game.players
+            ]
         ),
-        scores=_by_name(game, game.scores),
-        pile_counts=_by_name(game, game.piles),
-        declarations=_by_name(game, game.declarations),
-        hand_sizes=_by_name(game, (len(hand) for hand in game.hands)),
+        scores=_by_name(names, scores),
+        pile_counts=_by_name(names, game.piles),
+        declarations=_by_name(names, game.declarations),
+        hand_sizes=_by_name(names, map(len, game.hands)),
         redeal_multiplier=game.redeal_multiplier,
     )
 
@@ -223,7 +235,7 @@ def game_over_data(game: Game, game_duration: float) -> e.GameOver:
     """``game_over``; `game_duration` is the wall-clock seconds the room measured."""
     return e.GameOver(
         winners=_names(game, game.winners),
-        final_scores=_by_name(game, game.scores),
+        final_scores=_by_name(_player_names(game), game.scores),
         rounds_played=len(game.history),
         game_duration=game_duration,
         statistics=statistics(game),
