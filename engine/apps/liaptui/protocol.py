@@ -40,6 +40,7 @@ from .errors import (
     MissingRequiredField,
     VersionMismatch,
 )
+from .state import add_shortcuts
 from .views import error_data
 
 __all__ = [
@@ -275,22 +276,23 @@ def _unstructure_event(cls: type) -> Callable[[Any], Json]:
     while None, in its place (cattrs' ``omit_if_default`` would move it to the end, and a
     field's order is part of the wire)."""
     unstructure: Callable[[Any], Json] = make_dict_unstructure_fn(cls, WIRE)
-    omitted = frozenset(field.name for field in attrs.fields(cls) if field.default is None)
+    omitted = tuple(field.name for field in attrs.fields(cls) if field.default is None)
     if not omitted:
         return unstructure
 
     def without_nones(value: Any) -> Json:
-        return {
-            name: item
-            for name, item in unstructure(value).items()
-            if item is not None or name not in omitted
-        }
+        unstructured = unstructure(value)
+        for name in omitted:
+            if unstructured[name] is None:
+                del unstructured[name]
+        return unstructured
 
     return without_nones
 
 
 #: The app's converter for what the server sends.
 WIRE = make_converter()
+add_shortcuts(WIRE)
 WIRE.register_unstructure_hook_factory(attrs.has, _unstructure_event)
 WIRE.register_unstructure_hook(
     ServerEvent,

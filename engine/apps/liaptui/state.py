@@ -17,9 +17,12 @@ import hmac
 import secrets
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import attrs
+import cattrs
+from cattrs.fns import identity
 from cattrs.preconf.json import make_converter
 
 from . import events as e
@@ -32,6 +35,7 @@ __all__ = [
     "STATE_CONVERTER",
     "RoomState",
     "Seat",
+    "add_shortcuts",
     "full_state",
     "listing",
     "new_token",
@@ -185,24 +189,49 @@ def full_state(state: RoomState) -> e.FullState:
 _ATOMIC = (int, str, bool, float, type(None))
 
 
-def _atomic(kind: Any) -> bool:
+def _is_scalar(kind: Any) -> bool:
     if kind in _ATOMIC:
         return True
     union = typing.get_origin(kind) in (typing.Union, types.UnionType)
     return union and all(arg in _ATOMIC for arg in typing.get_args(kind))
 
 
-def _atomic_tuple(kind: Any) -> bool:
+def _items_of(kind: Any) -> Any:
+    """``X`` for the annotation ``tuple[X, ...]``, else None."""
     args = typing.get_args(kind)
-    return typing.get_origin(kind) is tuple and args[1:] == (Ellipsis,) and _atomic(args[0])
+    return args[0] if typing.get_origin(kind) is tuple and args[1:] == (Ellipsis,) else None
+
+
+def _is_record_tuple(kind: Any) -> bool:
+    items = _items_of(kind)
+    return isinstance(items, type) and attrs.has(items)
+
+
+def add_shortcuts(converter: cattrs.Converter) -> None:
+    """Unstructure the same values the same way, only faster (a room unstructures its state and
+    its events after every move): scalars, ``str | None`` too, go out as they are, which lets
+    cattrs write them inline, and tuples of attrs records become lists by a list comprehension
+    rather than by cattrs' generator."""
+
+    def records(kind: Any) -> Callable[[Any], list[Any]]:
+        unstructure = converter.get_unstructure_hook(_items_of(kind))
+        return lambda values: [unstructure(value) for value in values]
+
+    converter.register_unstructure_hook_func(_is_scalar, identity)
+    converter.register_unstructure_hook_factory(_is_record_tuple, records)
 
 
 STATE_CONVERTER = make_converter()
+add_shortcuts(STATE_CONVERTER)
 STATE_CONVERTER.register_unstructure_hook(Piece, lambda piece: piece.id)
 STATE_CONVERTER.register_structure_hook(Piece, lambda piece_id, _: PIECES_BY_ID[piece_id])
 # A room is saved after every move: tuples of plain values go to the JSON encoder as they are
 # (it writes them as arrays) instead of being copied into lists, and hands become lists of ids.
-STATE_CONVERTER.register_unstructure_hook_func(_atomic_tuple, lambda values: values)
+STATE_CONVERTER.register_unstructure_hook_func(lambda kind: _is_scalar(_items_of(kind)), identity)
 STATE_CONVERTER.register_unstructure_hook_func(
     lambda kind: kind == Hand, lambda hand: [piece.id for piece in hand]
+)
+STATE_CONVERTER.register_unstructure_hook_func(
+    lambda kind: kind == tuple[Hand, ...],
+    lambda hands: [[piece.id for piece in hand] for hand in hands],
 )
