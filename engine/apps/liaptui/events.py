@@ -371,7 +371,10 @@ class PhaseChange:
     server_time: float | None = None
 
     def stamped(self, sequence_number: int, server_time: float) -> PhaseChange:
-        return attrs.evolve(self, sequence_number=sequence_number, server_time=server_time)
+        # Made directly: `attrs.evolve` costs twice as much, and every move sends one.
+        return PhaseChange(
+            self.phase, self.phase_data, self.game_state, sequence_number, server_time
+        )
 
 
 @attrs.frozen

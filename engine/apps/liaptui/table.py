@@ -119,16 +119,18 @@ class GameTable(Party[RoomState, Connection]):
     def _advance(self, game: rules.Game, outcomes: tuple[Outcome, ...], keep: bool = False) -> None:
         """Make ``game`` the room's game and tell everyone what ``outcomes`` say happened."""
         duration = round(clock.now() - self.state.game_started_at, 3)
+        seq = self.state.seq
         for outcome in outcomes:
             shown = event_for(game, outcome, game_duration=duration)
             if shown is not None:
-                self._broadcast(*shown)
+                seq = self._publish(*shown)
             if isinstance(outcome, HandsDealt):
                 for seat in self._connected_seats():
                     self._send_hand(game, seat)
             elif isinstance(outcome, PlayAccepted):
                 self._send_hand(game, outcome.seat)
-        self.state = attrs.evolve(self.state, game=game)
+        # One new state for the move's events (rather than one per event, as `_broadcast`).
+        self.state = attrs.evolve(self.state, game=game, seq=seq)
         paused = any(isinstance(outcome, TurnWon) for outcome in outcomes)
         self._plan(fresh=() if keep else None, pause=paused)
 
@@ -159,19 +161,22 @@ class GameTable(Party[RoomState, Connection]):
             self.state = attrs.evolve(self.state, game=game)
 
     def _broadcast(self, event: str, data: Any, *, exclude: int | None = None) -> None:
-        """Send ``event`` to every seated connection (but ``exclude``'s seat) once committed.
+        """Send ``event`` to every seated connection (but ``exclude``'s seat) once committed."""
+        self.state = attrs.evolve(self.state, seq=self._publish(event, data, exclude=exclude))
+
+    def _publish(self, event: str, data: Any, *, exclude: int | None = None) -> int:
+        """`_broadcast` but for the state's ``seq``: the sequence number ``event`` was given.
 
         ``phase_change`` also carries its number and time inside ``data``, as the spec shows.
         """
         now = clock.now()
         if isinstance(data, e.PhaseChange):
             data = data.stamped(self.peers.events.seq + 1, now)
-        seq = self.peers.broadcast(
+        return self.peers.broadcast(
             server_event(event, data, now=now, room_id=self.key),
             exclude=None if exclude is None else seat_user(exclude),
             where=_seated,
         )
-        self.state = attrs.evolve(self.state, seq=seq)
 
     def _tell(self, member: Member[Connection], event: str, data: Any) -> None:
         """Send a private ``event`` to ``member`` once committed."""
