@@ -16,7 +16,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .pieces import Piece, Rank
+from .pieces import DECK, Color, Piece, Rank
 
 __all__ = [
     "INVALID_PLAY_TYPE",
@@ -63,6 +63,13 @@ _STRAIGHTS_BY_SHAPE: dict[tuple[int, ...], PlayType] = {
     (1, 1, 2): PlayType.EXTENDED_STRAIGHT,
     (1, 2, 2): PlayType.EXTENDED_STRAIGHT_5,
 }
+# A play's type depends only on how many pieces of each kind it holds, and bots classify
+# hundreds of plays a move, so types are remembered by that multiset: a piece weighs 8 to the
+# power of its kind's number, and as no kind occurs 8 times among MAX_PLAY_SIZE pieces, the sum
+# of the weights names the multiset (bounded: multisets of up to 6 of the 14 kinds).
+_KIND_NUMBERS = {kind: number for number, kind in enumerate(sorted({p.kind for p in DECK}))}
+_WEIGHTS = {piece.id: 8 ** _KIND_NUMBERS[piece.kind] for piece in DECK}
+_TYPES: dict[int, PlayType | None] = {}
 
 
 def classify(pieces: Iterable[Piece]) -> PlayType | None:
@@ -70,7 +77,19 @@ def classify(pieces: Iterable[Piece]) -> PlayType | None:
     pieces = tuple(pieces)
     if len(pieces) == 1:
         return PlayType.SINGLE
-    if not pieces or len({piece.color for piece in pieces}) != 1:
+    if not pieces or len(pieces) > MAX_PLAY_SIZE:
+        return None
+    try:
+        key = sum([_WEIGHTS[piece.id] for piece in pieces])
+    except KeyError:  # not the deck's pieces
+        return _classify(pieces)
+    if key not in _TYPES:
+        _TYPES[key] = _classify(pieces)
+    return _TYPES[key]
+
+
+def _classify(pieces: tuple[Piece, ...]) -> PlayType | None:
+    if len({piece.color for piece in pieces}) != 1:
         return None
     names = Counter(piece.name for piece in pieces)
     if len(names) == 1:
@@ -94,7 +113,11 @@ def play_value(pieces: Iterable[Piece]) -> int:
     them "extended" add nothing.
     """
     pieces = tuple(pieces)
-    if classify(pieces) in (PlayType.EXTENDED_STRAIGHT, PlayType.EXTENDED_STRAIGHT_5):
+    return _value(pieces, classify(pieces))
+
+
+def _value(pieces: Sequence[Piece], kind: PlayType | None) -> int:
+    if kind in (PlayType.EXTENDED_STRAIGHT, PlayType.EXTENDED_STRAIGHT_5):
         return sum({piece.name: piece.point for piece in pieces}.values())
     return sum(piece.point for piece in pieces)
 
@@ -107,14 +130,18 @@ def compare_plays(a: Sequence[Piece], b: Sequence[Piece]) -> int:
     kind = classify(a)
     if kind is None or kind != classify(b):
         raise ValueError("only two plays of the same type can be compared")
-    difference = play_value(a) - play_value(b)
+    difference = _value(a, kind) - _value(b, kind)
     return (difference > 0) - (difference < 0)
 
 
 def beats(challenger: Sequence[Piece], holder: Sequence[Piece]) -> bool:
     """Whether `challenger`, played after `holder`, takes the turn from it (a tie does not)."""
     kind = classify(challenger)
-    return kind is not None and kind == classify(holder) and compare_plays(challenger, holder) > 0
+    return (
+        kind is not None
+        and kind == classify(holder)
+        and _value(challenger, kind) > _value(holder, kind)
+    )
 
 
 def winner_index(plays: Sequence[Sequence[Piece]]) -> int:
@@ -135,9 +162,21 @@ def valid_plays(hand: Sequence[Piece], size: int | None = None) -> list[tuple[Pi
     them deterministically stay deterministic.
     """
     sizes = [size] if size is not None else range(1, min(MAX_PLAY_SIZE, len(hand)) + 1)
-    return [
-        combo
-        for count in sizes
-        for combo in itertools.combinations(hand, count)
-        if classify(combo) is not None
-    ]
+    # Only one colour's pieces can form a play of two or more: a bot's hand of 8 has 246
+    # subsets of up to 6 pieces, of which about 30 are of one colour. Their positions in the
+    # hand, sorted, put them back in the order of combinations over the whole hand.
+    by_color: dict[Color, list[int]] = {}
+    for index, piece in enumerate(hand):
+        by_color.setdefault(piece.color, []).append(index)
+    plays = []
+    for count in sizes:
+        positions = sorted(
+            itertools.chain.from_iterable(
+                itertools.combinations(indices, count) for indices in by_color.values()
+            )
+        )
+        for combo in positions:
+            play = tuple([hand[index] for index in combo])
+            if classify(play) is not None:
+                plays.append(play)
+    return plays
