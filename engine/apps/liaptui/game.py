@@ -360,7 +360,9 @@ def play(game: Game, seat: int, piece_ids: Sequence[str]) -> Transition:
     if required is None and play_type is None:
         raise errors.NotAPlayType(details={"piece_ids": list(piece_ids)})
     played = PlayedPieces(seat, pieces, play_type)
-    hand = tuple(piece for piece in game.hands[seat] if piece not in pieces)
+    # By id: comparing pieces runs attrs' __eq__ for every pair.
+    ids = {piece.id for piece in pieces}
+    hand = tuple([piece for piece in game.hands[seat] if piece.id not in ids])
     game = attrs.evolve(
         game, hands=_replace(game.hands, seat, hand), turn_plays=(*game.turn_plays, played)
     )

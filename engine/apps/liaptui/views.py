@@ -124,14 +124,15 @@ def _declaration(game: Game) -> e.DeclarationPhase:
 
 def _turn(game: Game) -> e.TurnPhase:
     required = game.required_piece_count
-    player = game.current_player
+    order = game.turn_order
     last = game.last_turn
     return e.TurnPhase(
-        current_player=None if player is None else game.name(player),
+        # `game.current_player`, without working out the turn order again.
+        current_player=game.name(order[len(game.turn_plays)]),
         turn_number=game.turn_number,
         required_piece_count=required,
         current_plays=_plays(game, game.turn_plays),
-        turn_order=_names(game, game.turn_order),
+        turn_order=_names(game, order),
         last_winner=None if last is None else game.name(last.winner),
         last_turn_plays={} if last is None else _plays(game, last.plays),
         # Every seat plays the required count.
