@@ -186,16 +186,6 @@ def full_state(state: RoomState) -> e.FullState:
     return e.FullState(str(game.phase), phase_data(game), game_state(game), room_data(state))
 
 
-_ATOMIC = (int, str, bool, float, type(None))
-
-
-def _is_scalar(kind: Any) -> bool:
-    if kind in _ATOMIC:
-        return True
-    union = typing.get_origin(kind) in (typing.Union, types.UnionType)
-    return union and all(arg in _ATOMIC for arg in typing.get_args(kind))
-
-
 def _items_of(kind: Any) -> Any:
     """``X`` for the annotation ``tuple[X, ...]``, else None."""
     args = typing.get_args(kind)
@@ -207,17 +197,32 @@ def _is_record_tuple(kind: Any) -> bool:
     return isinstance(items, type) and attrs.has(items)
 
 
+def _is_union(kind: Any) -> bool:
+    return typing.get_origin(kind) in (typing.Union, types.UnionType)
+
+
+def _as_is(converter: cattrs.Converter, kind: Any) -> bool:
+    """Whether `converter` unstructures values of `kind` into themselves."""
+    if kind is None or kind is types.NoneType:
+        return kind is types.NoneType
+    if _is_union(kind):
+        return all(_as_is(converter, member) for member in typing.get_args(kind))
+    return converter.get_unstructure_hook(kind) is identity
+
+
 def add_shortcuts(converter: cattrs.Converter) -> None:
     """Unstructure the same values the same way, only faster (a room unstructures its state and
-    its events after every move): scalars, ``str | None`` too, go out as they are, which lets
-    cattrs write them inline, and tuples of attrs records become lists by a list comprehension
-    rather than by cattrs' generator."""
+    its events after every move): a union of types that go out as they are (``str | None``, an
+    enum or None) goes out as it is, which lets cattrs write it inline, and tuples of attrs
+    records become lists by a list comprehension rather than by cattrs' generator."""
 
     def records(kind: Any) -> Callable[[Any], list[Any]]:
         unstructure = converter.get_unstructure_hook(_items_of(kind))
         return lambda values: [unstructure(value) for value in values]
 
-    converter.register_unstructure_hook_func(_is_scalar, identity)
+    converter.register_unstructure_hook_func(
+        lambda kind: _is_union(kind) and _as_is(converter, kind), identity
+    )
     converter.register_unstructure_hook_factory(_is_record_tuple, records)
 
 
@@ -227,7 +232,9 @@ STATE_CONVERTER.register_unstructure_hook(Piece, lambda piece: piece.id)
 STATE_CONVERTER.register_structure_hook(Piece, lambda piece_id, _: PIECES_BY_ID[piece_id])
 # A room is saved after every move: tuples of plain values go to the JSON encoder as they are
 # (it writes them as arrays) instead of being copied into lists, and hands become lists of ids.
-STATE_CONVERTER.register_unstructure_hook_func(lambda kind: _is_scalar(_items_of(kind)), identity)
+STATE_CONVERTER.register_unstructure_hook_func(
+    lambda kind: _as_is(STATE_CONVERTER, _items_of(kind)), identity
+)
 STATE_CONVERTER.register_unstructure_hook_func(
     lambda kind: kind == Hand, lambda hand: [piece.id for piece in hand]
 )
