@@ -20,7 +20,7 @@ from .errors import NotYourTurn
 from .game import Game, Phase, legal_declarations, who_must_act
 from .outcomes import Action, Declare, Play, RedealDecision
 from .pieces import Hand, Piece
-from .plays import beats, play_value, valid_plays, winner_index
+from .plays import beats, play_value, valid_plays, winner_index, winning_plays
 
 __all__ = [
     "choose_action",
@@ -104,10 +104,13 @@ def _lead(hand: Hand, needed: int) -> tuple[Piece, ...]:
 
 def _follow(hand: Hand, best: tuple[Piece, ...], count: int, needed: int) -> tuple[Piece, ...]:
     if needed > 0:
-        winning = [play for play in valid_plays(hand, count) if beats(play, best)]
+        winning = winning_plays(valid_plays(hand, count), best)
         if winning:
             return min(winning, key=play_value)
-    by_weakness = sorted(itertools.combinations(hand, count), key=lambda c: sum(p.point for p in c))
+    combos = list(itertools.combinations(hand, count))
+    # The same subsets' point sums, added up in C; sorting is stable, as sorting combos was.
+    points = list(map(sum, itertools.combinations([piece.point for piece in hand], count)))
+    by_weakness = [combos[i] for i in sorted(range(len(combos)), key=points.__getitem__)]
     # Past its declaration the bot wants to lose: the weakest pieces that do not win, if any.
     return next((c for c in by_weakness if not beats(c, best)), by_weakness[0])
 

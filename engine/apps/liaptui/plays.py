@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import enum
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from .pieces import DECK, Color, Piece, Rank
 
@@ -28,7 +30,10 @@ __all__ = [
     "play_value",
     "valid_plays",
     "winner_index",
+    "winning_plays",
 ]
+
+_Play = TypeVar("_Play", bound=Sequence[Piece])
 
 # The largest play type (DOUBLE_STRAIGHT) has 6 pieces; a leader can never play more.
 MAX_PLAY_SIZE = 6
@@ -144,6 +149,16 @@ def beats(challenger: Sequence[Piece], holder: Sequence[Piece]) -> bool:
     )
 
 
+def winning_plays(challengers: Iterable[_Play], holder: Sequence[Piece]) -> list[_Play]:
+    """The `challengers` that `beats` says take the turn from `holder`, in order (the holder is
+    classified once)."""
+    kind = classify(holder)
+    if kind is None:
+        return []
+    value = _value(holder, kind)
+    return [play for play in challengers if classify(play) == kind and _value(play, kind) > value]
+
+
 def winner_index(plays: Sequence[Sequence[Piece]]) -> int:
     """Index of the winning play among plays in turn order; the first (the lead) must be valid."""
     if not plays or classify(plays[0]) is None:
@@ -168,15 +183,18 @@ def valid_plays(hand: Sequence[Piece], size: int | None = None) -> list[tuple[Pi
     by_color: dict[Color, list[int]] = {}
     for index, piece in enumerate(hand):
         by_color.setdefault(piece.color, []).append(index)
-    plays = []
+    plays: list[tuple[Piece, ...]] = []
     for count in sizes:
-        positions = sorted(
-            itertools.chain.from_iterable(
-                itertools.combinations(indices, count) for indices in by_color.values()
+        if count == 1:  # every piece is a SINGLE
+            plays.extend([(piece,) for piece in hand])
+        elif count:  # (no play has 0 pieces)
+            positions = sorted(
+                itertools.chain.from_iterable(
+                    itertools.combinations(indices, count) for indices in by_color.values()
+                )
             )
-        )
-        for combo in positions:
-            play = tuple([hand[index] for index in combo])
-            if classify(play) is not None:
-                plays.append(play)
+            for combo in positions:
+                play = operator.itemgetter(*combo)(hand)  # two or more: a tuple, made in C
+                if classify(play) is not None:
+                    plays.append(play)
     return plays
