@@ -162,7 +162,11 @@ Transition = tuple[Game, tuple[Outcome, ...]]
 
 
 def _order_from(first: int) -> tuple[int, ...]:
-    return tuple((first + offset) % len(SEATS) for offset in SEATS)
+    return _ORDERS[first]
+
+
+# The seats in order from each seat: asked for several times a move (whose turn it is).
+_ORDERS = tuple(tuple((first + offset) % len(SEATS) for offset in SEATS) for first in SEATS)
 
 
 _T = TypeVar("_T")
