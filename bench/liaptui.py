@@ -11,6 +11,8 @@ its ``*_accepted`` broadcast reaching the client, through parsing, the rules, th
 the store and the encode-once broadcast, with every other room busy at the same time.
 
 Figures: ``games_per_s`` (games finished over the wall time, all rooms concurrent),
+``cpu_ms_per_game`` (the process's CPU time over the same span, per game: steadier than the
+wall time on a shared machine),
 ``action_p99_ms`` and ``action_p50_ms``, ``rss_mb`` (resident memory once every game is over,
 the rooms still alive), and, as the baseline measured in the same run, ``rules_games_per_s``:
 the same number of games played by the pure rules alone (no actors, no store, no JSON) in one
@@ -79,17 +81,19 @@ async def play_rooms(rooms: int, store_url: str) -> dict[str, Any]:
             host = Host("Host", live_room(app, created.room_id), latencies, trio.Event())
             host.client.send("join_room", player_name="Host", player_token=created.player_token)
             hosts.append(host)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for host in hosts:
             host.client.send("start_game")
         with trio.fail_after(TIME_LIMIT):
             for host in hosts:
                 await host.over.wait()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         rss_mb = _rss_mb()
     latencies.sort()
     return {
         "games_per_s": rooms / elapsed,
+        "cpu_ms_per_game": 1000 * cpu / rooms,
         "action_p50_ms": 1000 * latencies[len(latencies) // 2],
         "action_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
         "actions_timed": len(latencies),
@@ -137,6 +141,7 @@ def main() -> None:
         f"{'games_per_s':>18}: {figures['games_per_s']:.1f}  (rules alone: "
         f"{figures['rules_games_per_s']:.1f}, ratio {figures['engine_ratio']:.2f})"
     )
+    print(f"{'cpu_ms_per_game':>18}: {figures['cpu_ms_per_game']:.1f}")
     print(f"{'action_p50_ms':>18}: {figures['action_p50_ms']:.2f}")
     print(f"{'action_p99_ms':>18}: {figures['action_p99_ms']:.2f}")
     print(f"{'rss_mb':>18}: {figures['rss_mb']:.0f}")
