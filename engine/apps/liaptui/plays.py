@@ -69,9 +69,10 @@ _STRAIGHTS_BY_SHAPE: dict[tuple[int, ...], PlayType] = {
     (1, 2, 2): PlayType.EXTENDED_STRAIGHT_5,
 }
 # A play's type depends only on how many pieces of each kind it holds, and bots classify
-# hundreds of plays a move, so types are remembered by that multiset: a piece weighs 8 to the
-# power of its kind's number, and as no kind occurs 8 times among MAX_PLAY_SIZE pieces, the sum
-# of the weights names the multiset (bounded: multisets of up to 6 of the 14 kinds).
+# dozens of plays a move, so types are remembered by that multiset: a piece weighs 8 to the
+# power of its kind's number (found by its id, which names one piece of the deck), and as no
+# kind occurs 8 times among MAX_PLAY_SIZE pieces, the sum of the weights names the multiset
+# (bounded: multisets of up to 6 of the 14 kinds).
 _KIND_NUMBERS = {kind: number for number, kind in enumerate(sorted({p.kind for p in DECK}))}
 _WEIGHTS = {piece.id: 8 ** _KIND_NUMBERS[piece.kind] for piece in DECK}
 _TYPES: dict[int, PlayType | None] = {}
