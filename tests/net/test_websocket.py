@@ -32,7 +32,7 @@ from engine.net._ws_handshake import WebSocketRequest
 from engine.net._ws_options import WebSocketOptions
 from engine.net._ws_routes import Accept, WebSocketHandler, WebSocketResolver
 
-from raw_websocket import raw_client
+from raw_websocket import RawClient, raw_client
 
 
 def close_code(closed: trio_websocket.ConnectionClosed) -> int:
@@ -333,39 +333,40 @@ async def test_a_batch_writes_each_connections_frames_together_at_its_end() -> N
                     assert await client.read_frame() == (Opcode.TEXT, f"frame {n}")
 
 
-async def test_a_close_in_a_batch_follows_the_frames_kept_for_it() -> None:
+@asynccontextmanager
+async def one_member() -> AsyncIterator[tuple[RawClient, WebSocket]]:
+    """A raw client connected to a room, and the server's side of its connection."""
     room = Room()
-    async with serving({"/room": room.handler}) as port:
-        async with raw_client(port, "/room") as client:
-            await room.wait_until(lambda: len(room.members) == 1)
-            ws = room.members[0]
-            with batched_sends():
-                assert ws.send(text_frame("last words"))
-                ws.begin_close(CloseReason.GOING_AWAY, "bye")
-                assert not ws.send(text_frame("too late"))
-            assert await client.read_frame() == (Opcode.TEXT, "last words")
-            assert await client.read_until_close() == (CloseReason.GOING_AWAY, "bye")
+    async with serving({"/room": room.handler}) as port, raw_client(port, "/room") as client:
+        await room.wait_until(lambda: len(room.members) == 1)
+        yield client, room.members[0]
+
+
+async def test_a_close_in_a_batch_follows_the_frames_kept_for_it() -> None:
+    async with one_member() as (client, ws):
+        with batched_sends():
+            assert ws.send(text_frame("last words"))
+            ws.begin_close(CloseReason.GOING_AWAY, "bye")
+            assert not ws.send(text_frame("too late"))
+        assert await client.read_frame() == (Opcode.TEXT, "last words")
+        assert await client.read_until_close() == (CloseReason.GOING_AWAY, "bye")
 
 
 async def test_a_batch_past_its_byte_limit_is_written_at_once() -> None:
-    room = Room()
-    async with serving({"/room": room.handler}) as port:
-        async with raw_client(port, "/room") as client:
-            await room.wait_until(lambda: len(room.members) == 1)
-            ws = room.members[0]
-            chunk = b"x" * 1000
-            with batched_sends():
-                for _ in range(70):
-                    assert ws.send(binary_frame(chunk))
-                # 64 KB of frames went out as they came; the last few wait for the end.
-                assert 64 * 1000 <= ws.statistics().bytes_sent < 70 * 1000
-            assert ws.statistics().bytes_sent == 70 * 1004
-            received = b""
-            while len(received) < 70 * 1000:
-                opcode, piece = await client.read_frame()
-                assert opcode is Opcode.BINARY and isinstance(piece, bytes)
-                received += piece
-            assert received == chunk * 70
+    async with one_member() as (client, ws):
+        chunk = b"x" * 1000
+        with batched_sends():
+            for _ in range(70):
+                assert ws.send(binary_frame(chunk))
+            # 64 KB of frames went out as they came; the last few wait for the end.
+            assert 64 * 1000 <= ws.statistics().bytes_sent < 70 * 1000
+        assert ws.statistics().bytes_sent == 70 * 1004
+        received = b""
+        while len(received) < 70 * 1000:
+            opcode, piece = await client.read_frame()
+            assert opcode is Opcode.BINARY and isinstance(piece, bytes)
+            received += piece
+        assert received == chunk * 70
 
 
 async def test_idle_connection_is_pinged_then_closed(
