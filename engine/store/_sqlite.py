@@ -35,6 +35,7 @@ import outcome
 
 from engine.json_text import fast_or
 
+from ._checkpoints import BACKSTOP_PAGES, Checkpointer
 from ._errors import VersionConflict
 from ._ops import Delete, Op, Save
 from ._sql import Queries, SqlReader, SqlStore, SqlWriter, open_sql_store
@@ -94,6 +95,16 @@ class SqliteWriter(SqlWriter):
         ),
     )
 
+    def __init__(self, path: Path) -> None:
+        super().__init__(lambda: _connect_writer(path))
+        self._checkpointer = Checkpointer(lambda: _connect_reader(path, query_only=False))
+
+    def close(self) -> None:
+        try:
+            self._checkpointer.stop()
+        finally:
+            super().close()
+
     def apply(self, conn: sqlite3.Connection, ops: list[Op]) -> list[outcome.Outcome[Any]]:
         cursor = conn.cursor()
         # IMMEDIATE takes the write lock up front, so another process cannot make us fail
@@ -103,6 +114,7 @@ class SqliteWriter(SqlWriter):
         if results is None:
             results = [_apply_one(cursor, op) for op in ops]
         cursor.execute("COMMIT")
+        self._checkpointer.committed()
         return results
 
 
@@ -167,6 +179,8 @@ def _connect_writer(path: Path) -> sqlite3.Connection:
     )
     _enable_wal(conn)
     conn.execute("PRAGMA synchronous = FULL")
+    # Checkpoints are the Checkpointer's (engine/store/_checkpoints.py); this is the backstop.
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
     return conn
 
 
@@ -185,18 +199,19 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-def _connect_reader(path: Path) -> sqlite3.Connection:
+def _connect_reader(path: Path, *, query_only: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_S
     )
-    conn.execute("PRAGMA query_only = ON")
+    if query_only:
+        conn.execute("PRAGMA query_only = ON")
     return conn
 
 
 @contextlib.asynccontextmanager
 async def open_sqlite_store(path: Path, *, group_commit: bool = True) -> AsyncIterator[SqlStore]:
     """Open (creating if need be) the database file at ``path``; see ``open_sql_store``."""
-    writer = SqliteWriter(lambda: _connect_writer(path))
+    writer = SqliteWriter(path)
     reader = SqlReader(lambda: _connect_reader(path), sqlite3.Error)
     async with open_sql_store(writer, reader, _QUERIES, group_commit=group_commit) as store:
         yield store

@@ -7,6 +7,7 @@ import functools
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import psycopg
 import pytest
 import trio
 
-from engine.store import Record, StoreError, VersionConflict, _postgres, _sqlite, open_store
+from engine.store import Record, StoreError, VersionConflict, _postgres, open_store
+from engine.store._checkpoints import BACKSTOP_PAGES, EVERY
 from engine.store._ops import Op, make_save
 from engine.store._postgres import PostgresWriter
 from engine.store._sql import SqlWriter
@@ -108,7 +110,7 @@ def _terminate_store_connections(url: str) -> None:
 def sql_writer(durable_url: str) -> Iterator[SqlWriter]:
     if durable_url.startswith("sqlite"):
         path = Path(durable_url.removeprefix("sqlite:///"))
-        writer: SqlWriter = SqliteWriter(lambda: _sqlite._connect_writer(path))
+        writer: SqlWriter = SqliteWriter(path)
     else:
         writer = PostgresWriter(lambda: _postgres._connect(durable_url))
     writer.migrate()
@@ -216,7 +218,7 @@ async def test_the_writer_thread_ends_with_the_store(durable_url: str) -> None:
 def test_sqlite_writes_a_batch_of_saves_in_a_few_statements(tmp_path: Path) -> None:
     """Statement by statement, the writer thread waited for the GIL after each one (three or
     four per save); a batch of saves of distinct keys is three statements however many."""
-    writer = SqliteWriter(lambda: _sqlite._connect_writer(tmp_path / "x.db"))
+    writer = SqliteWriter(tmp_path / "x.db")
     writer.migrate()
     statements: list[str] = []
     writer._connection.get().set_trace_callback(statements.append)
@@ -242,3 +244,28 @@ def test_sqlite_writes_a_batch_of_saves_in_a_few_statements(tmp_path: Path) -> N
             (2, {"é": "\x00"}),
             (3, {}),
         ]
+
+
+def test_sqlite_checkpoints_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    """The writer's commits leave the log to the checkpointer's thread, which copies it into
+    the database every EVERY commits (the writer's own checkpoint waits for 40 MB of log)."""
+    path = tmp_path / "x.db"
+    writer = SqliteWriter(path)
+    writer.migrate()
+    try:
+        pragma = writer._connection.get().execute("PRAGMA wal_autocheckpoint")
+        assert pragma.fetchone() == (BACKSTOP_PAGES,)
+        data = {"blob": "x" * 20_000}
+        for n in range(2 * EVERY):
+            assert writer.commit([make_save("party", str(n), data, 0, [])]) == (
+                [outcome.Value(1)],
+                1,
+            )
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < EVERY * 20_000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert path.stat().st_size >= EVERY * 20_000
+        assert writer._checkpointer.checkpoints >= 1
+    finally:
+        writer.close()
+    assert not writer._checkpointer._thread.is_alive()
