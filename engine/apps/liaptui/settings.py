@@ -57,8 +57,8 @@ class Settings:
     action_timeout: float = attrs.field(default=30.0, validator=[_seconds, _positive])
     reconnect_grace: float = attrs.field(default=300.0, validator=[_seconds, _positive])
     max_message_size: int = 16 * 1024
-    # 100 a second, in bursts of 100: a scripted client playing a game at full speed (pacing
-    # at 0) stays under it; a flood does not.
+    # 100 a second, in bursts of 100: far above a human's pace; a flood is cut. A scripted
+    # client answering bots at full speed (pacing at 0) can pass it, and needs it raised.
     rate_limit: RateLimitRule | None = setting(
         RateLimitRule(100, 1.0, RateLimitKind.TOKEN_BUCKET),
         parse=lambda text: _token_bucket(parse_rate(text)),
