@@ -29,7 +29,9 @@ connection nobody reads from hears nothing and is closed by the idle timeout.
 
 The heartbeat pings every `ping_interval` and closes the connection with 1011 "idle timeout"
 when nothing at all arrived for `idle_timeout`. Both read `trio.current_time()`, so they follow
-a MockClock. One heartbeat task serves every connection of the Trio run (see `_heartbeat.py`).
+a MockClock. The run's one schedule (`engine.actors.schedule`, shared with the actors' timers)
+visits every connection when its ping or timeout is due: no task per connection for it, and a
+connection that closes cancels its visit, so the schedule does not keep it alive.
 
 Memory: an idle connection is this object, its socket, its request and wsproto's decoder, and
 the one task that reads it; no task writes to it or pings it, and its outbox, message
@@ -62,9 +64,10 @@ import attrs
 import trio
 from wsproto.frame_protocol import FrameProtocol, ParseFailed
 
+from engine.actors import Visit, schedule
+
 from ._batch import current_batch
 from ._frames import CloseReason, Frame, Opcode, close_frame, ping_frame, pong_frame
-from ._heartbeat import Visit, heartbeat
 from ._ratelimit import RateLimiter
 from ._ws_errors import ConnectionClosed, MessageTooBig
 from ._ws_handshake import WebSocketRequest
@@ -604,7 +607,7 @@ class _Block:
         ws = self._ws
         now = trio.current_time()
         ws._next_ping = now + ws._options.ping_interval
-        ws._visit = heartbeat().watch(ws._beat, min(ws._next_ping, now + ws._options.idle_timeout))
+        ws._visit = schedule().watch(ws._beat, min(ws._next_ping, now + ws._options.idle_timeout))
         return ws
 
     async def __aexit__(

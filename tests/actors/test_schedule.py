@@ -1,8 +1,11 @@
-"""The run's schedule: visits at their times on a MockClock, cancelled ones never; the heap
-is swept of cancelled visits, so an actor re-arming its next timer on every message does not
-grow it."""
+"""The run's one schedule (engine/actors/_schedule.py), which serves the WebSocket heartbeat and
+the actors' timers: visits at their times on a MockClock, cancelled ones never (and let go at
+once); the heap is swept of cancelled visits, so an actor re-arming its next timer on every
+message does not grow it."""
 
 from __future__ import annotations
+
+import weakref
 
 import attrs
 import trio
@@ -12,26 +15,65 @@ from engine.actors import Actor, Beat, on, schedule
 from engine.supervisors import open_actor_system
 
 
-async def test_visits_come_at_their_times_again_when_asked_and_never_once_cancelled(
+async def test_visits_come_when_due_and_as_often_as_asked(
     autojump_clock: trio.testing.MockClock,
 ) -> None:
     start = trio.current_time()
-    calls: list[tuple[str, float]] = []
+    visits: list[tuple[str, float]] = []
 
-    def visit(name: str, every: float | None = None) -> Beat:
+    def every(name: str, period: float, times: int) -> Beat:
         def beat(now: float) -> float | None:
-            calls.append((name, round(now - start, 3)))
-            return None if every is None or len(calls) > 4 else now + every
+            visits.append((name, now - start))
+            return now + period if len([v for v in visits if v[0] == name]) < times else None
 
         return beat
 
-    runs = schedule()
-    runs.watch(visit("late"), start + 5)
-    runs.watch(visit("every 2", every=2), start + 1)
-    runs.watch(visit("cancelled"), start + 2).cancel()
-    assert schedule() is runs  # one per run
-    await trio.sleep(10)
-    assert calls == [("every 2", 1), ("every 2", 3), ("late", 5), ("every 2", 5), ("every 2", 7)]
+    schedule().watch(every("a", 10, 3), start + 10)
+    schedule().watch(every("b", 4, 2), start + 4)
+    await trio.sleep(100)
+    assert visits == [("b", 4), ("b", 8), ("a", 10), ("a", 20), ("a", 30)]
+
+
+async def test_an_earlier_visit_wakes_the_sleeping_schedule(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    start = trio.current_time()
+    visits: list[float] = []
+
+    def once(now: float) -> None:
+        visits.append(now - start)
+
+    schedule().watch(once, start + 50)
+    await trio.sleep(1)  # the schedule now sleeps until 50
+    schedule().watch(once, start + 5)
+    await trio.sleep(100)
+    assert visits == [5, 50]
+
+
+async def test_one_schedule_per_run() -> None:
+    assert schedule() is schedule()
+
+
+async def test_a_cancelled_visit_is_not_called_and_its_beat_is_let_go(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    start = trio.current_time()
+    visits: list[str] = []
+
+    class Connection:
+        def beat(self, now: float) -> float | None:
+            visits.append("closed one")
+            return None
+
+    closed = Connection()
+    gone = weakref.ref(closed)
+    visit = schedule().watch(closed.beat, start + 10)
+    schedule().watch(lambda now: visits.append("open one"), start + 10)
+    visit.cancel()
+    del closed
+    assert gone() is None  # freed now, not at its turn
+    await trio.sleep(20)
+    assert visits == ["open one"]
 
 
 async def test_cancelled_visits_are_swept_out_of_the_heap() -> None:
