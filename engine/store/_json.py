@@ -32,6 +32,14 @@ def encode(data: dict[str, Any]) -> str:
     return _encode(data)
 
 
+#: A batch's rows (strings, 64-bit ints and arrays of them) as one JSON text, for a SQL
+#: statement's parameter. It runs in the writer's thread, holding the GIL that the event loop
+#: waits for (timeit, batches of 100 saves the size of Liap Tui's: 5.2 us a save against 10.6
+#: with json); json writes what rapidjson declines (a kind or key with a lone surrogate, which
+#: the database then refuses either way).
+rows_parameter = fast_or(json.dumps)
+
+
 def decode(text: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(text)  # the engine wrote it, from a dict (encode)
     return data

@@ -24,7 +24,6 @@ batch is done again statement by statement, which tells which one failed.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -33,10 +32,9 @@ from typing import Any, cast
 
 import outcome
 
-from engine.json_text import fast_or
-
 from ._checkpoints import BACKSTOP_PAGES, Checkpointer
 from ._errors import VersionConflict
+from ._json import rows_parameter
 from ._ops import Delete, Op, Save
 from ._sql import Queries, SqlReader, SqlStore, SqlWriter, open_sql_store
 
@@ -77,7 +75,6 @@ _BULK_INSERT_EVENTS = (
     "INSERT INTO events (kind, key, seq, data)"
     " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)"
 )
-_rows = fast_or(json.dumps)
 
 
 class SqliteWriter(SqlWriter):
@@ -134,13 +131,13 @@ def _apply_saves(cursor: sqlite3.Cursor, ops: list[Op]) -> list[outcome.Outcome[
     ]
     inserts = [(save.kind, save.key, save.data) for save in saves if not save.expected_version]
     for statement, rows in ((_BULK_UPDATE_STATES, updates), (_BULK_INSERT_STATES, inserts)):
-        if rows and cursor.execute(statement, (_rows(rows),)).rowcount != len(rows):
+        if rows and cursor.execute(statement, (rows_parameter(rows),)).rowcount != len(rows):
             cursor.execute("ROLLBACK TO saves")
             cursor.execute("RELEASE saves")
             return None
     events = [(save.kind, save.key, *event) for save in saves for event in save.events]
     if events:
-        cursor.execute(_BULK_INSERT_EVENTS, (_rows(events),))
+        cursor.execute(_BULK_INSERT_EVENTS, (rows_parameter(events),))
     cursor.execute("RELEASE saves")
     return [outcome.Value(save.expected_version + 1) for save in saves]
 

@@ -18,6 +18,7 @@ import trio
 
 from engine.store import Record, StoreError, VersionConflict, _postgres, open_store
 from engine.store._checkpoints import BACKSTOP_PAGES, EVERY
+from engine.store._json import rows_parameter
 from engine.store._ops import Op, make_save
 from engine.store._postgres import PostgresWriter
 from engine.store._sql import SqlWriter
@@ -198,8 +199,8 @@ def test_saves_of_one_key_in_one_batch_apply_in_order(sql_writer: SqlWriter) -> 
         [["party", "\ud800", "{}", 0, ()]],  # rapidjson refuses it: json writes it
     ],
 )
-def test_postgres_json_parameters_read_as_jsons_would(value: list[object]) -> None:
-    assert json.loads(_postgres._json_parameter(value)) == json.loads(json.dumps(value))
+def test_json_parameters_read_as_jsons_would(value: list[object]) -> None:
+    assert json.loads(rows_parameter(value)) == json.loads(json.dumps(value))
 
 
 async def test_the_writer_thread_ends_with_the_store(durable_url: str) -> None:
