@@ -14,14 +14,13 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any
 
 import attrs
 import trio
 
 from engine.actors import Actor, Rejection, on
-from engine.collector import freeze_survivors
+from engine.collector import collect_young, freeze_survivors
 from engine.supervisors import ActorSpec, SupervisorSpec
 from engine.web import AppSpec, Request, Routes, open_engine
 
@@ -119,16 +118,20 @@ async def main(port: int, through_quart: bool) -> None:
         contextlib.AsyncExitStack() as collector,
         trio.open_nursery() as nursery,
     ):
-        await nursery.start(
-            partial(
-                engine.serve,
+
+        async def serving(task_status: trio.TaskStatus[int]) -> None:
+            await engine.serve(
                 "127.0.0.1",
                 port,
                 through_quart=through_quart,
                 shutdown_trigger=until_signal,
+                task_status=task_status,
             )
-        )
+            nursery.cancel_scope.cancel()  # the collector's task ends with the server
+
+        await nursery.start(serving)
         collector.enter_context(freeze_survivors())  # as `party-engine serve` does once serving
+        nursery.start_soon(collect_young)
         print("ready", flush=True)
 
 

@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 import attrs
 import trio
 
-from engine.collector import freeze_survivors
+from engine.collector import collect_young, freeze_survivors
 from engine.loadtest import command as loadtest
 from engine.logs import FORMATS, configure_logging, parse_level
 from engine.settings import (
@@ -283,6 +283,7 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
             shutdown_trigger=until_signal,
             task_status=task_status,
         )
+        nursery.cancel_scope.cancel()  # the collector's task (below) ends with the server
 
     async with (
         open_engine(apps, store=args.store, environ=environ, cluster=args.cluster) as engine,
@@ -298,6 +299,7 @@ async def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
         # under bench/rest.py: one full collection 240 ms (every connection stalled), 16 ms
         # after gc.freeze(); POST /items p99 224 -> 64 ms.
         collector.enter_context(freeze_survivors())
+        nursery.start_soon(collect_young)
         # The store's writer thread gets the GIL back promptly (engine.store._writer_thread).
         collector.enter_context(prompt_handoffs())
         where = ", ".join(f"/{a.name}" for a in apps) if prefixed else f"{apps[0].name} at /"

@@ -1,31 +1,36 @@
 """The garbage collector's policy for a process holding many long-lived objects: a server's
-connections, a load generator's players.
+connections and games, a load generator's players.
 
-CPython's full collection walks every tracked object, and it runs whenever the objects that
-survived into the oldest generation since the last one reach a quarter of those there. Every
-open connection is some fifty objects (socket, stream, protocol state, task, peer), none of
-them garbage, so with 10,000 of them a full collection walked 530,000 objects and stopped
-the process for 0.9 to 1.3 s, every 3 to 4 s while connections arrived and every 10 s or so
-after (bench: ``party-engine loadtest idle --players 10000``, ping p99 7.0 s, p50 3.6 ms).
+CPython's collector walks a generation's objects whenever it runs, and an object that lives
+through a collection moves to an older generation, walked again by the next collection of
+that one. A server's heap is mostly objects that live for seconds or for ever: connections
+(some fifty objects each), games' states, the awaits of tasks waiting for their next
+message. Left to CPython:
 
-``freeze_survivors`` freezes what survives each full collection (``gc.freeze``: moved out of
-the collector's sight), so each object is walked by at most one full collection after it
-has aged, and later ones walk only what is newer. Measured on the same run: no pause over
-100 ms once the connections were open, ping p99 156 ms and p50 1.4 ms.
+- Full collections walked every connection: with 10,000 of them, 530,000 objects and 0.9 to
+  1.3 s every 3 to 4 s while they arrived (``party-engine loadtest idle --players 10000``,
+  ping p99 7.0 s).
+- The young generation is collected when container allocations net of frees pass a
+  threshold. A busy server whose heap has stopped growing replaces objects as fast as it
+  makes them (each move a new game state, each wake of a task a new chain of awaits), so the
+  count barely moves while the young generation fills with the replacements: at 1,000 Liap
+  Tui games (`party-engine loadtest liaptui`, SQLite) a young collection came every 12 s and
+  walked 60,000 to 140,000 objects in 60 to 90 ms, a middle one 100 ms; each such pause was a
+  spike of every player's latency (play p99 116 to 136 ms, p50 14 ms).
 
-The price: a reference cycle among frozen objects is never collected (objects freed by their
-reference count, almost all of them, still are). The engine keeps cycles out of its
-per-request and per-connection paths (see docs/architecture.md); an app that builds cycles
-in long-lived state should break them itself.
+``freeze_survivors`` freezes what survives every collection (``gc.freeze``: moved out of the
+collector's sight, in constant time), so an object is walked at most once in its life, by the
+first collection after its birth; the older generations stay empty. ``collect_young``
+collects the young generation every `COLLECTION_INTERVAL` seconds, so that what one
+collection walks is what the process made in that time and still holds: at 1,000 games,
+about 28,000 objects, 11 to 25 ms, every half second (play p99 50.6 ms, max 118 ms).
 
-It also raises the youngest generation's threshold from CPython's 700 to `YOUNG_THRESHOLD`.
-The threshold counts container allocations not yet freed, and building one game move's
-events holds several hundred at once, so at 700 a busy server collected the young generation
-about once a move, and every tenth of those walked the middle one, promoting whatever was in
-flight to the oldest. At 300 Liap Tui games (`party-engine loadtest liaptui`, 75 s) that was
-868 young, 78 middle and 7 full collections, 1.5 s of the server's time, the full ones 40 ms
-each; at 10,000: 15, 1 and 0, 0.26 s. Memory between collections grows by at most that many
-objects.
+The price: a reference cycle that becomes garbage after its objects lived through a
+collection is never freed (objects freed by their reference count, almost all, still are;
+so are cycles made and dropped between two collections). The engine keeps cycles out of its
+paths: at 1,000 games no collection found any garbage cycle in 90 s, and see
+docs/architecture.md for what a run of every scenario left. An app that builds cycles in
+long-lived state should break them itself.
 """
 
 from __future__ import annotations
@@ -33,26 +38,32 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
-__all__ = ["YOUNG_THRESHOLD", "freeze_survivors"]
+import trio
 
-_OLDEST = 2
-#: Container allocations (net of frees) that trigger a young collection inside the block.
+__all__ = ["COLLECTION_INTERVAL", "YOUNG_THRESHOLD", "collect_young", "freeze_survivors"]
+
+#: Seconds between two young collections of `collect_young`.
+COLLECTION_INTERVAL = 0.5
+#: Container allocations (net of frees) that trigger a young collection inside
+#: `freeze_survivors` before `collect_young` would: a burst of allocations is still bounded.
 YOUNG_THRESHOLD = 10_000
 
 
 def _after_collection(phase: str, info: dict[str, Any]) -> None:
-    if phase == "stop" and info["generation"] == _OLDEST:
+    if phase == "stop":
         gc.freeze()
 
 
 @contextmanager
-def freeze_survivors() -> Iterator[None]:
-    """While inside: what is alive now, and what survives each full collection, is frozen, and
-    the young generation is collected every `YOUNG_THRESHOLD` allocations."""
+def freeze_survivors(young_threshold: int = YOUNG_THRESHOLD) -> Iterator[None]:
+    """While inside: what is alive now, and what survives each collection, is frozen, and the
+    young generation is collected every `young_threshold` container allocations (net of
+    frees) at the latest. Run `collect_young` alongside to collect it on time rather than on
+    allocations."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    gc.set_threshold(young_threshold, *thresholds[1:])
     gc.freeze()
     gc.callbacks.append(_after_collection)
     try:
@@ -60,3 +71,13 @@ def freeze_survivors() -> Iterator[None]:
     finally:
         gc.callbacks.remove(_after_collection)
         gc.set_threshold(*thresholds)
+
+
+async def collect_young(interval: float = COLLECTION_INTERVAL) -> NoReturn:
+    """Collect the young generation every `interval` seconds, for ever (cancel to stop).
+
+    Inside `freeze_survivors`, each collection then walks only what was made since the last
+    one and is still alive, and freezes it."""
+    while True:
+        await trio.sleep(interval)
+        gc.collect(0)
