@@ -25,10 +25,18 @@ from engine.store._sql import SqlWriter
 from engine.store._sqlite import SqliteWriter
 
 
+def schema_version(url: str) -> int:
+    """The schema version this engine brings a database of ``url``'s backend to."""
+    writer = SqliteWriter if url.startswith("sqlite:") else PostgresWriter
+    return len(writer.migrations)
+
+
 async def test_schema_is_created_on_first_use(durable_url: str, run_sql) -> None:
     async with open_store(durable_url):
         pass
-    assert run_sql(durable_url, "SELECT version FROM schema_version") == [(1,)]
+    assert run_sql(durable_url, "SELECT version FROM schema_version") == [
+        (schema_version(durable_url),)
+    ]
     assert run_sql(durable_url, "SELECT count(*) FROM states") == [(0,)]
     assert run_sql(durable_url, "SELECT count(*) FROM events") == [(0,)]
 
@@ -45,7 +53,9 @@ async def test_reopening_keeps_states_and_events(durable_url: str, run_sql) -> N
         assert await store.load("party", "p1") == Record(2, {"phase": "vote"})
         assert await store.read_events("party", "p1", 0) == [(1, {"e": 1}), (2, {"e": 2})]
         assert await store.save("party", "p1", {}, expected_version=2) == 3
-    assert run_sql(durable_url, "SELECT version FROM schema_version") == [(1,)]
+    assert run_sql(durable_url, "SELECT version FROM schema_version") == [
+        (schema_version(durable_url),)
+    ]
 
 
 async def test_a_newer_schema_is_refused(durable_url: str, run_sql) -> None:
@@ -74,6 +84,31 @@ async def test_stores_sharing_a_database_migrate_once_and_conflict(
     assert results.count(1) == 1
     assert sum(isinstance(result, VersionConflict) for result in results) == 2
     assert run_sql(durable_url, "SELECT count(*) FROM schema_version") == [(1,)]
+
+
+async def test_sqlite_keeps_events_in_a_rowid_table_and_migrates_an_older_file(
+    tmp_path: Path, run_sql
+) -> None:
+    # A file of schema version 1, events in a WITHOUT ROWID table (as before migration 2).
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    for statement in (
+        "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+        "INSERT INTO schema_version (version) VALUES (1)",
+        *SqliteWriter.migrations[0],
+        """INSERT INTO states VALUES ('party', 'p1', 2, '{"phase":"vote"}')""",
+        """INSERT INTO events VALUES ('party', 'p1', 1, '{"e":1}')""",
+        """INSERT INTO events VALUES ('party', 'p1', 2, '{"e":2}')""",
+    ):
+        run_sql(url, statement)
+    async with open_store(url) as store:
+        assert await store.read_events("party", "p1", 0) == [(1, {"e": 1}), (2, {"e": 2})]
+        big = {"text": "x" * 3000}  # more than a WITHOUT ROWID leaf keeps: no overflow page now
+        assert await store.save("party", "p1", {}, expected_version=2, events=[(3, big)]) == 3
+        assert await store.read_events("party", "p1", 2) == [(3, big)]
+    assert run_sql(url, "SELECT version FROM schema_version") == [(2,)]
+    [(sql,)] = run_sql(url, "SELECT sql FROM sqlite_schema WHERE name = 'events'")
+    assert "WITHOUT ROWID" not in sql and "PRIMARY KEY (kind, key, seq)" in sql
+    assert run_sql(url, "SELECT count(*) FROM dbstat WHERE pagetype = 'overflow'") == [(0,)]
 
 
 async def test_sqlite_uses_wal(tmp_path, run_sql) -> None:
