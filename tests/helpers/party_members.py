@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 import httpx
+import trio
 
 from engine.apps.liaptui.protocol import LOBBY_EVENTS, ROOM_EVENTS
 from engine.apps.watchparty.models import MessageType
@@ -100,6 +101,8 @@ assert {m["event"] for m in _LIAPTUI_ROOM} == set(ROOM_EVENTS)
 
 
 _LOBBY_CONTROL_ADDRESS = "127.2.0.1"
+#: Times a lobby member asks for the room list before the fixture gives up.
+_LOBBY_ATTEMPTS = 50
 
 
 async def _create_room(client: Client, base: str) -> dict[str, Any]:
@@ -122,6 +125,20 @@ async def _seated(
         yield ws
 
 
+async def _lobby_room_list(ws: ClientWebSocket) -> None:
+    """Ask the lobby for its room list until it answers, as a client would: the fuzzed
+    connections share one address, whose message budget a fast sweep spends, and a refusal
+    (4001, recoverable) says how long to wait before asking again."""
+    for _ in range(_LOBBY_ATTEMPTS):
+        await ws.write_json(_liaptui_message("room_list"))
+        answer = await ws.receive_until(lambda m: m.get("event") in {"room_list", "error"}, WAIT)
+        if answer["event"] == "room_list":
+            return
+        assert answer["error"]["code"] == "4001", answer
+        await trio.sleep(answer["error"]["details"]["retry_after"])
+    raise AssertionError(f"the lobby refused {_LOBBY_ATTEMPTS} room_list requests in a row")
+
+
 @attrs.frozen
 class _LiaptuiLobby(Party):
     base: str
@@ -138,8 +155,7 @@ class _LiaptuiLobby(Party):
         # run has them refused and the control member hears nothing.
         address = _LOBBY_CONTROL_ADDRESS if role == "control" else None
         async with client.websocket(self.path, type_key="event", local_address=address) as ws:
-            await ws.write_json(_liaptui_message("room_list"))
-            await ws.receive_until("room_list", WAIT)
+            await _lobby_room_list(ws)
             yield ws
 
     async def provoke(self, client: Client) -> Heard:
