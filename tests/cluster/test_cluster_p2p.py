@@ -1,5 +1,6 @@
 """Three engine processes, one Redis, one PostgreSQL: the P2P coordinator served as one service.
-Hosts and zones registered through any node are every node's, a session's peers signal through
+Hosts and zones registered through any node are every node's (one host registered through
+every node at once is one host), a session's peers signal through
 different nodes, and when the node running a host, a session and the registry is killed, the
 others carry on with them once its lease lapses."""
 
@@ -219,3 +220,24 @@ async def test_a_silent_host_whose_node_died_still_goes_offline_and_fails_its_se
 
             await eventually("OFFLINE", status, "/api/hosts/host-12345")
             await eventually("FAILED", status, f"/api/sessions/{session_id}")
+
+
+async def register_through(node: Node, body: dict[str, Any], answers: list[Any]) -> None:
+    answer = await node.client.post("/api/hosts/", json=body)
+    answers.append((answer.status_code, answer.json()))
+
+
+async def test_one_host_registered_through_every_node_at_once_is_one_host(
+    redis: RedisServer, postgres: PostgresServer
+) -> None:
+    async with p2p_cluster(redis, postgres) as nodes:
+        for attempt in range(10):
+            host_id = f"host-race-{attempt}"
+            body = {**REGISTER_BODY, "host_id": host_id, "player_id": "player-race"}
+            answers: list[tuple[int, Any]] = []
+            async with trio.open_nursery() as nursery:
+                for node in nodes:
+                    nursery.start_soon(register_through, node, body, answers)
+            # The same player: every registration succeeds, and they name one host.
+            assert [status for status, _ in answers] == [201, 201, 201], answers
+            assert len({host["id"] for _, host in answers}) == 1, answers
