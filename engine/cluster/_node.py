@@ -230,6 +230,17 @@ class ClusterNode:
     def lease_ms(self) -> int:
         return max(1, round(self.settings.lease * 1000))
 
+    async def reachable(self, timeout: float) -> bool:
+        """Whether the cluster's Redis answers a PING within ``timeout`` seconds (for health
+        checks: a node whose Redis is gone cannot claim, forward or renew)."""
+        with trio.move_on_after(timeout):
+            try:
+                await self.redis.ping()
+            except (coredis.exceptions.RedisError, OSError):
+                return False
+            return True
+        return False
+
     # -- the directory's side (Cluster) ------------------------------------------------------
 
     def placement(self, directory: PartyDirectory[Any]) -> ClusterPlacement:

@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import trio
@@ -48,6 +48,10 @@ from ._pages import documents, explorer_asset, explorer_page, index_page
 from ._static import page_routes, shared_routes
 from ._ws_router import WebSocketRouter
 
+if TYPE_CHECKING:
+    # Only for the annotation: a single node never loads the Redis client.
+    from engine.cluster import ClusterNode
+
 #: Connections the kernel queues for accept(): a burst of players, not Hypercorn's 100.
 LISTEN_BACKLOG = 4096
 
@@ -75,6 +79,8 @@ class Engine:
     connections: ConnectionCounters = attrs.field(factory=ConnectionCounters)
     #: Set by ``open_engine``: the live view at ``/dashboard`` (off unless configured).
     dashboard: Dashboard | None = None
+    #: This process as a node of a cluster (``open_engine(cluster=...)``), else None.
+    node: ClusterNode | None = None
 
     def http_app(self, *, prefixed: bool | None = None) -> Any:
         """The ASGI app serving every app's HTTP routes plus /health, /metrics, /openapi.json."""
@@ -371,6 +377,7 @@ async def open_engine(
             apps=tuple(apps),
             environ=environ,
             settings=settings,
+            node=node,
         )
         engine.dashboard = Dashboard(engine, access)
         nursery = await stack.enter_async_context(trio.open_nursery())

@@ -73,6 +73,10 @@ async def test_hosts_and_zones_registered_through_any_node_are_every_nodes(
             nursery.start_soon(create_zone, nodes[1].client, "geffen")
         # One registry for the cluster: every host got a number of its own.
         assert sorted(host["id"] for host in registered) == list(range(1, 13))
+        # Every node's dashboard reports the cluster's Redis and the shared PostgreSQL.
+        for node in nodes:
+            system = (await node.client.get("/api/monitoring/dashboard")).json()["system"]
+            assert system == {"store": "healthy", "postgres": "healthy", "redis": "healthy"}
         host_ids = sorted(f"host-{i}" for i in range(12))
 
         async def listed_hosts(client: Client) -> list[str]:

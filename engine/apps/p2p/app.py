@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -34,6 +35,9 @@ from .session_party import SessionParty, SignalingErrors
 from .sessions import SessionIds
 from .settings import P2PSettings
 
+if TYPE_CHECKING:
+    from engine.cluster import ClusterNode
+
 __all__ = ["TOKEN_ISSUER", "app"]
 
 log = logging.getLogger("engine.apps.p2p")
@@ -47,10 +51,12 @@ HEALTH_TIMEOUT = 2.0
 class SystemHealthCheck:
     """The dashboard's ``system``: the store is read once per call (a key that never exists);
     a store that fails or takes longer than ``HEALTH_TIMEOUT`` is unhealthy. ``postgres`` is
-    that same health when the store is PostgreSQL; no Redis is used."""
+    that same health when the store is PostgreSQL; ``redis`` is the cluster's Redis answering
+    a PING within the same time, when the server is a node of a cluster."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, node: ClusterNode | None = None) -> None:
         self.store = store
+        self.node = node
 
     async def __call__(self) -> SystemHealth:
         healthy = ServiceHealth.UNHEALTHY
@@ -62,7 +68,11 @@ class SystemHealthCheck:
             else:
                 healthy = ServiceHealth.HEALTHY
         postgres = healthy if self.store.backend == "postgresql" else ServiceHealth.NOT_CONFIGURED
-        return SystemHealth(store=healthy, postgres=postgres, redis=ServiceHealth.NOT_CONFIGURED)
+        redis = ServiceHealth.NOT_CONFIGURED
+        if self.node is not None:
+            reachable = await self.node.reachable(HEALTH_TIMEOUT)
+            redis = ServiceHealth.HEALTHY if reachable else ServiceHealth.UNHEALTHY
+        return SystemHealth(store=healthy, postgres=postgres, redis=redis)
 
 
 @asynccontextmanager
@@ -79,7 +89,7 @@ async def setup(engine: Engine) -> AsyncIterator[P2P]:
     # The parties reach each other through the coordinator, which is their context: it exists
     # first, and each directory joins it once started (see ``Coordinator.ready``).
     session_ids = SessionIds()
-    coordinator = Coordinator(settings, session_ids, SystemHealthCheck(engine.store))
+    coordinator = Coordinator(settings, session_ids, SystemHealthCheck(engine.store, engine.node))
     system, store = engine.system, engine.store
     coordinator.registries = await start_party_directory(
         system, store, RegistryParty, errors=errors, context=coordinator

@@ -14,8 +14,9 @@ import trio
 from p2p_client import create_session, setup_host_and_zone
 from postgres import postgres as postgres
 
-from engine.apps.p2p.app import app
+from engine.apps.p2p.app import HEALTH_TIMEOUT, SystemHealthCheck, app
 from engine.net.client import open_client
+from engine.store import open_store
 from engine.store.testing import PostgresServer
 from engine.testing import serve_apps
 
@@ -154,3 +155,31 @@ async def test_openapi_describes_every_route_with_errors_and_security() -> None:
     assert paths["/api/auth/token"]["post"]["security"] == [{"ApiKey": []}]
     assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer"}
     assert "/ws" in paths
+
+
+class _Node:
+    """A cluster node as the health check sees it: its Redis answers or not."""
+
+    def __init__(self, reachable: bool) -> None:
+        self._reachable = reachable
+        self.timeouts: list[float] = []
+
+    async def reachable(self, timeout: float) -> bool:
+        self.timeouts.append(timeout)
+        return self._reachable
+
+
+@pytest.mark.parametrize(
+    ("node", "redis"),
+    [(None, "not_configured"), (_Node(True), "healthy"), (_Node(False), "unhealthy")],
+)
+async def test_the_dashboard_reports_the_clusters_redis(node: _Node | None, redis: str) -> None:
+    async with open_store("memory://") as store:
+        system = await SystemHealthCheck(store, node)()  # type: ignore[arg-type]
+    assert (system.store.value, system.postgres.value, system.redis.value) == (
+        "healthy",
+        "not_configured",
+        redis,
+    )
+    if node is not None:
+        assert node.timeouts == [HEALTH_TIMEOUT]
