@@ -140,7 +140,6 @@ def _apply_saves(cursor: sqlite3.Cursor, ops: list[Op]) -> list[outcome.Outcome[
     saves = cast("list[Save]", ops)
     if len({(save.kind, save.key) for save in saves}) < len(saves):
         return None
-    cursor.execute("SAVEPOINT saves")
     updates = [
         (save.kind, save.key, save.data, save.expected_version)
         for save in saves
@@ -149,13 +148,14 @@ def _apply_saves(cursor: sqlite3.Cursor, ops: list[Op]) -> list[outcome.Outcome[
     inserts = [(save.kind, save.key, save.data) for save in saves if not save.expected_version]
     for statement, rows in ((_BULK_UPDATE_STATES, updates), (_BULK_INSERT_STATES, inserts)):
         if rows and cursor.execute(statement, (rows_parameter(rows),)).rowcount != len(rows):
-            cursor.execute("ROLLBACK TO saves")
-            cursor.execute("RELEASE saves")
+            # A conflict: the transaction starts again, to be done statement by statement (a
+            # savepoint around the batch cost two more statements in every commit).
+            cursor.execute("ROLLBACK")
+            cursor.execute("BEGIN IMMEDIATE")
             return None
     events = [(save.kind, save.key, *event) for save in saves for event in save.events]
     if events:
         cursor.execute(_BULK_INSERT_EVENTS, (rows_parameter(events),))
-    cursor.execute("RELEASE saves")
     return [outcome.Value(save.expected_version + 1) for save in saves]
 
 
